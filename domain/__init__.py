@@ -1,0 +1,1 @@
+"""Business rules and use cases. Imports no web, GraphQL or queue framework."""

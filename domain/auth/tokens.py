@@ -1,0 +1,78 @@
+"""Access tokens (JWT) for the three kinds of principal.
+
+Verification is strict: the algorithm allow-list is fixed (EdDSA only, the header's
+``alg`` is never trusted), the ``kid`` must name a live key, and ``exp iat iss aud sub
+jti`` are required. Times are checked against ``domain.clock`` so tests can move time.
+"""
+
+from __future__ import annotations
+
+import jwt
+
+from domain import clock
+from domain.auth.keys import ALGORITHM, KeyRing
+from domain.auth.model import MalformedClaims, Principal, access_claims, principal_from_claims
+from domain.config import Settings
+from domain.errors import InvalidAccessToken
+
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+LEEWAY_S = 30
+
+
+class TokenService:
+    def __init__(self, settings: Settings, keys: KeyRing) -> None:
+        self.settings = settings
+        self.keys = keys
+
+    async def issue(self, principal: Principal, ttl_s: int | None = None) -> tuple[str, int]:
+        ttl = ttl_s or self.settings.access_token_ttl_s
+        claims = access_claims(
+            principal,
+            now=clock.now(),
+            ttl_s=ttl,
+            issuer=self.settings.jwt_issuer,
+            audience=self.settings.jwt_audience,
+        )
+        kid, key = await self.keys.signer()
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), ttl
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidAccessToken("malformed token") from None
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise InvalidAccessToken("algorithm or key id not accepted")
+        key = await self.keys.public_key(kid)
+        if key is None:
+            raise InvalidAccessToken("unknown key id")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    # time claims are checked below against domain.clock
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidAccessToken(f"rejected: {type(exc).__name__}") from None
+        now = clock.now().timestamp()
+        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", claims.get("iat"))
+        if not all(isinstance(v, int) for v in (exp, iat, nbf)):
+            raise InvalidAccessToken("time claims must be integers")
+        if exp <= now - LEEWAY_S:  # type: ignore[operator]
+            raise InvalidAccessToken("expired")
+        if nbf > now + LEEWAY_S or iat > now + LEEWAY_S:  # type: ignore[operator]
+            raise InvalidAccessToken("not valid yet")
+        try:
+            return principal_from_claims(claims)
+        except MalformedClaims as exc:
+            raise InvalidAccessToken(str(exc)) from None

@@ -1,0 +1,263 @@
+"""The ``loyalty`` ops CLI: one entry point for every operational task.
+
+Processes (API, workers, scheduler) are started by exec'ing their real programs
+(uvicorn, dramatiq), so this module imports no web or queue framework.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import shutil
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from tortoise.context import TortoiseContext
+
+from domain import migrations
+from domain.config import ConfigError, Settings, get_settings
+from domain.db import tortoise_config
+from domain.runtime import Runtime
+
+
+def _with_db(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:
+    async def go() -> Any:
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(settings))
+            await migrations.ensure_migrated(settings)
+            return await job(Runtime.build(settings))
+
+    return asyncio.run(go())
+
+
+def cmd_migrate(s: Settings, a: argparse.Namespace) -> int:
+    n = asyncio.run(migrations.migrate(s))
+    print(f"database migrated ({n} applied)")
+    return 0
+
+
+def cmd_migrations_check(s: Settings, a: argparse.Namespace) -> int:
+    changes = asyncio.run(migrations.drift(s))
+    if changes:
+        print("models and migrations differ; run `loyalty migrations-make NAME`:", file=sys.stderr)
+        for c in changes:
+            print(f"  {c}", file=sys.stderr)
+        return 1
+    print("migrations match the models")
+    return 0
+
+
+def cmd_migrations_make(s: Settings, a: argparse.Namespace) -> int:
+    for path in asyncio.run(migrations.make(s, a.name)):
+        print(f"created {path}")
+    return 0
+
+
+def cmd_demo_load(s: Settings, a: argparse.Namespace) -> int:
+    from domain import demo
+
+    async def job(rt: Runtime) -> None:
+        if await demo.is_loaded():
+            print("demo data already loaded")
+            return
+        await demo.load(
+            rt,
+            members=a.members,
+            orders=a.orders,
+            credentials_path=s.var_dir / "demo-credentials.json",
+        )
+        print(f"demo credentials written to {s.var_dir / 'demo-credentials.json'}")
+
+    _with_db(s, job)
+    return 0
+
+
+def cmd_partner_create(s: Settings, a: argparse.Namespace) -> int:
+    from domain.partners.services import create_partner
+
+    async def job(rt: Runtime) -> None:
+        app, secret = await create_partner(a.name, a.scopes.split())
+        print(
+            json.dumps(
+                {"clientId": app.client_id, "clientSecret": secret, "scopes": app.scopes.split()},
+                indent=2,
+            )
+        )
+        print("The secret is shown only now; store it in the partner's vault.", file=sys.stderr)
+
+    _with_db(s, job)
+    return 0
+
+
+def cmd_staff_create(s: Settings, a: argparse.Namespace) -> int:
+    from domain.org.services import create_staff
+
+    password = os.environ.get("STAFF_PASSWORD") or getpass.getpass("password: ")
+
+    async def job(rt: Runtime) -> None:
+        staff = await create_staff(
+            a.email,
+            password,
+            a.role,
+            display_name=a.name or "",
+            region_code=a.region,
+            store_code=a.store,
+        )
+        print(f"staff {staff.email} ({staff.role}) created")
+
+    _with_db(s, job)
+    return 0
+
+
+def cmd_key_rotate(s: Settings, a: argparse.Namespace) -> int:
+    from domain.auth.keys import rotate
+
+    async def job(rt: Runtime) -> None:
+        ttl = max(s.access_token_ttl_s, s.partner_token_ttl_s)
+        new, retired = await rotate(rt.cipher, max_token_ttl_s=ttl)
+        print(f"new signing key {new.kid}; retired: {', '.join(retired) or 'none'}")
+        print(
+            f"all processes sign with it within KEY_REFRESH_INTERVAL_S={s.key_refresh_interval_s}s"
+        )
+
+    _with_db(s, job)
+    return 0
+
+
+def _exec(argv: list[str]) -> int:
+    exe = shutil.which(
+        argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    )
+    if exe is None:
+        raise ConfigError(f"{argv[0]} is not installed in this environment")
+    sys.stdout.flush()
+    os.execv(exe, [exe, *argv[1:]])
+    return 0  # not reached
+
+
+def _uvicorn(s: Settings, host: str, port: int, workers: int) -> list[str]:
+    return [
+        "uvicorn",
+        "server:app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--proxy-headers",
+        "--timeout-graceful-shutdown",
+        "20",
+    ]
+
+
+def cmd_serve(s: Settings, a: argparse.Namespace) -> int:
+    if s.embedded and a.workers > 1:
+        raise ConfigError("several API processes need BROKER_URL, REDIS_URL and PostgreSQL")
+    asyncio.run(_check_migrated(s))
+    return _exec(_uvicorn(s, a.host or s.host, a.port or s.port, a.workers))
+
+
+async def _check_migrated(s: Settings) -> None:
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(s))
+        await migrations.ensure_migrated(s)
+
+
+def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
+    """Embedded default in one go: migrate, load demo data once, print how to start, serve."""
+    cmd_migrate(s, a)
+    if s.demo_enabled:
+        a.members, a.orders = 300, 5000
+        cmd_demo_load(s, a)
+    host, port = a.host or s.host, a.port or s.port
+    print("\n" + "=" * 72)
+    print(f"GraphiQL:   http://{host}:{port}/graphql")
+    creds = s.var_dir / "demo-credentials.json"
+    if creds.exists():
+        data = json.loads(creds.read_text())
+        print(f"Member:     phone {data['member']['phone']}  code {data['member']['code']}")
+        p = data["partner"]
+        print(f"Partner:    client_id {p['clientId']}  secret {p['clientSecret']}")
+        print(f"            scopes {' '.join(p['scopes'])}  (POST /oauth/token)")
+        for st in data["staff"]:
+            print(f"Staff:      {st['email']:<32} {st['password']}  {st['role']}")
+        print(f"All of it:  {creds}")
+    print("=" * 72 + "\n")
+    return _exec(_uvicorn(s, host, port, 1))
+
+
+def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
+    if s.embedded:
+        raise ConfigError("BROKER_URL is empty: the embedded server runs its own worker")
+    return _exec(
+        ["dramatiq", "workers.app", "--processes", str(a.processes), "--threads", str(a.threads)]
+    )
+
+
+def cmd_scheduler(s: Settings, a: argparse.Namespace) -> int:
+    if s.embedded:
+        raise ConfigError("BROKER_URL is empty: the embedded server runs its own scheduler")
+    return _exec([sys.executable, "-m", "workers.scheduler_main"])
+
+
+COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] = {
+    "dev": (cmd_dev, "embedded default: migrate, demo data, credentials, serve"),
+    "serve": (cmd_serve, "run the API (uvicorn, N workers); refuses an unmigrated database"),
+    "migrate": (cmd_migrate, "apply pending migrations (the release step)"),
+    "migrations-check": (cmd_migrations_check, "fail when models and migrations differ"),
+    "migrations-make": (cmd_migrations_make, "write a migration for model changes"),
+    "demo-load": (cmd_demo_load, "load the demo chain into an empty database"),
+    "partner-create": (cmd_partner_create, "create a partner app; prints its secret once"),
+    "staff-create": (cmd_staff_create, "create a staff account (STAFF_PASSWORD or prompt)"),
+    "key-rotate": (cmd_key_rotate, "create a new JWT signing key; retire expired ones"),
+    "worker": (cmd_worker, "run Dramatiq worker processes (production)"),
+    "scheduler": (cmd_scheduler, "run the one scheduler process (production)"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loyalty", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, (_fn, help_) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_, description=help_)
+        if name in ("dev", "serve"):
+            sp.add_argument("--host")
+            sp.add_argument("--port", type=int)
+        if name == "serve":
+            sp.add_argument("--workers", type=int, default=1)
+        if name == "migrations-make":
+            sp.add_argument("name")
+        if name == "demo-load":
+            sp.add_argument("--members", type=int, default=300)
+            sp.add_argument("--orders", type=int, default=5000)
+        if name == "partner-create":
+            sp.add_argument("--name", required=True)
+            sp.add_argument("--scopes", required=True, help='e.g. "members:read orders:write"')
+        if name == "staff-create":
+            sp.add_argument("--email", required=True)
+            sp.add_argument("--role", required=True)
+            sp.add_argument("--name")
+            sp.add_argument("--region")
+            sp.add_argument("--store")
+        if name == "worker":
+            sp.add_argument("--processes", type=int, default=2)
+            sp.add_argument("--threads", type=int, default=4)
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    from domain.errors import DomainError
+    from domain.migrations import NotMigrated
+
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command][0](get_settings(), args)
+    except (ConfigError, NotMigrated, DomainError) as exc:
+        print(f"loyalty {args.command}: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,34 @@
+"""The one place that reads the wall clock. Services take ``now=`` from here.
+
+Business days and months are Asia/Shanghai; storage is UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Current UTC time (timezone-aware), shifted by the test offset if any."""
+    return datetime.now(UTC) + _offset
+
+
+def business_date(at: datetime | None = None) -> date:
+    """The Asia/Shanghai calendar date of ``at`` (default: now)."""
+    return (at or now()).astimezone(SHANGHAI).date()
+
+
+def advance(delta: timedelta) -> None:
+    """Move the clock forward (tests and the dev ``--clock-offset`` only)."""
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    global _offset
+    _offset = timedelta(0)

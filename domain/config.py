@@ -1,0 +1,201 @@
+"""Settings: the one module that reads the environment.
+
+With no environment variables at all the platform runs in the *embedded
+default*: a SQLite file under ``var/``, an in-memory cache, Dramatiq's
+StubBroker with an in-process worker, GraphiQL on, demo data and a test phone
+number.  Production is selected by ``APP_ENV=production`` and the service URLs.
+Every variable is documented in the README ("Configuration").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says which variable to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    app_env: Literal["development", "production", "test"] = "development"
+
+    # --- storage and services -------------------------------------------------
+    database_url: str = ""  # empty: sqlite file under var/
+    db_pool_size: int = Field(10, ge=1, le=200)
+    redis_url: str = ""  # empty: in-memory cache (single process only)
+    broker_url: str = ""  # empty: StubBroker + in-process worker; redis:// or amqp://
+    var_dir: Path = VAR_DIR
+
+    # --- HTTP ---------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graphiql: bool | None = None  # default: on in development, off in production
+    introspection: bool | None = None  # default: on in development, off in production
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["https://servicewechat.com", "capacitor://localhost"]
+    )
+    max_body_bytes: int = 1_000_000
+    trusted_proxy_hops: int = 0  # how many X-Forwarded-For hops to trust for client IPs
+
+    # --- GraphQL limits ---------------------------------------------------------------
+    gql_max_depth: int = 10
+    gql_max_aliases: int = 30
+    gql_max_tokens: int = 5_000
+    gql_max_cost: int = 5_000
+    gql_page_max: int = 100
+
+    # --- auth ----------------------------------------------------------------------------
+    jwt_issuer: str = "https://loyalty.example.cn"
+    jwt_audience: str = "loyalty-api"
+    access_token_ttl_s: int = 600
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    partner_token_ttl_s: int = 3600
+    key_refresh_interval_s: int = 60
+    otp_ttl_s: int = 300
+    otp_length: int = 6
+    otp_max_attempts: int = 5
+    otp_max_per_phone_per_day: int = 10
+    otp_max_per_ip_per_hour: int = 20
+    otp_resend_interval_s: int = 60
+    # "phone:code" pairs that never send an SMS (like Firebase test numbers).
+    # Refused outside development/test.
+    test_phone_numbers: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
+    # --- personal-data encryption -----------------------------------------------------
+    # DATA_KEYS: JSON object {"key id": "base64 32-byte key", ...}; DATA_KEY_ID: the one
+    # used for new writes (older ids stay readable for rotation). HMAC_KEY: base64, for
+    # exact lookup by phone. In development they are generated once into var/secrets.json.
+    data_keys: dict[str, str] = Field(default_factory=dict)
+    data_key_id: str = ""
+    hmac_key: str = ""
+
+    # --- demo --------------------------------------------------------------------------
+    demo_data: bool | None = None  # default: on in development
+    demo_seed: int = 20261123
+
+    # --- workers and logs ------------------------------------------------------------
+    worker_threads: int = 2
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("test_phone_numbers", mode="before")
+    @classmethod
+    def _split_test_numbers(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.lstrip().startswith("{"):
+                return json.loads(value)
+            pairs = [p.split(":", 1) for p in value.split(",") if p.strip()]
+            return {phone.strip(): code.strip() for phone, code in pairs}
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("DATABASE_URL", self.database_url),
+                ("DATA_KEYS", self.data_keys),
+                ("DATA_KEY_ID", self.data_key_id),
+                ("HMAC_KEY", self.hmac_key),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(f"APP_ENV=production needs {', '.join(missing)} to be set")
+        if self.test_phone_numbers:
+            raise ConfigError("TEST_PHONE_NUMBERS is refused when APP_ENV=production")
+        if self.database_url.startswith("sqlite"):
+            raise ConfigError("APP_ENV=production needs PostgreSQL, not SQLite")
+        return self
+
+    # --- derived ----------------------------------------------------------------------
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def embedded(self) -> bool:
+        """Single process: SQLite or in-memory cache or in-process broker."""
+        return not self.broker_url
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite://{self.var_dir / 'loyalty.sqlite3'}"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.production) if self.introspection is None else self.introspection
+
+    @property
+    def demo_enabled(self) -> bool:
+        return (self.app_env == "development") if self.demo_data is None else self.demo_data
+
+    def with_dev_secrets(self) -> Settings:
+        """Fill missing keys from var/secrets.json, creating it once (never in production)."""
+        if self.data_keys and self.hmac_key:
+            return self
+        if self.production:  # the validator already refused this; belt and braces
+            raise ConfigError("production keys must come from the environment")
+        path = self.var_dir / "secrets.json"
+        if path.exists():
+            stored = json.loads(path.read_text())
+        else:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            stored = {
+                "data_keys": {"dev1": _random_key()},
+                "data_key_id": "dev1",
+                "hmac_key": _random_key(),
+            }
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(stored, fh)
+        return self.model_copy(update=stored)
+
+
+def _random_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def default_test_numbers(settings: Settings) -> Settings:
+    """In development the demo member's phone is a test number with a fixed code."""
+    if settings.app_env == "development" and not settings.test_phone_numbers:
+        from domain.demo_constants import DEMO_MEMBER_PHONE, DEMO_SIGN_IN_CODE
+
+        return settings.model_copy(
+            update={"test_phone_numbers": {DEMO_MEMBER_PHONE: DEMO_SIGN_IN_CODE}}
+        )
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return default_test_numbers(Settings().with_dev_secrets())

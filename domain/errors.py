@@ -1,0 +1,135 @@
+"""The exception tree of the domain. Every expected failure is one of these.
+
+    DomainError                      code, message, structured fields
+    ├── InvalidInput                 bad input that no retry will fix
+    │   └── InvalidPhone
+    ├── NotFound
+    ├── PermissionDenied             the viewer may not do this
+    ├── RateLimited                  retry_after_s
+    └── AuthError                    sign-in and token failures
+        ├── InvalidCredentials       wrong email/password or unknown account
+        ├── InvalidCode              wrong OTP (attempts_left)
+        ├── CodeExpired              no live challenge for this phone
+        ├── TooManyAttempts          challenge burned after N wrong codes
+        ├── InvalidRefreshToken      unknown, expired or revoked
+        ├── RefreshTokenReused       replay: the whole family is revoked
+        ├── InvalidClient            OAuth client authentication failed
+        │   └── InvalidScope         scope asked for is not granted
+        └── InvalidAccessToken       bad bearer token: HTTP 401 before GraphQL
+
+The GraphQL layer maps each to a typed ``UserError``; ``tests/api`` checks that
+every class here has a mapping, so adding one without a schema type fails CI.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "DOMAIN_ERROR"
+    default_message: ClassVar[str] = "The request could not be completed."
+
+    def __init__(self, message: str | None = None, **fields: Any) -> None:
+        self.message = message or self.default_message
+        self.fields = fields
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    code = "INVALID_INPUT"
+    default_message = "The input is not valid."
+
+    def __init__(self, message: str | None = None, *, field: str = "", **fields: Any) -> None:
+        super().__init__(message, field=field, **fields)
+        self.field = field
+
+
+class InvalidPhone(InvalidInput):
+    code = "INVALID_PHONE"
+    default_message = "Enter a mainland China mobile number, e.g. +86 138 0013 8000."
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    default_message = "Not found."
+
+
+class PermissionDenied(DomainError):
+    code = "PERMISSION_DENIED"
+    default_message = "You are not allowed to do this."
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+    default_message = "Too many requests; try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class AuthError(DomainError):
+    code = "AUTH_ERROR"
+
+
+class InvalidCredentials(AuthError):
+    code = "INVALID_CREDENTIALS"
+    default_message = "The email or password is not right."
+
+
+class InvalidCode(AuthError):
+    code = "INVALID_CODE"
+    default_message = "The code is not right."
+
+    def __init__(self, message: str | None = None, *, attempts_left: int) -> None:
+        super().__init__(message, attempts_left=attempts_left)
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(AuthError):
+    code = "CODE_EXPIRED"
+    default_message = "The code has expired; request a new one."
+
+
+class TooManyAttempts(AuthError):
+    code = "TOO_MANY_ATTEMPTS"
+    default_message = "Too many wrong codes; request a new one."
+
+
+class InvalidRefreshToken(AuthError):
+    code = "INVALID_REFRESH_TOKEN"
+    default_message = "The session has ended; sign in again."
+
+
+class RefreshTokenReused(InvalidRefreshToken):
+    code = "REFRESH_TOKEN_REUSED"
+    default_message = "This refresh token was already used; every session of it is revoked."
+
+
+class InvalidClient(AuthError):
+    code = "INVALID_CLIENT"
+    default_message = "Client authentication failed."
+
+
+class InvalidScope(InvalidClient):
+    code = "INVALID_SCOPE"
+    default_message = "The requested scope is not granted to this client."
+
+
+def all_error_classes() -> list[type[DomainError]]:
+    """Every concrete class of the tree, for the mapping test."""
+    found: list[type[DomainError]] = []
+    todo: list[type[DomainError]] = [DomainError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+class InvalidAccessToken(AuthError):
+    """Transport-level: answered as HTTP 401 before GraphQL runs, never as a UserError."""
+
+    code = "INVALID_TOKEN"
+    default_message = "The access token is not valid."

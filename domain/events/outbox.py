@@ -1,0 +1,47 @@
+"""Write events with the change; hand them to the queue after commit.
+
+``record`` runs inside the service's transaction. ``claim`` / ``mark_dispatched`` /
+``release`` are the relay's steps: a claim is a lease (``claimed_until``), so two
+relays never send one event at the same moment, and an event whose relay died
+mid-send is sent again when the lease runs out (consumers are idempotent by id).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise.expressions import Q
+
+from domain import clock
+from domain.events.tables import OutboxEvent
+
+LEASE = timedelta(seconds=30)
+
+
+async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
+    return await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
+
+
+async def claim(limit: int = 100) -> list[OutboxEvent]:
+    now = clock.now()
+    free = Q(dispatched_at=None) & (Q(claimed_until=None) | Q(claimed_until__lt=now))
+    candidates = await OutboxEvent.filter(free).order_by("id").limit(limit)
+    claimed = []
+    for event in candidates:  # conditional update per row: only one relay wins each
+        won = await OutboxEvent.filter(Q(id=event.id) & free).update(claimed_until=now + LEASE)
+        if won:
+            claimed.append(event)
+    return claimed
+
+
+async def mark_dispatched(event_id: int) -> None:
+    await OutboxEvent.filter(id=event_id).update(dispatched_at=clock.now(), claimed_until=None)
+
+
+async def release(event_id: int) -> None:
+    await OutboxEvent.filter(id=event_id, dispatched_at=None).update(claimed_until=None)
+
+
+async def undispatched_count() -> int:
+    return await OutboxEvent.filter(dispatched_at=None).count()

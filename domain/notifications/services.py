@@ -1,0 +1,58 @@
+"""Queue a message inside a business transaction; deliver it from a worker."""
+
+from __future__ import annotations
+
+from domain import clock
+from domain.events import outbox
+from domain.notifications.adapters import adapters_for
+from domain.notifications.model import Channel, Purpose, render
+from domain.notifications.tables import Message
+from domain.runtime import Runtime
+
+RECIPIENT_CONTEXT = "messages.recipient"
+TOPIC_REQUESTED = "notification.requested"
+
+
+async def queue(
+    rt: Runtime,
+    *,
+    channel: Channel,
+    recipient: str,
+    template: str,
+    variables: dict[str, object],
+    purpose: Purpose,
+    member_id: int | None = None,
+) -> Message:
+    """Store the rendered message and its outbox event (call inside the transaction)."""
+    message = await Message.create(
+        member_id=member_id,
+        channel=channel.value,
+        recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
+        template=template,
+        body=render(template, channel, variables),
+        purpose=purpose.value,
+        created_at=clock.now(),
+    )
+    await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+    return message
+
+
+async def deliver(rt: Runtime, message_id: int) -> bool:
+    """Send one queued message; a second delivery of the same id sends nothing."""
+    message = await Message.get_or_none(id=message_id)
+    if message is None or message.status != "QUEUED":
+        return False
+    adapter = adapters_for(rt.settings)[Channel(message.channel)]
+    claimed = await Message.filter(id=message_id, status="QUEUED").update(status="SENDING")
+    if not claimed:
+        return False
+    recipient = rt.cipher.decrypt(message.recipient_enc, context=RECIPIENT_CONTEXT)
+    try:
+        await adapter.send(recipient, message.body)
+    except Exception:
+        await Message.filter(id=message_id).update(status="QUEUED")
+        raise
+    await Message.filter(id=message_id).update(
+        status="SENT", adapter=adapter.name, sent_at=clock.now()
+    )
+    return True

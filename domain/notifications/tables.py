@@ -1,0 +1,22 @@
+"""Outgoing messages. The local sink adapter stores them here instead of sending."""
+
+from tortoise import fields, models
+
+
+class Message(models.Model):
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "loyalty.Member", related_name="messages", null=True, on_delete=fields.RESTRICT
+    )
+    channel = fields.CharField(max_length=16)  # SMS / PUSH / MINI_PROGRAM / EMAIL
+    recipient_enc = fields.TextField()  # encrypted address (phone, openid, email)
+    template = fields.CharField(max_length=64)
+    body = fields.TextField()
+    purpose = fields.CharField(max_length=16)  # TRANSACTIONAL / MARKETING
+    status = fields.CharField(max_length=16, default="QUEUED")  # QUEUED / SENT / FAILED
+    adapter = fields.CharField(max_length=32, default="")
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "messages"

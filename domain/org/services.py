@@ -1,0 +1,51 @@
+"""Use cases of the organisation area."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.auth.passwords import hash_secret
+from domain.errors import InvalidInput, NotFound
+from domain.org.model import check_attachment
+from domain.org.tables import Region, Staff, Store
+
+MIN_PASSWORD = 12
+
+
+async def create_staff(
+    email: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    region_code: str | None = None,
+    store_code: str | None = None,
+) -> Staff:
+    parsed = check_attachment(role, region_code, store_code)
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput("Enter an email address.", field="email")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Use at least {MIN_PASSWORD} characters.", field="password")
+    region = store = None
+    if region_code:
+        region = await Region.get_or_none(code=region_code)
+        if region is None:
+            raise NotFound(f"No region {region_code!r}.", field="region")
+    if store_code:
+        store = await Store.get_or_none(code=store_code)
+        if store is None:
+            raise NotFound(f"No store {store_code!r}.", field="store")
+    try:
+        async with in_transaction():
+            return await Staff.create(
+                email=email,
+                display_name=display_name or email.split("@")[0],
+                password_hash=hash_secret(password),
+                role=parsed.value,
+                region=region,
+                store=store,
+            )
+    except IntegrityError:
+        raise InvalidInput(f"{email} already has an account.", field="email") from None

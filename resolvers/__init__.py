@@ -1,0 +1,1 @@
+"""Adapters: viewer from context -> one domain service -> schema types and errors."""

@@ -1,0 +1,77 @@
+"""The GraphQL surface: root Query/Mutation composed from the area mixins."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay as strawberry_relay
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+
+from domain.config import Settings
+from domain.errors import DomainError, InvalidInput
+from schema.auth.fields import AuthMutation, AuthQuery
+from schema.catalog.fields import CatalogQuery
+from schema.catalog.types import Product
+from schema.limits import extensions
+from schema.members.fields import MemberQuery
+from schema.members.types import Member
+
+log = logging.getLogger("loyalty.graphql")
+
+
+@strawberry.type(description="Everything a member app, a partner or staff can read.")
+class Query(AuthQuery, MemberQuery, CatalogQuery):
+    node: strawberry_relay.Node | None = strawberry_relay.node(
+        description="Any object by its global id; null when it does not exist or is not visible."
+    )
+
+
+@strawberry.type(description="Everything that changes state.")
+class Mutation(AuthMutation):
+    pass
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    """Mask anything that is not a GraphQL-level error we raised on purpose."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return not isinstance(original, InvalidInput)
+
+
+class DomainErrorCodes(SchemaExtension):
+    """Give a domain error raised by a query field its stable code in ``extensions``."""
+
+    def on_operation(self):
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            if isinstance(error.original_error, DomainError):
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+
+
+class LoyaltySchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
+        for error in errors:
+            if _unexpected(error):
+                log.error("unexpected error in resolver", exc_info=error.original_error)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return LoyaltySchema(
+        query=Query,
+        mutation=Mutation,
+        types=[Member, Product],
+        extensions=[
+            *extensions(settings),
+            MaskErrors(should_mask_error=_unexpected),
+            DomainErrorCodes,
+        ],
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.introspection_enabled,
+            relay_max_results=settings.gql_page_max,
+        ),
+    )

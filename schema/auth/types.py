@@ -1,0 +1,82 @@
+"""Types of sign-in and of the viewer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from schema.errors import (
+    CodeExpiredError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    InvalidPhoneError,
+    InvalidRefreshTokenError,
+    RateLimitedError,
+    RefreshTokenReusedError,
+    TooManyAttemptsError,
+)
+
+
+@strawberry.enum(description="How a member first reached us.")
+class RegistrationChannel(Enum):
+    STORE = "STORE"
+    ECOMMERCE = "ECOMMERCE"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    APP = "APP"
+
+
+@strawberry.enum(description="Who is calling.")
+class ViewerKind(Enum):
+    ANONYMOUS = "anonymous"
+    MEMBER = "member"
+    STAFF = "staff"
+    PARTNER = "partner"
+
+
+@strawberry.type(description="The caller of this request, as the access token says.")
+class Viewer:
+    kind: ViewerKind = strawberry.field(description="Member, staff, partner or anonymous.")
+    role: str | None = strawberry.field(description="Staff role, e.g. store_staff.")
+    scopes: list[str] = strawberry.field(description="Partner scopes granted to the token.")
+
+
+@strawberry.type(description="A code was sent by SMS (or, for a test number, not needed).")
+class OtpRequestSuccess:
+    expires_at: datetime = strawberry.field(description="When the code stops working (UTC).")
+    resend_after_seconds: int = strawberry.field(description="Wait this long before resending.")
+
+
+@strawberry.type(description="Signed in: a short-lived access token and a rotating refresh token.")
+class SignInSuccess:
+    access_token: str = strawberry.field(description="Bearer JWT for the Authorization header.")
+    token_type: str = strawberry.field(description="Always `Bearer`.")
+    expires_in: int = strawberry.field(description="Seconds until the access token expires.")
+    refresh_token: str = strawberry.field(
+        description="Use once with tokenRefresh; a second use revokes the session."
+    )
+
+
+@strawberry.type(description="The session family of the refresh token is revoked.")
+class SignOutSuccess:
+    signed_out: bool = strawberry.field(description="False when the token was unknown.")
+
+
+OtpRequestResult = Annotated[
+    OtpRequestSuccess | InvalidPhoneError | RateLimitedError,
+    strawberry.union("OtpRequestResult"),
+]
+MemberSignInResult = Annotated[
+    SignInSuccess | InvalidPhoneError | InvalidCodeError | CodeExpiredError | TooManyAttemptsError,
+    strawberry.union("MemberSignInResult"),
+]
+StaffSignInResult = Annotated[
+    SignInSuccess | InvalidCredentialsError,
+    strawberry.union("StaffSignInResult"),
+]
+TokenRefreshResult = Annotated[
+    SignInSuccess | InvalidRefreshTokenError | RefreshTokenReusedError,
+    strawberry.union("TokenRefreshResult"),
+]

@@ -1,0 +1,32 @@
+"""Catalogue types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+from strawberry import relay
+
+
+@strawberry.type(description="A product (SKU) of the chain's catalogue.")
+class Product(relay.Node):
+    id: relay.NodeID[int]
+    sku: str = strawberry.field(description="Stock-keeping unit, usually the barcode.")
+    name: str = strawberry.field(description="Product name.")
+    category_path: str = strawberry.field(description="Category path, e.g. 生鲜/水果.")
+    brand: str = strawberry.field(description="Brand, empty when unbranded.")
+    price_fen: int = strawberry.field(description="Shelf price in fen (1 yuan = 100 fen).")
+    excluded_from_points: bool = strawberry.field(description="Earns no points when true.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Product | None]:
+        from resolvers.catalog import products_by_ids
+
+        return await products_by_ids([int(i) for i in node_ids])
+
+
+@strawberry.type(description="A page of products.")
+class ProductConnection(relay.Connection[Product]):
+    pass

@@ -1,0 +1,114 @@
+"""Expected errors as GraphQL types: every one implements ``UserError``.
+
+``ERROR_TYPES`` maps each ``domain.errors`` class to its schema type; a test checks
+that every class of the tree is mapped here or answered by the transport (HTTP 401,
+the OAuth token endpoint), so a new domain error cannot reach a client unmapped.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import errors as e
+
+
+@strawberry.interface(description="An expected failure the caller can act on.")
+class UserError:
+    code: str = strawberry.field(description="Stable machine-readable code, e.g. INVALID_PHONE.")
+    message: str = strawberry.field(description="Human-readable explanation (may change).")
+
+
+@strawberry.type(description="Some input is not valid; `field` names it.")
+class InvalidInputError(UserError):
+    field: str = strawberry.field(description="The input field at fault (camelCase).")
+
+
+@strawberry.type(description="The phone number is not a valid mainland China mobile number.")
+class InvalidPhoneError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="The object does not exist or is not visible to you.")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="You are not allowed to do this.")
+class PermissionDeniedError(UserError):
+    pass
+
+
+@strawberry.type(description="Too many requests; try again after `retryAfterSeconds`.")
+class RateLimitedError(UserError):
+    retry_after_seconds: int = strawberry.field(description="Seconds to wait before retrying.")
+
+
+@strawberry.type(description="The email or password is not right.")
+class InvalidCredentialsError(UserError):
+    pass
+
+
+@strawberry.type(description="The sign-in code is wrong.")
+class InvalidCodeError(UserError):
+    attempts_left: int = strawberry.field(description="Wrong codes still allowed for this code.")
+
+
+@strawberry.type(description="No live code for this phone: request a new one.")
+class CodeExpiredError(UserError):
+    pass
+
+
+@strawberry.type(description="Too many wrong codes: this code is burned; request a new one.")
+class TooManyAttemptsError(UserError):
+    pass
+
+
+@strawberry.type(description="The refresh token is unknown, expired or revoked: sign in again.")
+class InvalidRefreshTokenError(UserError):
+    pass
+
+
+@strawberry.type(
+    description="The refresh token was already used: a replay. Every token of its session "
+    "family is now revoked; sign in again."
+)
+class RefreshTokenReusedError(UserError):
+    pass
+
+
+ERROR_TYPES: dict[type[e.DomainError], type] = {
+    e.InvalidInput: InvalidInputError,
+    e.InvalidPhone: InvalidPhoneError,
+    e.NotFound: NotFoundError,
+    e.PermissionDenied: PermissionDeniedError,
+    e.RateLimited: RateLimitedError,
+    e.InvalidCredentials: InvalidCredentialsError,
+    e.InvalidCode: InvalidCodeError,
+    e.CodeExpired: CodeExpiredError,
+    e.TooManyAttempts: TooManyAttemptsError,
+    e.InvalidRefreshToken: InvalidRefreshTokenError,
+    e.RefreshTokenReused: RefreshTokenReusedError,
+}
+
+# Answered outside GraphQL: bases never raised themselves, and transport-level errors.
+NOT_GRAPHQL: frozenset[type[e.DomainError]] = frozenset(
+    {e.DomainError, e.AuthError, e.InvalidAccessToken, e.InvalidClient, e.InvalidScope}
+)
+
+_EXTRA = {
+    "field": "field",
+    "retry_after_s": "retry_after_seconds",
+    "attempts_left": "attempts_left",
+}
+
+
+def to_user_error(exc: e.DomainError) -> UserError:
+    cls = ERROR_TYPES[type(exc)]
+    kwargs = {"code": exc.code, "message": exc.message}
+    for name, value in exc.fields.items():
+        target = _EXTRA.get(name)
+        if target and target in cls.__annotations__:
+            kwargs[target] = value
+    for target in cls.__annotations__:
+        kwargs.setdefault(target, "")
+    return cls(**kwargs)

@@ -1,0 +1,431 @@
+"""The only web wiring: the Starlette app, its lifespan, middleware and routes,
+and the ``loyalty`` ops CLI (``loyalty --help``)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from asgi_correlation_id import CorrelationIdMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from domain.auth import services as auth
+from domain.auth.model import ANONYMOUS, Principal
+from domain.config import Settings, get_settings
+from domain.db import tortoise_config
+from domain.errors import InvalidAccessToken, InvalidClient, InvalidScope
+from domain.migrations import ensure_migrated
+from domain.runtime import Runtime
+from schema import build_schema
+from schema.context import Context
+
+log = logging.getLogger("loyalty.server")
+access_log = logging.getLogger("loyalty.access")
+
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
+
+
+# --- auth: a bad bearer token is a 401 before GraphQL ---------------------------------
+
+
+class Viewer(BaseUser):
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.principal is not ANONYMOUS
+
+
+class BearerBackend(AuthenticationBackend):
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        if not header:
+            return AuthCredentials(), Viewer(ANONYMOUS)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "basic" and conn.url.path == "/oauth/token":
+            return AuthCredentials(), Viewer(ANONYMOUS)  # client authentication, RFC 6749 2.3.1
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _AuthFailed("use the Bearer scheme")
+        rt: Runtime = conn.app.state.rt
+        try:
+            principal = await rt.tokens.verify(token.strip())
+        except InvalidAccessToken as exc:
+            raise _AuthFailed(exc.message) from None
+        return AuthCredentials(sorted(principal.scopes)), Viewer(principal)
+
+
+class _AuthFailed(AuthenticationError):
+    pass
+
+
+def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
+    return JSONResponse(
+        {
+            "errors": [
+                {"message": "Invalid access token.", "extensions": {"code": "UNAUTHENTICATED"}}
+            ]
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+# --- GraphQL ----------------------------------------------------------------------------
+
+
+class LoyaltyGraphQL(GraphQL):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(
+            viewer=request.user.principal,
+            rt=request.app.state.rt,
+            client_ip=client_ip(request),
+            request=request,
+            response=response,
+        )
+
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+    async def process_result(self, request: Any, result: Any):  # type: ignore[override]
+        relay = getattr(request.app.state, "relay", None)
+        if relay is not None and request.method == "POST":
+            relay.kick()  # send any event the operation recorded, after its commit
+        return await super().process_result(request, result)
+
+
+def client_ip(request: Request) -> str:
+    hops = request.app.state.settings.trusted_proxy_hops
+    forwarded = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.client.host if request.client else "unknown"
+
+
+# --- OAuth 2.0 client credentials (RFC 6749 section 4.4) -------------------------------
+
+
+async def oauth_token(request: Request) -> Response:
+    form = await request.form()
+    if form.get("grant_type") != "client_credentials":
+        return _oauth_error("unsupported_grant_type", 400)
+    client_id, secret = _client_auth(request, form)
+    if not client_id or not secret:
+        return _oauth_error("invalid_client", 401)
+    try:
+        token = await auth.client_credentials(
+            request.app.state.rt, client_id, secret, _str(form.get("scope"))
+        )
+    except InvalidScope:
+        return _oauth_error("invalid_scope", 400)
+    except InvalidClient:
+        return _oauth_error("invalid_client", 401)
+    return JSONResponse(
+        {
+            "access_token": token.access_token,
+            "token_type": "Bearer",
+            "expires_in": token.expires_in,
+            "scope": token.scope,
+        },
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _client_auth(request: Request, form: Any) -> tuple[str | None, str | None]:
+    import base64
+    from urllib.parse import unquote
+
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            raw = base64.b64decode(header[6:]).decode()
+        except ValueError:
+            return None, None
+        cid, _, secret = raw.partition(":")
+        return unquote(cid), unquote(secret)
+    return _str(form.get("client_id")), _str(form.get("client_secret"))
+
+
+def _oauth_error(error: str, status: int) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+# --- health and metrics ------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    state = request.app.state
+    checks: dict[str, str] = {}
+
+    async def check(name: str, probe: Any) -> None:
+        try:
+            await asyncio.wait_for(probe, timeout=2)
+            checks[name] = "ok"
+        except Exception as exc:  # report, never raise: this endpoint exists to say what is down
+            checks[name] = f"down: {type(exc).__name__}"
+
+    from workers.broker import ping
+
+    await check("database", get_connection("default").execute_query("SELECT 1"))
+    await check("cache", state.rt.cache.ping())
+    await check("broker", asyncio.to_thread(ping, state.broker))
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
+    )
+
+
+async def metrics(request: Request) -> Response:
+    import os
+
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+# --- middleware ---------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuse request bodies over MAX_BODY_BYTES with 413, streamed or not."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await _too_large(scope, receive, send)
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"errors": [{"message": "Request body too large."}]}, status_code=413)
+    await response(scope, receive, send)
+
+
+class AccessLog:
+    """One JSON line per request, with the request id, and Prometheus counters."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope["path"] if scope["path"] in _ROUTES else "other"
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(route).observe(elapsed)
+            client = scope.get("client")
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": client[0] if client else None,
+                },
+            )
+
+
+def configure_logging(settings: Settings) -> None:
+    from asgi_correlation_id import CorrelationIdFilter
+    from pythonjsonlogger.json import JsonFormatter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
+    if settings.log_json:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                rename_fields={
+                    "correlation_id": "request_id",
+                    "asctime": "time",
+                    "levelname": "level",
+                },
+            )
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per 2 s run is noise
+
+
+# --- the application ----------------------------------------------------------------------
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+_ROUTES = {"/graphql", "/oauth/token", "/healthz", "/readyz", "/metrics"}
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    schema = build_schema(settings)
+    graphql = LoyaltyGraphQL(
+        schema,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        allow_queries_via_get=True,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+        try:
+            await ensure_migrated(settings)
+            rt = runtime or Runtime.build(settings)
+            await rt.keys.load()
+            app.state.rt, app.state.settings = rt, settings
+            async with _workers(app, settings, rt):
+                log.info("ready", extra={"graphiql": settings.graphiql_enabled})
+                yield
+            await rt.cache.aclose()
+        finally:
+            await Tortoise.close_connections()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/oauth/token", oauth_token, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID"],
+                max_age=600,
+            ),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(AuthenticationMiddleware, backend=BearerBackend(), on_error=_auth_error),
+        ],
+        lifespan=lifespan,
+    )
+
+
+@asynccontextmanager
+async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIterator[None]:
+    """Broker for sending; in the embedded default also the in-process worker + scheduler."""
+    from workers.broker import bind_actors, make_broker
+    from workers.relay import Relay
+    from workers.runtime import set_runtime
+
+    broker = make_broker(settings)
+    app.state.broker, app.state.relay = broker, Relay()
+    set_runtime(rt)
+    if not settings.embedded:
+        bind_actors(broker)
+        yield
+        return
+    from dramatiq import Worker
+
+    from workers.middleware import EmbeddedLoop
+    from workers.scheduler import build_scheduler
+
+    broker.add_middleware(EmbeddedLoop(asyncio.get_running_loop()))
+    bind_actors(broker)
+    worker = Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    scheduler = build_scheduler()
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
+        await app.state.relay.drain()
+        await asyncio.to_thread(worker.stop)
+
+
+def __getattr__(name: str) -> Any:  # `uvicorn server:app` builds the app on first use
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `loyalty` command (see domain/cli.py)."""
+    from domain.cli import run
+
+    return run(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Asynchronous work: Dramatiq actors, the outbox relay and the scheduler."""

@@ -1,0 +1,66 @@
+"""Dramatiq middleware that gives async actors a database.
+
+* ``EmbeddedLoop`` (embedded default): async actors run on the API server's own event
+  loop, where Tortoise is already open, so the in-process worker shares its context.
+* ``TortoiseOnWorkerLoop`` (production): after dramatiq's AsyncIO middleware started
+  the worker's event-loop thread, Tortoise is opened on that loop and closed at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
+from dramatiq.middleware import Middleware
+from tortoise import Tortoise
+
+from domain.config import Settings
+from domain.db import tortoise_config
+from domain.runtime import Runtime
+from workers.runtime import set_runtime
+
+log = logging.getLogger(__name__)
+
+
+class _BorrowedLoop(EventLoopThread):
+    """An EventLoopThread facade over a loop that is already running (never started)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(log)
+        self.loop.close()
+        self.loop = loop
+
+    def stop(self) -> None:  # the loop belongs to the server
+        return None
+
+
+class EmbeddedLoop(Middleware):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+
+    def before_worker_boot(self, broker, worker) -> None:
+        set_event_loop_thread(_BorrowedLoop(self.loop))
+
+    def after_worker_shutdown(self, broker, worker) -> None:
+        set_event_loop_thread(None)
+
+
+class TortoiseOnWorkerLoop(Middleware):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def after_worker_boot(self, broker, worker) -> None:
+        thread = get_event_loop_thread()
+        assert thread is not None, "add dramatiq's AsyncIO middleware before this one"
+        thread.run_coroutine(self._open())
+
+    async def _open(self) -> None:
+        await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
+        set_runtime(Runtime.build(self.settings))
+        log.info("worker database open")
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        thread = get_event_loop_thread()
+        if thread is not None and thread.loop.is_running():
+            thread.run_coroutine(Tortoise.close_connections())

@@ -1,0 +1,34 @@
+"""The production scheduler process: ``loyalty scheduler``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from tortoise import Tortoise
+
+from domain.config import get_settings
+from domain.db import tortoise_config
+from domain.runtime import Runtime
+from workers.broker import bind_actors, make_broker
+from workers.runtime import set_runtime
+from workers.scheduler import build_scheduler
+
+
+async def _main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    set_runtime(Runtime.build(settings))
+    bind_actors(make_broker(settings))
+    scheduler = build_scheduler()
+    scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        await Tortoise.close_connections()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -22,5 +22,6 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/loyalty migrations-check
 
-test: lint  ## the whole suite: SQLite pass and PostgreSQL+Redis+broker pass
-	$(BIN)/pytest
+test: lint  ## the whole suite: SQLite pass, then PostgreSQL + Redis + broker pass
+	TEST_BACKEND=sqlite $(BIN)/pytest
+	TEST_BACKEND=postgres $(BIN)/pytest

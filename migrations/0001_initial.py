@@ -211,7 +211,7 @@ class Migration(migrations.Migration):
                 ('total_paid_fen', fields.BigIntField()),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'orders', 'app': 'loyalty', 'unique_together': (('partner', 'external_id'),), 'indexes': [Index(fields=['member', 'paid_at'])], 'pk_attr': 'id'},
+            options={'table': 'orders', 'app': 'loyalty', 'unique_together': (('partner', 'external_id'),), 'indexes': [Index(fields=['member_id', 'paid_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

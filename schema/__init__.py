@@ -24,9 +24,13 @@ log = logging.getLogger("loyalty.graphql")
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
 class Query(AuthQuery, MemberQuery, CatalogQuery):
-    node: strawberry_relay.Node | None = strawberry_relay.node(
+    @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
+    async def node(
+        self, info: strawberry.Info, id: strawberry_relay.GlobalID
+    ) -> strawberry_relay.Node | None:
+        return await id.resolve_node(info, required=False)
 
 
 @strawberry.type(description="Everything that changes state.")
@@ -67,7 +71,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=[Member, Product],
         extensions=[
             *extensions(settings),
-            MaskErrors(should_mask_error=_unexpected),
+            lambda: MaskErrors(should_mask_error=_unexpected),
             DomainErrorCodes,
         ],
         config=StrawberryConfig(

@@ -96,15 +96,15 @@ def _page_size(field: FieldNode, page_max: int) -> int:
 
 
 def extensions(settings: Settings) -> list:
-    """Schema extensions, as factories or instances, in the order they should run."""
+    """Schema extensions as factories (a fresh instance per request), in order."""
     rules: list[type[ValidationRule]] = [cost_rule(settings.gql_max_cost, settings.gql_page_max)]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
     return [
-        MaxTokensLimiter(max_token_count=settings.gql_max_tokens),
-        ParserCache(maxsize=1024),
-        QueryDepthLimiter(max_depth=settings.gql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.gql_max_aliases),
-        AddValidationRules(rules),
-        ValidationCache(maxsize=1024),
+        lambda: MaxTokensLimiter(max_token_count=settings.gql_max_tokens),
+        lambda: ParserCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=settings.gql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.gql_max_aliases),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=1024),
     ]

@@ -182,21 +182,35 @@ async def refresh(rt: Runtime, token: str) -> TokenPair:
     """Rotate: the presented token is spent and a new one of the same family returned.
 
     Presenting a spent token again is a replay: the whole family is revoked, so a thief
-    and the rightful holder are both signed out and the holder signs in afresh.
+    and the rightful holder are both signed out and the holder signs in afresh. A family
+    with any revoked token is revoked as a whole, and the rotation re-checks that after
+    writing the successor, so a replay racing a rotation cannot leave a live token behind.
     """
     now = clock.now()
     row = await RefreshToken.get_or_none(token_hash=token_digest(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row is None or row.expires_at <= now or await _family_revoked(row.family):
         raise InvalidRefreshToken()
     spent = await RefreshToken.filter(id=row.id, used_at=None, revoked_at=None).update(used_at=now)
     if not spent:
-        await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
+        await _revoke_family(row.family)
         raise RefreshTokenReused()
     principal = await _current_principal(row.subject)
     if principal is None:
-        await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=now)
+        await _revoke_family(row.family)
         raise InvalidRefreshToken()
-    return await _start_session(rt, principal, family=row.family)
+    pair = await _start_session(rt, principal, family=row.family)
+    if await _family_revoked(row.family):  # a replay landed while we rotated
+        await _revoke_family(row.family)
+        raise RefreshTokenReused()
+    return pair
+
+
+async def _family_revoked(family: str) -> bool:
+    return await RefreshToken.filter(family=family, revoked_at__not_isnull=True).exists()
+
+
+async def _revoke_family(family: str) -> None:
+    await RefreshToken.filter(family=family, revoked_at=None).update(revoked_at=clock.now())
 
 
 async def _current_principal(subject: str) -> Principal | None:
@@ -214,7 +228,7 @@ async def sign_out(rt: Runtime, token: str) -> bool:
     row = await RefreshToken.get_or_none(token_hash=token_digest(token))
     if row is None:
         return False
-    await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=clock.now())
+    await _revoke_family(row.family)
     return True
 
 

@@ -23,7 +23,7 @@ class Order(models.Model):
     class Meta:
         table = "orders"
         unique_together = (("partner", "external_id"),)
-        indexes = (("member", "paid_at"),)
+        indexes = (("member_id", "paid_at"),)
 
 
 class OrderLine(models.Model):

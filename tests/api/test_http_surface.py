@@ -1,0 +1,54 @@
+"""Health, readiness, metrics, request ids, body limit and CORS."""
+
+from __future__ import annotations
+
+
+async def test_healthz_and_readyz(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+
+
+async def test_readyz_reports_a_dead_cache(client, app, monkeypatch):
+    async def down():
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(app.state.rt.cache, "ping", down)
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["cache"].startswith("down")
+
+
+async def test_metrics_and_request_id(client):
+    r = await client.get("/healthz", headers={"X-Request-ID": "a" * 32})
+    assert r.headers["x-request-id"] == "a" * 32
+    generated = (await client.get("/healthz")).headers["x-request-id"]
+    assert len(generated) == 32
+    metrics = await client.get("/metrics")
+    assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in metrics.text
+
+
+async def test_body_limit(client, settings):
+    big = "x" * (settings.max_body_bytes + 1)
+    r = await client.post("/graphql", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+async def test_cors_for_the_app_origins(client, settings):
+    origin = settings.cors_origins[0]
+    r = await client.options(
+        "/graphql",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == origin
+    evil = await client.options(
+        "/graphql",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in evil.headers

@@ -1,0 +1,290 @@
+"""Test fixtures: the whole API suite runs twice, once per backend, in two pytest
+processes (Tortoise caches per-model SQL for the first backend it meets):
+``TEST_BACKEND=sqlite`` (the default) and ``TEST_BACKEND=postgres``.
+
+* ``sqlite``   — the embedded default: SQLite file, in-memory cache, StubBroker with
+                 the in-process worker running on the test's event loop.
+* ``postgres`` — production shape: PostgreSQL, Redis cache, Redis broker and a real
+                 ``dramatiq`` worker process.
+
+On a machine without those services the ``postgres`` pass is skipped with the reason;
+under CI (``CI=true``) a missing service is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_PHONE = "+8613800138000"
+TEST_CODE = "135790"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_DB = f"loyalty_test_{os.getpid()}"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/14")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_services() -> None:
+    missing = [
+        name
+        for name, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672))
+        if not _reachable("127.0.0.1", port)
+    ]
+    if not missing:
+        return
+    reason = f"{', '.join(missing)} not running on 127.0.0.1 (start them or run .ci/run)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def base_settings(tmp: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "app_env": "test",
+        "var_dir": tmp,
+        "data_keys": {"t1": _key()},
+        "data_key_id": "t1",
+        "hmac_key": _key(),
+        "test_phone_numbers": {TEST_PHONE: TEST_CODE},
+        "graphiql": False,
+        "introspection": True,
+        "log_json": False,
+        "log_level": "WARNING",
+        "otp_resend_interval_s": 0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def _create_pg_database() -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{PG_DB}"')
+    finally:
+        await conn.close()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DB}"
+
+
+async def _drop_pg_database() -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture(scope="session", params=[BACKEND])
+async def settings(request, tmp_path_factory) -> AsyncIterator[Settings]:
+    from domain import migrations
+
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        s = base_settings(tmp)
+        await migrations.migrate(s, progress=lambda _m: None)
+        yield s
+        return
+    require_services()
+    from redis.asyncio import Redis
+
+    for url in (REDIS_URL, BROKER_URL):
+        client = Redis.from_url(url)
+        await client.flushdb()
+        await client.aclose()
+    url = await _create_pg_database()
+    s = base_settings(tmp, database_url=url, redis_url=REDIS_URL, broker_url=BROKER_URL)
+    await migrations.migrate(s, progress=lambda _m: None)
+    try:
+        yield s
+    finally:
+        await _drop_pg_database()
+
+
+def settings_env(s: Settings) -> dict[str, str]:
+    """The environment that makes a child process read the same settings."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))}
+    env.update(
+        {
+            "APP_ENV": s.app_env,
+            "VAR_DIR": str(s.var_dir),
+            "DATABASE_URL": s.database_url,
+            "REDIS_URL": s.redis_url,
+            "BROKER_URL": s.broker_url,
+            "DATA_KEYS": json.dumps(s.data_keys),
+            "DATA_KEY_ID": s.data_key_id,
+            "HMAC_KEY": s.hmac_key,
+            "TEST_PHONE_NUMBERS": json.dumps(s.test_phone_numbers),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def worker_process(settings: Settings) -> Iterator[subprocess.Popen | None]:
+    """A real Dramatiq worker process for the production-shaped pass."""
+    if settings.embedded:
+        yield None
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dramatiq", "workers.app", "--processes", "1", "--threads", "2"],
+        cwd=ROOT,
+        env=settings_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "worker died")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, worker_process):
+    from server import create_app
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def seed(app) -> dict:
+    """Organisation, staff and partner apps shared by the API tests."""
+    from domain.org.services import create_staff
+    from domain.org.tables import Region, Store
+    from domain.partners.services import create_partner
+
+    east = await Region.create(code="EAST", name="华东")
+    await Store.create(code="SH01", name="上海徐汇店", region=east)
+    await create_staff("admin@test.cn", "correct horse battery", "admin")
+    full, full_secret = await create_partner("pos", ["members:read", "orders:write"])
+    narrow, narrow_secret = await create_partner("shop", ["orders:write"])
+    return {
+        "staff": ("admin@test.cn", "correct horse battery"),
+        "partner": (full.client_id, full_secret),
+        "narrow_partner": (narrow.client_id, narrow_secret),
+    }
+
+
+@pytest.fixture
+async def client(app, seed) -> AsyncIterator[httpx.AsyncClient]:
+    await app.state.rt.cache.flushdb()  # rate-limit windows start empty in every test
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+class GQL:
+    """A tiny GraphQL client over the test transport."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str | None = None) -> None:
+        self.client, self.token = client, token
+
+    async def raw(self, query: str, variables: dict | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def __call__(self, query: str, variables: dict | None = None) -> dict:
+        response = await self.raw(query, variables)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def as_(self, token: str) -> GQL:
+        return GQL(self.client, token)
+
+
+@pytest.fixture
+def gql(client) -> GQL:
+    return GQL(client)
+
+
+SIGN_IN = """
+mutation($phone: String!, $code: String!) {
+  memberSignIn(phone: $phone, code: $code) {
+    __typename
+    ... on SignInSuccess { accessToken refreshToken expiresIn tokenType }
+    ... on UserError { code message }
+    ... on InvalidCodeError { attemptsLeft }
+  }
+}"""
+
+REFRESH = """
+mutation($t: String!) {
+  tokenRefresh(refreshToken: $t) {
+    __typename
+    ... on SignInSuccess { accessToken refreshToken }
+    ... on UserError { code message }
+  }
+}"""
+
+
+async def sign_in_member(gql: GQL, phone: str = TEST_PHONE, code: str = TEST_CODE) -> dict:
+    result = await gql(SIGN_IN, {"phone": phone, "code": code})
+    payload = result["data"]["memberSignIn"]
+    assert payload["__typename"] == "SignInSuccess", payload
+    return payload
+
+
+async def partner_token(client: httpx.AsyncClient, creds: tuple[str, str], scope: str = "") -> str:
+    data = {"grant_type": "client_credentials"}
+    if scope:
+        data["scope"] = scope
+    response = await client.post("/oauth/token", data=data, auth=creds)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+async def wait_for(predicate, within: float = 10.0, interval: float = 0.05):
+    """Poll an async predicate until it returns a truthy value (bounded)."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)

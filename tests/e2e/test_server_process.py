@@ -1,0 +1,217 @@
+"""Real server processes, started the way the README and the deployment guide do."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import BACKEND, ROOT, require_services
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+OTP = 'mutation($p: String!) { otpRequest(phone: $p) { __typename } }'
+SIGN_IN = """mutation($p: String!, $c: String!) { memberSignIn(phone: $p, code: $c) {
+  __typename ... on SignInSuccess { accessToken refreshToken } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    drop = ("DATABASE_URL", "REDIS_URL", "BROKER_URL", "APP_ENV", "DATA_KEYS", "HMAC_KEY",
+            "DATA_KEY_ID", "TEST_PHONE_NUMBERS", "VAR_DIR", "TEST_BACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def gql(base: str, query: str, variables: dict, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables},
+                   headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def wait_code(read_latest_otp_body) -> str:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = read_latest_otp_body()
+        if body:
+            return re.search(r"验证码 (\d{6})", body).group(1)
+        time.sleep(0.2)
+    raise AssertionError("the SMS never reached the sink")
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the embedded default runs in the sqlite pass")
+def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
+    port = free_port()
+    env = clean_env(VAR_DIR=str(tmp_path / "var"), LOG_JSON="true")
+    with running([str(BIN / "loyalty"), "dev", "--port", str(port)], env, port,
+                 tmp_path / "server.log") as base:
+        creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
+        assert {s["role"] for s in creds["staff"]} == {
+            "admin", "marketing_manager", "analyst", "service_agent", "store_staff"}
+        printed = (tmp_path / "server.log").read_text()
+        assert f"http://127.0.0.1:{port}/graphql" in printed
+        assert creds["member"]["phone"] in printed and creds["partner"]["clientId"] in printed
+
+        # the test number signs in with its fixed code, no SMS
+        member = creds["member"]
+        tokens = gql(base, SIGN_IN, {"p": member["phone"], "c": member["code"]})
+        access = tokens["data"]["memberSignIn"]["accessToken"]
+        me = gql(base, "{ me { phone displayName } }", {}, access)["data"]["me"]
+        assert me["phone"] == member["phone"]
+
+        # any other number gets a real code through the in-process worker and the SMS sink
+        phone = f"+86137{secrets.randbelow(10**8):08d}"
+        assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
+            "OtpRequestSuccess")
+        db = tmp_path / "var" / "loyalty.sqlite3"
+
+        def latest() -> str | None:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute("SELECT body FROM messages WHERE status='SENT' AND "
+                                   "template='otp' ORDER BY id DESC LIMIT 1").fetchone()
+            return row[0] if row else None
+
+        code = wait_code(latest)
+        signed = gql(base, SIGN_IN, {"p": phone, "c": code})["data"]["memberSignIn"]
+        assert signed["__typename"] == "SignInSuccess"
+        # demo data as promised
+        with sqlite3.connect(db) as conn:
+            members, orders, products, stores = (
+                conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+                for t in ("members", "orders", "products", "stores"))
+        assert members == 301 and orders == 5000 and 150 <= products <= 250 and stores == 6
+        log_line = next(line for line in (tmp_path / "server.log").read_text().splitlines()
+                        if '"loyalty.access"' in line)
+        assert json.loads(log_line)["request_id"]
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="runs once, in the sqlite pass")
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    env = clean_env(VAR_DIR=str(tmp_path / "var"))
+    done = subprocess.run([str(BIN / "loyalty"), "serve", "--port", str(free_port())], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "is not migrated" in done.stderr and "loyalty migrate" in done.stderr
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="production shape runs in the postgres pass")
+def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
+    require_services()
+    import asyncio
+
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_URL, _key
+
+    db_name = f"loyalty_e2e_{os.getpid()}"
+    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
+
+    async def admin_sql(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{db_name}"'))
+    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True)
+    db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db_name}"
+    env = clean_env(
+        APP_ENV="production", DATABASE_URL=db_url, REDIS_URL="redis://127.0.0.1:6379/13",
+        BROKER_URL="amqp://guest:guest@127.0.0.1:5672/", DATA_KEYS=json.dumps({"p1": _key()}),
+        DATA_KEY_ID="p1", HMAC_KEY=_key(), VAR_DIR=str(tmp_path), LOG_LEVEL="WARNING")
+    try:
+        release = subprocess.run([str(BIN / "loyalty"), "migrate"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=120)
+        assert release.returncode == 0, release.stderr
+        worker = subprocess.Popen([str(BIN / "loyalty"), "worker", "--processes", "1",
+                                   "--threads", "2"], cwd=ROOT, env=env, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = free_port()
+        try:
+            with running([str(BIN / "loyalty"), "serve", "--workers", "2", "--port", str(port)],
+                         env, port, tmp_path / "api.log") as base:
+                ready = httpx.get(f"{base}/readyz", timeout=10).json()
+                assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+                page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
+                assert "graphiql" not in page.text.lower()  # production: no IDE
+                phone = f"+86136{secrets.randbelow(10**8):08d}"  # fresh daily SMS budget
+                assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
+                    "OtpRequestSuccess")
+
+                async def latest_body() -> str | None:
+                    conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://"))
+                    try:
+                        return await conn.fetchval(
+                            "SELECT body FROM messages WHERE status='SENT' ORDER BY id DESC")
+                    finally:
+                        await conn.close()
+
+                code = wait_code(lambda: asyncio.run(latest_body()))
+                signed = gql(base, SIGN_IN, {"p": phone, "c": code})["data"]["memberSignIn"]
+                assert signed["__typename"] == "SignInSuccess"
+                me = gql(base, "{ me { phone } }", {}, signed["accessToken"])["data"]["me"]
+                assert me == {"phone": phone}
+                # a test number is refused in production: no fixed code exists
+                r = gql(base, SIGN_IN, {"p": "+8613800138000", "c": "246810"})
+                assert r["data"]["memberSignIn"]["__typename"] == "CodeExpiredError"
+        finally:
+            worker.terminate()  # dramatiq's main process stops its children itself
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+    finally:
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))

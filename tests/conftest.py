@@ -61,6 +61,18 @@ def require_services() -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked ``backend("x")`` belong to that pass only: deselected (not skipped)
+    in the other, so a skip always means a missing service."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        (drop if marker and marker.args[0] != BACKEND else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 

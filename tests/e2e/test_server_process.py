@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import BACKEND, ROOT, require_services
+from tests.conftest import ROOT, require_services
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -89,7 +89,7 @@ def wait_code(read_latest_otp_body) -> str:
     raise AssertionError("the SMS never reached the sink")
 
 
-@pytest.mark.skipif(BACKEND != "sqlite", reason="the embedded default runs in the sqlite pass")
+@pytest.mark.backend("sqlite")  # the embedded default
 def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
     port = free_port()
     env = clean_env(VAR_DIR=str(tmp_path / "var"), LOG_JSON="true")
@@ -135,7 +135,7 @@ def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
         assert json.loads(log_line)["request_id"]
 
 
-@pytest.mark.skipif(BACKEND != "sqlite", reason="runs once, in the sqlite pass")
+@pytest.mark.backend("sqlite")  # once is enough
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     env = clean_env(VAR_DIR=str(tmp_path / "var"))
     done = subprocess.run([str(BIN / "loyalty"), "serve", "--port", str(free_port())], cwd=ROOT,
@@ -144,7 +144,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
     assert "is not migrated" in done.stderr and "loyalty migrate" in done.stderr
 
 
-@pytest.mark.skipif(BACKEND != "postgres", reason="production shape runs in the postgres pass")
+@pytest.mark.backend("postgres")  # the production shape
 def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
     require_services()
     import asyncio

@@ -4,11 +4,14 @@ and the ``loyalty`` ops CLI (``loyalty --help``)."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -159,14 +162,11 @@ def _str(value: object) -> str | None:
 
 
 def _client_auth(request: Request, form: Any) -> tuple[str | None, str | None]:
-    import base64
-    from urllib.parse import unquote
-
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         try:
-            raw = base64.b64decode(header[6:]).decode()
-        except ValueError:
+            raw = base64.b64decode(header[6:], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
             return None, None
         cid, _, secret = raw.partition(":")
         return unquote(cid), unquote(secret)
@@ -400,7 +400,7 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
 
     broker.add_middleware(EmbeddedLoop(asyncio.get_running_loop()))
     bind_actors(broker)
-    worker = Worker(broker, worker_threads=1, worker_timeout=100)
+    worker = Worker(broker, worker_threads=settings.worker_threads, worker_timeout=100)
     worker.start()
     scheduler = build_scheduler()
     scheduler.start()

@@ -54,10 +54,6 @@ class Principal:
     def subject(self) -> str:
         return f"{self.kind.value}:{self.id}"
 
-    @property
-    def is_hq(self) -> bool:
-        return self.kind is PrincipalKind.STAFF and self.region_id is None and self.store_id is None
-
 
 ANONYMOUS = Principal()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -36,6 +36,7 @@ from domain.errors import (
 )
 from domain.members import store as members
 from domain.members.model import normalize_phone
+from domain.members.tables import Member
 from domain.notifications import services as notifications
 from domain.notifications.model import Channel, Purpose
 from domain.org.tables import Staff
@@ -53,7 +54,7 @@ class TokenPair:
 
 @dataclass(frozen=True)
 class OtpSent:
-    expires_at: object
+    expires_at: datetime
     resend_after_s: int
 
 
@@ -216,7 +217,7 @@ async def _revoke_family(family: str) -> None:
 async def _current_principal(subject: str) -> Principal | None:
     kind, _, sid = subject.partition(":")
     if kind == PrincipalKind.MEMBER.value:
-        member = await members.Member.get_or_none(id=int(sid), status="ACTIVE")
+        member = await Member.get_or_none(id=int(sid), status="ACTIVE")
         return Principal(kind=PrincipalKind.MEMBER, id=member.id) if member else None
     if kind == PrincipalKind.STAFF.value:
         staff = await Staff.get_or_none(id=int(sid), active=True)

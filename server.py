@@ -4,14 +4,11 @@ and the ``loyalty`` ops CLI (``loyalty --help``)."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import unquote
 
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -34,13 +31,13 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
-from domain.auth import services as auth
 from domain.auth.model import ANONYMOUS, Principal
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
-from domain.errors import InvalidAccessToken, InvalidClient, InvalidScope
+from domain.errors import InvalidAccessToken
 from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
+from resolvers import oauth
 from schema import build_schema
 from schema.context import Context
 
@@ -126,58 +123,6 @@ def client_ip(request: Request) -> str:
     if hops and len(forwarded) >= hops:
         return forwarded[-hops]
     return request.client.host if request.client else "unknown"
-
-
-# --- OAuth 2.0 client credentials (RFC 6749 section 4.4) -------------------------------
-
-
-async def oauth_token(request: Request) -> Response:
-    form = await request.form()
-    if form.get("grant_type") != "client_credentials":
-        return _oauth_error("unsupported_grant_type", 400)
-    client_id, secret = _client_auth(request, form)
-    if not client_id or not secret:
-        return _oauth_error("invalid_client", 401)
-    try:
-        token = await auth.client_credentials(
-            request.app.state.rt, client_id, secret, _str(form.get("scope"))
-        )
-    except InvalidScope:
-        return _oauth_error("invalid_scope", 400)
-    except InvalidClient:
-        return _oauth_error("invalid_client", 401)
-    return JSONResponse(
-        {
-            "access_token": token.access_token,
-            "token_type": "Bearer",
-            "expires_in": token.expires_in,
-            "scope": token.scope,
-        },
-        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
-    )
-
-
-def _str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _client_auth(request: Request, form: Any) -> tuple[str | None, str | None]:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("basic "):
-        try:
-            raw = base64.b64decode(header[6:], validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None, None
-        cid, _, secret = raw.partition(":")
-        return unquote(cid), unquote(secret)
-    return _str(form.get("client_id")), _str(form.get("client_secret"))
-
-
-def _oauth_error(error: str, status: int) -> Response:
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="oauth"'
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 # --- health and metrics ------------------------------------------------------------------
@@ -356,7 +301,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/oauth/token", oauth_token, methods=["POST"]),
+            Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

@@ -1,0 +1,68 @@
+"""POST /oauth/token: OAuth 2.0 client credentials for partner apps (RFC 6749 section 4.4).
+
+An adapter like the GraphQL resolvers: form and Basic header in, one domain service,
+the RFC's JSON answers out (``invalid_client`` 401, ``invalid_scope`` and
+``unsupported_grant_type`` 400), never cached.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domain.auth import services as auth
+from domain.errors import InvalidClient, InvalidScope
+
+
+async def token(request: Request) -> Response:
+    form = await request.form()
+    if form.get("grant_type") != "client_credentials":
+        return _oauth_error("unsupported_grant_type", 400)
+    client_id, secret = _client_auth(request, form)
+    if not client_id or not secret:
+        return _oauth_error("invalid_client", 401)
+    try:
+        token = await auth.client_credentials(
+            request.app.state.rt, client_id, secret, _str(form.get("scope"))
+        )
+    except InvalidScope:
+        return _oauth_error("invalid_scope", 400)
+    except InvalidClient:
+        return _oauth_error("invalid_client", 401)
+    return JSONResponse(
+        {
+            "access_token": token.access_token,
+            "token_type": "Bearer",
+            "expires_in": token.expires_in,
+            "scope": token.scope,
+        },
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _client_auth(request: Request, form: Any) -> tuple[str | None, str | None]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            raw = base64.b64decode(header[6:], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None, None
+        cid, _, secret = raw.partition(":")
+        return unquote(cid), unquote(secret)
+    return _str(form.get("client_id")), _str(form.get("client_secret"))
+
+
+def _oauth_error(error: str, status: int) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="oauth"'
+    return JSONResponse({"error": error}, status_code=status, headers=headers)

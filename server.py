@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,14 @@ from typing import Any
 
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.applications import Starlette
 from starlette.authentication import (
     AuthCredentials,
@@ -40,6 +48,7 @@ from domain.runtime import Runtime
 from resolvers import oauth
 from schema import build_schema
 from schema.context import Context
+from workers.broker import ping
 
 log = logging.getLogger("loyalty.server")
 access_log = logging.getLogger("loyalty.access")
@@ -103,18 +112,13 @@ class LoyaltyGraphQL(GraphQL):
             viewer=request.user.principal,
             rt=request.app.state.rt,
             client_ip=client_ip(request),
+            publish=request.app.state.relay.kick,
             request=request,
             response=response,
         )
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
-
-    async def process_result(self, request: Any, result: Any):  # type: ignore[override]
-        relay = getattr(request.app.state, "relay", None)
-        if relay is not None and request.method == "POST":
-            relay.kick()  # send any event the operation recorded, after its commit
-        return await super().process_result(request, result)
 
 
 def client_ip(request: Request) -> str:
@@ -143,8 +147,6 @@ async def readyz(request: Request) -> Response:
         except Exception as exc:  # report, never raise: this endpoint exists to say what is down
             checks[name] = f"down: {type(exc).__name__}"
 
-    from workers.broker import ping
-
     await check("database", get_connection("default").execute_query("SELECT 1"))
     await check("cache", state.rt.cache.ping())
     await check("broker", asyncio.to_thread(ping, state.broker))
@@ -155,10 +157,6 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    import os
-
-    from prometheus_client import CollectorRegistry, multiprocess
-
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -9,7 +9,7 @@ correct only inside one process, which is exactly the embedded default.
 from __future__ import annotations
 
 import asyncio
-import time
+from time import monotonic
 from typing import Any, Protocol
 
 from domain.config import Settings
@@ -37,7 +37,7 @@ class MemoryCache:
 
     def _live(self, name: str) -> tuple[str, float | None] | None:
         item = self._data.get(name)
-        if item is not None and item[1] is not None and item[1] <= time.monotonic():
+        if item is not None and item[1] is not None and item[1] <= monotonic():
             del self._data[name]
             return None
         return item
@@ -51,7 +51,7 @@ class MemoryCache:
     ) -> bool | None:
         if nx and self._live(name) is not None:
             return None
-        self._data[name] = (str(value), time.monotonic() + ex if ex else None)
+        self._data[name] = (str(value), monotonic() + ex if ex else None)
         return True
 
     async def incr(self, name: str, amount: int = 1) -> int:
@@ -61,11 +61,11 @@ class MemoryCache:
             self._data[name] = (str(value), item[1] if item else None)
             return value
 
-    async def expire(self, name: str, time: int) -> bool:
+    async def expire(self, name: str, time: int) -> bool:  # redis's own parameter name
         item = self._live(name)
         if item is None:
             return False
-        self._data[name] = (item[0], _monotonic() + time)
+        self._data[name] = (item[0], monotonic() + time)
         return True
 
     async def ttl(self, name: str) -> int:
@@ -74,7 +74,7 @@ class MemoryCache:
             return -2
         if item[1] is None:
             return -1
-        return max(0, round(item[1] - _monotonic()))
+        return max(0, round(item[1] - monotonic()))
 
     async def delete(self, *names: str) -> int:
         return sum(1 for n in names if self._data.pop(n, None) is not None)
@@ -88,10 +88,6 @@ class MemoryCache:
 
     async def aclose(self) -> None:
         self._data.clear()
-
-
-def _monotonic() -> float:
-    return time.monotonic()
 
 
 def create_cache(settings: Settings) -> Cache:

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry import relay as strawberry_relay
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
@@ -57,6 +58,17 @@ class DomainErrorCodes(SchemaExtension):
                 error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
 
 
+class PublishAfterMutation(SchemaExtension):
+    """After a mutation (its service transaction has committed), send the events it
+    recorded in the outbox; queries record none, so they never pay for the relay."""
+
+    def on_operation(self):
+        yield
+        ctx = self.execution_context
+        if ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
+            ctx.context.publish()
+
+
 class LoyaltySchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
         for error in errors:
@@ -73,6 +85,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             *extensions(settings),
             lambda: MaskErrors(should_mask_error=_unexpected),
             DomainErrorCodes,
+            PublishAfterMutation,
         ],
         config=StrawberryConfig(
             disable_field_suggestions=not settings.introspection_enabled,

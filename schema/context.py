@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -16,9 +17,9 @@ class Context:
     viewer: Principal
     rt: Runtime
     client_ip: str
+    publish: Callable[[], None] = lambda: None  # hand recorded events to the queue
     request: Any = None
     response: Any = None
-    loaders: dict[str, Any] = field(default_factory=dict)
 
 
 Info = StrawberryInfo[Context, None]

@@ -109,6 +109,4 @@ def to_user_error(exc: e.DomainError) -> UserError:
         target = _EXTRA.get(name)
         if target and target in cls.__annotations__:
             kwargs[target] = value
-    for target in cls.__annotations__:
-        kwargs.setdefault(target, "")
-    return cls(**kwargs)
+    return cls(**kwargs)  # a missing field is a bug in the raise site: let it fail loudly

@@ -40,7 +40,7 @@ async def test_production_hides_ide_introspection_and_suggestions(settings, app)
     prod_app = create_app(prod)
     # the database is already open in this process: share the running app's state
     prod_app.state.rt, prod_app.state.settings = app.state.rt, prod
-    prod_app.state.broker, prod_app.state.relay = app.state.broker, None
+    prod_app.state.broker, prod_app.state.relay = app.state.broker, app.state.relay
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=prod_app), base_url="http://t"
     ) as c:

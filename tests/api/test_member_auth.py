@@ -116,3 +116,40 @@ async def test_me_needs_a_member(gql):
     r = await gql(ME)
     assert r["data"] is None
     assert r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_per_ip_hourly_cap_counts_every_phone(gql, settings):
+    before = await OtpChallenge.all().count()
+    for i in range(settings.otp_max_per_ip_per_hour):
+        r = (await gql(OTP, {"phone": f"+86139222{i:05d}"}))["data"]["otpRequest"]
+        assert r["__typename"] == "OtpRequestSuccess"
+    over = (await gql(OTP, {"phone": "+8613922299999"}))["data"]["otpRequest"]
+    assert over["__typename"] == "RateLimitedError" and over["retryAfterSeconds"] > 3000
+    assert await OtpChallenge.all().count() == before + settings.otp_max_per_ip_per_hour
+
+
+async def test_resend_waits_the_interval(gql, app, monkeypatch):
+    rt = app.state.rt
+    monkeypatch.setattr(
+        rt, "settings", rt.settings.model_copy(update={"otp_resend_interval_s": 60})
+    )
+    phone = "+8613911110005"
+    first = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
+    assert first == {
+        "__typename": "OtpRequestSuccess",
+        "expiresAt": first["expiresAt"],
+        "resendAfterSeconds": 60,
+    }
+    count = await OtpChallenge.filter(phone_hash=rt.phone_index(phone)).count()
+    again = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
+    assert again["__typename"] == "RateLimitedError" and 0 < again["retryAfterSeconds"] <= 60
+    assert await OtpChallenge.filter(phone_hash=rt.phone_index(phone)).count() == count == 1
+
+
+async def test_only_mutations_publish_their_events(gql, app, monkeypatch):
+    kicks = []
+    monkeypatch.setattr(app.state.relay, "kick", lambda: kicks.append(1))
+    await gql("{ viewer { kind } }")
+    assert kicks == []
+    await gql(OTP, {"phone": "+8613911110006"})
+    assert kicks == [1]

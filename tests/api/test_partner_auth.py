@@ -82,7 +82,8 @@ async def test_partner_scope_subset_is_narrowed(client, seed):
 async def test_malformed_basic_header_is_invalid_client(client):
     for header in ["Basic !!!notbase64", "Basic " + "w4k=", "Basic "]:
         r = await client.post(
-            "/oauth/token", data={"grant_type": "client_credentials"},
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
             headers={"Authorization": header},
         )
         assert r.status_code == 401 and r.json() == {"error": "invalid_client"}, header

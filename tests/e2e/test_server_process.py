@@ -23,7 +23,7 @@ from tests.conftest import ROOT, require_services
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
-OTP = 'mutation($p: String!) { otpRequest(phone: $p) { __typename } }'
+OTP = "mutation($p: String!) { otpRequest(phone: $p) { __typename } }"
 SIGN_IN = """mutation($p: String!, $c: String!) { memberSignIn(phone: $p, code: $c) {
   __typename ... on SignInSuccess { accessToken refreshToken } } }"""
 
@@ -35,8 +35,18 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    drop = ("DATABASE_URL", "REDIS_URL", "BROKER_URL", "APP_ENV", "DATA_KEYS", "HMAC_KEY",
-            "DATA_KEY_ID", "TEST_PHONE_NUMBERS", "VAR_DIR", "TEST_BACKEND")
+    drop = (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "BROKER_URL",
+        "APP_ENV",
+        "DATA_KEYS",
+        "HMAC_KEY",
+        "DATA_KEY_ID",
+        "TEST_PHONE_NUMBERS",
+        "VAR_DIR",
+        "TEST_BACKEND",
+    )
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(extra)
     return env
@@ -45,8 +55,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 @contextmanager
 def running(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
     with log.open("w") as out:
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -73,8 +84,12 @@ def running(argv: list[str], env: dict[str, str], port: int, log: Path) -> Itera
 
 def gql(base: str, query: str, variables: dict, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    r = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables},
-                   headers=headers, timeout=10)
+    r = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers,
+        timeout=10,
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -93,11 +108,17 @@ def wait_code(read_latest_otp_body) -> str:
 def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
     port = free_port()
     env = clean_env(VAR_DIR=str(tmp_path / "var"), LOG_JSON="true")
-    with running([str(BIN / "loyalty"), "dev", "--port", str(port)], env, port,
-                 tmp_path / "server.log") as base:
+    with running(
+        [str(BIN / "loyalty"), "dev", "--port", str(port)], env, port, tmp_path / "server.log"
+    ) as base:
         creds = json.loads((tmp_path / "var" / "demo-credentials.json").read_text())
         assert {s["role"] for s in creds["staff"]} == {
-            "admin", "marketing_manager", "analyst", "service_agent", "store_staff"}
+            "admin",
+            "marketing_manager",
+            "analyst",
+            "service_agent",
+            "store_staff",
+        }
         printed = (tmp_path / "server.log").read_text()
         assert f"http://127.0.0.1:{port}/graphql" in printed
         assert creds["member"]["phone"] in printed and creds["partner"]["clientId"] in printed
@@ -112,13 +133,16 @@ def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
         # any other number gets a real code through the in-process worker and the SMS sink
         phone = f"+86137{secrets.randbelow(10**8):08d}"
         assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
-            "OtpRequestSuccess")
+            "OtpRequestSuccess"
+        )
         db = tmp_path / "var" / "loyalty.sqlite3"
 
         def latest() -> str | None:
             with sqlite3.connect(db) as conn:
-                row = conn.execute("SELECT body FROM messages WHERE status='SENT' AND "
-                                   "template='otp' ORDER BY id DESC LIMIT 1").fetchone()
+                row = conn.execute(
+                    "SELECT body FROM messages WHERE status='SENT' AND "
+                    "template='otp' ORDER BY id DESC LIMIT 1"
+                ).fetchone()
             return row[0] if row else None
 
         code = wait_code(latest)
@@ -128,18 +152,28 @@ def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
         with sqlite3.connect(db) as conn:
             members, orders, products, stores = (
                 conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
-                for t in ("members", "orders", "products", "stores"))
+                for t in ("members", "orders", "products", "stores")
+            )
         assert members == 301 and orders == 5000 and 150 <= products <= 250 and stores == 6
-        log_line = next(line for line in (tmp_path / "server.log").read_text().splitlines()
-                        if '"loyalty.access"' in line)
+        log_line = next(
+            line
+            for line in (tmp_path / "server.log").read_text().splitlines()
+            if '"loyalty.access"' in line
+        )
         assert json.loads(log_line)["request_id"]
 
 
 @pytest.mark.backend("sqlite")  # once is enough
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     env = clean_env(VAR_DIR=str(tmp_path / "var"))
-    done = subprocess.run([str(BIN / "loyalty"), "serve", "--port", str(free_port())], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(BIN / "loyalty"), "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "is not migrated" in done.stderr and "loyalty migrate" in done.stderr
 
@@ -168,33 +202,57 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
     subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True)
     db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db_name}"
     env = clean_env(
-        APP_ENV="production", DATABASE_URL=db_url, REDIS_URL="redis://127.0.0.1:6379/13",
-        BROKER_URL="amqp://guest:guest@127.0.0.1:5672/", DATA_KEYS=json.dumps({"p1": _key()}),
-        DATA_KEY_ID="p1", HMAC_KEY=_key(), VAR_DIR=str(tmp_path), LOG_LEVEL="WARNING")
+        APP_ENV="production",
+        DATABASE_URL=db_url,
+        REDIS_URL="redis://127.0.0.1:6379/13",
+        BROKER_URL="amqp://guest:guest@127.0.0.1:5672/",
+        DATA_KEYS=json.dumps({"p1": _key()}),
+        DATA_KEY_ID="p1",
+        HMAC_KEY=_key(),
+        VAR_DIR=str(tmp_path),
+        LOG_LEVEL="WARNING",
+    )
     try:
-        release = subprocess.run([str(BIN / "loyalty"), "migrate"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=120)
+        release = subprocess.run(
+            [str(BIN / "loyalty"), "migrate"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert release.returncode == 0, release.stderr
-        worker = subprocess.Popen([str(BIN / "loyalty"), "worker", "--processes", "1",
-                                   "--threads", "2"], cwd=ROOT, env=env, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [str(BIN / "loyalty"), "worker", "--processes", "1", "--threads", "2"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         port = free_port()
         try:
-            with running([str(BIN / "loyalty"), "serve", "--workers", "2", "--port", str(port)],
-                         env, port, tmp_path / "api.log") as base:
+            with running(
+                [str(BIN / "loyalty"), "serve", "--workers", "2", "--port", str(port)],
+                env,
+                port,
+                tmp_path / "api.log",
+            ) as base:
                 ready = httpx.get(f"{base}/readyz", timeout=10).json()
                 assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
                 page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
                 assert "graphiql" not in page.text.lower()  # production: no IDE
                 phone = f"+86136{secrets.randbelow(10**8):08d}"  # fresh daily SMS budget
                 assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
-                    "OtpRequestSuccess")
+                    "OtpRequestSuccess"
+                )
 
                 async def latest_body() -> str | None:
                     conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://"))
                     try:
                         return await conn.fetchval(
-                            "SELECT body FROM messages WHERE status='SENT' ORDER BY id DESC")
+                            "SELECT body FROM messages WHERE status='SENT' ORDER BY id DESC"
+                        )
                     finally:
                         await conn.close()
 

@@ -40,32 +40,15 @@ def test_partner_staff_and_key_commands(tmp_path):
     bad = run(env, "partner-create", "--name", "X", "--scopes", "root:all")
     assert bad.returncode == 2 and "Scopes must be among" in bad.stderr
 
-    staff = run(
-        env | {"STAFF_PASSWORD": "a long enough secret"},
-        "staff-create",
-        "--email",
-        "Ops@Example.cn",
-        "--role",
-        "analyst",
-    )
+    def staff_create(email: str, role: str) -> subprocess.CompletedProcess:
+        with_password = env | {"STAFF_PASSWORD": "a long enough secret"}
+        return run(with_password, "staff-create", "--email", email, "--role", role)
+
+    staff = staff_create("Ops@Example.cn", "analyst")
     assert staff.returncode == 0 and "ops@example.cn (analyst)" in staff.stdout
-    dup = run(
-        env | {"STAFF_PASSWORD": "a long enough secret"},
-        "staff-create",
-        "--email",
-        "ops@example.cn",
-        "--role",
-        "analyst",
-    )
+    dup = staff_create("ops@example.cn", "analyst")
     assert dup.returncode == 2 and "already has an account" in dup.stderr
-    orphan = run(
-        env | {"STAFF_PASSWORD": "a long enough secret"},
-        "staff-create",
-        "--email",
-        "s@example.cn",
-        "--role",
-        "store_staff",
-    )
+    orphan = staff_create("s@example.cn", "store_staff")
     assert orphan.returncode == 2 and "must be attached to a store" in orphan.stderr
 
     first = run(env, "key-rotate")

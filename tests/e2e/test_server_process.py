@@ -177,8 +177,14 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
     assert done.returncode == 2
     assert "is not migrated" in done.stderr and "loyalty migrate" in done.stderr
     # started without the CLI, the app's own lifespan refuses too
-    bare = subprocess.run([str(BIN / "uvicorn"), "server:app", "--port", str(free_port())],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    bare = subprocess.run(
+        [str(BIN / "uvicorn"), "server:app", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bare.returncode != 0
     assert "is not migrated" in bare.stderr and "Application startup failed" in bare.stderr
 

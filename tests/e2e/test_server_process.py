@@ -166,25 +166,22 @@ def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
 @pytest.mark.backend("sqlite")  # once is enough
 def test_serve_refuses_an_unmigrated_database(tmp_path):
     env = clean_env(VAR_DIR=str(tmp_path / "var"))
-    done = subprocess.run(
-        [str(BIN / "loyalty"), "serve", "--port", str(free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def start(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*argv, "--port", str(free_port())],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    done = start(str(BIN / "loyalty"), "serve")
     assert done.returncode == 2
     assert "is not migrated" in done.stderr and "loyalty migrate" in done.stderr
     # started without the CLI, the app's own lifespan refuses too
-    bare = subprocess.run(
-        [str(BIN / "uvicorn"), "server:app", "--port", str(free_port())],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bare = start(str(BIN / "uvicorn"), "server:app")
     assert bare.returncode != 0
     assert "is not migrated" in bare.stderr and "Application startup failed" in bare.stderr
 

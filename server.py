@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from asgi_correlation_id import CorrelationIdMiddleware
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -39,6 +39,8 @@ from strawberry.asgi import GraphQL
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
+from domain.audit.services import Origin
+from domain.audit.services import origin as audit_origin
 from domain.auth.model import ANONYMOUS, Principal
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
@@ -108,10 +110,12 @@ def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
 
 class LoyaltyGraphQL(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:
+        ip = client_ip(request)
+        audit_origin.set(Origin(client_ip=ip, request_id=correlation_id.get() or ""))
         return Context(
             viewer=request.user.principal,
             rt=request.app.state.rt,
-            client_ip=client_ip(request),
+            client_ip=ip,
             publish=request.app.state.relay.kick,
             request=request,
             response=response,

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     data_key_id: str = ""
     hmac_key: str = ""
 
+    # --- members --------------------------------------------------------------------
+    # What store staff see and act on: members whose home store is in their "region"
+    # (default) or only their own "store". Region staff: their region; HQ: everyone.
+    store_staff_scope: Literal["region", "store"] = "region"
+    scan_code_ttl_s: int = Field(60, ge=10, le=600)
+    # The order in which a partner's member reference is tried (memberLookup, orders).
+    member_lookup_order: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["scan_code", "card_number", "phone", "identity", "member_id"]
+    )
+    consent_policy_version: str = "2026-01"
+
     # --- demo --------------------------------------------------------------------------
     demo_data: bool | None = None  # default: on in development
     demo_seed: int = 20261123
@@ -99,6 +110,17 @@ class Settings(BaseSettings):
             if value.lstrip().startswith("["):
                 return json.loads(value)
             return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("member_lookup_order", mode="before")
+    @classmethod
+    def _split_lookup_order(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        known = {"scan_code", "card_number", "phone", "identity", "member_id"}
+        unknown = set(value) - known if isinstance(value, list) else set()
+        if unknown:
+            raise ValueError(f"MEMBER_LOOKUP_ORDER: unknown {sorted(unknown)}; use {sorted(known)}")
         return value
 
     @field_validator("test_phone_numbers", mode="before")

@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "domain.orders.tables",
     "domain.tiers.tables",
     "domain.coupons.tables",
+    "domain.audit.tables",
 ]
 
 

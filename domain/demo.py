@@ -14,7 +14,7 @@ import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
@@ -38,8 +38,9 @@ from domain.demo_data import (
     STORES,
     TIERS,
 )
-from domain.members.store import PHONE_CONTEXT
-from domain.members.tables import Member
+from domain.members.model import new_card_number
+from domain.members.store import PHONE_CONTEXT, personal_fields
+from domain.members.tables import Card, Member
 from domain.orders.tables import Order, OrderLine
 from domain.org.services import create_staff
 from domain.org.tables import Region, Store
@@ -197,13 +198,30 @@ async def _load_members(rt, rnd, count, stores, tiers, now, months) -> list[Memb
                 registration_channel=rnd.choice(
                     ["STORE", "STORE", "MINI_PROGRAM", "APP", "ECOMMERCE"]
                 ),
-                home_store=rnd.choice(stores),
+                gender=rnd.choice(["MALE", "FEMALE", "UNKNOWN"]),
+                home_store=(home := rnd.choice(stores)),
+                region_id=home.region_id,
                 tier=tiers[0],
                 created_at=now - timedelta(days=rnd.randint(1, months * 31)),
+                **personal_fields(
+                    rt,
+                    birthday=date(rnd.randint(1950, 2005), rnd.randint(1, 12), rnd.randint(1, 28)),
+                ),
             )
         )
     await Member.bulk_create(rows, batch_size=500)
-    return await Member.all().order_by("id")
+    saved = await Member.all().order_by("id")
+    numbers: set[str] = set()
+    while len(numbers) < len(saved):
+        numbers.add(new_card_number())
+    await Card.bulk_create(
+        [
+            Card(member_id=m.id, number=n, issued_at=m.created_at, status_changed_at=m.created_at)
+            for m, n in zip(saved, sorted(numbers), strict=True)
+        ],
+        batch_size=500,
+    )
+    return saved
 
 
 async def _load_orders(rnd, target, member_rows, stores, products, now, months) -> int:

@@ -2,8 +2,14 @@
 
     DomainError                      code, message, structured fields
     ├── InvalidInput                 bad input that no retry will fix
-    │   └── InvalidPhone
+    │   ├── InvalidPhone
+    │   ├── ScanCodeInvalid          not a code we signed (typo, tampered)
+    │   └── ScanCodeExpired          a real code past its lifetime (a screenshot)
     ├── NotFound
+    ├── Conflict                     the state of the data forbids it
+    │   ├── PhoneTaken               another member has this phone
+    │   ├── IdentityTaken            the channel identity belongs to another member
+    │   └── CardNotActive            the card was reported lost or replaced (status)
     ├── PermissionDenied             the viewer may not do this
     ├── RateLimited                  retry_after_s
     └── AuthError                    sign-in and token failures
@@ -48,6 +54,40 @@ class InvalidInput(DomainError):
 class InvalidPhone(InvalidInput):
     code = "INVALID_PHONE"
     default_message = "Enter a mainland China mobile number, e.g. +86 138 0013 8000."
+
+
+class ScanCodeInvalid(InvalidInput):
+    code = "SCAN_CODE_INVALID"
+    default_message = "This is not a valid member code; ask the member to refresh it."
+
+
+class ScanCodeExpired(InvalidInput):
+    code = "SCAN_CODE_EXPIRED"
+    default_message = "This member code has expired; ask the member to refresh it."
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    default_message = "The current state does not allow this."
+
+
+class PhoneTaken(Conflict):
+    code = "PHONE_TAKEN"
+    default_message = "Another member already has this phone number."
+
+
+class IdentityTaken(Conflict):
+    code = "IDENTITY_TAKEN"
+    default_message = "This channel identity is linked to another member."
+
+
+class CardNotActive(Conflict):
+    code = "CARD_NOT_ACTIVE"
+    default_message = "This card is not active."
+
+    def __init__(self, message: str | None = None, *, status: str) -> None:
+        super().__init__(message, status=status)
+        self.status = status
 
 
 class NotFound(DomainError):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from strawberry import relay
-
 from domain.catalog import services
+from resolvers.common import connection
 from schema.catalog.types import Product, ProductConnection
 from schema.context import Info
-from schema.relay import decode_cursor, encode_cursor, page_size
+from schema.relay import decode_cursor, page_size
 
 
 def _product(row: services.ProductRow) -> Product:
@@ -21,16 +20,7 @@ async def products(
     rows, more = await services.page(
         after_id=decode_cursor("product", after), limit=limit, category=category
     )
-    edges = [relay.Edge(node=_product(r), cursor=encode_cursor("product", r.id)) for r in rows]
-    return ProductConnection(
-        edges=edges,
-        page_info=relay.PageInfo(
-            has_next_page=more,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    return connection(ProductConnection, "product", rows, more, after, _product)
 
 
 async def products_by_ids(ids: list[int]) -> list[Product | None]:

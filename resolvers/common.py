@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from strawberry import relay
 
 from domain.errors import DomainError
 from schema.errors import UserError, to_user_error
+from schema.relay import encode_cursor
 
 T = TypeVar("T")
 R = TypeVar("R")
+C = TypeVar("C")
 
 
 async def attempt(call: Awaitable[T], ok: Callable[[T], R]) -> R | UserError:
@@ -19,3 +23,28 @@ async def attempt(call: Awaitable[T], ok: Callable[[T], R]) -> R | UserError:
     except DomainError as exc:
         return to_user_error(exc)
     return ok(result)
+
+
+async def guarded(call: Callable[[], Awaitable[T]], ok: Callable[[T], R]) -> R | UserError:
+    """``attempt`` for a call whose arguments may fail to parse (ids) before it starts."""
+    try:
+        awaitable = call()
+    except DomainError as exc:
+        return to_user_error(exc)
+    return await attempt(awaitable, ok)
+
+
+def connection(
+    cls: type[C], kind: str, rows: list[T], more: bool, after: str | None, node: Callable[[T], Any]
+) -> C:
+    """A Relay connection page of ``rows`` (each with an ``id``), cursors of ``kind``."""
+    edges = [relay.Edge(node=node(r), cursor=encode_cursor(kind, r.id)) for r in rows]  # type: ignore[attr-defined]
+    return cls(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=more,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

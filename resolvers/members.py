@@ -1,37 +1,394 @@
-"""Member resolvers."""
+"""Member resolvers: translate GraphQL input to domain calls and views to types."""
 
 from __future__ import annotations
 
-from domain.members import services
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from domain.auth.model import PrincipalKind
+from domain.errors import DomainError, InvalidInput
+from domain.members import cards, identities, lookup, merge, services
+from domain.members import consents as consent_service
 from domain.members.services import MemberView
-from resolvers.common import attempt
+from domain.members.tables import MemberTag
+from domain.orders import queries as orders
+from domain.org.tables import Region, Store
+from domain.tiers.tables import Tier
+from resolvers.common import attempt, connection, guarded
+from resolvers.loaders import load_by_id, loader
 from schema.auth.types import RegistrationChannel
 from schema.context import Info
-from schema.members.types import Member
+from schema.members import types as t
+from schema.relay import decode_cursor, page_size
 
 
-def to_member(v: MemberView) -> Member:
-    return Member(
+def to_member(v: MemberView) -> t.Member:
+    return t.Member(
         id=v.id,
         display_name=v.display_name,
         phone=v.phone,
+        gender=t.Gender(v.gender),
+        birthday=v.birthday,
+        income_band=t.IncomeBand(v.income_band) if v.income_band else None,
         registration_channel=RegistrationChannel(v.registration_channel),
-        status=v.status,
+        status=t.MemberStatus(v.status),
         member_since=v.member_since,
+        view=v,
     )
 
 
-async def me(info: Info) -> Member:
+def member_pk(gid: strawberry.ID | relay.GlobalID | None, field: str = "memberId") -> int:
+    """The database id in a Member global id (InvalidInput for anything else)."""
+    try:
+        parsed = gid if isinstance(gid, relay.GlobalID) else relay.GlobalID.from_id(str(gid))
+        if parsed.type_name != "Member":
+            raise ValueError
+        return int(parsed.node_id)
+    except (ValueError, TypeError):
+        raise InvalidInput("Not a member id.", field=field) from None
+
+
+def member_gid(pk: int) -> strawberry.ID:
+    return strawberry.ID(relay.to_base64("Member", pk))
+
+
+def _self_or(info: Info, gid: strawberry.ID | None) -> int:
+    """A member acts on themself (no id); staff and partners must name the member."""
+    viewer = info.context.viewer
+    if gid is None:
+        if viewer.kind is not PrincipalKind.MEMBER:
+            raise InvalidInput("Say which member.", field="memberId")
+        return viewer.id or 0
+    return member_pk(gid)
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+async def me(info: Info) -> t.Member:
     ctx = info.context
     return to_member(await services.me(ctx.rt, ctx.viewer))
 
 
-async def member_lookup(info: Info, phone: str):
+async def member(info: Info, id: strawberry.ID) -> t.Member | None:
     ctx = info.context
-    return await attempt(services.lookup_by_phone(ctx.rt, ctx.viewer, phone), to_member)
+    (found,) = await services.get_many(ctx.rt, ctx.viewer, [member_pk(id, "id")])
+    return to_member(found) if found else None
 
 
-async def members_by_ids(info: Info, ids: list[int]) -> list[Member | None]:
+async def members_by_ids(info: Info, ids: list[int]) -> list[t.Member | None]:
     ctx = info.context
     views = await services.get_many(ctx.rt, ctx.viewer, ids)
     return [to_member(v) if v else None for v in views]
+
+
+async def members(
+    info: Info,
+    filter: t.MemberFilterInput | None = None,
+    first: int | None = 20,
+    after: str | None = None,
+) -> t.MemberConnection:
+    ctx = info.context
+    f = filter or t.MemberFilterInput()
+    rows, more = await services.page(
+        ctx.rt,
+        ctx.viewer,
+        services.MemberFilter(
+            phone=f.phone,
+            card_number=f.card_number,
+            tier_code=f.tier_code,
+            store_code=f.store_code,
+            tag=f.tag,
+            registered_from=f.registered_from,
+            registered_before=f.registered_before,
+            status=f.status.value if f.status else None,
+        ),
+        after_id=decode_cursor("member", after),
+        limit=page_size(first, ctx.rt.settings.gql_page_max),
+    )
+    return connection(t.MemberConnection, "member", rows, more, after, to_member)
+
+
+def _ref(r: t.MemberRefInput) -> lookup.MemberRef:
+    return lookup.MemberRef(
+        scan_code=r.scan_code,
+        card_number=r.card_number,
+        phone=r.phone,
+        identity_channel=r.identity_channel.value if r.identity_channel else None,
+        identity_external_id=r.identity_external_id,
+        member_id=member_pk(r.member_id) if r.member_id else None,
+        query=r.query,
+    )
+
+
+async def member_lookup(info: Info, ref: t.MemberRefInput):
+    ctx = info.context
+    return await guarded(lambda: lookup.lookup(ctx.rt, ctx.viewer, _ref(ref)), to_member)
+
+
+async def member_by_scan_code(info: Info, code: str):
+    ctx = info.context
+    ref = lookup.MemberRef(scan_code=code)
+    return await attempt(lookup.lookup(ctx.rt, ctx.viewer, ref), to_member)
+
+
+async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | None:
+    ctx = info.context
+    (found,) = await services.get_many(ctx.rt, ctx.viewer, [member_pk(member_id)])
+    if found is None:
+        return None
+    recent = await orders.recent(found, limit=10)
+    merges = await merge.merges_of(found.id)
+    return t.Customer360(
+        member=to_member(found),
+        recent_orders=[t.OrderSummary(**o.__dict__) for o in recent],
+        merges=[_merge(m) for m in merges],
+    )
+
+
+# --- nested fields of Member (batched per request) -----------------------------------------
+
+
+async def card_of(info: Info, v: MemberView) -> t.Card | None:
+    async def batch(views: list[MemberView]) -> list[cards.CardView | None]:
+        return await cards.cards_of(views)
+
+    found = await loader(info, "member.card", batch).load(v)
+    return _card(found) if found else None
+
+
+def _card(c: cards.CardView) -> t.Card:
+    return t.Card(number=c.number, status=c.status, issued_at=c.issued_at, member_id=c.member_id)
+
+
+def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
+    if card.status != "ACTIVE":
+        return None
+    ctx = info.context
+    view = cards.CardView(card.member_id, card.number, card.status, card.issued_at)
+    try:
+        code = cards.scan_code(ctx.rt, ctx.viewer, view)
+    except DomainError:
+        return None  # not the card holder: nothing to show
+    return t.ScanCode(code=code.code, expires_at=code.expires_at)
+
+
+async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
+    rows = await loader(info, "member.identities", identities.identities_of).load(v)
+    return [_identity(r) for r in rows]
+
+
+def _identity(r: identities.IdentityView) -> t.MemberIdentity:
+    return t.MemberIdentity(
+        id=strawberry.ID(str(r.id)),
+        channel=t.IdentityChannel(r.channel),
+        external_id=r.external_id,
+        linked_at=r.linked_at,
+    )
+
+
+async def tags_of(info: Info, v: MemberView) -> list[str]:
+    async def batch(views: list[MemberView]) -> list[list[str]]:
+        rows = await MemberTag.filter(member_id__in=[m.id for m in views]).order_by("tag")
+        out: dict[int, list[str]] = {m.id: [] for m in views}
+        for row in rows:
+            out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
+        return [out[m.id] for m in views]
+
+    return await loader(info, "member.tags", batch).load(v)
+
+
+async def consents_of(v: MemberView) -> list[t.Consent]:
+    return [_consent(c) for c in await consent_service.consents_of(v)]
+
+
+def _consent(c: consent_service.ConsentView) -> t.Consent:
+    return t.Consent(
+        purpose=t.ConsentPurpose(c.purpose),
+        granted=c.granted,
+        policy_version=c.policy_version,
+        recorded_at=c.recorded_at,
+    )
+
+
+async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
+    row = await load_by_id(info, Tier, v.tier_id)
+    return t.Tier(code=row.code, name=row.name, rank=row.rank) if row else None
+
+
+async def region_of(info: Info, v: MemberView) -> t.Region | None:
+    return await _region(info, v.region_id)
+
+
+async def _region(info: Info, region_id: int | None) -> t.Region | None:
+    row = await load_by_id(info, Region, region_id)
+    return t.Region(code=row.code, name=row.name) if row else None
+
+
+async def store_of(info: Info, v: MemberView) -> t.Store | None:
+    row = await load_by_id(info, Store, v.home_store_id)
+    if row is None:
+        return None
+    region = await _region(info, row.region_id)  # type: ignore[attr-defined]
+    return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
+
+
+# --- mutations ------------------------------------------------------------------------------
+
+
+def _unset_free(obj: Any, names: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in names:
+        value = getattr(obj, name)
+        if value is strawberry.UNSET:
+            continue
+        out[name] = value.value if hasattr(value, "value") else value
+    return out
+
+
+async def member_register(info: Info, input: t.MemberRegisterInput):
+    ctx = info.context
+    reg = services.Registration(
+        phone=input.phone,
+        channel=input.channel.value,
+        display_name=input.display_name,
+        gender=input.gender.value,
+        birthday=input.birthday,
+        income_band=input.income_band.value if input.income_band else None,
+        region_code=input.region_code,
+        home_store_code=input.home_store_code,
+    )
+    return await attempt(
+        services.register(ctx.rt, ctx.viewer, reg),
+        lambda r: t.MemberRegisterSuccess(member=to_member(r.member), created=r.created),
+    )
+
+
+async def member_update(info: Info, input: t.MemberProfileInput):
+    ctx = info.context
+    changes = _unset_free(input, sorted(services.SELF_FIELDS))
+    return await attempt(
+        services.update(ctx.rt, ctx.viewer, ctx.viewer.id or 0, changes), to_member
+    )
+
+
+async def member_update_by_staff(
+    info: Info, member_id: strawberry.ID, input: t.StaffMemberUpdateInput
+):
+    ctx = info.context
+    changes = _unset_free(input, sorted(services.STAFF_FIELDS))
+    return await guarded(
+        lambda: services.update(ctx.rt, ctx.viewer, member_pk(member_id), changes), to_member
+    )
+
+
+async def member_reveal(
+    info: Info, member_id: strawberry.ID, reason: str, fields: list[t.PersonalField] | None = None
+):
+    ctx = info.context
+    wanted = [f.value for f in fields or []]
+    return await guarded(
+        lambda: services.reveal(ctx.rt, ctx.viewer, member_pk(member_id), wanted, reason),
+        lambda r: t.RevealedPersonalData(
+            member_id=member_gid(r.member_id),
+            phone=r.phone,
+            birthday=r.birthday,
+            income_band=t.IncomeBand(r.income_band) if r.income_band else None,
+        ),
+    )
+
+
+def _card_call(fn):
+    async def resolve(info: Info, member_id: strawberry.ID | None = None):
+        ctx = info.context
+        viewer = ctx.viewer
+        return await guarded(lambda: fn(ctx.rt, viewer, _self_or(info, member_id)), _card)
+
+    return resolve
+
+
+card_issue = _card_call(cards.issue)
+card_report_lost = _card_call(cards.report_lost)
+card_replace = _card_call(cards.replace)
+
+
+async def identity_link(
+    info: Info,
+    channel: t.IdentityChannel,
+    external_id: str,
+    member_id: strawberry.ID | None = None,
+):
+    ctx = info.context
+    return await guarded(
+        lambda: identities.link(
+            ctx.rt, ctx.viewer, _self_or(info, member_id), channel.value, external_id
+        ),
+        _identity,
+    )
+
+
+async def identity_unlink(
+    info: Info, identity_id: strawberry.ID, member_id: strawberry.ID | None = None
+):
+    ctx = info.context
+
+    def call():
+        try:
+            iid = int(identity_id)
+        except ValueError:
+            raise InvalidInput("Not an identity id.", field="identityId") from None
+        return identities.unlink(ctx.rt, ctx.viewer, _self_or(info, member_id), iid)
+
+    return await guarded(call, lambda ok: t.IdentityUnlinkSuccess(unlinked=ok))
+
+
+async def consent_update(info: Info, consents: list[t.ConsentInput]):
+    ctx = info.context
+    changes = {c.purpose.value: c.granted for c in consents}
+    return await attempt(
+        consent_service.update(ctx.rt, ctx.viewer, ctx.viewer.id or 0, changes),
+        lambda rows: t.ConsentUpdateSuccess(consents=[_consent(c) for c in rows]),
+    )
+
+
+def _merge(m: merge.MergeView) -> t.MemberMerge:
+    return t.MemberMerge(
+        id=strawberry.ID(str(m.id)),
+        survivor_id=member_gid(m.survivor_id),
+        absorbed_id=member_gid(m.absorbed_id),
+        reason=m.reason,
+        moved=[t.MovedCount(area=k, count=n) for k, n in sorted(m.moved_counts.items())],
+        created_at=m.created_at,
+        undone_at=m.undone_at,
+    )
+
+
+async def member_merge(
+    info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID, reason: str
+):
+    ctx = info.context
+    return await guarded(
+        lambda: merge.merge(
+            ctx.rt.settings,
+            ctx.viewer,
+            member_pk(survivor_id, "survivorId"),
+            member_pk(absorbed_id, "absorbedId"),
+            reason,
+        ),
+        _merge,
+    )
+
+
+async def member_unmerge(info: Info, merge_id: strawberry.ID, reason: str):
+    ctx = info.context
+
+    def call():
+        try:
+            mid = int(merge_id)
+        except ValueError:
+            raise InvalidInput("Not a merge id.", field="mergeId") from None
+        return merge.unmerge(ctx.rt.settings, ctx.viewer, mid, reason)
+
+    return await guarded(call, _merge)

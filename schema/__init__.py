@@ -13,18 +13,19 @@ from strawberry.types.graphql import OperationType
 
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
+from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogQuery
 from schema.catalog.types import Product
 from schema.limits import extensions
-from schema.members.fields import MemberQuery
+from schema.members.fields import MemberMutation, MemberQuery
 from schema.members.types import Member
 
 log = logging.getLogger("loyalty.graphql")
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
-class Query(AuthQuery, MemberQuery, CatalogQuery):
+class Query(AuthQuery, MemberQuery, CatalogQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
@@ -35,7 +36,7 @@ class Query(AuthQuery, MemberQuery, CatalogQuery):
 
 
 @strawberry.type(description="Everything that changes state.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, MemberMutation):
     pass
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -20,6 +20,7 @@ class Context:
     publish: Callable[[], None] = lambda: None  # hand recorded events to the queue
     request: Any = None
     response: Any = None
+    loaders: dict[str, Any] = field(default_factory=dict)  # per-request DataLoaders
 
 
 Info = StrawberryInfo[Context, None]

@@ -28,6 +28,36 @@ class InvalidPhoneError(UserError):
     field: str = strawberry.field(description="The input field at fault.")
 
 
+@strawberry.type(description="Not a member code we issued (mistyped or tampered with).")
+class ScanCodeInvalidError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="A genuine member code past its lifetime: ask for a fresh one.")
+class ScanCodeExpiredError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="The current state of the data does not allow this.")
+class ConflictError(UserError):
+    pass
+
+
+@strawberry.type(description="Another member already has this phone number.")
+class PhoneTakenError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="This channel identity is linked to another member: merge them.")
+class IdentityTakenError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="The card was reported lost or replaced.")
+class CardNotActiveError(UserError):
+    card_status: str = strawberry.field(description="LOST or REPLACED.")
+
+
 @strawberry.type(description="The object does not exist or is not visible to you.")
 class NotFoundError(UserError):
     pass
@@ -79,6 +109,12 @@ class RefreshTokenReusedError(UserError):
 ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.InvalidInput: InvalidInputError,
     e.InvalidPhone: InvalidPhoneError,
+    e.ScanCodeInvalid: ScanCodeInvalidError,
+    e.ScanCodeExpired: ScanCodeExpiredError,
+    e.Conflict: ConflictError,
+    e.PhoneTaken: PhoneTakenError,
+    e.IdentityTaken: IdentityTakenError,
+    e.CardNotActive: CardNotActiveError,
     e.NotFound: NotFoundError,
     e.PermissionDenied: PermissionDeniedError,
     e.RateLimited: RateLimitedError,
@@ -99,6 +135,7 @@ _EXTRA = {
     "field": "field",
     "retry_after_s": "retry_after_seconds",
     "attempts_left": "attempts_left",
+    "status": "card_status",
 }
 
 

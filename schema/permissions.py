@@ -60,7 +60,10 @@ def AnyOf(*perms: type[BasePermission]) -> type[BasePermission]:
 
     class _AnyOf(BasePermission):
         message = " / ".join(p.message or "" for p in perms)
-        error_extensions = {"code": "FORBIDDEN"}
+        # keep what the alternatives say (e.g. the partner scope that would do)
+        error_extensions = {k: v for p in perms for k, v in (p.error_extensions or {}).items()} | {
+            "code": "FORBIDDEN"
+        }
 
         def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
             return any(p().has_permission(source, info, **kwargs) for p in perms)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -201,6 +202,17 @@ async def app(settings: Settings, worker_process):
         yield application
 
 
+STAFF_PASSWORD = "correct horse battery"
+# (email, role, region, store): region EAST has SH01 and SH02, region SOUTH has GZ01.
+STAFF_ACCOUNTS = [
+    ("agent@test.cn", "service_agent", None, None),
+    ("sh01@test.cn", "store_staff", None, "SH01"),
+    ("gz01@test.cn", "store_staff", None, "GZ01"),
+    ("south.agent@test.cn", "service_agent", "SOUTH", None),
+    ("analyst@test.cn", "analyst", None, None),
+]
+
+
 @pytest.fixture(scope="session")
 async def seed(app) -> dict:
     """Organisation, staff and partner apps shared by the API tests."""
@@ -209,12 +221,19 @@ async def seed(app) -> dict:
     from domain.partners.services import create_partner
 
     east = await Region.create(code="EAST", name="华东")
+    south = await Region.create(code="SOUTH", name="华南")
     await Store.create(code="SH01", name="上海徐汇店", region=east)
-    await create_staff("admin@test.cn", "correct horse battery", "admin")
-    full, full_secret = await create_partner("pos", ["members:read", "orders:write"])
+    await Store.create(code="SH02", name="上海浦东店", region=east)
+    await Store.create(code="GZ01", name="广州天河店", region=south)
+    await create_staff("admin@test.cn", STAFF_PASSWORD, "admin")
+    for email, role, region, store in STAFF_ACCOUNTS:
+        await create_staff(email, STAFF_PASSWORD, role, region_code=region, store_code=store)
+    full, full_secret = await create_partner(
+        "pos", ["members:read", "members:write", "orders:write"]
+    )
     narrow, narrow_secret = await create_partner("shop", ["orders:write"])
     return {
-        "staff": ("admin@test.cn", "correct horse battery"),
+        "staff": ("admin@test.cn", STAFF_PASSWORD),
         "partner": (full.client_id, full_secret),
         "narrow_partner": (narrow.client_id, narrow_secret),
     }
@@ -272,6 +291,38 @@ mutation($t: String!) {
     ... on UserError { code message }
   }
 }"""
+
+
+OTP = """mutation($phone: String!) { otpRequest(phone: $phone) {
+  __typename ... on OtpRequestSuccess { expiresAt resendAfterSeconds }
+  ... on UserError { code message } ... on RateLimitedError { retryAfterSeconds } } }"""
+
+STAFF_SIGN_IN = """mutation($e: String!, $p: String!) { staffSignIn(email: $e, password: $p) {
+  __typename ... on SignInSuccess { accessToken refreshToken } ... on UserError { code } } }"""
+
+
+async def sign_in_staff(gql: GQL, email: str, password: str = STAFF_PASSWORD) -> GQL:
+    """A client signed in as this staff account."""
+    r = (await gql(STAFF_SIGN_IN, {"e": email, "p": password}))["data"]["staffSignIn"]
+    assert r["__typename"] == "SignInSuccess", r
+    return gql.as_(r["accessToken"])
+
+
+async def request_code(gql: GQL, phone: str) -> str:
+    """Ask for a code and read it from the local SMS sink once the worker sent it."""
+    from domain.notifications.tables import Message
+
+    last = await Message.all().order_by("-id").first()
+    sent = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
+    assert sent["__typename"] == "OtpRequestSuccess", sent
+    message = await wait_for(
+        lambda: Message.filter(id__gt=last.id if last else 0, template="otp", status="SENT").first()
+    )
+    return re.search(r"验证码 (\d{6})", message.body).group(1)
+
+
+async def sign_in_by_sms(gql: GQL, phone: str) -> dict:
+    return await sign_in_member(gql, phone, await request_code(gql, phone))
 
 
 async def sign_in_member(gql: GQL, phone: str = TEST_PHONE, code: str = TEST_CODE) -> dict:

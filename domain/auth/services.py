@@ -30,6 +30,7 @@ from domain.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidScope,
+    PermissionDenied,
     RateLimited,
     RefreshTokenReused,
     TooManyAttempts,
@@ -111,6 +112,8 @@ async def member_sign_in(rt: Runtime, raw_phone: str, code: str, channel: str) -
     else:
         await _consume_challenge(rt, rt.phone_index(phone), code)
     member, _created = await members.get_or_create_by_phone(rt, phone, channel)
+    if not members.is_active(member):
+        raise PermissionDenied("This member account is frozen; please contact customer service.")
     return await _start_session(rt, Principal(kind=PrincipalKind.MEMBER, id=member.id))
 
 
@@ -146,19 +149,23 @@ async def _consume_challenge(rt: Runtime, phone_hash: str, code: str) -> None:
 
 
 async def staff_sign_in(rt: Runtime, email: str, password: str) -> TokenPair:
-    staff = await Staff.get_or_none(email=email.strip().lower(), active=True)
+    staff = await Staff.get_or_none(email=email.strip().lower(), active=True).select_related(
+        "store"
+    )
     if not verify_secret(staff.password_hash if staff else None, password) or staff is None:
         raise InvalidCredentials()
     return await _start_session(rt, _staff_principal(staff))
 
 
 def _staff_principal(staff: Staff) -> Principal:
+    """Store staff carry their store's region too: row scope may be the whole region."""
+    store = staff.store
     return Principal(
         kind=PrincipalKind.STAFF,
         id=staff.id,
         role=Role(staff.role),
-        region_id=staff.region_id,  # type: ignore[attr-defined]
-        store_id=staff.store_id,  # type: ignore[attr-defined]
+        region_id=store.region_id if store else staff.region_id,  # type: ignore[attr-defined]
+        store_id=store.id if store else None,
     )
 
 
@@ -220,7 +227,7 @@ async def _current_principal(subject: str) -> Principal | None:
         member = await Member.get_or_none(id=int(sid), status="ACTIVE")
         return Principal(kind=PrincipalKind.MEMBER, id=member.id) if member else None
     if kind == PrincipalKind.STAFF.value:
-        staff = await Staff.get_or_none(id=int(sid), active=True)
+        staff = await Staff.get_or_none(id=int(sid), active=True).select_related("store")
         return _staff_principal(staff) if staff else None
     return None
 

@@ -1,38 +1,141 @@
-"""Member queries and writes."""
+"""Member rows: registration (member + card + "new" tag in one transaction) and the
+encrypted personal fields. Callers above this module decide who may do what."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain.members.tables import Member
+from domain import clock
+from domain.errors import PhoneTaken
+from domain.members.model import NEW_TAG, Status, birth_month_day, new_card_number
+from domain.members.tables import Card, Member, MemberTag
 from domain.runtime import Runtime
 
 PHONE_CONTEXT = "members.phone"
+BIRTHDAY_CONTEXT = "members.birthday"
+INCOME_CONTEXT = "members.income"
+CARD_ATTEMPTS = 5
+
+
+@dataclass
+class NewMember:
+    phone: str  # E.164, already normalised
+    channel: str
+    registered_by: str = ""
+    display_name: str = ""
+    gender: str = "UNKNOWN"
+    birthday: date | None = None
+    income_band: str | None = None
+    region_id: int | None = None
+    home_store_id: int | None = None
 
 
 async def by_phone(rt: Runtime, e164: str) -> Member | None:
     return await Member.get_or_none(phone_hash=rt.phone_index(e164))
 
 
-async def get_or_create_by_phone(rt: Runtime, e164: str, channel: str) -> tuple[Member, bool]:
-    """The member with this phone, registering one if none exists (race-safe)."""
-    found = await by_phone(rt, e164)
-    if found is not None:
-        return found, False
+async def current(member: Member) -> Member:
+    """Follow merges to the record that holds the person's data now."""
+    seen = 0
+    while member.merged_into_id is not None and seen < 10:  # type: ignore[attr-defined]
+        member = await Member.get(id=member.merged_into_id)  # type: ignore[attr-defined]
+        seen += 1
+    return member
+
+
+async def register(rt: Runtime, new: NewMember) -> Member:
+    """Create the member with their card and the ``new`` tag, or PhoneTaken."""
+    now = clock.now()
     try:
         async with in_transaction():  # a savepoint when nested: a duplicate aborts only this
             member = await Member.create(
-                phone_hash=rt.phone_index(e164),
-                phone_enc=rt.cipher.encrypt(e164, context=PHONE_CONTEXT),
-                registration_channel=channel,
+                phone_hash=rt.phone_index(new.phone),
+                phone_enc=rt.cipher.encrypt(new.phone, context=PHONE_CONTEXT),
+                display_name=new.display_name,
+                gender=new.gender,
+                registration_channel=new.channel,
+                registered_by=new.registered_by,
+                region_id=new.region_id,
+                home_store_id=new.home_store_id,
+                created_at=now,
+                **personal_fields(rt, birthday=new.birthday, income_band=new.income_band),
             )
-        return member, True
+            await issue_card(member.id)
+            await MemberTag.create(member_id=member.id, tag=NEW_TAG, created_at=now)
     except IntegrityError:
-        member = await by_phone(rt, e164)
-        assert member is not None
-        return member, False
+        raise PhoneTaken(field="phone") from None
+    return member
+
+
+async def get_or_create_by_phone(rt: Runtime, e164: str, channel: str) -> tuple[Member, bool]:
+    """Sign-in: the member with this phone (after merges), registering one if none exists."""
+    found = await by_phone(rt, e164)
+    if found is None:
+        try:
+            return await register(rt, NewMember(phone=e164, channel=channel)), True
+        except PhoneTaken:  # registered by a concurrent request a moment ago
+            found = await by_phone(rt, e164)
+            assert found is not None
+    return await current(found), False
+
+
+async def issue_card(member_id: int) -> Card:
+    """The member's card, issuing one if they have none. The unique member_id makes a
+    concurrent second issue fail, and we answer with the card the winner made."""
+    existing = await Card.get_or_none(member_id=member_id)
+    if existing is not None:
+        return existing
+    now = clock.now()
+    for _ in range(CARD_ATTEMPTS):
+        try:
+            async with in_transaction():
+                return await Card.create(
+                    member_id=member_id,
+                    number=new_card_number(),
+                    status="ACTIVE",
+                    issued_at=now,
+                    status_changed_at=now,
+                )
+        except IntegrityError:
+            existing = await Card.get_or_none(member_id=member_id)
+            if existing is not None:
+                return existing
+            # else a number collision (1 in 10^14): draw another
+    raise RuntimeError("could not draw a free card number")
+
+
+def personal_fields(
+    rt: Runtime, *, birthday: date | None = None, income_band: str | None = None
+) -> dict[str, object]:
+    """Column values for the encrypted personal fields that are given."""
+    out: dict[str, object] = {}
+    if birthday is not None:
+        out["birthday_enc"] = rt.cipher.encrypt(birthday.isoformat(), context=BIRTHDAY_CONTEXT)
+        out["birth_md_hash"] = rt.cipher.blind_index(birth_month_day(birthday), purpose="bday")
+    if income_band is not None:
+        out["income_enc"] = rt.cipher.encrypt(income_band, context=INCOME_CONTEXT)
+    return out
 
 
 def phone_of(rt: Runtime, member: Member) -> str:
     return rt.cipher.decrypt(member.phone_enc, context=PHONE_CONTEXT)
+
+
+def birthday_of(rt: Runtime, member: Member) -> date | None:
+    if not member.birthday_enc:
+        return None
+    return date.fromisoformat(rt.cipher.decrypt(member.birthday_enc, context=BIRTHDAY_CONTEXT))
+
+
+def income_of(rt: Runtime, member: Member) -> str | None:
+    if not member.income_enc:
+        return None
+    return rt.cipher.decrypt(member.income_enc, context=INCOME_CONTEXT)
+
+
+def is_active(member: Member) -> bool:
+    return member.status == Status.ACTIVE

@@ -1,4 +1,8 @@
-"""Members. Personal data is stored encrypted (see domain.crypto)."""
+"""Members, their card, channel identities, tags, consents and merges.
+
+Personal data (phone, birthday, income band) is stored encrypted (see domain.crypto)
+with HMAC blind indexes where an exact match is needed (phone, birthday month-day).
+"""
 
 from tortoise import fields, models
 
@@ -8,15 +12,126 @@ class Member(models.Model):
     phone_hash = fields.CharField(max_length=64, unique=True)  # HMAC blind index
     phone_enc = fields.TextField()  # AES-GCM, "<key id>:<base64>"
     display_name = fields.CharField(max_length=64, default="")
-    status = fields.CharField(max_length=16, default="ACTIVE")  # ACTIVE / FROZEN / ERASED
+    gender = fields.CharField(max_length=8, default="UNKNOWN")  # MALE / FEMALE / UNKNOWN
+    birthday_enc = fields.TextField(null=True)  # ISO date, encrypted
+    birth_md_hash = fields.CharField(max_length=64, null=True, db_index=True)  # HMAC of MM-DD
+    income_enc = fields.TextField(null=True)  # declared monthly income band, encrypted
+    status = fields.CharField(max_length=16, default="ACTIVE")  # ACTIVE/FROZEN/ERASED/MERGED
     registration_channel = fields.CharField(max_length=16, default="APP")
+    registered_by = fields.CharField(max_length=64, default="")  # "partner:3" / "staff:1" / ""
+    region = fields.ForeignKeyField(
+        "loyalty.Region", related_name="members", null=True, on_delete=fields.RESTRICT
+    )
     home_store = fields.ForeignKeyField(
         "loyalty.Store", related_name="members", null=True, on_delete=fields.RESTRICT
     )
     tier = fields.ForeignKeyField(
         "loyalty.Tier", related_name="members", null=True, on_delete=fields.RESTRICT
     )
+    merged_into = fields.ForeignKeyField(
+        "loyalty.Member", related_name="absorbed", null=True, on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "members"
+        indexes = (("home_store_id", "id"), ("created_at", "id"))
+
+
+class Card(models.Model):
+    """The one card of a member (unique member_id). Replacing it changes its number and
+    keeps the old number in CardHistory, so the balance and history never move."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.OneToOneField("loyalty.Member", related_name="card", on_delete=fields.RESTRICT)
+    number = fields.CharField(max_length=20, unique=True)
+    status = fields.CharField(max_length=16, default="ACTIVE")  # ACTIVE / LOST
+    issued_at = fields.DatetimeField()
+    status_changed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "cards"
+
+
+class CardHistory(models.Model):
+    """A number the card had before, with why it stopped working."""
+
+    id = fields.BigIntField(primary_key=True)
+    card = fields.ForeignKeyField("loyalty.Card", related_name="history", on_delete=fields.RESTRICT)
+    number = fields.CharField(max_length=20, unique=True)
+    status = fields.CharField(max_length=16)  # REPLACED (after LOST or damaged)
+    issued_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField()
+
+    class Meta:
+        table = "card_history"
+
+
+class MemberIdentity(models.Model):
+    """An account of the member on another channel, unique per (channel, external id)."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "loyalty.Member", related_name="identities", on_delete=fields.RESTRICT
+    )
+    channel = fields.CharField(max_length=24)  # see domain.members.model.IdentityChannel
+    external_id = fields.CharField(max_length=128)
+    linked_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_identities"
+        unique_together = (("channel", "external_id"),)
+        indexes = (("member_id",),)
+
+
+class MemberTag(models.Model):
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField("loyalty.Member", related_name="tags", on_delete=fields.CASCADE)
+    tag = fields.CharField(max_length=32)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_tags"
+        unique_together = (("member_id", "tag"),)
+        indexes = (("tag", "member_id"),)
+
+
+class Consent(models.Model):
+    """Append-only consent history: the newest row per (member, purpose) is in force."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "loyalty.Member", related_name="consents", on_delete=fields.RESTRICT
+    )
+    purpose = fields.CharField(max_length=32)  # see domain.members.model.ConsentPurpose
+    granted = fields.BooleanField()
+    policy_version = fields.CharField(max_length=16)
+    source = fields.CharField(max_length=32)  # "member" / "partner:3" / "staff:1"
+    recorded_at = fields.DatetimeField()
+
+    class Meta:
+        table = "consents"
+        indexes = (("member_id", "purpose", "id"),)
+
+
+class MemberMerge(models.Model):
+    """One merge of ``absorbed`` into ``survivor``: what moved, so unmerge can undo it."""
+
+    id = fields.BigIntField(primary_key=True)
+    survivor = fields.ForeignKeyField(
+        "loyalty.Member", related_name="merges_won", on_delete=fields.RESTRICT
+    )
+    absorbed = fields.ForeignKeyField(
+        "loyalty.Member", related_name="merges_lost", on_delete=fields.RESTRICT
+    )
+    staff = fields.ForeignKeyField(
+        "loyalty.Staff", related_name="merges", on_delete=fields.RESTRICT
+    )
+    reason = fields.CharField(max_length=255)
+    moved = fields.JSONField(default=dict)  # participant name -> what it moved
+    created_at = fields.DatetimeField()
+    undone_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "member_merges"

@@ -8,24 +8,22 @@ from typing import Annotated
 
 import strawberry
 
+from domain.members.model import Channel
 from schema.errors import (
     CodeExpiredError,
     InvalidCodeError,
     InvalidCredentialsError,
     InvalidPhoneError,
     InvalidRefreshTokenError,
+    PermissionDeniedError,
     RateLimitedError,
     RefreshTokenReusedError,
     TooManyAttemptsError,
 )
 
-
-@strawberry.enum(description="How a member first reached us.")
-class RegistrationChannel(Enum):
-    STORE = "STORE"
-    ECOMMERCE = "ECOMMERCE"
-    MINI_PROGRAM = "MINI_PROGRAM"
-    APP = "APP"
+RegistrationChannel = strawberry.enum(
+    Channel, name="RegistrationChannel", description="How a member first reached us."
+)
 
 
 @strawberry.enum(description="Who is calling.")
@@ -69,7 +67,12 @@ OtpRequestResult = Annotated[
     strawberry.union("OtpRequestResult"),
 ]
 MemberSignInResult = Annotated[
-    SignInSuccess | InvalidPhoneError | InvalidCodeError | CodeExpiredError | TooManyAttemptsError,
+    SignInSuccess
+    | InvalidPhoneError
+    | InvalidCodeError
+    | CodeExpiredError
+    | TooManyAttemptsError
+    | PermissionDeniedError,
     strawberry.union("MemberSignInResult"),
 ]
 StaffSignInResult = Annotated[

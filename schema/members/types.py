@@ -1,16 +1,107 @@
-"""Member types."""
+"""Member types: the member, their card, identities, consents, the staff 360 view."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
+from domain.members import model as m
+from domain.members.services import MemberView
 from schema.auth.types import RegistrationChannel
-from schema.errors import InvalidPhoneError, NotFoundError
+from schema.errors import (
+    CardNotActiveError,
+    ConflictError,
+    IdentityTakenError,
+    InvalidInputError,
+    InvalidPhoneError,
+    NotFoundError,
+    PermissionDeniedError,
+    PhoneTakenError,
+    ScanCodeExpiredError,
+    ScanCodeInvalidError,
+)
+
+# The domain's enums, exposed as they are (one definition, no mapping to drift).
+Gender = strawberry.enum(m.Gender, description="Gender as the member declared it.")
+IncomeBand = strawberry.enum(
+    m.IncomeBand, description="Declared monthly income band (yuan); optional, encrypted at rest."
+)
+MemberStatus = strawberry.enum(m.Status, name="MemberStatus", description="Lifecycle of a member.")
+IdentityChannel = strawberry.enum(
+    m.IdentityChannel, description="A channel account a member can link."
+)
+ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
+
+
+@strawberry.enum(description="Personal data that staff see masked unless revealed.")
+class PersonalField(Enum):
+    PHONE = "phone"
+    BIRTHDAY = "birthday"
+    INCOME_BAND = "income_band"
+
+
+@strawberry.type(description="A region of the chain.")
+class Region:
+    code: str
+    name: str
+
+
+@strawberry.type(description="A store (or an online shop) of the chain.")
+class Store:
+    code: str
+    name: str
+    channel: str = strawberry.field(description="STORE or ECOMMERCE.")
+    region: Region
+
+
+@strawberry.type(description="A rung of the tier ladder.")
+class Tier:
+    code: str
+    name: str
+    rank: int = strawberry.field(description="0 for the entry tier, higher is better.")
+
+
+@strawberry.type(description="A code to show at the till; it stops working at `expiresAt`.")
+class ScanCode:
+    code: str = strawberry.field(description="36 digits, for a QR code or barcode.")
+    expires_at: datetime
+
+
+@strawberry.type(description="The member's one card.")
+class Card:
+    number: str = strawberry.field(description="16 digits, the last a Luhn check digit.")
+    status: str = strawberry.field(description="ACTIVE or LOST.")
+    issued_at: datetime
+    member_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="A fresh short-lived code for the till (null unless you are the member)."
+    )
+    def scan_code(self, info: strawberry.Info) -> ScanCode | None:
+        from resolvers.members import card_scan_code
+
+        return card_scan_code(info, self)
+
+
+@strawberry.type(description="A channel account linked to the member.")
+class MemberIdentity:
+    id: strawberry.ID
+    channel: IdentityChannel
+    external_id: str
+    linked_at: datetime
+
+
+@strawberry.type(description="The member's current choice for one purpose.")
+class Consent:
+    purpose: ConsentPurpose
+    granted: bool
+    policy_version: str = strawberry.field(description="Policy text version agreed to.")
+    recorded_at: datetime | None = strawberry.field(description="Null: never asked.")
 
 
 @strawberry.type(description="A member of the loyalty programme (one person, one card).")
@@ -18,13 +109,64 @@ class Member(relay.Node):
     id: relay.NodeID[int]
     display_name: str = strawberry.field(description="Name shown in the app.")
     phone: str = strawberry.field(
-        description="E.164 phone for the member themself; masked (138****5678) for others."
+        description="E.164 phone for the member themself; masked (138****5678) for everyone "
+        "else (staff: memberRevealPersonalData, audited)."
+    )
+    gender: Gender
+    birthday: date | None = strawberry.field(
+        description="The member themself only; staff see null (reveal it, audited)."
+    )
+    income_band: IncomeBand | None = strawberry.field(
+        description="Declared income band; the member themself only."
     )
     registration_channel: RegistrationChannel = strawberry.field(
         description="Where the member registered."
     )
-    status: str = strawberry.field(description="ACTIVE, FROZEN or ERASED.")
+    status: MemberStatus
     member_since: datetime = strawberry.field(description="When the member registered (UTC).")
+    view: strawberry.Private[MemberView]
+
+    @strawberry.field(description="The member's card (null until issued).")
+    async def card(self, info: strawberry.Info) -> Card | None:
+        from resolvers.members import card_of
+
+        return await card_of(info, self.view)
+
+    @strawberry.field(description="Linked channel accounts.")
+    async def identities(self, info: strawberry.Info) -> list[MemberIdentity]:
+        from resolvers.members import identities_of
+
+        return await identities_of(info, self.view)
+
+    @strawberry.field(description="Tags, e.g. `new` for members who have not bought yet.")
+    async def tags(self, info: strawberry.Info) -> list[str]:
+        from resolvers.members import tags_of
+
+        return await tags_of(info, self.view)
+
+    @strawberry.field(description="Consent per purpose.")
+    async def consents(self, info: strawberry.Info) -> list[Consent]:
+        from resolvers.members import consents_of
+
+        return await consents_of(self.view)
+
+    @strawberry.field(description="Current tier (null: not yet placed).")
+    async def tier(self, info: strawberry.Info) -> Tier | None:
+        from resolvers.members import tier_of
+
+        return await tier_of(info, self.view)
+
+    @strawberry.field(description="Home store, which decides which staff can see the member.")
+    async def home_store(self, info: strawberry.Info) -> Store | None:
+        from resolvers.members import store_of
+
+        return await store_of(info, self.view)
+
+    @strawberry.field(description="Region the member lives in.")
+    async def region(self, info: strawberry.Info) -> Region | None:
+        from resolvers.members import region_of
+
+        return await region_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -35,7 +177,188 @@ class Member(relay.Node):
         return await members_by_ids(info, [int(i) for i in node_ids])
 
 
-MemberLookupResult = Annotated[
-    Member | InvalidPhoneError | NotFoundError,
-    strawberry.union("MemberLookupResult"),
+@strawberry.type(description="A page of members.")
+class MemberConnection(relay.Connection[Member]):
+    pass
+
+
+@strawberry.type(description="An order in a member's history.")
+class OrderSummary:
+    external_id: str
+    channel: str
+    store_code: str
+    paid_at: datetime
+    total_paid_fen: int
+
+
+@strawberry.type(description="How many rows of one area a merge moved.")
+class MovedCount:
+    area: str
+    count: int
+
+
+@strawberry.type(description="A merge of two records of one person.")
+class MemberMerge:
+    id: strawberry.ID
+    survivor_id: strawberry.ID = strawberry.field(description="Global id of the survivor.")
+    absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
+    reason: str
+    moved: list[MovedCount]
+    created_at: datetime
+    undone_at: datetime | None
+
+
+@strawberry.type(
+    description="Staff customer-360 view of one member (points, coupons and "
+    "tickets join as those areas land)."
+)
+class Customer360:
+    member: Member
+    recent_orders: list[OrderSummary] = strawberry.field(description="Newest 10 orders.")
+    merges: list[MemberMerge] = strawberry.field(description="Merges into this member.")
+
+
+@strawberry.type(description="Unmasked personal data; this read is in the audit log.")
+class RevealedPersonalData:
+    member_id: strawberry.ID
+    phone: str | None
+    birthday: date | None
+    income_band: IncomeBand | None
+
+
+@strawberry.type(description="The member was registered (or, for a partner's retry, found).")
+class MemberRegisterSuccess:
+    member: Member
+    created: bool = strawberry.field(
+        description="False when this is a retry of your own earlier registration."
+    )
+
+
+@strawberry.type(description="The identity is unlinked.")
+class IdentityUnlinkSuccess:
+    unlinked: bool
+
+
+@strawberry.type(description="The consents now in force.")
+class ConsentUpdateSuccess:
+    consents: list[Consent]
+
+
+@strawberry.input(
+    description="How to find a member; give one or more. Tried in the "
+    "configured order (MEMBER_LOOKUP_ORDER); the first that matches wins."
+)
+class MemberRefInput:
+    scan_code: str | None = None
+    card_number: str | None = None
+    phone: str | None = None
+    identity_channel: IdentityChannel | None = None
+    identity_external_id: str | None = None
+    member_id: strawberry.ID | None = strawberry.field(default=None, description="Global id.")
+    query: str | None = strawberry.field(
+        default=None, description="Whatever the till scanned or typed: code, card or phone."
+    )
+
+
+@strawberry.input(description="Filters of the staff member list (all optional, ANDed).")
+class MemberFilterInput:
+    phone: str | None = None
+    card_number: str | None = None
+    tier_code: str | None = None
+    store_code: str | None = None
+    tag: str | None = None
+    registered_from: datetime | None = None
+    registered_before: datetime | None = None
+    status: MemberStatus | None = strawberry.field(
+        default=None, description="Default: every status except MERGED."
+    )
+
+
+@strawberry.input(description="A new member, registered by a partner or staff.")
+class MemberRegisterInput:
+    phone: str
+    channel: RegistrationChannel = RegistrationChannel.STORE
+    display_name: str = ""
+    gender: Gender = Gender.UNKNOWN
+    birthday: date | None = None
+    income_band: IncomeBand | None = None
+    region_code: str | None = None
+    home_store_code: str | None = None
+
+
+@strawberry.input(description="Profile changes by the member; omitted fields stay as they are.")
+class MemberProfileInput:
+    display_name: str | None = strawberry.UNSET
+    gender: Gender | None = strawberry.UNSET
+    birthday: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Can be set once; corrections via service."
+    )
+    income_band: IncomeBand | None = strawberry.field(
+        default=strawberry.UNSET, description="null withdraws it."
+    )
+    region_code: str | None = strawberry.UNSET
+    home_store_code: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Changes staff may make; omitted fields stay as they are.")
+class StaffMemberUpdateInput:
+    display_name: str | None = strawberry.UNSET
+    home_store_code: str | None = strawberry.UNSET
+    birthday: date | None = strawberry.UNSET
+    status: MemberStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="ACTIVE or FROZEN (admin, service agent)."
+    )
+
+
+@strawberry.input(description="Grant or withdraw one purpose.")
+class ConsentInput:
+    purpose: ConsentPurpose
+    granted: bool
+
+
+_LOOKUP_ERRORS = (
+    InvalidPhoneError
+    | InvalidInputError
+    | NotFoundError
+    | ScanCodeInvalidError
+    | ScanCodeExpiredError
+    | CardNotActiveError
+)
+MemberLookupResult = Annotated[Member | _LOOKUP_ERRORS, strawberry.union("MemberLookupResult")]
+MemberRegisterResult = Annotated[
+    MemberRegisterSuccess
+    | InvalidPhoneError
+    | InvalidInputError
+    | NotFoundError
+    | PhoneTakenError
+    | PermissionDeniedError,
+    strawberry.union("MemberRegisterResult"),
+]
+MemberUpdateResult = Annotated[
+    Member | InvalidInputError | NotFoundError | PermissionDeniedError,
+    strawberry.union("MemberUpdateResult"),
+]
+RevealResult = Annotated[
+    RevealedPersonalData | InvalidInputError | NotFoundError | PermissionDeniedError,
+    strawberry.union("RevealResult"),
+]
+CardResult = Annotated[
+    Card | InvalidInputError | NotFoundError | PermissionDeniedError,
+    strawberry.union("CardResult"),
+]
+IdentityLinkResult = Annotated[
+    MemberIdentity | InvalidInputError | NotFoundError | IdentityTakenError,
+    strawberry.union("IdentityLinkResult"),
+]
+IdentityUnlinkResult = Annotated[
+    IdentityUnlinkSuccess | InvalidInputError | NotFoundError,
+    strawberry.union("IdentityUnlinkResult"),
+]
+ConsentUpdateResult = Annotated[
+    ConsentUpdateSuccess | InvalidInputError,
+    strawberry.union("ConsentUpdateResult"),
+]
+MergeResult = Annotated[
+    MemberMerge | InvalidInputError | NotFoundError | PermissionDeniedError | ConflictError,
+    strawberry.union("MergeResult"),
 ]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from domain.auth.tables import OtpChallenge, RefreshToken
 from domain.members.tables import Member
 from domain.notifications.tables import Message
-from tests.conftest import REFRESH, SIGN_IN, TEST_PHONE, sign_in_member, wait_for
+from tests.conftest import (
+    OTP,
+    REFRESH,
+    SIGN_IN,
+    TEST_PHONE,
+    request_code,
+    sign_in_by_sms,
+    sign_in_member,
+)
 
 ME = "{ me { id phone displayName registrationChannel } viewer { kind } }"
-OTP = """mutation($phone: String!) { otpRequest(phone: $phone) {
-  __typename ... on OtpRequestSuccess { expiresAt resendAfterSeconds }
-  ... on UserError { code message } ... on RateLimitedError { retryAfterSeconds } } }"""
 
 
 async def test_test_number_sign_in_me_refresh_and_replay_revokes_family(gql):
@@ -46,21 +49,6 @@ async def test_sign_in_registers_member_once(gql):
     await sign_in_by_sms(gql, phone)
     await sign_in_by_sms(gql, phone)
     assert await Member.filter().count() == before + 1
-
-
-async def request_code(gql, phone: str) -> str:
-    """Ask for a code and read it from the local SMS sink once the worker sent it."""
-    last = await Message.all().order_by("-id").first()
-    sent = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
-    assert sent["__typename"] == "OtpRequestSuccess", sent
-    message = await wait_for(
-        lambda: Message.filter(id__gt=last.id if last else 0, template="otp", status="SENT").first()
-    )
-    return re.search(r"验证码 (\d{6})", message.body).group(1)
-
-
-async def sign_in_by_sms(gql, phone: str) -> dict:
-    return await sign_in_member(gql, phone, await request_code(gql, phone))
 
 
 async def test_otp_goes_through_the_sms_sink_and_signs_in(gql):

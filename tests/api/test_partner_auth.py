@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import TEST_PHONE, partner_token
 
-LOOKUP = """query($p: String!) { memberLookup(phone: $p) {
+LOOKUP = """query($p: String!) { memberLookup(ref: {phone: $p}) {
   __typename ... on Member { id phone } ... on UserError { code } } }"""
 
 
@@ -32,7 +32,7 @@ async def test_unknown_client_and_credentials_in_body(client, seed):
     )
     assert ok.status_code == 200
     assert ok.json()["token_type"] == "Bearer"
-    assert ok.json()["scope"] == "members:read orders:write"
+    assert ok.json()["scope"] == "members:read members:write orders:write"
 
 
 async def test_unsupported_grant_and_ungranted_scope(client, seed):

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from domain.auth.keys import rotate
 from domain.auth.tables import RefreshToken, SigningKey
-from tests.conftest import REFRESH
-
-STAFF_SIGN_IN = """mutation($e: String!, $p: String!) { staffSignIn(email: $e, password: $p) {
-  __typename ... on SignInSuccess { accessToken refreshToken } ... on UserError { code } } }"""
+from tests.conftest import REFRESH, STAFF_SIGN_IN
 
 
 async def test_staff_sign_in_and_role_in_viewer(gql, seed):

@@ -1,0 +1,1 @@
+"""audit area: the append-only log of staff and partner actions."""

@@ -1,0 +1,96 @@
+"""Channel identities (mini-program openid/unionid, e-commerce buyer id, legacy POS
+card): unique per (channel, external id), each pointing at one member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal, PrincipalKind
+from domain.errors import IdentityTaken, InvalidInput, NotFound
+from domain.members.model import IdentityChannel, clean_external_id
+from domain.members.scope import get_visible
+from domain.members.services import MemberView
+from domain.members.tables import Member, MemberIdentity
+from domain.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    id: int
+    member_id: int
+    channel: str
+    external_id: str
+    linked_at: datetime
+
+
+def _view(row: MemberIdentity) -> IdentityView:
+    return IdentityView(
+        id=row.id,
+        member_id=row.member_id,  # type: ignore[attr-defined]
+        channel=row.channel,
+        external_id=row.external_id,
+        linked_at=row.linked_at,
+    )
+
+
+def _channel(value: str) -> str:
+    try:
+        return IdentityChannel(value).value
+    except ValueError:
+        allowed = ", ".join(c.value for c in IdentityChannel)
+        raise InvalidInput(f"{value!r} is not one of {allowed}.", field="channel") from None
+
+
+async def identities_of(members: list[MemberView]) -> list[list[IdentityView]]:
+    rows = await MemberIdentity.filter(member_id__in=[m.id for m in members]).order_by("id")
+    by_member: dict[int, list[IdentityView]] = {m.id: [] for m in members}
+    for row in rows:
+        by_member[row.member_id].append(_view(row))  # type: ignore[attr-defined]
+    return [by_member[m.id] for m in members]
+
+
+async def link(
+    rt: Runtime, viewer: Principal, member_id: int, channel: str, external_id: str
+) -> IdentityView:
+    """Link an identity; linking it again to the same member is a no-op (idempotent),
+    to another member IdentityTaken (merge the two members instead)."""
+    channel, external_id = _channel(channel), clean_external_id(external_id)
+    member = await get_visible(rt.settings, viewer, member_id)
+    try:
+        async with in_transaction():
+            row = await MemberIdentity.create(
+                member_id=member.id, channel=channel, external_id=external_id, linked_at=clock.now()
+            )
+            if viewer.kind is not PrincipalKind.MEMBER:
+                await audit.record(viewer, "identity.link", "member", member.id, channel=channel)
+    except IntegrityError:
+        row = await MemberIdentity.get(channel=channel, external_id=external_id)
+        if row.member_id != member.id:  # type: ignore[attr-defined]
+            raise IdentityTaken(field="externalId") from None
+    return _view(row)
+
+
+async def unlink(rt: Runtime, viewer: Principal, member_id: int, identity_id: int) -> bool:
+    member = await get_visible(rt.settings, viewer, member_id)
+    async with in_transaction():
+        deleted = await MemberIdentity.filter(id=identity_id, member_id=member.id).delete()
+        if not deleted:
+            raise NotFound("No such identity on this member.", field="identityId")
+        if viewer.kind is not PrincipalKind.MEMBER:
+            await audit.record(viewer, "identity.unlink", "member", member.id)
+    return True
+
+
+async def member_by_identity(channel: str, external_id: str) -> Member:
+    row = await MemberIdentity.get_or_none(
+        channel=_channel(channel), external_id=clean_external_id(external_id)
+    ).select_related("member")
+    if row is None:
+        raise NotFound("No member with this channel identity.", field="identity")
+    return row.member

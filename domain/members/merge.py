@@ -1,0 +1,231 @@
+"""Merging two records of one person, and undoing it.
+
+A merge runs every registered ``Participant`` inside one transaction with both
+member rows locked (in id order, so two merges never deadlock). Each participant
+moves its own rows from the absorbed member to the survivor and returns a JSON
+record of exactly what it moved; the records are stored on the MemberMerge row and
+``unmerge`` hands each participant its record back to undo just that. Later areas
+(points ledger, coupons, tickets) plug in with ``register_participant``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal, PrincipalKind, Role
+from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.events import outbox
+from domain.members.model import NEW_TAG, Status
+from domain.members.scope import get_visible
+from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
+from domain.orders.tables import Order
+from domain.tiers.tables import Tier
+
+MERGE_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+TOPIC_MERGED = "member.merged"
+TOPIC_UNMERGED = "member.unmerged"
+
+
+class Participant(Protocol):
+    name: str
+
+    async def move(self, absorbed: Member, survivor: Member) -> Any:
+        """Move this area's rows; return a JSON-able record of what moved."""
+
+    async def restore(self, record: Any, absorbed: Member, survivor: Member) -> None:
+        """Undo exactly what ``move`` recorded."""
+
+
+class MoveRows:
+    """Re-point the rows of one table (by their ids) from one member to the other."""
+
+    def __init__(self, name: str, model: Any, column: str = "member_id") -> None:
+        self.name, self.model, self.column = name, model, column
+
+    async def move(self, absorbed: Member, survivor: Member) -> list[int]:
+        ids = await self.model.filter(**{self.column: absorbed.id}).values_list("id", flat=True)
+        if ids:
+            await self.model.filter(id__in=ids).update(**{self.column: survivor.id})
+        return sorted(ids)
+
+    async def restore(self, record: list[int], absorbed: Member, survivor: Member) -> None:
+        if record:
+            await self.model.filter(id__in=record, **{self.column: survivor.id}).update(
+                **{self.column: absorbed.id}
+            )
+
+
+class Tags:
+    """The survivor gains the absorbed member's tags it lacks (``new`` is never carried
+    over: the person is not new); unmerge removes exactly the tags it added."""
+
+    name = "tags"
+
+    async def move(self, absorbed: Member, survivor: Member) -> list[str]:
+        have = set(await MemberTag.filter(member_id=survivor.id).values_list("tag", flat=True))
+        theirs = await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        added = sorted({t for t in theirs if t not in have and t != NEW_TAG})
+        now = clock.now()
+        await MemberTag.bulk_create(
+            [MemberTag(member_id=survivor.id, tag=t, created_at=now) for t in added]
+        )
+        return added
+
+    async def restore(self, record: list[str], absorbed: Member, survivor: Member) -> None:
+        if record:
+            await MemberTag.filter(member_id=survivor.id, tag__in=record).delete()
+
+
+class HigherTier:
+    """The survivor keeps the higher of the two tiers; unmerge puts its own back."""
+
+    name = "tier"
+
+    async def move(self, absorbed: Member, survivor: Member) -> dict[str, int | None]:
+        before = survivor.tier_id  # type: ignore[attr-defined]
+        ranks = {
+            t.id: t.rank
+            for t in await Tier.filter(id__in=[i for i in (before, absorbed.tier_id) if i])  # type: ignore[attr-defined]
+        }
+        best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)  # type: ignore[attr-defined]
+        if best != before:
+            await Member.filter(id=survivor.id).update(tier_id=best)
+        return {"survivor_tier_id": before}
+
+    async def restore(self, record: dict[str, Any], absorbed: Member, survivor: Member) -> None:
+        await Member.filter(id=survivor.id).update(tier_id=record["survivor_tier_id"])
+
+
+PARTICIPANTS: list[Participant] = [
+    MoveRows("identities", MemberIdentity),
+    MoveRows("orders", Order),
+    Tags(),
+    HigherTier(),
+]
+
+
+def register_participant(participant: Participant) -> None:
+    """Called once at import by an area that owns member rows (points, coupons, ...)."""
+    if any(p.name == participant.name for p in PARTICIPANTS):
+        raise ValueError(f"merge participant {participant.name!r} registered twice")
+    PARTICIPANTS.append(participant)
+
+
+@dataclass(frozen=True)
+class MergeView:
+    id: int
+    survivor_id: int
+    absorbed_id: int
+    reason: str
+    moved_counts: dict[str, int]
+    created_at: datetime
+    undone_at: datetime | None
+
+
+def _view(m: MemberMerge) -> MergeView:
+    counts = {k: len(v) for k, v in m.moved.items() if isinstance(v, list)}
+    return MergeView(
+        id=m.id,
+        survivor_id=m.survivor_id,  # type: ignore[attr-defined]
+        absorbed_id=m.absorbed_id,  # type: ignore[attr-defined]
+        reason=m.reason,
+        moved_counts=counts,
+        created_at=m.created_at,
+        undone_at=m.undone_at,
+    )
+
+
+def _check_role(viewer: Principal) -> None:
+    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in MERGE_ROLES:
+        raise PermissionDenied("Only an admin or a service agent can merge members.")
+
+
+async def _lock_pair(a_id: int, b_id: int) -> tuple[Member, Member]:
+    rows = {
+        m.id: m for m in await Member.select_for_update().filter(id__in=[a_id, b_id]).order_by("id")
+    }
+    return rows[a_id], rows[b_id]
+
+
+async def merge(
+    settings: Any, viewer: Principal, survivor_id: int, absorbed_id: int, reason: str
+) -> MergeView:
+    _check_role(viewer)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 4:
+        raise InvalidInput("Say why these records are one person.", field="reason")
+    if survivor_id == absorbed_id:
+        raise InvalidInput("A member cannot be merged into itself.", field="absorbedId")
+    async with in_transaction():
+        await get_visible(settings, viewer, survivor_id)  # scope: both must be visible
+        await get_visible(settings, viewer, absorbed_id)
+        survivor, absorbed = await _lock_pair(survivor_id, absorbed_id)
+        for m in (survivor, absorbed):
+            if m.status not in (Status.ACTIVE, Status.FROZEN):
+                raise Conflict(f"Member {m.id} is {m.status} and cannot be merged.")
+        moved: dict[str, Any] = {"absorbed_status": absorbed.status}
+        for p in PARTICIPANTS:
+            moved[p.name] = await p.move(absorbed, survivor)
+        await Member.filter(id=absorbed.id).update(
+            status=Status.MERGED, merged_into_id=survivor.id, updated_at=clock.now()
+        )
+        record = await MemberMerge.create(
+            survivor_id=survivor.id,
+            absorbed_id=absorbed.id,
+            staff_id=viewer.id,
+            reason=reason,
+            moved=moved,
+            created_at=clock.now(),
+        )
+        await audit.record(
+            viewer, "member.merge", "member", survivor.id, absorbed=absorbed.id, merge=record.id
+        )
+        await outbox.record(
+            TOPIC_MERGED, {"merge_id": record.id, "survivor": survivor.id, "absorbed": absorbed.id}
+        )
+    return _view(record)
+
+
+async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) -> MergeView:
+    """Undo a merge: every participant restores what it moved; the absorbed member
+    comes back with its old status. Refused while a later merge absorbed the survivor."""
+    _check_role(viewer)
+    async with in_transaction():
+        record = await MemberMerge.select_for_update().get_or_none(id=merge_id)
+        if record is None:
+            raise NotFound("No such merge.", field="mergeId")
+        await get_visible(settings, viewer, record.survivor_id)  # type: ignore[attr-defined]
+        if record.undone_at is not None:
+            raise Conflict("This merge was already undone.")
+        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)  # type: ignore[attr-defined]
+        if survivor.status == Status.MERGED:
+            raise Conflict("The survivor was merged again since; undo that merge first.")
+        for p in reversed(PARTICIPANTS):
+            if p.name in record.moved:
+                await p.restore(record.moved[p.name], absorbed, survivor)
+        await Member.filter(id=absorbed.id).update(
+            status=record.moved.get("absorbed_status", Status.ACTIVE),
+            merged_into_id=None,
+            updated_at=clock.now(),
+        )
+        record.undone_at = clock.now()
+        await record.save(update_fields=["undone_at"])
+        await audit.record(
+            viewer, "member.unmerge", "member", survivor.id, merge=record.id, reason=reason
+        )
+        await outbox.record(
+            TOPIC_UNMERGED,
+            {"merge_id": record.id, "survivor": survivor.id, "absorbed": absorbed.id},
+        )
+    return _view(record)
+
+
+async def merges_of(member_id: int) -> list[MergeView]:
+    rows = await MemberMerge.filter(survivor_id=member_id).order_by("-id").limit(20)
+    return [_view(r) for r in rows]

@@ -1,0 +1,66 @@
+"""Row-level scope: which members a caller may see and act on.
+
+Every member query of the domain starts from ``visible(...)``, so no GraphQL field
+(``member``, ``members``, ``node``, the 360 view, a mutation) can reach a member
+outside the caller's scope: HQ staff see all; region staff the members whose home
+store is in their region; store staff their store's region, or only their store when
+``STORE_STAFF_SCOPE=store``; a member only themself; partners with ``members:read``
+(or ``members:write``) everyone, masked. Members without a home store are HQ's.
+"""
+
+from __future__ import annotations
+
+from tortoise.queryset import QuerySet
+
+from domain.auth.model import Principal, PrincipalKind
+from domain.config import Settings
+from domain.errors import NotFound
+from domain.members.tables import Member
+
+PARTNER_MEMBER_SCOPES = frozenset({"members:read", "members:write"})
+
+
+def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | None:
+    """ORM filter of the members ``viewer`` may see; None: none at all."""
+    if viewer.kind is PrincipalKind.MEMBER:
+        return {"id": viewer.id}
+    if viewer.kind is PrincipalKind.STAFF:
+        if viewer.store_id is not None and (
+            settings.store_staff_scope == "store" or viewer.region_id is None
+        ):
+            return {"home_store_id": viewer.store_id}
+        if viewer.region_id is not None:
+            return {"home_store__region_id": viewer.region_id}
+        return {}
+    if viewer.kind is PrincipalKind.PARTNER and viewer.scopes & PARTNER_MEMBER_SCOPES:
+        return {}
+    return None
+
+
+def visible(settings: Settings, viewer: Principal) -> QuerySet[Member]:
+    """Members ``viewer`` may see (an empty query set when none)."""
+    scope = member_filter(settings, viewer)
+    if scope is None:
+        return Member.filter(id__in=[])
+    return Member.filter(**scope)
+
+
+async def get_visible(settings: Settings, viewer: Principal, member_id: int) -> Member:
+    """The member, or NotFound when missing or outside the scope (never tell which)."""
+    found = await visible(settings, viewer).get_or_none(id=member_id)
+    if found is None:
+        raise NotFound("No such member.", field="memberId")
+    return found
+
+
+def is_hq(viewer: Principal) -> bool:
+    return viewer.kind is PrincipalKind.STAFF and viewer.region_id is None and not viewer.store_id
+
+
+def store_in_scope(settings: Settings, viewer: Principal, store_id: int, region_id: int) -> bool:
+    """May a staff member put a member into this store (register, move home store)?"""
+    if viewer.kind is not PrincipalKind.STAFF or is_hq(viewer):
+        return True
+    if viewer.store_id is not None and settings.store_staff_scope == "store":
+        return store_id == viewer.store_id
+    return region_id == viewer.region_id

@@ -1,0 +1,19 @@
+"""Audit log query (admins only)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.auth.model import Role
+from resolvers import audit as r
+from schema.audit import types as t
+from schema.permissions import StaffWith
+
+
+@strawberry.type
+class AuditQuery:
+    audit_log: t.AuditEntryConnection = strawberry.field(
+        resolver=r.audit_log,
+        permission_classes=[StaffWith(Role.ADMIN)],
+        description="The append-only audit log, newest first, filtered (admins only).",
+    )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry import relay
 
-from domain.auth.model import PrincipalKind
 from domain.errors import DomainError, InvalidInput
 from domain.members import cards, identities, lookup, merge, services
 from domain.members import consents as consent_service
@@ -20,6 +17,7 @@ from resolvers.common import attempt, connection, guarded
 from resolvers.loaders import load_by_id, loader
 from schema.auth.types import RegistrationChannel
 from schema.context import Info
+from schema.members import inputs as i
 from schema.members import types as t
 from schema.relay import decode_cursor, page_size
 
@@ -54,16 +52,6 @@ def member_gid(pk: int) -> strawberry.ID:
     return strawberry.ID(relay.to_base64("Member", pk))
 
 
-def _self_or(info: Info, gid: strawberry.ID | None) -> int:
-    """A member acts on themself (no id); staff and partners must name the member."""
-    viewer = info.context.viewer
-    if gid is None:
-        if viewer.kind is not PrincipalKind.MEMBER:
-            raise InvalidInput("Say which member.", field="memberId")
-        return viewer.id or 0
-    return member_pk(gid)
-
-
 # --- queries ------------------------------------------------------------------------------
 
 
@@ -86,12 +74,12 @@ async def members_by_ids(info: Info, ids: list[int]) -> list[t.Member | None]:
 
 async def members(
     info: Info,
-    filter: t.MemberFilterInput | None = None,
+    filter: i.MemberFilterInput | None = None,
     first: int | None = 20,
     after: str | None = None,
 ) -> t.MemberConnection:
     ctx = info.context
-    f = filter or t.MemberFilterInput()
+    f = filter or i.MemberFilterInput()
     rows, more = await services.page(
         ctx.rt,
         ctx.viewer,
@@ -111,7 +99,7 @@ async def members(
     return connection(t.MemberConnection, "member", rows, more, after, to_member)
 
 
-def _ref(r: t.MemberRefInput) -> lookup.MemberRef:
+def _ref(r: i.MemberRefInput) -> lookup.MemberRef:
     return lookup.MemberRef(
         scan_code=r.scan_code,
         card_number=r.card_number,
@@ -123,7 +111,7 @@ def _ref(r: t.MemberRefInput) -> lookup.MemberRef:
     )
 
 
-async def member_lookup(info: Info, ref: t.MemberRefInput):
+async def member_lookup(info: Info, ref: i.MemberRefInput):
     ctx = info.context
     return await guarded(lambda: lookup.lookup(ctx.rt, ctx.viewer, _ref(ref)), to_member)
 
@@ -144,7 +132,7 @@ async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | 
     return t.Customer360(
         member=to_member(found),
         recent_orders=[t.OrderSummary(**o.__dict__) for o in recent],
-        merges=[_merge(m) for m in merges],
+        merges=[to_merge(m) for m in merges],
     )
 
 
@@ -156,10 +144,10 @@ async def card_of(info: Info, v: MemberView) -> t.Card | None:
         return await cards.cards_of(views)
 
     found = await loader(info, "member.card", batch).load(v)
-    return _card(found) if found else None
+    return to_card(found) if found else None
 
 
-def _card(c: cards.CardView) -> t.Card:
+def to_card(c: cards.CardView) -> t.Card:
     return t.Card(number=c.number, status=c.status, issued_at=c.issued_at, member_id=c.member_id)
 
 
@@ -177,10 +165,10 @@ def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
 
 async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
     rows = await loader(info, "member.identities", identities.identities_of).load(v)
-    return [_identity(r) for r in rows]
+    return [to_identity(r) for r in rows]
 
 
-def _identity(r: identities.IdentityView) -> t.MemberIdentity:
+def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
     return t.MemberIdentity(
         id=strawberry.ID(str(r.id)),
         channel=t.IdentityChannel(r.channel),
@@ -201,10 +189,10 @@ async def tags_of(info: Info, v: MemberView) -> list[str]:
 
 
 async def consents_of(v: MemberView) -> list[t.Consent]:
-    return [_consent(c) for c in await consent_service.consents_of(v)]
+    return [to_consent(c) for c in await consent_service.consents_of(v)]
 
 
-def _consent(c: consent_service.ConsentView) -> t.Consent:
+def to_consent(c: consent_service.ConsentView) -> t.Consent:
     return t.Consent(
         purpose=t.ConsentPurpose(c.purpose),
         granted=c.granted,
@@ -235,125 +223,7 @@ async def store_of(info: Info, v: MemberView) -> t.Store | None:
     return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
 
 
-# --- mutations ------------------------------------------------------------------------------
-
-
-def _unset_free(obj: Any, names: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in names:
-        value = getattr(obj, name)
-        if value is strawberry.UNSET:
-            continue
-        out[name] = value.value if hasattr(value, "value") else value
-    return out
-
-
-async def member_register(info: Info, input: t.MemberRegisterInput):
-    ctx = info.context
-    reg = services.Registration(
-        phone=input.phone,
-        channel=input.channel.value,
-        display_name=input.display_name,
-        gender=input.gender.value,
-        birthday=input.birthday,
-        income_band=input.income_band.value if input.income_band else None,
-        region_code=input.region_code,
-        home_store_code=input.home_store_code,
-    )
-    return await attempt(
-        services.register(ctx.rt, ctx.viewer, reg),
-        lambda r: t.MemberRegisterSuccess(member=to_member(r.member), created=r.created),
-    )
-
-
-async def member_update(info: Info, input: t.MemberProfileInput):
-    ctx = info.context
-    changes = _unset_free(input, sorted(services.SELF_FIELDS))
-    return await attempt(
-        services.update(ctx.rt, ctx.viewer, ctx.viewer.id or 0, changes), to_member
-    )
-
-
-async def member_update_by_staff(
-    info: Info, member_id: strawberry.ID, input: t.StaffMemberUpdateInput
-):
-    ctx = info.context
-    changes = _unset_free(input, sorted(services.STAFF_FIELDS))
-    return await guarded(
-        lambda: services.update(ctx.rt, ctx.viewer, member_pk(member_id), changes), to_member
-    )
-
-
-async def member_reveal(
-    info: Info, member_id: strawberry.ID, reason: str, fields: list[t.PersonalField] | None = None
-):
-    ctx = info.context
-    wanted = [f.value for f in fields or []]
-    return await guarded(
-        lambda: services.reveal(ctx.rt, ctx.viewer, member_pk(member_id), wanted, reason),
-        lambda r: t.RevealedPersonalData(
-            member_id=member_gid(r.member_id),
-            phone=r.phone,
-            birthday=r.birthday,
-            income_band=t.IncomeBand(r.income_band) if r.income_band else None,
-        ),
-    )
-
-
-def _card_call(fn):
-    async def resolve(info: Info, member_id: strawberry.ID | None = None):
-        ctx = info.context
-        viewer = ctx.viewer
-        return await guarded(lambda: fn(ctx.rt, viewer, _self_or(info, member_id)), _card)
-
-    return resolve
-
-
-card_issue = _card_call(cards.issue)
-card_report_lost = _card_call(cards.report_lost)
-card_replace = _card_call(cards.replace)
-
-
-async def identity_link(
-    info: Info,
-    channel: t.IdentityChannel,
-    external_id: str,
-    member_id: strawberry.ID | None = None,
-):
-    ctx = info.context
-    return await guarded(
-        lambda: identities.link(
-            ctx.rt, ctx.viewer, _self_or(info, member_id), channel.value, external_id
-        ),
-        _identity,
-    )
-
-
-async def identity_unlink(
-    info: Info, identity_id: strawberry.ID, member_id: strawberry.ID | None = None
-):
-    ctx = info.context
-
-    def call():
-        try:
-            iid = int(identity_id)
-        except ValueError:
-            raise InvalidInput("Not an identity id.", field="identityId") from None
-        return identities.unlink(ctx.rt, ctx.viewer, _self_or(info, member_id), iid)
-
-    return await guarded(call, lambda ok: t.IdentityUnlinkSuccess(unlinked=ok))
-
-
-async def consent_update(info: Info, consents: list[t.ConsentInput]):
-    ctx = info.context
-    changes = {c.purpose.value: c.granted for c in consents}
-    return await attempt(
-        consent_service.update(ctx.rt, ctx.viewer, ctx.viewer.id or 0, changes),
-        lambda rows: t.ConsentUpdateSuccess(consents=[_consent(c) for c in rows]),
-    )
-
-
-def _merge(m: merge.MergeView) -> t.MemberMerge:
+def to_merge(m: merge.MergeView) -> t.MemberMerge:
     return t.MemberMerge(
         id=strawberry.ID(str(m.id)),
         survivor_id=member_gid(m.survivor_id),
@@ -363,32 +233,3 @@ def _merge(m: merge.MergeView) -> t.MemberMerge:
         created_at=m.created_at,
         undone_at=m.undone_at,
     )
-
-
-async def member_merge(
-    info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID, reason: str
-):
-    ctx = info.context
-    return await guarded(
-        lambda: merge.merge(
-            ctx.rt.settings,
-            ctx.viewer,
-            member_pk(survivor_id, "survivorId"),
-            member_pk(absorbed_id, "absorbedId"),
-            reason,
-        ),
-        _merge,
-    )
-
-
-async def member_unmerge(info: Info, merge_id: strawberry.ID, reason: str):
-    ctx = info.context
-
-    def call():
-        try:
-            mid = int(merge_id)
-        except ValueError:
-            raise InvalidInput("Not a merge id.", field="mergeId") from None
-        return merge.unmerge(ctx.rt.settings, ctx.viewer, mid, reason)
-
-    return await guarded(call, _merge)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth.model import Principal, PrincipalKind
 from domain.errors import InvalidInput, NotFound, PermissionDenied, PhoneTaken
 from domain.members import store
 from domain.members.model import (
@@ -159,14 +158,16 @@ async def register(rt: Runtime, viewer: Principal, reg: Registration) -> Registe
     phone = normalize_phone(reg.phone)
     new = store.NewMember(
         phone=phone,
-        channel=_enum(Channel, reg.channel, "channel"),
+        channel=enum_value(Channel, reg.channel, "channel"),
         registered_by=viewer.subject,
         display_name=clean_name(reg.display_name),
-        gender=_enum(Gender, reg.gender, "gender"),
+        gender=enum_value(Gender, reg.gender, "gender"),
         birthday=check_birthday(reg.birthday, clock.business_date()) if reg.birthday else None,
-        income_band=_enum(IncomeBand, reg.income_band, "incomeBand") if reg.income_band else None,
+        income_band=enum_value(IncomeBand, reg.income_band, "incomeBand")
+        if reg.income_band
+        else None,
     )
-    new.region_id, new.home_store_id = await _places(
+    new.region_id, new.home_store_id = await places(
         rt, viewer, reg.region_code, reg.home_store_code
     )
     if new.home_store_id is None and viewer.kind is PrincipalKind.STAFF and viewer.store_id:
@@ -183,7 +184,7 @@ async def register(rt: Runtime, viewer: Principal, reg: Registration) -> Registe
     return Registered(view(rt, viewer, member), created=True)
 
 
-async def _places(
+async def places(
     rt: Runtime, viewer: Principal, region_code: str | None, store_code: str | None
 ) -> tuple[int | None, int | None]:
     """Region and home store ids by code (NotFound), the store inside the viewer's scope."""
@@ -204,132 +205,9 @@ async def _places(
     return region_id, store_id
 
 
-def _enum(kind: type, value: str, name: str) -> str:
+def enum_value(kind: type, value: str, name: str) -> str:
     try:
         return kind(value).value
     except ValueError:
         allowed = ", ".join(v.value for v in kind)
         raise InvalidInput(f"{value!r} is not one of {allowed}.", field=name) from None
-
-
-# --- update ---------------------------------------------------------------------------------
-
-SELF_FIELDS = frozenset(
-    {"display_name", "gender", "birthday", "income_band", "region_code", "home_store_code"}
-)
-STAFF_FIELDS = frozenset({"display_name", "home_store_code", "birthday", "status"})
-STATUS_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
-
-
-async def update(
-    rt: Runtime, viewer: Principal, member_id: int, changes: dict[str, Any]
-) -> MemberView:
-    """Change profile fields. A member edits their own profile (a birthday only once:
-    corrections go through customer service); staff edit the fields of STAFF_FIELDS
-    for members in scope, status (freeze/unfreeze) only as admin or service agent."""
-    staff = viewer.kind is PrincipalKind.STAFF
-    allowed = STAFF_FIELDS if staff else SELF_FIELDS
-    unknown = set(changes) - allowed
-    if unknown:
-        raise PermissionDenied(f"You cannot change {', '.join(sorted(unknown))}.")
-    async with in_transaction():
-        member = await get_visible(rt.settings, viewer, member_id)
-        member = await Member.select_for_update().get(id=member.id)
-        values = await _validated(rt, viewer, member, changes)
-        if values:
-            await Member.filter(id=member.id).update(**values, updated_at=clock.now())
-        if staff:
-            await audit.record(viewer, "member.update", "member", member.id, fields=sorted(changes))
-    return await get(rt, viewer, member_id)
-
-
-async def _validated(
-    rt: Runtime, viewer: Principal, member: Member, changes: dict[str, Any]
-) -> dict[str, object]:
-    values: dict[str, object] = {}
-    if "display_name" in changes:
-        values["display_name"] = clean_name(changes["display_name"] or "")
-    if "gender" in changes:
-        values["gender"] = _enum(Gender, changes["gender"] or Gender.UNKNOWN, "gender")
-    if "birthday" in changes and changes["birthday"] is not None:
-        if member.birthday_enc and viewer.kind is PrincipalKind.MEMBER:
-            raise InvalidInput(
-                "Your birthday is already set; customer service can correct it.",
-                field="birthday",
-            )
-        values.update(
-            store.personal_fields(
-                rt, birthday=check_birthday(changes["birthday"], clock.business_date())
-            )
-        )
-    if "income_band" in changes:
-        band = changes["income_band"]
-        if band is None:  # withdrawn: collect the minimum
-            values["income_enc"] = None
-        else:
-            values.update(
-                store.personal_fields(rt, income_band=_enum(IncomeBand, band, "incomeBand"))
-            )
-    if "region_code" in changes or "home_store_code" in changes:
-        region_id, store_id = await _places(
-            rt, viewer, changes.get("region_code"), changes.get("home_store_code")
-        )
-        if "region_code" in changes or region_id is not None:
-            values["region_id"] = region_id
-        if "home_store_code" in changes:
-            values["home_store_id"] = store_id
-    if "status" in changes:
-        values["status"] = _status_change(viewer, member, changes["status"])
-    return values
-
-
-def _status_change(viewer: Principal, member: Member, status: str) -> str:
-    if viewer.role not in STATUS_ROLES:
-        raise PermissionDenied("Only an admin or a service agent can freeze a member.")
-    target = _enum(Status, status, "status")
-    if target not in (Status.ACTIVE, Status.FROZEN) or member.status not in (
-        Status.ACTIVE,
-        Status.FROZEN,
-    ):
-        raise InvalidInput(
-            "Only ACTIVE and FROZEN members can be frozen or unfrozen.", field="status"
-        )
-    return target
-
-
-# --- reveal -------------------------------------------------------------------------------
-
-REVEAL_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
-REVEALABLE = ("phone", "birthday", "income_band")
-
-
-@dataclass(frozen=True)
-class Revealed:
-    member_id: int
-    phone: str | None
-    birthday: date | None
-    income_band: str | None
-
-
-async def reveal(
-    rt: Runtime, viewer: Principal, member_id: int, fields: list[str], reason: str
-) -> Revealed:
-    """Unmasked personal data for a staff role that needs it; every call is audited
-    (who, which fields, why, from where) in the same transaction as the read."""
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in REVEAL_ROLES:
-        raise PermissionDenied("Your role cannot see unmasked personal data.")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 4:
-        raise InvalidInput("Say why you need to see this (at least 4 characters).", field="reason")
-    wanted = [f for f in REVEALABLE if f in fields] or list(REVEALABLE)
-    async with in_transaction():
-        member = await get_visible(rt.settings, viewer, member_id)
-        await audit.record(
-            viewer, "member.reveal", "member", member.id, fields=wanted, reason=reason
-        )
-    return Revealed(
-        member_id=member.id,
-        phone=store.phone_of(rt, member) if "phone" in wanted else None,
-        birthday=store.birthday_of(rt, member) if "birthday" in wanted else None,
-        income_band=store.income_of(rt, member) if "income_band" in wanted else None,
-    )

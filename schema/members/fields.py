@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.auth.model import Role
+from resolvers import member_mutations as w
 from resolvers import members as r
 from schema.members import types as t
 from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
@@ -53,64 +54,64 @@ class MemberQuery:
 @strawberry.type
 class MemberMutation:
     member_register: t.MemberRegisterResult = strawberry.mutation(
-        resolver=r.member_register,
+        resolver=w.member_register,
         permission_classes=[AnyOf(PartnerScope("members:write"), FRONT_DESK)],
         description="Register a member with a card and the `new` tag. A partner's retry "
         "returns the member it registered (created: false).",
     )
     member_update: t.MemberUpdateResult = strawberry.mutation(
-        resolver=r.member_update,
+        resolver=w.member_update,
         permission_classes=[IsMember],
         description="Change your own profile.",
     )
     member_update_by_staff: t.MemberUpdateResult = strawberry.mutation(
-        resolver=r.member_update_by_staff,
+        resolver=w.member_update_by_staff,
         permission_classes=[FRONT_DESK],
         description="Staff change a member in their scope (audited); status needs admin or "
         "service agent.",
     )
     member_reveal_personal_data: t.RevealResult = strawberry.mutation(
-        resolver=r.member_reveal,
+        resolver=w.member_reveal,
         permission_classes=[SERVICE],
         description="Show unmasked phone / birthday / income band, with a reason. Audited.",
     )
     card_issue: t.CardResult = strawberry.mutation(
-        resolver=r.card_issue,
+        resolver=w.card_issue,
         permission_classes=[AnyOf(IsMember, FRONT_DESK)],
         description="Issue the member's card if they have none; otherwise returns it.",
     )
     card_report_lost: t.CardResult = strawberry.mutation(
-        resolver=r.card_report_lost,
+        resolver=w.card_report_lost,
         permission_classes=[AnyOf(IsMember, FRONT_DESK)],
         description="Block the card at once (members: omit memberId). Points stay.",
     )
     card_replace: t.CardResult = strawberry.mutation(
-        resolver=r.card_replace,
+        resolver=w.card_replace,
         permission_classes=[AnyOf(IsMember, FRONT_DESK)],
         description="New card number; balance, tier and history stay; the old number stops.",
     )
     identity_link: t.IdentityLinkResult = strawberry.mutation(
-        resolver=r.identity_link,
+        resolver=w.identity_link,
         permission_classes=[AnyOf(IsMember, PartnerScope("members:write"), FRONT_DESK)],
         description="Link a channel account (idempotent for the same member).",
     )
     identity_unlink: t.IdentityUnlinkResult = strawberry.mutation(
-        resolver=r.identity_unlink,
+        resolver=w.identity_unlink,
         permission_classes=[AnyOf(IsMember, SERVICE)],
         description="Unlink a channel account.",
     )
     consent_update: t.ConsentUpdateResult = strawberry.mutation(
-        resolver=r.consent_update,
+        resolver=w.consent_update,
         permission_classes=[IsMember],
         description="Grant or withdraw consent per purpose (dated, versioned).",
     )
     member_merge: t.MergeResult = strawberry.mutation(
-        resolver=r.member_merge,
+        resolver=w.member_merge,
         permission_classes=[SERVICE],
         description="Merge the absorbed record into the survivor (same person). Audited.",
     )
     member_unmerge: t.MergeResult = strawberry.mutation(
-        resolver=r.member_unmerge,
+        resolver=w.member_unmerge,
         permission_classes=[SERVICE],
         description="Undo a merge: what moved goes back. Audited.",
     )

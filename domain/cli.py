@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from tortoise.context import TortoiseContext
@@ -22,6 +23,8 @@ from domain import migrations
 from domain.config import ConfigError, Settings, get_settings
 from domain.db import tortoise_config
 from domain.runtime import Runtime
+
+IMPORT_COLUMNS = ("sku", "name", "category_path", "brand", "price_fen", "excluded_from_points")
 
 
 def _with_db(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:
@@ -128,6 +131,41 @@ def cmd_key_rotate(s: Settings, a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_import(s: Settings, a: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from domain.catalog.importer import import_rows, read_rows
+
+    rows, first = read_rows(Path(a.file))
+
+    async def job(rt: Runtime):
+        with tqdm(total=len(rows), unit="row", desc="importing", file=sys.stderr) as bar:
+
+            def advance(done: int) -> None:
+                bar.update(done - bar.n)
+
+            return await import_rows(rows, advance, first_row=first)
+
+    report = _with_db(s, job)
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
+    for row, sku, problem in report.errors:
+        print(f"  row {row} (sku {sku or '?'}): {problem}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_ledger_verify(s: Settings, a: argparse.Namespace) -> int:
+    from domain.points.verify import accounts_checked, verify
+
+    async def job(rt: Runtime):
+        return await accounts_checked(), await verify()
+
+    checked, mismatches = _with_db(s, job)
+    for m in mismatches:
+        print(m.describe(), file=sys.stderr)
+    print(f"{checked} accounts checked, {len(mismatches)} with differences")
+    return 1 if mismatches else 0
+
+
 def _exec(argv: list[str]) -> int:
     exe = shutil.which(
         argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -218,6 +256,8 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "key-rotate": (cmd_key_rotate, "create a new JWT signing key; retire expired ones"),
     "worker": (cmd_worker, "run Dramatiq worker processes (production)"),
     "scheduler": (cmd_scheduler, "run the one scheduler process (production)"),
+    "catalog-import": (cmd_catalog_import, "import products from a .csv or .json file"),
+    "ledger-verify": (cmd_ledger_verify, "check every points balance against its ledger and lots"),
 }
 
 
@@ -245,6 +285,8 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--name")
             sp.add_argument("--region")
             sp.add_argument("--store")
+        if name == "catalog-import":
+            sp.add_argument("file", help="columns: " + ", ".join(IMPORT_COLUMNS))
         if name == "worker":
             sp.add_argument("--processes", type=int, default=2)
             sp.add_argument("--threads", type=int, default=4)

@@ -23,6 +23,16 @@ def business_date(at: datetime | None = None) -> date:
     return (at or now()).astimezone(SHANGHAI).date()
 
 
+def utc(at: datetime) -> datetime:
+    """``at`` in UTC, as everything is stored and compared (SQLite compares the text)."""
+    return at.astimezone(UTC)
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant a Shanghai business day starts."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=SHANGHAI).astimezone(UTC)
+
+
 def advance(delta: timedelta) -> None:
     """Move the clock forward (tests and the dev ``--clock-offset`` only)."""
     global _offset

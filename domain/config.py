@@ -94,6 +94,15 @@ class Settings(BaseSettings):
     )
     consent_policy_version: str = "2026-01"
 
+    # --- points ---------------------------------------------------------------------------
+    points_pending_days: int = Field(7, ge=0, le=90)  # the return window
+    points_expiry_extra_years: int = Field(1, ge=0, le=10)  # 1: end of the following year
+    points_value_fen: int = Field(1, ge=1, le=100)  # what one point pays at the till
+    # A refund whose points were already spent: "debt" (balance stays >= 0, the rest is
+    # settled from future credits) or "negative" (the balance goes below zero).
+    refund_shortfall_policy: Literal["debt", "negative"] = "debt"
+    points_expiring_notice_days: int = Field(30, ge=1, le=365)
+
     # --- demo --------------------------------------------------------------------------
     demo_data: bool | None = None  # default: on in development
     demo_seed: int = 20261123

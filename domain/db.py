@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "domain.tiers.tables",
     "domain.coupons.tables",
     "domain.audit.tables",
+    "domain.points.tables",
 ]
 
 

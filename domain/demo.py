@@ -34,6 +34,7 @@ from domain.demo_data import (
     COUPONS,
     EXCLUDED_FROM_POINTS,
     REGIONS,
+    REWARDS,
     STAFF,
     STORES,
     TIERS,
@@ -45,6 +46,15 @@ from domain.orders.tables import Order, OrderLine
 from domain.org.services import create_staff
 from domain.org.tables import Region, Store
 from domain.partners.services import create_partner
+from domain.points.model import Kind, lot_expiry
+from domain.points.tables import (
+    EarnRules,
+    LedgerEntry,
+    PointsAccount,
+    PointsCampaign,
+    PointsLot,
+    Reward,
+)
 from domain.runtime import Runtime
 from domain.tiers.tables import Tier
 
@@ -102,6 +112,8 @@ async def load(
         progress(f"members: {len(member_rows)} (test phone {DEMO_MEMBER_PHONE})")
         count = await _load_orders(rnd, orders, member_rows, stores, products, now, months)
         progress(f"orders: {count} over {months} months")
+        credited = await _load_points(rt, now)
+        progress(f"points: {credited} ledger entries; rewards and a Wednesday member day")
     staff = []
     for email, name, role, region, store in STAFF:
         await create_staff(
@@ -283,3 +295,73 @@ async def _load_orders(rnd, target, member_rows, stores, products, now, months) 
     ]
     await OrderLine.bulk_create(order_lines, batch_size=2000)
     return len(orders)
+
+
+async def _load_points(rt: Runtime, now) -> int:
+    """Points for the demo members' orders (1 per yuan), written in bulk as the ledger
+    would have: an EARN entry and a lot per order, pending for the last 7 days."""
+    s = rt.settings
+    orders = await Order.filter(member_id__not_isnull=True).order_by("id")
+    earned = [(o, o.total_paid_fen // 100) for o in orders if o.total_paid_fen >= 100]
+    await LedgerEntry.bulk_create(
+        [
+            LedgerEntry(
+                member_id=o.member_id,  # type: ignore[attr-defined]
+                kind=Kind.EARN.value,
+                points=pts,
+                reason=f"订单 {o.external_id} 消费 ¥{o.total_paid_fen / 100:.2f} 积分",
+                breakdown={"paidFen": o.total_paid_fen, "pointsPerYuan": 1},
+                order_id=o.id,
+                actor="system",
+                expires_at=lot_expiry(o.paid_at, s.points_expiry_extra_years),
+                created_at=o.paid_at,
+            )
+            for o, pts in earned
+        ],
+        batch_size=1000,
+    )
+    entry_of = dict(await LedgerEntry.filter(kind="EARN").values_list("order_id", "id"))
+    lots, totals = [], {}
+    for o, pts in earned:
+        available = o.paid_at + timedelta(days=s.points_pending_days)
+        released = available <= now
+        lots.append(
+            PointsLot(
+                member_id=o.member_id,  # type: ignore[attr-defined]
+                entry_id=entry_of[o.id],
+                order_id=o.id,
+                points=pts,
+                remaining=pts,
+                available_at=available,
+                released_at=available if released else None,
+                expires_at=lot_expiry(o.paid_at, s.points_expiry_extra_years),
+                created_at=o.paid_at,
+            )
+        )
+        bal, pend = totals.get(o.member_id, (0, 0))  # type: ignore[attr-defined]
+        totals[o.member_id] = (bal + pts, pend) if released else (bal, pend + pts)  # type: ignore[attr-defined]
+        o.points_earned = pts
+    await PointsLot.bulk_create(lots, batch_size=1000)
+    await Order.bulk_update([o for o, _ in earned], fields=["points_earned"], batch_size=1000)
+    await PointsAccount.bulk_create(
+        [
+            PointsAccount(member_id=m, balance=b, pending=p, updated_at=now)
+            for m, (b, p) in totals.items()
+        ],
+        batch_size=1000,
+    )
+    await EarnRules.create(id=1, points_per_yuan=1, updated_at=now, updated_by="demo")
+    today = clock.business_date(now)
+    await PointsCampaign.create(
+        name="会员日双倍积分",
+        multiplier_pct=200,
+        starts_on=today,
+        ends_on=today.replace(year=today.year + 1),
+        weekdays=[3],
+        created_at=now,
+    )
+    for code, name, kind, cost, stock, limit in REWARDS:
+        await Reward.create(
+            code=code, name=name, kind=kind, points_cost=cost, stock=stock, per_member_limit=limit
+        )
+    return len(earned)

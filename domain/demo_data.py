@@ -274,3 +274,10 @@ COUPONS = [
     ("FREE-DELIVERY", "免运费券", "FREE_DELIVERY", 3_900, 0, 0, 30),
     ("WINBACK-30", "好久不见 满150减30", "AMOUNT_OFF", 15_000, 3_000, 0, 14),
 ]
+
+# (code, name, kind, points cost, stock or None, per-member limit or None)
+REWARDS = [
+    ("EGGS-10", "土鸡蛋 10 枚", "GOODS", 600, 500, 2),
+    ("BAG", "环保购物袋", "GOODS", 200, None, 5),
+    ("CPN-10", "满 50 减 10 券", "COUPON", 1000, 1000, 3),
+]

@@ -9,7 +9,10 @@
     ├── Conflict                     the state of the data forbids it
     │   ├── PhoneTaken               another member has this phone
     │   ├── IdentityTaken            the channel identity belongs to another member
-    │   └── CardNotActive            the card was reported lost or replaced (status)
+    │   ├── CardNotActive            the card was reported lost or replaced (status)
+    │   ├── IdempotencyConflict      same idempotency key, different request
+    │   ├── InsufficientPoints       needed, available
+    │   └── RewardUnavailable        out of stock, or the member's limit is reached
     ├── PermissionDenied             the viewer may not do this
     ├── RateLimited                  retry_after_s
     └── AuthError                    sign-in and token failures
@@ -88,6 +91,25 @@ class CardNotActive(Conflict):
     def __init__(self, message: str | None = None, *, status: str) -> None:
         super().__init__(message, status=status)
         self.status = status
+
+
+class IdempotencyConflict(Conflict):
+    code = "IDEMPOTENCY_CONFLICT"
+    default_message = "This id was already used for a different request; nothing was changed."
+
+
+class InsufficientPoints(Conflict):
+    code = "INSUFFICIENT_POINTS"
+    default_message = "Not enough points available."
+
+    def __init__(self, message: str | None = None, *, needed: int, available: int) -> None:
+        super().__init__(message, needed=needed, available=available)
+        self.needed, self.available = needed, available
+
+
+class RewardUnavailable(Conflict):
+    code = "REWARD_UNAVAILABLE"
+    default_message = "This reward cannot be redeemed now."
 
 
 class NotFound(DomainError):

@@ -15,6 +15,7 @@ from domain.org.tables import Region, Store
 from domain.tiers.tables import Tier
 from resolvers.common import attempt, connection, guarded
 from resolvers.loaders import load_by_id, loader
+from resolvers.orders_view import to_order
 from schema.auth.types import RegistrationChannel
 from schema.context import Info
 from schema.members import inputs as i
@@ -99,7 +100,7 @@ async def members(
     return connection(t.MemberConnection, "member", rows, more, after, to_member)
 
 
-def _ref(r: i.MemberRefInput) -> lookup.MemberRef:
+def ref_of(r: i.MemberRefInput) -> lookup.MemberRef:
     return lookup.MemberRef(
         scan_code=r.scan_code,
         card_number=r.card_number,
@@ -113,7 +114,7 @@ def _ref(r: i.MemberRefInput) -> lookup.MemberRef:
 
 async def member_lookup(info: Info, ref: i.MemberRefInput):
     ctx = info.context
-    return await guarded(lambda: lookup.lookup(ctx.rt, ctx.viewer, _ref(ref)), to_member)
+    return await guarded(lambda: lookup.lookup(ctx.rt, ctx.viewer, ref_of(ref)), to_member)
 
 
 async def member_by_scan_code(info: Info, code: str):
@@ -131,7 +132,7 @@ async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | 
     merges = await merge.merges_of(found.id)
     return t.Customer360(
         member=to_member(found),
-        recent_orders=[t.OrderSummary(**o.__dict__) for o in recent],
+        recent_orders=[to_order(o) for o in recent],
         merges=[to_merge(m) for m in merges],
     )
 

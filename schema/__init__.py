@@ -15,17 +15,19 @@ from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
 from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
-from schema.catalog.fields import CatalogQuery
+from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
 from schema.members.types import Member
+from schema.orders.fields import OrderMutation
+from schema.points.fields import PointsMutation, PointsQuery
 
 log = logging.getLogger("loyalty.graphql")
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
-class Query(AuthQuery, MemberQuery, CatalogQuery, AuditQuery):
+class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
@@ -36,7 +38,7 @@ class Query(AuthQuery, MemberQuery, CatalogQuery, AuditQuery):
 
 
 @strawberry.type(description="Everything that changes state.")
-class Mutation(AuthMutation, MemberMutation):
+class Mutation(AuthMutation, MemberMutation, OrderMutation, PointsMutation, CatalogMutation):
     pass
 
 

@@ -58,6 +58,25 @@ class CardNotActiveError(UserError):
     card_status: str = strawberry.field(description="LOST or REPLACED.")
 
 
+@strawberry.type(
+    description="This idempotency key (order id, refund id, request id) was used for a "
+    "different request; nothing was changed."
+)
+class IdempotencyConflictError(UserError):
+    field: str = strawberry.field(description="The input field holding the key.")
+
+
+@strawberry.type(description="Not enough spendable points (pending points cannot be spent).")
+class InsufficientPointsError(UserError):
+    needed: int
+    available: int
+
+
+@strawberry.type(description="Out of stock, or the member's limit for this reward is reached.")
+class RewardUnavailableError(UserError):
+    pass
+
+
 @strawberry.type(description="The object does not exist or is not visible to you.")
 class NotFoundError(UserError):
     pass
@@ -115,6 +134,9 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.PhoneTaken: PhoneTakenError,
     e.IdentityTaken: IdentityTakenError,
     e.CardNotActive: CardNotActiveError,
+    e.IdempotencyConflict: IdempotencyConflictError,
+    e.InsufficientPoints: InsufficientPointsError,
+    e.RewardUnavailable: RewardUnavailableError,
     e.NotFound: NotFoundError,
     e.PermissionDenied: PermissionDeniedError,
     e.RateLimited: RateLimitedError,
@@ -136,6 +158,8 @@ _EXTRA = {
     "retry_after_s": "retry_after_seconds",
     "attempts_left": "attempts_left",
     "status": "card_status",
+    "needed": "needed",
+    "available": "available",
 }
 
 

@@ -34,6 +34,7 @@ PARTNER_SCOPES = frozenset(
         "orders:read",
         "coupons:redeem",
         "loyalty:read",
+        "catalog:write",
     }
 )
 

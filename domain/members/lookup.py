@@ -7,27 +7,15 @@ was tried is raised (an expired scan code says so, rather than "not found")."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from domain.auth.model import Principal
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.members import cards, identities, store
-from domain.members.model import looks_like_card, looks_like_scan_code, normalize_phone
+from domain.members.model import MemberRef, looks_like_card, looks_like_scan_code, normalize_phone
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, view
 from domain.members.tables import Member
 from domain.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class MemberRef:
-    scan_code: str | None = None
-    card_number: str | None = None
-    phone: str | None = None
-    identity_channel: str | None = None
-    identity_external_id: str | None = None
-    member_id: int | None = None
-    query: str | None = None  # anything scanned or typed at the till
 
 
 def _attempts(rt: Runtime, ref: MemberRef) -> list[Callable[[], Awaitable[Member]]]:
@@ -68,8 +56,9 @@ async def _by_id(member_id: int) -> Member:
     return found
 
 
-async def resolve(rt: Runtime, viewer: Principal, ref: MemberRef) -> Member:
-    """The member ``ref`` names (after merges), within ``viewer``'s scope."""
+async def resolve(rt: Runtime, viewer: Principal | None, ref: MemberRef) -> Member:
+    """The member ``ref`` names (after merges), within ``viewer``'s scope; ``viewer``
+    None is the system resolving a reference it was handed (an order's member)."""
     attempts = _attempts(rt, ref)
     if not attempts:
         raise InvalidInput(
@@ -79,6 +68,8 @@ async def resolve(rt: Runtime, viewer: Principal, ref: MemberRef) -> Member:
     for attempt in attempts:
         try:
             member = await store.current(await attempt())
+            if viewer is None:
+                return member
             return await get_visible(rt.settings, viewer, member.id)
         except DomainError as exc:
             first_error = first_error or exc

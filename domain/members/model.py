@@ -187,3 +187,17 @@ def read_scan_code(key: bytes, code: str, now: datetime) -> str:
     if int(payload[CARD_LENGTH:]) <= int(now.timestamp()):
         raise ScanCodeExpired(field="scanCode")
     return payload[:CARD_LENGTH]
+
+
+# --- member references (what a partner has to find a member by) ----------------------
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    scan_code: str | None = None
+    card_number: str | None = None
+    phone: str | None = None
+    identity_channel: str | None = None
+    identity_external_id: str | None = None
+    member_id: int | None = None
+    query: str | None = None  # anything scanned or typed at the till

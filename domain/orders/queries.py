@@ -1,4 +1,4 @@
-"""Order reads for the member views (the write side arrives with the ledger)."""
+"""Order reads for member views and mutation answers."""
 
 from __future__ import annotations
 
@@ -10,28 +10,57 @@ from domain.orders.tables import Order
 
 
 @dataclass(frozen=True)
-class OrderSummary:
+class OrderRow:
+    id: int
     external_id: str
     channel: str
     store_code: str
     paid_at: datetime
     total_paid_fen: int
+    refunded_fen: int
+    points_earned: int
+    points_redeemed: int
+    status: str
 
 
-async def recent(member: MemberView, *, limit: int) -> list[OrderSummary]:
-    rows = (
-        await Order.filter(member_id=member.id)
-        .order_by("-paid_at", "-id")
-        .limit(limit)
-        .values("external_id", "channel", "store__code", "paid_at", "total_paid_fen")
-    )
-    return [
-        OrderSummary(
-            external_id=r["external_id"],
-            channel=r["channel"],
-            store_code=r["store__code"],
-            paid_at=r["paid_at"],
-            total_paid_fen=r["total_paid_fen"],
-        )
-        for r in rows
-    ]
+_COLUMNS = {
+    "id": "id",
+    "external_id": "external_id",
+    "channel": "channel",
+    "store_code": "store__code",
+    "paid_at": "paid_at",
+    "total_paid_fen": "total_paid_fen",
+    "refunded_fen": "refunded_fen",
+    "points_earned": "points_earned",
+    "points_redeemed": "points_redeemed",
+    "status": "status",
+}
+
+
+async def _rows(qs) -> list[OrderRow]:
+    return [OrderRow(**r) for r in await qs.values(**_COLUMNS)]
+
+
+async def recent(member: MemberView, *, limit: int) -> list[OrderRow]:
+    return await _rows(Order.filter(member_id=member.id).order_by("-paid_at", "-id").limit(limit))
+
+
+async def page(
+    member: MemberView, *, before_id: int | None, limit: int
+) -> tuple[list[OrderRow], bool]:
+    """The member's orders, newest first (keyset by id)."""
+    qs = Order.filter(member_id=member.id)
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    rows = await _rows(qs.order_by("-id").limit(limit + 1))
+    return rows[:limit], len(rows) > limit
+
+
+async def one(order_id: int) -> OrderRow:
+    (row,) = await _rows(Order.filter(id=order_id))
+    return row
+
+
+async def by_external_id(partner_id: int | None, external_id: str) -> OrderRow:
+    (row,) = await _rows(Order.filter(partner_id=partner_id, external_id=external_id))
+    return row

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
+
+from schema.errors import InvalidInputError, UserError
 
 
 @strawberry.type(description="A product (SKU) of the chain's catalogue.")
@@ -30,3 +33,31 @@ class Product(relay.Node):
 @strawberry.type(description="A page of products.")
 class ProductConnection(relay.Connection[Product]):
     pass
+
+
+@strawberry.input(description="A product, matched by SKU.")
+class ProductInput:
+    sku: str
+    name: str
+    category_path: str = strawberry.field(description="e.g. 生鲜/水果/苹果.")
+    price_fen: int
+    brand: str = ""
+    excluded_from_points: bool = False
+
+
+@strawberry.type(description="Products written.")
+class ProductUpsertSuccess:
+    created: int
+    updated: int
+
+
+@strawberry.type(description="A product of the batch is not valid; nothing was written.")
+class ProductRowError(UserError):
+    row: int = strawberry.field(description="1-based position in the input list.")
+    field: str
+
+
+ProductUpsertResult = Annotated[
+    ProductUpsertSuccess | ProductRowError | InvalidInputError,
+    strawberry.union("ProductUpsertResult"),
+]

@@ -25,6 +25,9 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.orders.types import Order, OrderConnection
+from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
+from schema.points.types import Points
 
 # The domain's enums, exposed as they are (one definition, no mapping to drift).
 Gender = strawberry.enum(m.Gender, description="Gender as the member declared it.")
@@ -104,6 +107,10 @@ class Consent:
     recorded_at: datetime | None = strawberry.field(description="Null: never asked.")
 
 
+# Who may read a member's points and orders (the member row itself is scoped already).
+LOYALTY_READERS = AnyOf(IsMember, StaffWith(), PartnerScope("loyalty:read"))
+
+
 @strawberry.type(description="A member of the loyalty programme (one person, one card).")
 class Member(relay.Node):
     id: relay.NodeID[int]
@@ -168,6 +175,24 @@ class Member(relay.Node):
 
         return await region_of(info, self.view)
 
+    @strawberry.field(
+        description="Points: balance, pending, expiring, history (members, staff in scope, "
+        "partners with loyalty:read).",
+        permission_classes=[LOYALTY_READERS],
+    )
+    async def points(self, info: strawberry.Info) -> Points:
+        from resolvers.points import points_of
+
+        return await points_of(self.view)
+
+    @strawberry.field(description="Orders, newest first.", permission_classes=[LOYALTY_READERS])
+    async def orders(
+        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+    ) -> OrderConnection:
+        from resolvers.orders import orders_of
+
+        return await orders_of(info, self.view, first, after)
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
@@ -180,15 +205,6 @@ class Member(relay.Node):
 @strawberry.type(description="A page of members.")
 class MemberConnection(relay.Connection[Member]):
     pass
-
-
-@strawberry.type(description="An order in a member's history.")
-class OrderSummary:
-    external_id: str
-    channel: str
-    store_code: str
-    paid_at: datetime
-    total_paid_fen: int
 
 
 @strawberry.type(description="How many rows of one area a merge moved.")
@@ -214,7 +230,7 @@ class MemberMerge:
 )
 class Customer360:
     member: Member
-    recent_orders: list[OrderSummary] = strawberry.field(description="Newest 10 orders.")
+    recent_orders: list[Order] = strawberry.field(description="Newest 10 orders.")
     merges: list[MemberMerge] = strawberry.field(description="Merges into this member.")
 
 

@@ -1,8 +1,4 @@
-"""Merging two records of one person and undoing it: nothing lost, nothing counted twice.
-
-Orders are inserted directly until orderCreate lands with the ledger; everything else
-goes through the API. Points join this test when the ledger plugs into the merge.
-"""
+"""Merging two records of one person and undoing it: nothing lost, nothing counted twice."""
 
 from __future__ import annotations
 
@@ -10,11 +6,12 @@ from domain import clock
 from domain.audit.tables import AuditEntry
 from domain.members.tables import Member, MemberIdentity, MemberTag
 from domain.orders.tables import Order
-from domain.org.tables import Store
+from domain.points.tables import PointsLot
 from domain.tiers.tables import Tier
 from tests.api.test_member_scope import _pk
 from tests.api.test_members import REGISTER, new_phone
-from tests.conftest import sign_in_staff
+from tests.api.test_orders_points import ADJUST, ORDER, account, ledger_sum, order_input
+from tests.conftest import GQL, partner_token, sign_in_staff
 
 MERGE = """mutation($s: ID!, $a: ID!) { memberMerge(survivorId: $s, absorbedId: $a,
   reason: "同一顾客的两个手机号") { __typename ... on MemberMerge { id moved { area count } }
@@ -29,18 +26,18 @@ VIEW = """query($id: ID!) { customer360(memberId: $id) {
 LOOKUP = """query($p: String!) { memberLookup(ref: {phone: $p}) { ... on Member { id } } }"""
 
 
-async def _orders(member_pk: int, n: int, fen: int) -> None:
-    store = await Store.get(code="SH01")
-    for i in range(n):
-        await Order.create(
-            external_id=f"SH01-M{member_pk}-{i}",
-            channel="POS",
-            store=store,
-            member_id=member_pk,
-            paid_at=clock.now(),
-            total_paid_fen=fen,
-            created_at=clock.now(),
-        )
+async def _orders(pos: GQL, gid: str, n: int, fen: int) -> None:
+    """``n`` orders of ``fen`` each through orderCreate (their points stay pending)."""
+    for _ in range(n):
+        o = order_input("", fen=fen)
+        o["member"] = {"memberId": gid}
+        r = await pos(ORDER, {"in": o})
+        assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r
+
+
+async def _grant(agent: GQL, gid: str, points: int) -> None:
+    r = await agent(ADJUST, {"id": gid, "p": points, "why": "测试赠送积分"})
+    assert r["data"]["pointsAdjust"]["__typename"] == "Points", r
 
 
 async def _state(pks: list[int]) -> dict:
@@ -56,11 +53,14 @@ async def _state(pks: list[int]) -> dict:
                 await MemberIdentity.filter(member_id=pk).values_list("external_id", flat=True)
             ),
             "tags": sorted(await MemberTag.filter(member_id=pk).values_list("tag", flat=True)),
+            "points": await account(pk),
+            "ledger": await ledger_sum(pk),
+            "lots": await PointsLot.filter(member_id=pk).count(),
         }
     return out
 
 
-async def test_merge_then_unmerge_restores_every_count(gql, seed):
+async def test_merge_then_unmerge_restores_every_count(gql, client, seed):
     admin = await sign_in_staff(gql, "admin@test.cn")
     silver, _ = await Tier.get_or_create(
         code="SILVER", defaults={"name": "银卡", "rank": 1, "threshold_fen": 100000}
@@ -77,20 +77,24 @@ async def test_merge_then_unmerge_restores_every_count(gql, seed):
     await Member.filter(id=survivor).update(tier_id=silver.id)
     await Member.filter(id=absorbed).update(tier_id=gold.id)
     await MemberTag.create(member_id=absorbed, tag="fresh-food-lover", created_at=clock.now())
-    await _orders(survivor, 2, 1500)
-    await _orders(absorbed, 3, 2000)
+    pos = gql.as_(await partner_token(client, seed["partner"]))
+    agent = await sign_in_staff(gql, "agent@test.cn")
+    await _orders(pos, gids[0], 2, 1500)
+    await _orders(pos, gids[1], 3, 2000)
+    await _grant(agent, gids[0], 40)
+    await _grant(agent, gids[1], 70)
     await admin(LINK, {"id": gids[0], "x": "jd-buyer-1"})
     await admin(LINK, {"id": gids[1], "x": "tb-buyer-2"})
     before = await _state([survivor, absorbed])
+    assert before[survivor]["points"] == (40, 30, 0) and before[absorbed]["points"] == (70, 60, 0)
 
-    agent = await sign_in_staff(gql, "agent@test.cn")
     merged = (await agent(MERGE, {"s": gids[0], "a": gids[1]}))["data"]["memberMerge"]
     assert merged["__typename"] == "MemberMerge"
     assert {m["area"]: m["count"] for m in merged["moved"]} == {
         "identities": 1,
         "orders": 3,
         "tags": 1,
-    }
+    }  # and the points (a record, not a list of rows)
     after = await _state([survivor, absorbed])
     assert after[absorbed]["status"] == "MERGED" and after[absorbed]["orders"] == []
     assert after[survivor]["orders"] == sorted(
@@ -99,7 +103,9 @@ async def test_merge_then_unmerge_restores_every_count(gql, seed):
     assert after[survivor]["spent"] == before[survivor]["spent"] + before[absorbed]["spent"]
     assert after[survivor]["tier"] == gold.id  # the higher tier is kept
     assert after[survivor]["identities"] == ["jd-buyer-1", "tb-buyer-2"]
-    assert after[survivor]["tags"] == ["fresh-food-lover", "new"]  # "new" not doubled
+    assert after[survivor]["tags"] == ["fresh-food-lover"]  # both bought: no "new"
+    assert after[survivor]["points"] == (110, 90, 0) and after[absorbed]["points"] == (0, 0, 0)
+    assert after[survivor]["ledger"] == 200 and after[absorbed]["ledger"] == 0
 
     view = (await agent(VIEW, {"id": gids[0]}))["data"]["customer360"]
     assert len(view["recentOrders"]) == 5 and view["member"]["tier"] == {"code": "GOLD"}
@@ -122,13 +128,13 @@ async def test_merge_then_unmerge_restores_every_count(gql, seed):
     assert actions.count("member.merge") == 1 and actions.count("member.unmerge") == 1
 
 
-async def test_store_staff_cannot_merge_and_nothing_moves(gql, seed):
+async def test_store_staff_cannot_merge_and_nothing_moves(gql, client, seed):
     admin = await sign_in_staff(gql, "admin@test.cn")
     gids = []
     for _ in range(2):
         r = await admin(REGISTER, {"in": {"phone": new_phone(), "homeStoreCode": "SH01"}})
         gids.append(r["data"]["memberRegister"]["member"]["id"])
-    await _orders(_pk(gids[1]), 1, 900)
+    await _orders(gql.as_(await partner_token(client, seed["partner"])), gids[1], 1, 900)
     before = await _state([_pk(g) for g in gids])
     store = await sign_in_staff(gql, "sh01@test.cn")
     r = await store(MERGE, {"s": gids[0], "a": gids[1]})

@@ -57,3 +57,54 @@ def test_partner_staff_and_key_commands(tmp_path):
     kid1 = first.stdout.split()[3].rstrip(";")
     kid2 = second.stdout.split()[3].rstrip(";")
     assert kid1 != kid2 and "retired: none" in second.stdout  # old keys live until tokens expire
+
+
+def test_catalog_import_reports_bad_rows_and_ledger_verify(tmp_path):
+    import sqlite3
+
+    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+    assert run(env, "migrate").returncode == 0
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text(
+        "sku,name,category_path,brand,price_fen,excluded_from_points\n"
+        "6901,富士苹果,生鲜/水果/苹果,,899,\n"
+        "6902,,生鲜/水果,,100,\n"  # no name
+        "6903,香烟,烟酒/香烟,中华,4500,yes\n"
+        "6904,牛奶,乳品,,abc,\n"  # not a price
+        "6901,重复,生鲜,,1,\n",  # repeated sku
+        encoding="utf-8",
+    )
+    done = run(env, "catalog-import", str(csv_file))
+    assert done.returncode == 1, done.stderr  # some rows were rejected
+    assert "2 created, 0 updated, 3 rejected" in done.stdout
+    assert "row 3 (sku 6902): name" in done.stderr and "row 5 (sku 6904): price_fen" in done.stderr
+    assert "row 6 (sku 6901): sku: repeated" in done.stderr and "importing" in done.stderr
+    db = sqlite3.connect(tmp_path / "loyalty.sqlite3")
+    assert db.execute("SELECT sku, excluded_from_points FROM products ORDER BY sku").fetchall() == [
+        ("6901", 0),
+        ("6903", 1),
+    ]
+    json_file = tmp_path / "products.json"
+    json_file.write_text(
+        json.dumps([{"sku": "6901", "name": "苹果", "category_path": "生鲜", "price_fen": 999}])
+    )
+    again = run(env, "catalog-import", str(json_file))
+    assert again.returncode == 0 and "0 created, 1 updated, 0 rejected" in again.stdout
+    missing = run(env, "catalog-import", str(tmp_path / "nope.csv"))
+    assert missing.returncode == 2 and "Cannot read" in missing.stderr
+
+    ok = run(env, "ledger-verify")
+    assert ok.returncode == 0 and "0 with differences" in ok.stdout
+    # break one account on purpose: the verifier names it
+    db.execute(
+        "INSERT INTO members (phone_hash, phone_enc, display_name, gender, status, "
+        "registration_channel, registered_by, created_at) "
+        "VALUES ('h', 'e', '', 'UNKNOWN', 'ACTIVE', 'APP', '', '2026-01-01')"
+    )
+    db.execute(
+        "INSERT INTO points_accounts (member_id, balance, pending, debt, overdraft_ok, "
+        "updated_at) VALUES (1, 5, 0, 0, 0, '2026-01-01')"
+    )
+    db.commit()
+    bad = run(env, "ledger-verify")
+    assert bad.returncode == 1 and "member 1: balance 5" in bad.stderr

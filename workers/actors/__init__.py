@@ -1,5 +1,6 @@
 """One thin function per job; each takes ids and calls one domain service."""
 
 from workers.actors.notifications import send_notification
+from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
 
-ALL_ACTORS = [send_notification]
+ALL_ACTORS = [send_notification, release_pending_points, expire_points, remind_expiring_points]

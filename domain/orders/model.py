@@ -1,0 +1,159 @@
+"""Pure order rules: what a valid order or refund request is, and its idempotency digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import InvalidInput
+from domain.members.model import MemberRef
+
+CHANNELS = ("POS", "ECOMMERCE", "MINI_PROGRAM", "APP")
+MAX_LINES = 500
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LineIn:
+    sku: str
+    quantity: int
+    unit_price_fen: int
+    discount_fen: int = 0
+
+    @property
+    def net_fen(self) -> int:
+        return self.quantity * self.unit_price_fen - self.discount_fen
+
+
+@dataclass(frozen=True)
+class OrderIn:
+    external_id: str
+    channel: str
+    store_code: str
+    paid_at: datetime
+    lines: tuple[LineIn, ...]
+    total_paid_fen: int
+    member: MemberRef | None = None
+    coupon_codes: tuple[str, ...] = ()
+    points_to_redeem: int = 0
+
+
+@dataclass(frozen=True)
+class RefundLineIn:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundIn:
+    order_external_id: str
+    refund_external_id: str
+    lines: tuple[RefundLineIn, ...] = ()
+    amount_fen: int | None = None
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def check_external_id(value: str, name: str) -> str:
+    text = (value or "").strip()
+    if not text or len(text) > 64 or any(c.isspace() for c in text):
+        raise InvalidInput("An id is 1-64 characters without spaces.", field=name)
+    return text
+
+
+def check_order(o: OrderIn, now: datetime, point_value_fen: int) -> None:
+    check_external_id(o.external_id, "externalId")
+    if o.channel not in CHANNELS:
+        raise InvalidInput(f"channel is one of {', '.join(CHANNELS)}.", field="channel")
+    if not o.lines or len(o.lines) > MAX_LINES:
+        raise InvalidInput(f"An order has 1-{MAX_LINES} lines.", field="lines")
+    for i, ln in enumerate(o.lines):
+        if not ln.sku.strip() or len(ln.sku) > 32:
+            raise InvalidInput(f"Line {i + 1}: a SKU is 1-32 characters.", field="lines")
+        if ln.quantity < 1 or ln.unit_price_fen < 0 or ln.discount_fen < 0:
+            raise InvalidInput(
+                f"Line {i + 1}: quantity >= 1, price and discount >= 0.", field="lines"
+            )
+        if ln.discount_fen > ln.quantity * ln.unit_price_fen:
+            raise InvalidInput(f"Line {i + 1}: discount above the line total.", field="lines")
+    if o.total_paid_fen < 0 or o.points_to_redeem < 0:
+        raise InvalidInput("Amounts cannot be negative.", field="totalPaidFen")
+    net = sum(ln.net_fen for ln in o.lines)
+    if o.total_paid_fen + o.points_to_redeem * point_value_fen > net:
+        raise InvalidInput(
+            "totalPaidFen plus the value of the points exceeds the lines after discounts.",
+            field="totalPaidFen",
+        )
+    if o.paid_at.tzinfo is None:
+        raise InvalidInput("paidAt needs a time zone offset.", field="paidAt")
+    if o.paid_at > now + CLOCK_SKEW:
+        raise InvalidInput("paidAt is in the future.", field="paidAt")
+    if o.coupon_codes:
+        raise InvalidInput(
+            "Coupons at checkout arrive with the coupons release; post the order without them.",
+            field="couponCodes",
+        )
+
+
+def _stable_ref(ref: MemberRef | None) -> dict | None:
+    """The member reference as it identifies the request: a scan code changes every
+    minute, so a retry with a fresh code is still the same request."""
+    if ref is None:
+        return None
+    out = {k: v for k, v in asdict(ref).items() if v is not None and k != "scan_code"}
+    if ref.scan_code:
+        out["scan_code"] = True
+    return out
+
+
+def digest(payload: dict) -> str:
+    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def order_digest(o: OrderIn) -> str:
+    return digest(
+        {
+            "externalId": o.external_id,
+            "channel": o.channel,
+            "store": o.store_code,
+            "paidAt": o.paid_at.astimezone(UTC).isoformat(),
+            "lines": [asdict(ln) for ln in o.lines],
+            "total": o.total_paid_fen,
+            "member": _stable_ref(o.member),
+            "coupons": list(o.coupon_codes),
+            "points": o.points_to_redeem,
+        }
+    )
+
+
+def refund_digest(r: RefundIn) -> str:
+    return digest(
+        {
+            "order": r.order_external_id,
+            "refund": r.refund_external_id,
+            "lines": sorted((ln.sku, ln.quantity) for ln in r.lines),
+            "amount": r.amount_fen,
+        }
+    )
+
+
+def check_refund(r: RefundIn) -> None:
+    check_external_id(r.order_external_id, "orderExternalId")
+    check_external_id(r.refund_external_id, "refundExternalId")
+    if bool(r.lines) == (r.amount_fen is not None):
+        raise InvalidInput("Refund either by lines or by amountFen, one of the two.", field="lines")
+    if r.amount_fen is not None and r.amount_fen <= 0:
+        raise InvalidInput("amountFen must be positive.", field="amountFen")
+    for ln in r.lines:
+        if ln.quantity < 1:
+            raise InvalidInput("Refund quantities are >= 1.", field="lines")
+
+
+def refund_value(lines: list[tuple[int, int, int]], total_net: int, total_paid: int) -> int:
+    """Money to refund for (line net, line quantity, quantity refunded) triples: each
+    line's share, scaled to what was paid in money (coupons and points are not cash)."""
+    share = sum(net * rq // qty for net, qty, rq in lines)
+    return share * total_paid // total_net if total_net else 0

@@ -1,0 +1,1 @@
+"""points area: the ledger, lots, earning rules, rewards."""

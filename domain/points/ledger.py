@@ -1,0 +1,239 @@
+"""The ledger's moves. Every function here runs inside the caller's transaction and
+starts by locking the member's account row (``lock``), so the moves of one member are
+serialised on PostgreSQL; the balance checks are conditional on the locked row.
+
+Invariants kept by every move (see ``domain.points.tables``):
+    sum(entries) == balance + pending
+    sum(unreleased lots) == pending,  sum(released lots) == max(balance, 0)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.errors import InsufficientPoints
+from domain.points.model import Kind, ShortfallPolicy, plan_consumption
+from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
+
+
+async def lock(member_id: int) -> PointsAccount:
+    """The member's account, locked for this transaction (created on first use)."""
+    found = await PointsAccount.select_for_update().get_or_none(member_id=member_id)
+    if found is not None:
+        return found
+    try:
+        async with in_transaction():
+            await PointsAccount.create(member_id=member_id, updated_at=clock.now())
+    except IntegrityError:
+        pass  # created by a concurrent transaction a moment ago
+    return await PointsAccount.select_for_update().get(member_id=member_id)
+
+
+async def save_account(acct: PointsAccount) -> None:
+    acct.updated_at = clock.now()
+    await acct.save(update_fields=["balance", "pending", "debt", "overdraft_ok", "updated_at"])
+
+
+async def append(
+    acct: PointsAccount, kind: Kind, points: int, reason: str, **extra: Any
+) -> LedgerEntry:
+    return await LedgerEntry.create(
+        member_id=acct.member_id,  # type: ignore[attr-defined]
+        kind=kind.value,
+        points=points,
+        reason=reason[:255],
+        created_at=clock.now(),
+        **extra,
+    )
+
+
+async def credit(
+    acct: PointsAccount,
+    kind: Kind,
+    points: int,
+    reason: str,
+    *,
+    available_at: datetime,
+    expires_at: datetime,
+    order_id: int | None = None,
+    breakdown: dict | None = None,
+    actor: str = "system",
+) -> LedgerEntry:
+    """Add points as a new lot: pending until ``available_at``, released at once if due."""
+    entry = await append(
+        acct,
+        kind,
+        points,
+        reason,
+        order_id=order_id,
+        breakdown=breakdown or {},
+        actor=actor,
+        expires_at=expires_at,
+    )
+    lot = await PointsLot.create(
+        member_id=acct.member_id,  # type: ignore[attr-defined]
+        entry_id=entry.id,
+        order_id=order_id,
+        points=points,
+        remaining=points,
+        available_at=available_at,
+        expires_at=expires_at,
+        created_at=clock.now(),
+    )
+    acct.pending += points
+    if available_at <= clock.now():
+        await release(acct, lot)
+    else:
+        await save_account(acct)
+    return entry
+
+
+async def release(acct: PointsAccount, lot: PointsLot) -> None:
+    """A pending lot becomes spendable; it first covers an overdraft, then a debt."""
+    if lot.released_at is not None:
+        return
+    amount = lot.remaining
+    acct.pending -= amount
+    cover = min(max(-acct.balance, 0), amount)
+    settle = min(acct.debt, amount - cover)
+    if settle:
+        await append(
+            acct,
+            Kind.REVERSE,
+            -settle,
+            "抵扣退款欠分",
+            breakdown={"debtSettled": settle, "lot": lot.id},
+        )
+        acct.debt -= settle
+    acct.balance += amount - settle
+    lot.remaining = amount - cover - settle
+    lot.released_at = clock.now()
+    await lot.save(update_fields=["remaining", "released_at"])
+    await save_account(acct)
+
+
+async def _released_lots(member_id: int, exclude: set[int] | None = None) -> list[PointsLot]:
+    qs = PointsLot.filter(member_id=member_id, released_at__not_isnull=True, remaining__gt=0)
+    if exclude:
+        qs = qs.exclude(id__in=list(exclude))
+    return await qs.order_by("expires_at", "id")
+
+
+async def _take(lots: list[PointsLot], plan: dict[int, int]) -> None:
+    for lot in lots:
+        take = plan.get(lot.id, 0)
+        if take:
+            await PointsLot.filter(id=lot.id).update(remaining=F("remaining") - take)
+
+
+async def debit(
+    acct: PointsAccount,
+    kind: Kind,
+    points: int,
+    reason: str,
+    *,
+    order_id: int | None = None,
+    actor: str = "system",
+    breakdown: dict | None = None,
+) -> LedgerEntry:
+    """Spend ``points`` of the balance, oldest-expiring lots first (InsufficientPoints)."""
+    if acct.balance < points:
+        raise InsufficientPoints(needed=points, available=max(acct.balance, 0))
+    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    plan = plan_consumption([(lot.id, lot.remaining) for lot in lots], points)
+    await _take(lots, plan)
+    acct.balance -= points
+    await save_account(acct)
+    return await append(
+        acct,
+        kind,
+        -points,
+        reason,
+        order_id=order_id,
+        actor=actor,
+        breakdown={**(breakdown or {}), "lots": {str(k): v for k, v in plan.items()}},
+    )
+
+
+async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
+    """Expire what is left of a released lot; 0 when nothing is (idempotent)."""
+    fresh = await PointsLot.get(id=lot.id)
+    if fresh.remaining <= 0 or fresh.released_at is None:
+        return 0
+    amount = fresh.remaining
+    await PointsLot.filter(id=lot.id).update(remaining=0)
+    acct.balance -= amount
+    await save_account(acct)
+    await append(
+        acct,
+        Kind.EXPIRE,
+        -amount,
+        f"积分到期（{fresh.expires_at.astimezone().date().isoformat()}）",
+        breakdown={"lots": {str(lot.id): amount}},
+        expires_at=fresh.expires_at,
+    )
+    return amount
+
+
+async def reverse_for_order(
+    acct: PointsAccount, order_id: int, points: int, reason: str, policy: ShortfallPolicy, **extra
+) -> tuple[int, int]:
+    """Take back ``points`` earned by an order: from its own lots first (pending or not),
+    then from other spendable lots, and the rest by ``policy``. Returns (taken from
+    lots, shortfall)."""
+    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)  # type: ignore[attr-defined]
+    left, plan = points, {}
+    for lot in sorted(own, key=lambda x: x.id):
+        take = min(lot.remaining, left)
+        if take:
+            plan[lot.id] = take
+            left -= take
+            if lot.released_at is None:
+                acct.pending -= take
+            else:
+                acct.balance -= take
+    await _take(own, plan)
+    others = await _released_lots(acct.member_id, exclude=set(plan))  # type: ignore[attr-defined]
+    more = min(left, sum(lot.remaining for lot in others))
+    if more:
+        other_plan = plan_consumption([(lot.id, lot.remaining) for lot in others], more)
+        await _take(others, other_plan)
+        plan.update(other_plan)
+        acct.balance -= more
+        left -= more
+    shortfall = left
+    recorded = points
+    if shortfall and policy is ShortfallPolicy.NEGATIVE:
+        acct.balance -= shortfall
+        acct.overdraft_ok = True
+    elif shortfall:
+        acct.debt += shortfall
+        recorded = points - shortfall
+    await save_account(acct)
+    breakdown = {"lots": {str(k): v for k, v in plan.items()}, "shortfall": shortfall}
+    breakdown["policy"] = policy.value
+    if recorded:
+        await append(
+            acct, Kind.REVERSE, -recorded, reason, breakdown=breakdown, order_id=order_id, **extra
+        )
+    return points - shortfall, shortfall
+
+
+async def normalise(acct: PointsAccount) -> None:
+    """After a merge: settle debt from the balance, then make the spendable lots add up
+    to the balance (they can exceed it when an overdraft arrived with the other record)."""
+    if acct.debt and acct.balance > 0:
+        settle = min(acct.debt, acct.balance)
+        await debit(acct, Kind.REVERSE, settle, "抵扣退款欠分", breakdown={"debtSettled": settle})
+        acct.debt -= settle
+        await save_account(acct)
+    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    excess = sum(lot.remaining for lot in lots) - max(acct.balance, 0)
+    if excess > 0:
+        await _take(lots, plan_consumption([(lot.id, lot.remaining) for lot in lots], excess))

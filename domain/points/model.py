@@ -1,0 +1,174 @@
+"""Pure points rules: earning, expiry dates, proportional reversal, lot consumption."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from domain.errors import InsufficientPoints
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Kind(StrEnum):
+    EARN = "EARN"
+    REDEEM = "REDEEM"
+    EXPIRE = "EXPIRE"
+    REVERSE = "REVERSE"
+    ADJUST = "ADJUST"
+    REBATE = "REBATE"
+    TRANSFER_IN = "TRANSFER_IN"
+    TRANSFER_OUT = "TRANSFER_OUT"
+
+
+class ShortfallPolicy(StrEnum):
+    DEBT = "debt"  # balance stays >= 0; the shortfall is settled from future credits
+    NEGATIVE = "negative"  # the balance goes below zero until future credits cover it
+
+
+# --- earning ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    sku: str
+    category_path: str
+    quantity: int
+    unit_price_fen: int
+    discount_fen: int
+    excluded_product: bool = False  # the product's own "excluded from points" flag
+
+    @property
+    def net_fen(self) -> int:
+        return self.quantity * self.unit_price_fen - self.discount_fen
+
+
+@dataclass(frozen=True)
+class Rules:
+    points_per_yuan: int = 1
+    daily_cap: int | None = None
+    excluded_categories: tuple[str, ...] = ()
+    excluded_skus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    multiplier_pct: int
+    starts_on: date
+    ends_on: date
+    weekdays: tuple[int, ...] = ()
+
+    def applies(self, day: date) -> bool:
+        in_range = self.starts_on <= day <= self.ends_on
+        return in_range and (not self.weekdays or day.isoweekday() in self.weekdays)
+
+
+@dataclass(frozen=True)
+class Earned:
+    points: int
+    reason: str
+    breakdown: dict = field(default_factory=dict)
+
+
+def is_excluded(line: Line, rules: Rules) -> bool:
+    return (
+        line.excluded_product
+        or line.sku in rules.excluded_skus
+        or any(line.category_path.startswith(p) for p in rules.excluded_categories if p)
+    )
+
+
+def compute_earn(
+    *,
+    order_ref: str,
+    lines: list[Line],
+    paid_fen: int,
+    day: date,
+    rules: Rules,
+    tier_name: str,
+    tier_pct: int,
+    campaigns: list[Campaign],
+    earned_today: int,
+) -> Earned:
+    """Points for an order: the eligible share of what was paid in money (coupons and
+    points used as payment earn nothing), per yuan, times the tier multiplier, times
+    each campaign of the day, floored at every step, then the daily cap."""
+    total_net = sum(ln.net_fen for ln in lines)
+    eligible_net = sum(ln.net_fen for ln in lines if not is_excluded(ln, rules))
+    eligible_fen = eligible_net * paid_fen // total_net if total_net > 0 else 0
+    base = eligible_fen * rules.points_per_yuan // 100
+    points = base * tier_pct // 100
+    steps = []
+    for c in campaigns:
+        if c.applies(day):
+            points = points * c.multiplier_pct // 100
+            steps.append({"campaign": c.name, "multiplierPct": c.multiplier_pct})
+    capped = None
+    if rules.daily_cap is not None:
+        room = max(rules.daily_cap - earned_today, 0)
+        if points > room:
+            capped, points = points, room
+    breakdown = {
+        "paidFen": paid_fen,
+        "eligibleFen": eligible_fen,
+        "excludedFen": (total_net - eligible_net) * paid_fen // total_net if total_net else 0,
+        "pointsPerYuan": rules.points_per_yuan,
+        "base": base,
+        "tier": tier_name,
+        "tierMultiplierPct": tier_pct,
+        "campaigns": steps,
+        "dailyCap": rules.daily_cap,
+        "beforeCap": capped,
+    }
+    reason = f"订单 {order_ref} 消费 ¥{eligible_fen / 100:.2f} 积分"
+    if steps:
+        reason += "（" + "、".join(s["campaign"] for s in steps) + "）"
+    return Earned(points=points, reason=reason, breakdown=breakdown)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def business_day(at: datetime) -> date:
+    return at.astimezone(SHANGHAI).date()
+
+
+def lot_expiry(earned_at: datetime, extra_years: int) -> datetime:
+    """Default: the end of the year after the one the points were earned in (Shanghai)."""
+    year = business_day(earned_at).year + extra_years + 1
+    return datetime.combine(date(year, 1, 1), time(0, 0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+# --- refunds -----------------------------------------------------------------------------------
+
+
+def reversal_due(earned: int, paid_fen: int, refunded_fen: int, already_reversed: int) -> int:
+    """Points still to reverse after ``refunded_fen`` of ``paid_fen`` is refunded in all:
+    proportional, cumulative (so two partial refunds never round to more than one full
+    one), never more than was earned."""
+    if paid_fen <= 0:
+        return max(earned - already_reversed, 0) if refunded_fen > 0 else 0
+    target = earned if refunded_fen >= paid_fen else earned * refunded_fen // paid_fen
+    return max(min(target, earned) - already_reversed, 0)
+
+
+# --- lots --------------------------------------------------------------------------------------
+
+
+def plan_consumption(lots: list[tuple[int, int]], amount: int) -> dict[int, int]:
+    """Take ``amount`` from (lot id, remaining) pairs already ordered oldest-expiry first."""
+    plan: dict[int, int] = {}
+    left = amount
+    for lot_id, remaining in lots:
+        if left == 0:
+            break
+        take = min(remaining, left)
+        if take > 0:
+            plan[lot_id] = take
+            left -= take
+    if left:
+        raise InsufficientPoints(needed=amount, available=amount - left)
+    return plan

@@ -1,0 +1,227 @@
+"""Points use cases: what a member has, their history, staff adjustments, rewards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal, PrincipalKind, Role
+from domain.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RewardUnavailable,
+)
+from domain.members.scope import get_visible
+from domain.members.services import MemberView, get
+from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
+from domain.points.model import Kind, lot_expiry
+from domain.points.tables import LedgerEntry, PointsAccount, PointsLot, Reward, RewardRedemption
+from domain.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    points: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    member_id: int
+    balance: int
+    pending: int
+    debt: int
+    available_soon: list[Upcoming]  # pending lots, by when they become spendable
+
+
+async def summary(member: MemberView) -> PointsSummary:
+    acct = await PointsAccount.get_or_none(member_id=member.id)
+    lots = await PointsLot.filter(member_id=member.id, released_at=None, remaining__gt=0).order_by(
+        "available_at", "id"
+    )
+    return PointsSummary(
+        member_id=member.id,
+        balance=acct.balance if acct else 0,
+        pending=acct.pending if acct else 0,
+        debt=acct.debt if acct else 0,
+        available_soon=[Upcoming(lot.remaining, lot.available_at) for lot in lots],
+    )
+
+
+async def expiring(member: MemberView, days: int) -> list[Upcoming]:
+    """Spendable points that expire within ``days``, grouped by expiry time."""
+    if not 1 <= days <= 3660:
+        raise InvalidInput("days must be 1-3660.", field="days")
+    until = clock.now() + timedelta(days=days)
+    lots = await PointsLot.filter(
+        member_id=member.id,
+        released_at__not_isnull=True,
+        remaining__gt=0,
+        expires_at__lte=until,
+    ).order_by("expires_at")
+    by_time: dict[datetime, int] = {}
+    for lot in lots:
+        by_time[lot.expires_at] = by_time.get(lot.expires_at, 0) + lot.remaining
+    return [Upcoming(points, at) for at, points in by_time.items()]
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    kind: str
+    points: int
+    reason: str
+    breakdown: dict
+    order_external_id: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+async def history(
+    member: MemberView, *, after_id: int | None, limit: int, kind: str | None
+) -> tuple[list[EntryRow], bool]:
+    """Ledger entries, newest first (keyset by id)."""
+    qs = LedgerEntry.filter(member_id=member.id)
+    if after_id is not None:
+        qs = qs.filter(id__lt=after_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    rows = await (
+        qs.order_by("-id")
+        .limit(limit + 1)
+        .values(
+            "id",
+            "kind",
+            "points",
+            "reason",
+            "breakdown",
+            "created_at",
+            "expires_at",
+            order_external_id="order__external_id",
+        )
+    )
+    return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
+
+
+ADJUST_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+
+
+async def adjust(
+    rt: Runtime, viewer: Principal, member_id: int, points: int, reason: str
+) -> tuple[PointsSummary, MemberView]:
+    """A staff correction, with a mandatory reason; audited with the entry."""
+    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in ADJUST_ROLES:
+        raise PermissionDenied("Only an admin or a service agent can adjust points.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 4:
+        raise InvalidInput("Give the reason for the adjustment.", field="reason")
+    if points == 0 or abs(points) > 1_000_000:
+        raise InvalidInput("Adjust by 1 to 1,000,000 points, up or down.", field="points")
+    async with in_transaction():
+        member = await get_visible(rt.settings, viewer, member_id)
+        acct = await ledger.lock(member.id)
+        text = f"人工调整：{reason}"
+        if points > 0:
+            now = clock.now()
+            entry = await ledger.credit(
+                acct,
+                Kind.ADJUST,
+                points,
+                text,
+                available_at=now,
+                expires_at=lot_expiry(now, rt.settings.points_expiry_extra_years),
+                actor=viewer.subject,
+            )
+        else:
+            entry = await ledger.debit(acct, Kind.ADJUST, -points, text, actor=viewer.subject)
+        await audit.record(
+            viewer,
+            "points.adjust",
+            "member",
+            member.id,
+            points=points,
+            reason=reason,
+            entry=entry.id,
+        )
+    view = await get(rt, viewer, member_id)
+    return await summary(view), view
+
+
+# --- rewards --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    redemption_id: int
+    reward_code: str
+    quantity: int
+    points: int
+    replayed: bool
+
+
+async def redeem_reward(
+    rt: Runtime, viewer: Principal, reward_code: str, quantity: int, request_id: str
+) -> Redeemed:
+    """A member exchanges points for a reward. ``request_id`` (from the app) makes a
+    retry answer with the first result; stock and the member's limit are checked on
+    locked rows, so concurrent redemptions never oversell or overspend."""
+    if viewer.kind is not PrincipalKind.MEMBER:
+        raise PermissionDenied("Only a member redeems rewards.")
+    if not 1 <= quantity <= 10:
+        raise InvalidInput("Redeem 1 to 10 at a time.", field="quantity")
+    request_id = (request_id or "").strip()
+    if not request_id or len(request_id) > 64:
+        raise InvalidInput("requestId is 1-64 characters.", field="requestId")
+    member_id = viewer.id or 0
+    async with in_transaction():
+        acct = await ledger.lock(member_id)  # serialises this member's redemptions
+        seen = await RewardRedemption.get_or_none(
+            member_id=member_id, request_id=request_id
+        ).select_related("reward")
+        if seen is not None:
+            if seen.reward.code != reward_code or seen.quantity != quantity:
+                raise IdempotencyConflict(field="requestId")
+            return Redeemed(seen.id, reward_code, seen.quantity, seen.points, replayed=True)
+        reward = await Reward.get_or_none(code=reward_code, active=True)
+        if reward is None:
+            raise NotFound("No such reward.", field="rewardCode")
+        if reward.per_member_limit is not None:
+            taken = await RewardRedemption.filter(member_id=member_id, reward_id=reward.id)
+            if sum(r.quantity for r in taken) + quantity > reward.per_member_limit:
+                raise RewardUnavailable(f"At most {reward.per_member_limit} per member.")
+        if reward.stock is not None:
+            won = await Reward.filter(Q(id=reward.id) & Q(stock__gte=quantity)).update(
+                stock=F("stock") - quantity
+            )
+            if not won:
+                raise RewardUnavailable("Out of stock.")
+        cost = reward.points_cost * quantity
+        entry = await ledger.debit(
+            acct, Kind.REDEEM, cost, f"兑换 {reward.name} x{quantity}", actor=viewer.subject
+        )
+        try:
+            async with in_transaction():
+                row = await RewardRedemption.create(
+                    reward_id=reward.id,
+                    member_id=member_id,
+                    request_id=request_id,
+                    quantity=quantity,
+                    points=cost,
+                    entry_id=entry.id,
+                    created_at=clock.now(),
+                )
+        except IntegrityError:  # cannot happen under the account lock; refuse loudly
+            raise InvalidInput("This requestId was just used.", field="requestId") from None
+    return Redeemed(row.id, reward.code, quantity, cost, replayed=False)
+
+
+async def active_rewards() -> list[Reward]:
+    return await Reward.filter(active=True).order_by("points_cost", "id")

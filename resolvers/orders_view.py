@@ -1,0 +1,20 @@
+"""Order rows as GraphQL objects (shared by the member and order resolvers)."""
+
+from __future__ import annotations
+
+from domain.orders import queries
+from schema.orders import types as t
+
+
+def to_order(o: queries.OrderRow) -> t.Order:
+    return t.Order(
+        external_id=o.external_id,
+        channel=o.channel,
+        store_code=o.store_code,
+        paid_at=o.paid_at,
+        total_paid_fen=o.total_paid_fen,
+        refunded_fen=o.refunded_fen,
+        points_earned=o.points_earned,
+        points_redeemed=o.points_redeemed,
+        status=o.status,
+    )

@@ -1,0 +1,144 @@
+"""Points resolvers."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.members.services import MemberView
+from domain.points import rules, services
+from domain.points.model import Kind
+from domain.points.rules import CampaignInput
+from resolvers.common import attempt, connection, guarded
+from resolvers.members import member_pk
+from schema.context import Info
+from schema.points import types as t
+from schema.relay import decode_cursor, page_size
+
+
+def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
+    return t.Points(
+        balance=s.balance,
+        pending=s.pending,
+        debt=s.debt,
+        available_soon=[t.PointsUpcoming(points=u.points, at=u.at) for u in s.available_soon],
+        view=v,
+    )
+
+
+async def points_of(v: MemberView) -> t.Points:
+    return to_points(await services.summary(v), v)
+
+
+async def expiring(v: MemberView, days: int) -> list[t.PointsUpcoming]:
+    rows = await services.expiring(v, days)
+    return [t.PointsUpcoming(points=u.points, at=u.at) for u in rows]
+
+
+async def history(
+    info: Info, v: MemberView, first: int | None, after: str | None, kind: Kind | None
+) -> t.LedgerEntryConnection:
+    rows, more = await services.history(
+        v,
+        after_id=decode_cursor("ledger", after),
+        limit=page_size(first, info.context.rt.settings.gql_page_max),
+        kind=kind.value if kind else None,
+    )
+    return connection(t.LedgerEntryConnection, "ledger", rows, more, after, _entry)
+
+
+def _entry(r: services.EntryRow) -> t.LedgerEntry:
+    return t.LedgerEntry(
+        id=strawberry.ID(str(r.id)),
+        kind=Kind(r.kind),
+        points=r.points,
+        reason=r.reason,
+        breakdown=r.breakdown,
+        order_external_id=r.order_external_id,
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+    )
+
+
+async def points_adjust(info: Info, member_id: strawberry.ID, points: int, reason: str):
+    ctx = info.context
+    return await guarded(
+        lambda: services.adjust(ctx.rt, ctx.viewer, member_pk(member_id), points, reason),
+        lambda pair: to_points(*pair),
+    )
+
+
+async def reward_redeem(info: Info, reward_code: str, request_id: str, quantity: int = 1):
+    ctx = info.context
+    return await attempt(
+        services.redeem_reward(ctx.rt, ctx.viewer, reward_code, quantity, request_id),
+        lambda r: t.RewardRedeemSuccess(
+            reward_code=r.reward_code, quantity=r.quantity, points=r.points, replayed=r.replayed
+        ),
+    )
+
+
+async def rewards(info: Info) -> list[t.Reward]:
+    return [
+        t.Reward(
+            code=r.code,
+            name=r.name,
+            kind=r.kind,
+            points_cost=r.points_cost,
+            stock=r.stock,
+            per_member_limit=r.per_member_limit,
+        )
+        for r in await services.active_rewards()
+    ]
+
+
+def _rules(r) -> t.EarnRules:
+    return t.EarnRules(
+        points_per_yuan=r.points_per_yuan,
+        daily_cap=r.daily_cap,
+        excluded_categories=list(r.excluded_categories),
+        excluded_skus=list(r.excluded_skus),
+    )
+
+
+async def earn_rules(info: Info) -> t.EarnRules:
+    return _rules(await rules.current())
+
+
+async def earn_rules_update(
+    info: Info,
+    points_per_yuan: int,
+    daily_cap: int | None = None,
+    excluded_categories: list[str] | None = None,
+    excluded_skus: list[str] | None = None,
+):
+    return await attempt(
+        rules.update(
+            info.context.viewer,
+            points_per_yuan=points_per_yuan,
+            daily_cap=daily_cap,
+            excluded_categories=excluded_categories or [],
+            excluded_skus=excluded_skus or [],
+        ),
+        _rules,
+    )
+
+
+async def points_campaign_create(info: Info, input: t.PointsCampaignInput):
+    c = CampaignInput(
+        name=input.name,
+        multiplier_pct=input.multiplier_pct,
+        starts_on=input.starts_on,
+        ends_on=input.ends_on,
+        weekdays=list(input.weekdays),
+    )
+    return await attempt(
+        rules.create_campaign(info.context.viewer, c),
+        lambda row: t.PointsCampaign(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            multiplier_pct=row.multiplier_pct,
+            starts_on=row.starts_on.isoformat(),
+            ends_on=row.ends_on.isoformat(),
+            weekdays=list(row.weekdays),
+        ),
+    )

@@ -1,0 +1,80 @@
+"""Order inputs and mutation results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from schema.errors import (
+    CardNotActiveError,
+    IdempotencyConflictError,
+    InsufficientPointsError,
+    InvalidInputError,
+    InvalidPhoneError,
+    NotFoundError,
+    ScanCodeExpiredError,
+    ScanCodeInvalidError,
+)
+from schema.members.inputs import MemberRefInput
+from schema.orders.types import OrderChannel, OrderCreateSuccess, OrderRefundSuccess
+
+
+@strawberry.input(description="One line of an order.")
+class OrderLineInput:
+    sku: str
+    quantity: int
+    unit_price_fen: int
+    discount_fen: int = 0
+
+
+@strawberry.input(description="An order posted by a partner. Idempotent by externalId.")
+class OrderCreateInput:
+    external_id: str = strawberry.field(
+        description="Your order number (default format store code + date + serial)."
+    )
+    channel: OrderChannel
+    store_code: str
+    paid_at: datetime = strawberry.field(description="With a time zone offset.")
+    lines: list[OrderLineInput]
+    total_paid_fen: int = strawberry.field(description="Paid in money, after discounts.")
+    member: MemberRefInput | None = strawberry.field(
+        default=None, description="Who bought; omit for a non-member order (earns nothing)."
+    )
+    coupon_codes: list[str] = strawberry.field(default_factory=list)
+    points_to_redeem: int = strawberry.field(
+        default=0, description="Points used as payment (POINTS_VALUE_FEN fen each)."
+    )
+
+
+@strawberry.input(description="A quantity of one SKU to refund.")
+class RefundLineInput:
+    sku: str
+    quantity: int
+
+
+@strawberry.input(description="A refund of one of your orders: by lines or by amountFen.")
+class OrderRefundInput:
+    order_external_id: str
+    refund_external_id: str = strawberry.field(description="Your refund number: idempotency.")
+    lines: list[RefundLineInput] | None = None
+    amount_fen: int | None = None
+
+
+OrderCreateResult = Annotated[
+    OrderCreateSuccess
+    | InvalidInputError
+    | NotFoundError
+    | IdempotencyConflictError
+    | InsufficientPointsError
+    | InvalidPhoneError
+    | ScanCodeInvalidError
+    | ScanCodeExpiredError
+    | CardNotActiveError,
+    strawberry.union("OrderCreateResult"),
+]
+OrderRefundResult = Annotated[
+    OrderRefundSuccess | InvalidInputError | NotFoundError | IdempotencyConflictError,
+    strawberry.union("OrderRefundResult"),
+]

@@ -1,0 +1,56 @@
+"""Order types and inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+
+
+@strawberry.enum(description="Where an order was placed.")
+class OrderChannel(Enum):
+    POS = "POS"
+    ECOMMERCE = "ECOMMERCE"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    APP = "APP"
+
+
+@strawberry.type(description="An order as the loyalty programme knows it.")
+class Order:
+    external_id: str = strawberry.field(description="The partner's order number.")
+    channel: str
+    store_code: str
+    paid_at: datetime
+    total_paid_fen: int = strawberry.field(description="Paid in money (not points, coupons).")
+    refunded_fen: int
+    points_earned: int
+    points_redeemed: int = strawberry.field(description="Points used as payment.")
+    status: str = strawberry.field(description="PAID, PARTIALLY_REFUNDED or REFUNDED.")
+
+
+@strawberry.type(description="A page of orders, newest first.")
+class OrderConnection(relay.Connection[Order]):
+    pass
+
+
+@strawberry.type(description="The order is recorded (or, for a retry, was already).")
+class OrderCreateSuccess:
+    order: Order
+    replayed: bool = strawberry.field(description="True: this answers an earlier identical call.")
+
+
+@strawberry.type(description="A refund as recorded.")
+class Refund:
+    external_id: str
+    amount_fen: int
+    points_reversed: int = strawberry.field(description="Earned points taken back.")
+    points_returned: int = strawberry.field(description="Points paid with, given back.")
+
+
+@strawberry.type(description="The refund is recorded (or, for a retry, was already).")
+class OrderRefundSuccess:
+    refund: Refund
+    order: Order
+    replayed: bool

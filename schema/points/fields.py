@@ -1,0 +1,77 @@
+"""Points queries and mutations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.auth.model import Role
+from resolvers import points as r
+from schema.errors import (
+    IdempotencyConflictError,
+    InsufficientPointsError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    RewardUnavailableError,
+)
+from schema.permissions import IsAuthenticated, IsMember, StaffWith
+from schema.points import types as t
+
+MARKETING = StaffWith(Role.ADMIN, Role.MARKETING_MANAGER)
+
+PointsAdjustResult = Annotated[
+    t.Points | InvalidInputError | NotFoundError | PermissionDeniedError | InsufficientPointsError,
+    strawberry.union("PointsAdjustResult"),
+]
+RewardRedeemResult = Annotated[
+    t.RewardRedeemSuccess
+    | InvalidInputError
+    | NotFoundError
+    | PermissionDeniedError
+    | InsufficientPointsError
+    | RewardUnavailableError
+    | IdempotencyConflictError,
+    strawberry.union("RewardRedeemResult"),
+]
+EarnRulesResult = Annotated[t.EarnRules | InvalidInputError, strawberry.union("EarnRulesResult")]
+CampaignResult = Annotated[
+    t.PointsCampaign | InvalidInputError, strawberry.union("PointsCampaignResult")
+]
+
+
+@strawberry.type
+class PointsQuery:
+    rewards: list[t.Reward] = strawberry.field(
+        resolver=r.rewards,
+        permission_classes=[IsAuthenticated],
+        description="Rewards that can be redeemed with points.",
+    )
+    earn_rules: t.EarnRules = strawberry.field(
+        resolver=r.earn_rules, permission_classes=[MARKETING], description="How points are earned."
+    )
+
+
+@strawberry.type
+class PointsMutation:
+    points_adjust: PointsAdjustResult = strawberry.mutation(
+        resolver=r.points_adjust,
+        permission_classes=[StaffWith(Role.ADMIN, Role.SERVICE_AGENT)],
+        description="Add or remove points by hand, with a reason. Audited.",
+    )
+    reward_redeem: RewardRedeemResult = strawberry.mutation(
+        resolver=r.reward_redeem,
+        permission_classes=[IsMember],
+        description="Exchange points for a reward. `requestId` (yours) makes retries safe.",
+    )
+    earn_rules_update: EarnRulesResult = strawberry.mutation(
+        resolver=r.earn_rules_update,
+        permission_classes=[MARKETING],
+        description="Set the base rate, daily cap and exclusions. Audited.",
+    )
+    points_campaign_create: CampaignResult = strawberry.mutation(
+        resolver=r.points_campaign_create,
+        permission_classes=[MARKETING],
+        description="Add a points multiplier for dates and weekdays (e.g. member day x2).",
+    )

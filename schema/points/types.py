@@ -1,0 +1,119 @@
+"""Points types: the member's figures, ledger entries, rewards, earning rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from domain.members.services import MemberView
+from domain.points import model as m
+
+PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
+
+
+@strawberry.type(description="Points that change state at `at` (become spendable / expire).")
+class PointsUpcoming:
+    points: int
+    at: datetime
+
+
+@strawberry.type(description="One append-only ledger entry.")
+class LedgerEntry:
+    id: strawberry.ID
+    kind: PointsKind
+    points: int = strawberry.field(description="Signed: credits positive, debits negative.")
+    reason: str = strawberry.field(description="Human-readable, e.g. 订单 … 消费 ¥12.30 积分.")
+    breakdown: JSON = strawberry.field(
+        description="How the points were computed (rates, multipliers, caps) or which lots."
+    )
+    order_external_id: str | None
+    created_at: datetime
+    expires_at: datetime | None = strawberry.field(description="For credits: lot expiry.")
+
+
+@strawberry.type(description="A page of ledger entries, newest first.")
+class LedgerEntryConnection(relay.Connection[LedgerEntry]):
+    pass
+
+
+@strawberry.type(description="A reward that members can exchange points for.")
+class Reward:
+    code: str
+    name: str
+    kind: str = strawberry.field(description="GOODS or COUPON.")
+    points_cost: int
+    stock: int | None = strawberry.field(description="Null: unlimited.")
+    per_member_limit: int | None
+
+
+@strawberry.type(description="A reward was redeemed (or, for a retry, had been).")
+class RewardRedeemSuccess:
+    reward_code: str
+    quantity: int
+    points: int = strawberry.field(description="Points spent.")
+    replayed: bool
+
+
+@strawberry.type(description="How points are earned.")
+class EarnRules:
+    points_per_yuan: int
+    daily_cap: int | None
+    excluded_categories: list[str]
+    excluded_skus: list[str]
+
+
+@strawberry.type(description="A points multiplier campaign (e.g. member day x2).")
+class PointsCampaign:
+    id: strawberry.ID
+    name: str
+    multiplier_pct: int
+    starts_on: str
+    ends_on: str
+    weekdays: list[int]
+
+
+@strawberry.type(description="A member's points.")
+class Points:
+    balance: int = strawberry.field(
+        description="Spendable now. Below zero only when REFUND_SHORTFALL_POLICY=negative."
+    )
+    pending: int = strawberry.field(description="Earned, inside the return window: not spendable.")
+    debt: int = strawberry.field(
+        description="Refund shortfall to be settled from future points (policy debt)."
+    )
+    available_soon: list[PointsUpcoming] = strawberry.field(
+        description="Pending points by when they become spendable."
+    )
+    view: strawberry.Private[MemberView]
+
+    @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
+    async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
+        from resolvers.points import expiring
+
+        return await expiring(self.view, days)
+
+    @strawberry.field(description="Ledger entries, newest first; optionally of one kind.")
+    async def history(
+        self,
+        info: strawberry.Info,
+        first: int | None = 20,
+        after: str | None = None,
+        kind: PointsKind | None = None,
+    ) -> LedgerEntryConnection:
+        from resolvers.points import history
+
+        return await history(info, self.view, first, after, kind)
+
+
+@strawberry.input(description="A points multiplier campaign.")
+class PointsCampaignInput:
+    name: str
+    multiplier_pct: int = strawberry.field(description="200 = double points (101-1000).")
+    starts_on: date
+    ends_on: date = strawberry.field(description="Inclusive; business dates (Asia/Shanghai).")
+    weekdays: list[int] = strawberry.field(
+        default_factory=list, description="1 = Monday … 7 = Sunday; empty: every day."
+    )

@@ -3,6 +3,7 @@
     DomainError                      code, message, structured fields
     ├── InvalidInput                 bad input that no retry will fix
     │   ├── InvalidPhone
+    │   ├── InvalidRow               one row of a batch (row, field)
     │   ├── ScanCodeInvalid          not a code we signed (typo, tampered)
     │   └── ScanCodeExpired          a real code past its lifetime (a screenshot)
     ├── NotFound
@@ -57,6 +58,15 @@ class InvalidInput(DomainError):
 class InvalidPhone(InvalidInput):
     code = "INVALID_PHONE"
     default_message = "Enter a mainland China mobile number, e.g. +86 138 0013 8000."
+
+
+class InvalidRow(InvalidInput):
+    code = "INVALID_ROW"
+    default_message = "A row of the batch is not valid; nothing was written."
+
+    def __init__(self, message: str | None = None, *, field: str = "", row: int) -> None:
+        super().__init__(message, field=field, row=row)
+        self.row = row
 
 
 class ScanCodeInvalid(InvalidInput):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.members.services import MemberView
-from domain.orders import model, queries, services
+from domain.orders import model, queries, refunds, services
 from resolvers.common import connection, guarded
 from resolvers.members import ref_of
 from resolvers.orders_view import to_order
@@ -51,7 +51,7 @@ async def order_refund(info: Info, input: oi.OrderRefundInput):
     )
 
     async def call():
-        result = await services.refund(ctx.rt, ctx.viewer, r)
+        result = await refunds.refund(ctx.rt, ctx.viewer, r)
         return result, await queries.by_external_id(ctx.viewer.id, r.order_external_id)
 
     return await guarded(

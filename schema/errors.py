@@ -8,6 +8,7 @@ the OAuth token endpoint), so a new domain error cannot reach a client unmapped.
 from __future__ import annotations
 
 import strawberry
+from strawberry.utils.str_converters import to_camel_case
 
 from domain import errors as e
 
@@ -77,6 +78,12 @@ class RewardUnavailableError(UserError):
     pass
 
 
+@strawberry.type(description="A product of the batch is not valid; nothing was written.")
+class ProductRowError(UserError):
+    row: int = strawberry.field(description="1-based position in the input list.")
+    field: str = strawberry.field(description="The field at fault (camelCase).")
+
+
 @strawberry.type(description="The object does not exist or is not visible to you.")
 class NotFoundError(UserError):
     pass
@@ -128,6 +135,7 @@ class RefreshTokenReusedError(UserError):
 ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.InvalidInput: InvalidInputError,
     e.InvalidPhone: InvalidPhoneError,
+    e.InvalidRow: ProductRowError,
     e.ScanCodeInvalid: ScanCodeInvalidError,
     e.ScanCodeExpired: ScanCodeExpiredError,
     e.Conflict: ConflictError,
@@ -158,6 +166,7 @@ _EXTRA = {
     "retry_after_s": "retry_after_seconds",
     "attempts_left": "attempts_left",
     "status": "card_status",
+    "row": "row",
     "needed": "needed",
     "available": "available",
 }
@@ -169,5 +178,6 @@ def to_user_error(exc: e.DomainError) -> UserError:
     for name, value in exc.fields.items():
         target = _EXTRA.get(name)
         if target and target in cls.__annotations__:
-            kwargs[target] = value
+            # input fields are named as the API names them (a CSV column price_fen: priceFen)
+            kwargs[target] = to_camel_case(value) if target == "field" else value
     return cls(**kwargs)  # a missing field is a bug in the raise site: let it fail loudly

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.catalog.tables import Product
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, InvalidRow
 
 FIELDS = ("sku", "name", "category_path", "brand", "price_fen", "excluded_from_points")
 CHUNK = 500
@@ -138,8 +138,22 @@ async def import_rows(
     return report
 
 
-async def upsert_all(actor: Principal, products: list[ProductIn]) -> tuple[int, int]:
-    """The products of one API call, all or nothing, audited."""
+MAX_BATCH = 500
+
+
+async def upsert_all(actor: Principal, rows: list[dict]) -> tuple[int, int]:
+    """The products of one API call: all valid or nothing written (InvalidRow names the
+    first bad one), upserted by SKU, audited."""
+    if not 1 <= len(rows) <= MAX_BATCH:
+        raise InvalidInput(f"Send 1-{MAX_BATCH} products at a time.", field="products")
+    products = []
+    for n, raw in enumerate(rows, start=1):
+        try:
+            products.append(parse_row(raw))
+        except InvalidInput as exc:
+            raise InvalidRow(exc.message, field=exc.field, row=n) from None
+    if len({p.sku for p in products}) != len(products):
+        raise InvalidInput("A SKU appears twice.", field="products")
     async with in_transaction():
         created, updated = await upsert(products)
         await audit.record(actor, "catalog.upsert", "product", "", created=created, updated=updated)

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from schema.errors import InvalidInputError, UserError
+from schema.errors import InvalidInputError, ProductRowError
 
 
 @strawberry.type(description="A product (SKU) of the chain's catalogue.")
@@ -49,12 +49,6 @@ class ProductInput:
 class ProductUpsertSuccess:
     created: int
     updated: int
-
-
-@strawberry.type(description="A product of the batch is not valid; nothing was written.")
-class ProductRowError(UserError):
-    row: int = strawberry.field(description="1-based position in the input list.")
-    field: str
 
 
 ProductUpsertResult = Annotated[

@@ -169,7 +169,7 @@ async def test_product_upsert_is_all_or_nothing(gql, seed):
     r = (await admin(UPSERT, {"p": rows}))["data"]["productUpsert"]
     assert r == {
         "__typename": "ProductRowError",
-        "code": "INVALID_INPUT",
+        "code": "INVALID_ROW",
         "row": 2,
         "field": "priceFen",
     }

@@ -28,6 +28,7 @@ from domain.auth.model import Principal, PrincipalKind, Role
 from domain.errors import InsufficientPoints
 from domain.members import store
 from domain.orders import model as om
+from domain.orders import refunds
 from domain.orders import services as orders
 from domain.orders.tables import Order
 from domain.partners.tables import PartnerApp
@@ -209,7 +210,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if amount <= 0:
             return
         ref = om.RefundIn(o.external_id, f"{o.external_id}-R{state['refunded']}", amount_fen=amount)
-        self.run(orders.refund(self.rt, self.partner, ref))
+        self.run(refunds.refund(self.rt, self.partner, ref))
         state["refunded"] += amount
         target = (
             state["earned"]

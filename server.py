@@ -342,10 +342,11 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
         return
     from dramatiq import Worker
 
-    from workers.middleware import EmbeddedLoop
+    from workers.middleware import EmbeddedLoop, RelayAfterActor
     from workers.scheduler import build_scheduler
 
     broker.add_middleware(EmbeddedLoop(asyncio.get_running_loop()))
+    broker.add_middleware(RelayAfterActor())
     bind_actors(broker)
     worker = Worker(broker, worker_threads=settings.worker_threads, worker_timeout=100)
     worker.start()

@@ -12,7 +12,6 @@ from domain.members.services import MemberView
 from domain.members.tables import MemberTag
 from domain.orders import queries as orders
 from domain.org.tables import Region, Store
-from domain.tiers.tables import Tier
 from resolvers.common import attempt, connection, guarded
 from resolvers.loaders import load_by_id, loader
 from resolvers.orders_view import to_order
@@ -200,11 +199,6 @@ def to_consent(c: consent_service.ConsentView) -> t.Consent:
         policy_version=c.policy_version,
         recorded_at=c.recorded_at,
     )
-
-
-async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
-    row = await load_by_id(info, Tier, v.tier_id)
-    return t.Tier(code=row.code, name=row.name, rank=row.rank) if row else None
 
 
 async def region_of(info: Info, v: MemberView) -> t.Region | None:

@@ -22,12 +22,13 @@ from schema.members.fields import MemberMutation, MemberQuery
 from schema.members.types import Member
 from schema.orders.fields import OrderMutation
 from schema.points.fields import PointsMutation, PointsQuery
+from schema.tiers.fields import TierMutation, TierQuery
 
 log = logging.getLogger("loyalty.graphql")
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
-class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, AuditQuery):
+class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, TierQuery, AuditQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
@@ -38,7 +39,9 @@ class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, AuditQuery):
 
 
 @strawberry.type(description="Everything that changes state.")
-class Mutation(AuthMutation, MemberMutation, OrderMutation, PointsMutation, CatalogMutation):
+class Mutation(
+    AuthMutation, MemberMutation, OrderMutation, PointsMutation, CatalogMutation, TierMutation
+):
     pass
 
 

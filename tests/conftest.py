@@ -175,16 +175,18 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen | None]:
     if settings.embedded:
         yield None
         return
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dramatiq", "workers.app", "--processes", "1", "--threads", "2"],
-        cwd=ROOT,
-        env=settings_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = settings.var_dir / "worker.log"  # read it when a test waits for the worker in vain
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dramatiq", "workers.app", "--processes", "1", "--threads", "2"],
+            cwd=ROOT,
+            env=settings_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     time.sleep(0.5)
     if proc.poll() is not None:
-        raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "worker died")
+        raise RuntimeError(log.read_text()[-3000:] or "worker died")
     yield proc
     proc.terminate()
     try:
@@ -237,6 +239,34 @@ async def seed(app) -> dict:
         "partner": (full.client_id, full_secret),
         "narrow_partner": (narrow.client_id, narrow_secret),
     }
+
+
+# (code, name, rank, qualifying spend in fen, points multiplier %)
+LADDER = [
+    ("REGULAR", "普通会员", 0, 0, 100),
+    ("SILVER", "银卡会员", 1, 200_000, 120),
+    ("GOLD", "金卡会员", 2, 800_000, 150),
+    ("DIAMOND", "钻石会员", 3, 2_000_000, 200),
+]
+
+
+@pytest.fixture
+async def ladder(seed) -> dict:
+    """The default ladder (regular -> silver -> gold -> diamond), by code."""
+    from domain.tiers.tables import Tier
+
+    out = {}
+    for code, name, rank, fen, pct in LADDER:
+        out[code], _ = await Tier.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "rank": rank,
+                "threshold_fen": fen,
+                "points_multiplier_pct": pct,
+            },
+        )
+    return out
 
 
 @pytest.fixture

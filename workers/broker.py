@@ -43,11 +43,12 @@ def bind_actors(broker: dramatiq.Broker) -> None:
 
 def production_broker(settings: Settings) -> dramatiq.Broker:
     """The broker of a `dramatiq` worker process: its own loop, its own Tortoise."""
-    from workers.middleware import TortoiseOnWorkerLoop
+    from workers.middleware import RelayAfterActor, TortoiseOnWorkerLoop
 
     broker = make_broker(settings)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(TortoiseOnWorkerLoop(settings))
+    broker.add_middleware(RelayAfterActor())
     bind_actors(broker)
     return broker
 

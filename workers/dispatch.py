@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import dramatiq
 
+from domain.members.merge import TOPIC_MERGED, TOPIC_UNMERGED
 from domain.notifications.services import TOPIC_REQUESTED
-from workers.actors import send_notification
+from domain.orders.refunds import TOPIC_ORDER_REFUNDED
+from domain.orders.services import TOPIC_ORDER_CREATED
+from domain.tiers.batch import TOPIC_REVIEW_REMINDER
+from domain.tiers.services import TOPIC_TIER_CHANGED
+from workers.actors import notify_tier_event, recompute_tier, send_notification
 
-ROUTES: dict[str, list[tuple[dramatiq.Actor, str]]] = {
-    # topic: [(actor, the payload key passed as its first argument)]
-    TOPIC_REQUESTED: [(send_notification, "message_id")],
+TIER_EVENT = {"member_id": "member_id", "to": "to", "reason": "reason", "review_at": "review_at"}
+
+# topic: [(actor, {actor argument: payload key})]; every actor also gets the event id
+ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
+    TOPIC_REQUESTED: [(send_notification, {"message_id": "message_id"})],
+    TOPIC_ORDER_CREATED: [(recompute_tier, {"member_id": "member_id"})],
+    TOPIC_ORDER_REFUNDED: [(recompute_tier, {"member_id": "member_id"})],
+    TOPIC_MERGED: [(recompute_tier, {"member_id": "survivor"})],
+    TOPIC_UNMERGED: [
+        (recompute_tier, {"member_id": "survivor"}),
+        (recompute_tier, {"member_id": "absorbed"}),
+    ],
+    TOPIC_TIER_CHANGED: [(notify_tier_event, TIER_EVENT)],
+    TOPIC_REVIEW_REMINDER: [(notify_tier_event, TIER_EVENT)],
 }
 
 
 def messages_for(topic: str, payload: dict, event_id: int) -> list[tuple[dramatiq.Actor, dict]]:
     return [
-        (actor, {**{key: payload[key]}, "event_id": event_id})
-        for actor, key in ROUTES.get(topic, [])
+        (actor, {**{arg: payload.get(key) for arg, key in args.items()}, "event_id": event_id})
+        for actor, args in ROUTES.get(topic, [])
     ]

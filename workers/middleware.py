@@ -64,3 +64,24 @@ class TortoiseOnWorkerLoop(Middleware):
         thread = get_event_loop_thread()
         if thread is not None and thread.loop.is_running():
             thread.run_coroutine(Tortoise.close_connections())
+
+
+class RelayAfterActor(Middleware):
+    """Events an actor records (a tier change, a notification) go to the broker as soon
+    as the actor is done, from the worker itself; the scheduler's sweep is the backstop."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
+        from workers.relay import relay_once
+
+        thread = get_event_loop_thread()
+        if thread is None or not thread.loop.is_running():
+            return
+        try:
+            thread.run_coroutine(_drain(relay_once))
+        except Exception:  # the sweep will send them; never fail the message for this
+            log.warning("relay after actor failed", exc_info=True)
+
+
+async def _drain(relay_once) -> None:
+    while await relay_once() > 0:
+        pass

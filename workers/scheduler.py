@@ -6,6 +6,7 @@ from __future__ import annotations
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
+from workers.actors.tiers import tier_nightly_batch
 from workers.relay import relay_once
 
 
@@ -24,4 +25,5 @@ def build_scheduler() -> AsyncIOScheduler:
     scheduler.add_job(release_pending_points.send, "interval", minutes=15, id="points-release")
     scheduler.add_job(expire_points.send, "cron", hour=0, minute=5, id="points-expire")
     scheduler.add_job(remind_expiring_points.send, "cron", hour=10, id="points-remind")
+    scheduler.add_job(tier_nightly_batch.send, "cron", hour=2, minute=30, id="tier-batch")
     return scheduler

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.auth.tables import SigningKey
@@ -42,7 +43,7 @@ class KeyRing:
     async def load(self) -> None:
         rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
         if not rows:
-            rows = [await create_key(self._cipher)]
+            rows = await _first_key(self._cipher)
         self._public = {
             r.kid: serialization.load_pem_public_key(r.public_pem.encode())  # type: ignore[misc]
             for r in rows
@@ -60,7 +61,7 @@ class KeyRing:
 
     async def public_key(self, kid: str) -> Ed25519PublicKey | None:
         key = self._public.get(kid)
-        if key is None and time.monotonic() - self._loaded_at > 5:
+        if key is None and time.monotonic() - self._loaded_at > 1:  # a key made elsewhere
             await self.load()
             key = self._public.get(kid)
         return key
@@ -71,6 +72,16 @@ class KeyRing:
             await self.load()
         assert self._signer is not None
         return self._signer.kid, self._signer.key
+
+
+async def _first_key(cipher: Cipher) -> list[SigningKey]:
+    """The first key of a new database, made once even when several processes start
+    together (a transaction-scoped advisory lock on PostgreSQL; SQLite is one process)."""
+    async with in_transaction() as conn:
+        if conn.capabilities.dialect == "postgres":
+            await conn.execute_query("SELECT pg_advisory_xact_lock(7468201)")
+        rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
+        return rows or [await create_key(cipher)]
 
 
 async def create_key(cipher: Cipher) -> SigningKey:

@@ -20,6 +20,15 @@ class Purpose(StrEnum):
 
 TEMPLATES: dict[tuple[str, Channel], str] = {
     ("otp", Channel.SMS): "【鲜选会员】验证码 {code}，{minutes} 分钟内有效。请勿告诉他人。",
+    ("tier_up", Channel.SMS): "【鲜选会员】恭喜您升级为{tier}！积分倍率与专属权益已生效。",
+    (
+        "tier_down",
+        Channel.SMS,
+    ): "【鲜选会员】您的会员等级已调整为{tier}。近 12 个月消费达标即可再升级。",
+    (
+        "tier_review",
+        Channel.SMS,
+    ): "【鲜选会员】您的会员等级将于 {date} 复核，届时未达保级标准将调整。",
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from domain import clock
 from domain.events import outbox
 from domain.notifications.adapters import adapters_for
@@ -22,18 +25,26 @@ async def queue(
     variables: dict[str, object],
     purpose: Purpose,
     member_id: int | None = None,
+    dedupe_key: str | None = None,
 ) -> Message:
-    """Store the rendered message and its outbox event (call inside the transaction)."""
-    message = await Message.create(
-        member_id=member_id,
-        channel=channel.value,
-        recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
-        template=template,
-        body=render(template, channel, variables),
-        purpose=purpose.value,
-        created_at=clock.now(),
-    )
-    await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+    """Store the rendered message and its outbox event (call inside the transaction).
+    With ``dedupe_key`` (e.g. the event id that caused it) a second call for the same
+    key returns the first message: a redelivered event never sends twice."""
+    try:
+        async with in_transaction():
+            message = await Message.create(
+                member_id=member_id,
+                channel=channel.value,
+                recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
+                template=template,
+                body=render(template, channel, variables),
+                purpose=purpose.value,
+                created_at=clock.now(),
+                dedupe_key=dedupe_key,
+            )
+            await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+    except IntegrityError:
+        return await Message.get(dedupe_key=dedupe_key)
     return message
 
 

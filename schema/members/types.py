@@ -28,6 +28,7 @@ from schema.errors import (
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
 from schema.points.types import Points
+from schema.tiers.types import Tier, TierHistoryEntry, TierProgress
 
 # The domain's enums, exposed as they are (one definition, no mapping to drift).
 Gender = strawberry.enum(m.Gender, description="Gender as the member declared it.")
@@ -60,13 +61,6 @@ class Store:
     name: str
     channel: str = strawberry.field(description="STORE or ECOMMERCE.")
     region: Region
-
-
-@strawberry.type(description="A rung of the tier ladder.")
-class Tier:
-    code: str
-    name: str
-    rank: int = strawberry.field(description="0 for the entry tier, higher is better.")
 
 
 @strawberry.type(description="A code to show at the till; it stops working at `expiresAt`.")
@@ -159,9 +153,21 @@ class Member(relay.Node):
 
     @strawberry.field(description="Current tier (null: not yet placed).")
     async def tier(self, info: strawberry.Info) -> Tier | None:
-        from resolvers.members import tier_of
+        from resolvers.tiers import tier_of
 
         return await tier_of(info, self.view)
+
+    @strawberry.field(description="Where the member stands on the ladder, and what is next.")
+    async def tier_progress(self, info: strawberry.Info) -> TierProgress | None:
+        from resolvers.tiers import progress_of
+
+        return await progress_of(info, self.view)
+
+    @strawberry.field(description="Every tier change, newest first, with its reason.")
+    async def tier_history(self, info: strawberry.Info) -> list[TierHistoryEntry]:
+        from resolvers.tiers import history_of
+
+        return await history_of(self.view)
 
     @strawberry.field(description="Home store, which decides which staff can see the member.")
     async def home_store(self, info: strawberry.Info) -> Store | None:

@@ -75,7 +75,12 @@ async def test_earning_rules_multiply_exclude_and_cap(gql, client, seed, clean_r
     ] == 200
     gold, _ = await Tier.get_or_create(
         code="GOLDX",
-        defaults={"name": "金卡", "rank": 7, "threshold_fen": 1, "points_multiplier_pct": 150},
+        defaults={
+            "name": "测试金卡",
+            "rank": 7,
+            "threshold_fen": 10**12,  # never reached by spend: set by hand below
+            "points_multiplier_pct": 150,
+        },
     )
     pos, card, pk = await pos_and_member(gql, client, seed)
     from domain.members.tables import Member

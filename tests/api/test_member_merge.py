@@ -7,11 +7,11 @@ from domain.audit.tables import AuditEntry
 from domain.members.tables import Member, MemberIdentity, MemberTag
 from domain.orders.tables import Order
 from domain.points.tables import PointsLot
-from domain.tiers.tables import Tier
+from domain.tiers.tables import TierState
 from tests.api.test_member_scope import _pk
 from tests.api.test_members import REGISTER, new_phone
 from tests.api.test_orders_points import ADJUST, ORDER, account, ledger_sum, order_input
-from tests.conftest import GQL, partner_token, sign_in_staff
+from tests.conftest import GQL, partner_token, sign_in_staff, wait_for
 
 MERGE = """mutation($s: ID!, $a: ID!) { memberMerge(survivorId: $s, absorbedId: $a,
   reason: "同一顾客的两个手机号") { __typename ... on MemberMerge { id moved { area count } }
@@ -40,6 +40,10 @@ async def _grant(agent: GQL, gid: str, points: int) -> None:
     assert r["data"]["pointsAdjust"]["__typename"] == "Points", r
 
 
+async def _both_placed(*pks: int) -> bool:
+    return await TierState.filter(member_id__in=pks).count() == len(pks)
+
+
 async def _state(pks: list[int]) -> dict:
     out = {}
     for pk in pks:
@@ -60,22 +64,15 @@ async def _state(pks: list[int]) -> dict:
     return out
 
 
-async def test_merge_then_unmerge_restores_every_count(gql, client, seed):
+async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder):
     admin = await sign_in_staff(gql, "admin@test.cn")
-    silver, _ = await Tier.get_or_create(
-        code="SILVER", defaults={"name": "银卡", "rank": 1, "threshold_fen": 100000}
-    )
-    gold, _ = await Tier.get_or_create(
-        code="GOLD", defaults={"name": "金卡", "rank": 2, "threshold_fen": 500000}
-    )
+    silver, gold = ladder["SILVER"], ladder["GOLD"]
     phones = [new_phone(), new_phone()]
     gids = []
     for phone in phones:
         r = await admin(REGISTER, {"in": {"phone": phone, "homeStoreCode": "SH01"}})
         gids.append(r["data"]["memberRegister"]["member"]["id"])
     survivor, absorbed = (_pk(g) for g in gids)
-    await Member.filter(id=survivor).update(tier_id=silver.id)
-    await Member.filter(id=absorbed).update(tier_id=gold.id)
     await MemberTag.create(member_id=absorbed, tag="fresh-food-lover", created_at=clock.now())
     pos = gql.as_(await partner_token(client, seed["partner"]))
     agent = await sign_in_staff(gql, "agent@test.cn")
@@ -85,6 +82,10 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed):
     await _grant(agent, gids[1], 70)
     await admin(LINK, {"id": gids[0], "x": "jd-buyer-1"})
     await admin(LINK, {"id": gids[1], "x": "tb-buyer-2"})
+    # once the orders' tier recomputation has placed both, staff set their tiers by hand
+    await wait_for(lambda: _both_placed(survivor, absorbed))
+    await Member.filter(id=survivor).update(tier_id=silver.id)
+    await Member.filter(id=absorbed).update(tier_id=gold.id)
     before = await _state([survivor, absorbed])
     assert before[survivor]["points"] == (40, 30, 0) and before[absorbed]["points"] == (70, 60, 0)
 
@@ -135,6 +136,7 @@ async def test_store_staff_cannot_merge_and_nothing_moves(gql, client, seed):
         r = await admin(REGISTER, {"in": {"phone": new_phone(), "homeStoreCode": "SH01"}})
         gids.append(r["data"]["memberRegister"]["member"]["id"])
     await _orders(gql.as_(await partner_token(client, seed["partner"])), gids[1], 1, 900)
+    await wait_for(lambda: _both_placed(_pk(gids[1])))  # the order's tier placement is done
     before = await _state([_pk(g) for g in gids])
     store = await sign_in_staff(gql, "sh01@test.cn")
     r = await store(MERGE, {"s": gids[0], "a": gids[1]})

@@ -2,5 +2,14 @@
 
 from workers.actors.notifications import send_notification
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
+from workers.actors.tiers import notify_tier_event, recompute_tier, tier_nightly_batch
 
-ALL_ACTORS = [send_notification, release_pending_points, expire_points, remind_expiring_points]
+ALL_ACTORS = [
+    send_notification,
+    release_pending_points,
+    expire_points,
+    remind_expiring_points,
+    recompute_tier,
+    tier_nightly_batch,
+    notify_tier_event,
+]

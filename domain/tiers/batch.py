@@ -1,0 +1,184 @@
+"""The nightly tier batch: every active member, in set-based SQL, chunk by chunk.
+
+Per chunk of member ids, one transaction: the qualifying measure and target rung of
+every member go into a temporary table with the action the rules give
+(UP at once; DOWN only after the review date plus the grace period; RENEW a review
+passed; REMIND before a review that would fail; PLACE a member with no tier yet);
+then a handful of statements apply them, write history and one outbox event per
+change, and move the run's checkpoint. A crash loses at most the open chunk, and
+the next start resumes after the checkpoint; running again changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.config import Settings
+from domain.tiers.services import TOPIC_TIER_CHANGED, WINDOW
+from domain.tiers.tables import Tier, TierBatchRun
+
+log = logging.getLogger("loyalty.tiers")
+TOPIC_REVIEW_REMINDER = "tier.review_reminder"
+
+MEASURE = {
+    "spend": """SELECT m2.id AS id, COALESCE(SUM(o.total_paid_fen - o.refunded_fen), 0) AS measure
+        FROM members m2 LEFT JOIN orders o ON o.member_id = m2.id AND o.paid_at > :since
+        WHERE m2.id > :lo AND m2.id <= :hi GROUP BY m2.id""",
+    "points": """SELECT m2.id AS id, COALESCE(SUM(e.points), 0) AS measure
+        FROM members m2 LEFT JOIN ledger_entries e
+          ON e.member_id = m2.id AND e.kind = 'EARN' AND e.created_at > :since
+        WHERE m2.id > :lo AND m2.id <= :hi GROUP BY m2.id""",
+}
+
+TARGETS = """CREATE TEMP TABLE tier_targets AS
+SELECT x.*, tt.rank AS target_rank,
+  CASE
+    WHEN x.override_until IS NOT NULL AND x.override_until > :now THEN NULL
+    WHEN x.current_id IS NULL AND tt.rank = :base_rank THEN 'PLACE'
+    WHEN tt.rank > x.current_rank THEN 'UP'
+    WHEN x.no_state = 1 THEN 'PLACE'
+    WHEN tt.rank < x.current_rank AND x.review_at <= :downgrade_before THEN 'DOWN'
+    WHEN tt.rank >= x.current_rank AND x.review_at <= :now THEN 'RENEW'
+    WHEN tt.rank < x.current_rank AND x.review_at > :now AND x.review_at <= :remind_before
+         AND (x.reminded_for IS NULL OR x.reminded_for <> x.review_at) THEN 'REMIND'
+  END AS action
+FROM (
+  SELECT m.id AS member_id, m.tier_id AS current_id, COALESCE(ct.rank, -1) AS current_rank,
+         q.measure AS measure,
+         (SELECT t.id FROM tiers t WHERE t.{threshold} <= q.measure
+          ORDER BY t.rank DESC LIMIT 1) AS target_id,
+         s.review_at AS review_at, s.override_until AS override_until,
+         s.reminded_for AS reminded_for,
+         CASE WHEN s.member_id IS NULL THEN 1 ELSE 0 END AS no_state
+  FROM members m
+  JOIN ({measure}) q ON q.id = m.id
+  LEFT JOIN tiers ct ON ct.id = m.tier_id
+  LEFT JOIN tier_states s ON s.member_id = m.id
+  WHERE m.status = 'ACTIVE'
+) x JOIN tiers tt ON tt.id = x.target_id"""
+
+HISTORY = """INSERT INTO tier_history (member_id, from_tier_id, to_tier_id, reason, measure,
+  detail, created_at)
+SELECT member_id, current_id, target_id,
+       CASE action WHEN 'UP' THEN 'UPGRADE' ELSE 'DOWNGRADE' END, measure, :detail, :now
+FROM tier_targets WHERE action IN ('UP', 'DOWN')"""
+
+EVENTS = """INSERT INTO outbox_events (topic, payload, created_at)
+SELECT CASE x.action WHEN 'REMIND' THEN :remind_topic ELSE :changed_topic END,
+       {payload}, :now
+FROM tier_targets x LEFT JOIN tiers f ON f.id = x.current_id JOIN tiers t ON t.id = x.target_id
+WHERE x.action IN ('UP', 'DOWN', 'REMIND')"""
+
+PAYLOAD = {
+    "postgres": "CAST(json_build_object('member_id', x.member_id, 'from', f.code, 'to', t.code, "
+    "'reason', x.action, 'review_at', x.review_at) AS JSONB)",
+    "sqlite": "json_object('member_id', x.member_id, 'from', f.code, 'to', t.code, "
+    "'reason', x.action, 'review_at', x.review_at)",
+}
+
+APPLY = [
+    """UPDATE members SET tier_id = (SELECT target_id FROM tier_targets x
+         WHERE x.member_id = members.id)
+       WHERE id IN (SELECT member_id FROM tier_targets WHERE action IN ('UP', 'DOWN', 'PLACE'))""",
+    """INSERT INTO tier_states (member_id, since, review_at)
+       SELECT member_id, :now, :next_review FROM tier_targets WHERE no_state = 1""",
+    """UPDATE tier_states SET since = :now, review_at = :next_review
+       WHERE member_id IN (SELECT member_id FROM tier_targets
+                           WHERE action IN ('UP', 'DOWN') AND no_state = 0)""",
+    """UPDATE tier_states SET review_at = :next_review
+       WHERE member_id IN (SELECT member_id FROM tier_targets WHERE action = 'RENEW')""",
+    """UPDATE tier_states SET reminded_for = review_at
+       WHERE member_id IN (SELECT member_id FROM tier_targets WHERE action = 'REMIND')""",
+]
+
+
+def _bind(sql: str, params: dict, dialect: str) -> tuple[str, list]:
+    """``:name`` parameters to the driver's style ($n for asyncpg, ? for SQLite)."""
+    names: list[str] = []
+
+    def repl(m: re.Match) -> str:
+        name = m.group(1)
+        if dialect == "postgres":
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+        names.append(name)
+        return "?"
+
+    out = re.sub(r"(?<!:):([a-z_]+)", repl, sql)
+    return out, [params[n] for n in names]
+
+
+async def _run_chunk(
+    conn, dialect: str, settings: Settings, lo: int, hi: int, now: datetime, base_rank: int
+) -> int:
+    threshold = "threshold_points" if settings.tier_measure == "points" else "threshold_fen"
+    params = {
+        "now": now,
+        "since": now - WINDOW,
+        "lo": lo,
+        "hi": hi,
+        "base_rank": base_rank,
+        "downgrade_before": now - timedelta(days=settings.tier_grace_days),
+        "remind_before": now + timedelta(days=settings.tier_reminder_days),
+        "next_review": now + timedelta(days=settings.tier_review_days),
+        "detail": "nightly review",
+        "remind_topic": TOPIC_REVIEW_REMINDER,
+        "changed_topic": TOPIC_TIER_CHANGED,
+    }
+
+    async def run(sql: str) -> None:
+        text, args = _bind(sql, params, dialect)
+        await conn.execute_query(text, args)
+
+    await run("DROP TABLE IF EXISTS tier_targets")
+    await run(TARGETS.format(threshold=threshold, measure=MEASURE[settings.tier_measure]))
+    changed = await conn.execute_query_dict(
+        "SELECT COUNT(*) AS n FROM tier_targets WHERE action IN ('UP', 'DOWN')"
+    )
+    await run(HISTORY)
+    await run(EVENTS.format(payload=PAYLOAD[dialect]))
+    for sql in APPLY:
+        await run(sql)
+    await run("DROP TABLE tier_targets")
+    return int(changed[0]["n"])
+
+
+async def run_nightly(
+    settings: Settings, *, chunk: int | None = None, progress: Callable[[str], None] = log.info
+) -> TierBatchRun:
+    """Run (or resume) today's batch. Returns the run row (``changed``: tiers moved)."""
+    rungs = await Tier.all().order_by("rank")
+    now = clock.now()
+    run_on = clock.business_date(now)
+    state, _ = await TierBatchRun.get_or_create(run_on=run_on, defaults={"started_at": now})
+    if state.finished_at is not None or not rungs:
+        return state
+    size = chunk or settings.tier_batch_chunk
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    top = await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS n FROM members")
+    last_id = int(top[0]["n"])
+    lo = state.last_member_id
+    if lo:
+        progress(f"resuming the tier batch of {run_on} after member {lo}")
+    while lo < last_id:
+        hi = min(lo + size, last_id)
+        async with in_transaction() as tx:
+            n = await _run_chunk(tx, dialect, settings, lo, hi, now, rungs[0].rank)
+            await TierBatchRun.filter(id=state.id).update(last_member_id=hi)
+            state.changed += n
+            await TierBatchRun.filter(id=state.id).update(changed=state.changed)
+        progress(f"tier batch {run_on}: members up to {hi} of {last_id}, {state.changed} changed")
+        lo = hi
+    state.finished_at = clock.now()
+    state.last_member_id = lo
+    await state.save(update_fields=["finished_at", "last_member_id"])
+    return state

@@ -1,0 +1,41 @@
+"""Telling a member about their tier: an upgrade, a downgrade, a coming review.
+Keyed by the event id, so an event delivered twice sends one message."""
+
+from __future__ import annotations
+
+from domain.members import store
+from domain.members.tables import Member
+from domain.notifications import services as notifications
+from domain.notifications.model import Channel, Purpose
+from domain.runtime import Runtime
+from domain.tiers.tables import Tier
+
+TEMPLATES = {
+    "UP": "tier_up",
+    "UPGRADE": "tier_up",
+    "OVERRIDE": "tier_up",
+    "DOWN": "tier_down",
+    "DOWNGRADE": "tier_down",
+    "REMIND": "tier_review",
+}
+
+
+async def tier_event(
+    rt: Runtime, *, member_id: int, to: str, reason: str, event_id: int, review_at: str | None
+) -> bool:
+    member = await Member.get_or_none(id=member_id)
+    tier = await Tier.get_or_none(code=to)
+    template = TEMPLATES.get(reason)
+    if member is None or member.status != "ACTIVE" or tier is None or template is None:
+        return False
+    await notifications.queue(
+        rt,
+        channel=Channel.SMS,
+        recipient=store.phone_of(rt, member),
+        template=template,
+        variables={"tier": tier.name, "date": (review_at or "")[:10]},
+        purpose=Purpose.TRANSACTIONAL,
+        member_id=member_id,
+        dedupe_key=f"event:{event_id}:SMS",
+    )
+    return True

@@ -1,0 +1,273 @@
+"""Tier use cases: the ladder, a member's measure and progress, upgrades on events,
+staff overrides. Downgrades happen only in the review (``domain.tiers.batch``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal
+from domain.config import Settings
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import outbox
+from domain.members.scope import get_visible
+from domain.members.services import MemberView
+from domain.members.tables import Member
+from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
+from domain.tiers.tables import Tier, TierHistory, TierState
+
+TOPIC_TIER_CHANGED = "tier.changed"
+WINDOW = timedelta(days=365)  # the rolling qualifying window
+
+
+async def ladder(settings: Settings) -> list[Rung]:
+    rows = await Tier.all().order_by("rank")
+    points = settings.tier_measure == "points"
+    return [
+        Rung(t.id, t.code, t.name, t.rank, t.threshold_points if points else t.threshold_fen)
+        for t in rows
+    ]
+
+
+MEASURE_SQL = {
+    "spend": "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0) AS m FROM orders "
+    "WHERE member_id = $1 AND paid_at > $2",
+    "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
+    "WHERE member_id = $1 AND kind = 'EARN' AND created_at > $2",
+}
+
+
+async def measure_of(settings: Settings, member_id: int, now: datetime) -> int:
+    """Qualifying spend (fen, net of refunds) or points earned in the last 12 months."""
+    conn = connections.get("default")
+    sql = MEASURE_SQL[settings.tier_measure]
+    if conn.capabilities.dialect == "sqlite":
+        sql = sql.replace("$1", "?").replace("$2", "?")
+    rows = await conn.execute_query_dict(sql, [member_id, clock.utc(now - WINDOW)])
+    return int(rows[0]["m"])
+
+
+async def _change(
+    member: Member,
+    current: Tier | None,
+    target: Rung,
+    reason: str,
+    measure: int,
+    now: datetime,
+    review_days: int,
+    detail: str = "",
+) -> TierHistory:
+    """Move ``member`` to ``target``: member row, state, history and the event, in the
+    caller's transaction."""
+    await Member.filter(id=member.id).update(tier_id=target.id)
+    state = await TierState.get_or_none(member_id=member.id)
+    review = now + timedelta(days=review_days)
+    if state is None:
+        await TierState.create(member_id=member.id, since=now, review_at=review)
+    else:
+        await TierState.filter(member_id=member.id).update(since=now, review_at=review)
+    row = await TierHistory.create(
+        member_id=member.id,
+        from_tier_id=current.id if current else None,
+        to_tier_id=target.id,
+        reason=reason,
+        measure=measure,
+        detail=detail[:255],
+        created_at=now,
+    )
+    await outbox.record(
+        TOPIC_TIER_CHANGED,
+        {
+            "member_id": member.id,
+            "history_id": row.id,
+            "from": current.code if current else None,
+            "to": target.code,
+            "reason": reason,
+        },
+    )
+    return row
+
+
+async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
+    """After an order, refund or merge: upgrade at once if the measure reaches a higher
+    rung; never down (that waits for the review). Delivered twice, it changes nothing
+    the second time (the member row is locked and re-read)."""
+    rungs = await ladder(settings)
+    if not rungs:
+        return None
+    now = clock.now()
+    async with in_transaction():
+        member = await Member.select_for_update().get_or_none(id=member_id)
+        if member is None or member.status != "ACTIVE":
+            return None
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        state = await TierState.get_or_none(member_id=member_id)
+        overridden = bool(state and state.override_until and state.override_until > now)
+        measure = await measure_of(settings, member_id, now)
+        target = qualifying(rungs, measure)
+        if current is None and target.rank == rungs[0].rank:  # first placement: no news
+            await Member.filter(id=member_id).update(tier_id=target.id)
+            if state is None:
+                await TierState.create(
+                    member_id=member_id,
+                    since=now,
+                    review_at=now + timedelta(days=settings.tier_review_days),
+                )
+            return None
+        if not upgrade_due(current.rank if current else None, target.rank, overridden):
+            return None
+        return await _change(
+            member, current, target, "UPGRADE", measure, now, settings.tier_review_days
+        )
+
+
+@dataclass(frozen=True)
+class TierView:
+    code: str
+    name: str
+    rank: int
+    points_multiplier_pct: int
+    benefits: dict
+
+
+async def progress_of(settings: Settings, member: MemberView) -> Progress | None:
+    rungs = await ladder(settings)
+    if not rungs:
+        return None
+    by_id = {r.id: r for r in rungs}
+    current = by_id.get(member.tier_id or 0) or rungs[0]
+    state = await TierState.get_or_none(member_id=member.id)
+    measure = await measure_of(settings, member.id, clock.now())
+    return progress(rungs, current, measure, state.review_at if state else None)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    from_code: str | None
+    to_code: str
+    reason: str
+    measure: int
+    detail: str
+    created_at: datetime
+
+
+async def history_of(member: MemberView) -> list[HistoryRow]:
+    rows = (
+        await TierHistory.filter(member_id=member.id)
+        .order_by("-id")
+        .limit(50)
+        .values("reason", "measure", "detail", "created_at", "from_tier__code", "to_tier__code")
+    )
+    return [
+        HistoryRow(
+            r["from_tier__code"],
+            r["to_tier__code"],
+            r["reason"],
+            r["measure"],
+            r["detail"],
+            r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+async def override(
+    settings: Settings,
+    viewer: Principal,
+    member_id: int,
+    tier_code: str,
+    until: datetime,
+    reason: str,
+) -> TierHistory:
+    """An admin puts a member on a tier until ``until``; the review then takes over."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 4:
+        raise InvalidInput("Give the reason for the override.", field="reason")
+    now = clock.now()
+    until = clock.utc(until)
+    if not now < until <= now + timedelta(days=3 * 365):
+        raise InvalidInput("The override ends in the future, within 3 years.", field="until")
+    tier = await Tier.get_or_none(code=tier_code)
+    if tier is None:
+        raise NotFound(f"No tier {tier_code!r}.", field="tierCode")
+    rung = Rung(tier.id, tier.code, tier.name, tier.rank, tier.threshold_fen)
+    async with in_transaction():
+        member = await get_visible(settings, viewer, member_id)
+        member = await Member.select_for_update().get(id=member.id)
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        measure = await measure_of(settings, member.id, now)
+        row = await _change(
+            member, current, rung, "OVERRIDE", measure, now, settings.tier_review_days, reason
+        )
+        await TierState.filter(member_id=member.id).update(override_until=until, review_at=until)
+        await audit.record(
+            viewer,
+            "tier.override",
+            "member",
+            member.id,
+            tier=tier.code,
+            until=until.isoformat(),
+            reason=reason,
+        )
+    return row
+
+
+async def upsert_rung(
+    viewer: Principal,
+    *,
+    code: str,
+    name: str,
+    rank: int,
+    threshold_fen: int,
+    threshold_points: int,
+    points_multiplier_pct: int,
+    benefits: dict,
+) -> Tier:
+    """Create or change a rung (admins). Thresholds must rise with the rank."""
+    code = code.strip().upper()
+    if not code or len(code) > 16 or not name.strip() or len(name) > 32:
+        raise InvalidInput("code is 1-16 characters and name 1-32.", field="code")
+    if rank < 0 or threshold_fen < 0 or threshold_points < 0:
+        raise InvalidInput("rank and thresholds cannot be negative.", field="rank")
+    if not 100 <= points_multiplier_pct <= 1000:
+        raise InvalidInput("The multiplier is 100-1000%.", field="pointsMultiplierPct")
+    unknown = set(benefits) - BENEFITS
+    if unknown:
+        raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
+    others = await Tier.exclude(code=code)
+    if any(t.rank == rank for t in others):
+        raise Conflict(f"Another tier has rank {rank}.")
+    for t in others:
+        if (t.rank < rank and t.threshold_fen > threshold_fen) or (
+            t.rank > rank and t.threshold_fen < threshold_fen
+        ):
+            raise InvalidInput("Thresholds must rise with the rank.", field="thresholdFen")
+    values = {
+        "name": name.strip(),
+        "rank": rank,
+        "threshold_fen": threshold_fen,
+        "threshold_points": threshold_points,
+        "points_multiplier_pct": points_multiplier_pct,
+        "benefits": benefits,
+    }
+    async with in_transaction():
+        row, _ = await Tier.update_or_create(code=code, defaults=values)
+        await audit.record(viewer, "tier.upsert", "tier", row.id, code=code, **values)
+    return row
+
+
+BENEFITS = frozenset(
+    {
+        "birthdayCouponTemplate",
+        "birthdayCouponValueFen",
+        "freeReturns",
+        "priorityDelivery",
+        "earlyAccess",
+        "memberPrices",
+    }
+)

@@ -1,0 +1,106 @@
+"""Tier resolvers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain.members.services import MemberView
+from domain.tiers import services
+from domain.tiers.model import Rung
+from domain.tiers.tables import Tier
+from resolvers.common import attempt, guarded
+from resolvers.loaders import load_by_id
+from resolvers.members import member_pk
+from schema.context import Info
+from schema.tiers import types as t
+
+
+def to_tier(row: Tier) -> t.Tier:
+    return t.Tier(
+        code=row.code,
+        name=row.name,
+        rank=row.rank,
+        threshold_fen=row.threshold_fen,
+        threshold_points=row.threshold_points,
+        points_multiplier_pct=row.points_multiplier_pct,
+        benefits=row.benefits,
+    )
+
+
+async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
+    row = await load_by_id(info, Tier, v.tier_id)
+    return to_tier(row) if row else None
+
+
+async def _tier(info: Info, rung: Rung | None) -> t.Tier | None:
+    row = await load_by_id(info, Tier, rung.id) if rung else None
+    return to_tier(row) if row else None
+
+
+async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
+    p = await services.progress_of(info.context.rt.settings, v)
+    if p is None:
+        return None
+    return t.TierProgress(
+        current=await _tier(info, p.current),
+        next=await _tier(info, p.next),
+        qualifying_spend_fen=p.measure,
+        spend_to_next_fen=p.to_next,
+        spend_to_keep_fen=p.to_keep,
+        review_at=p.review_at,
+    )
+
+
+async def history_of(v: MemberView) -> list[t.TierHistoryEntry]:
+    return [
+        t.TierHistoryEntry(
+            from_code=h.from_code,
+            to_code=h.to_code,
+            reason=h.reason,
+            qualifying_measure=h.measure,
+            detail=h.detail,
+            created_at=h.created_at,
+        )
+        for h in await services.history_of(v)
+    ]
+
+
+async def tiers(info: Info) -> list[t.Tier]:
+    return [to_tier(row) for row in await Tier.all().order_by("rank")]
+
+
+async def tier_upsert(info: Info, input: t.TierInput):
+    return await attempt(
+        services.upsert_rung(
+            info.context.viewer,
+            code=input.code,
+            name=input.name,
+            rank=input.rank,
+            threshold_fen=input.threshold_fen,
+            threshold_points=input.threshold_points,
+            points_multiplier_pct=input.points_multiplier_pct,
+            benefits=dict(input.benefits or {}),
+        ),
+        to_tier,
+    )
+
+
+async def tier_override(
+    info: Info, member_id: strawberry.ID, tier_code: str, until: datetime, reason: str
+):
+    ctx = info.context
+    return await guarded(
+        lambda: services.override(
+            ctx.rt.settings, ctx.viewer, member_pk(member_id), tier_code, until, reason
+        ),
+        lambda row: t.TierHistoryEntry(
+            from_code=None,
+            to_code=tier_code,
+            reason=row.reason,
+            qualifying_measure=row.measure,
+            detail=row.detail,
+            created_at=row.created_at,
+        ),
+    )

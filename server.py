@@ -17,6 +17,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -45,18 +46,21 @@ from domain.auth.model import ANONYMOUS, Principal
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
 from domain.errors import InvalidAccessToken
+from domain.events import dead_letters, outbox
 from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
 from resolvers import oauth
 from schema import build_schema
 from schema.context import Context
-from workers.broker import ping
+from workers.broker import ping, queue_depth
 
 log = logging.getLogger("loyalty.server")
 access_log = logging.getLogger("loyalty.access")
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
+QUEUE_DEPTH = Gauge("job_queue_depth", "Messages waiting per job queue", ["queue"])
+DEAD_LETTERS = Gauge("job_dead_letters", "Jobs that failed every retry, not yet replayed")
 
 
 # --- auth: a bad bearer token is a 401 before GraphQL ---------------------------------
@@ -155,12 +159,28 @@ async def readyz(request: Request) -> Response:
     await check("cache", state.rt.cache.ping())
     await check("broker", asyncio.to_thread(ping, state.broker))
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503
-    )
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+    body.update(await job_figures(state))
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
+async def job_figures(state: Any) -> dict[str, Any]:
+    """Queue depth, dead letters and waiting outbox events, also set as gauges.
+    Informative: a failure here never makes the process unready."""
+    try:
+        depth = await asyncio.wait_for(asyncio.to_thread(queue_depth, state.broker), timeout=2)
+        dead, waiting = await dead_letters.waiting(), await outbox.undispatched_count()
+    except Exception:
+        return {}
+    QUEUE_DEPTH.clear()
+    for name, n in depth.items():
+        QUEUE_DEPTH.labels(queue=name).set(n)
+    DEAD_LETTERS.set(dead)
+    return {"queues": depth, "deadLetters": dead, "outboxWaiting": waiting}
 
 
 async def metrics(request: Request) -> Response:
+    await job_figures(request.app.state)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -337,17 +357,18 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
     app.state.broker, app.state.relay = broker, Relay()
     set_runtime(rt)
     if not settings.embedded:
-        bind_actors(broker)
+        bind_actors(broker, settings)
         yield
         return
     from dramatiq import Worker
 
-    from workers.middleware import EmbeddedLoop, RelayAfterActor
+    from workers.middleware import EmbeddedLoop, RelayAfterActor, add_dead_letters
     from workers.scheduler import build_scheduler
 
     broker.add_middleware(EmbeddedLoop(asyncio.get_running_loop()))
     broker.add_middleware(RelayAfterActor())
-    bind_actors(broker)
+    add_dead_letters(broker)
+    bind_actors(broker, settings)
     worker = Worker(broker, worker_threads=settings.worker_threads, worker_timeout=100)
     worker.start()
     scheduler = build_scheduler()

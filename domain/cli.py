@@ -166,6 +166,30 @@ def cmd_ledger_verify(s: Settings, a: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
+def cmd_dead_letters(s: Settings, a: argparse.Namespace) -> int:
+    from domain.events import dead_letters
+    from workers.broker import bind_actors, make_broker
+
+    async def job(rt: Runtime):
+        if a.replay is None:
+            rows, _ = await dead_letters.page(after_id=None, limit=100, waiting_only=True)
+            for r in rows:
+                print(f"{r.id}\t{r.failed_at:%Y-%m-%d %H:%M}\t{r.actor}\t{r.kwargs}\t{r.error}")
+            print(f"{len(rows)} dead letters waiting", file=sys.stderr)
+            return 0
+        from workers.dead_letters import replay
+
+        bind_actors(make_broker(s), s)
+        ids = a.replay or [
+            r.id for r in (await dead_letters.page(after_id=None, limit=1000, waiting_only=True))[0]
+        ]
+        for dead_id in ids:
+            print(f"replayed {dead_id} ({await replay(dead_id)})")
+        return 0
+
+    return _with_db(s, job)
+
+
 def _exec(argv: list[str]) -> int:
     exe = shutil.which(
         argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -257,6 +281,7 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "worker": (cmd_worker, "run Dramatiq worker processes (production)"),
     "scheduler": (cmd_scheduler, "run the one scheduler process (production)"),
     "catalog-import": (cmd_catalog_import, "import products from a .csv or .json file"),
+    "dead-letters": (cmd_dead_letters, "list jobs that failed every retry, or --replay them"),
     "ledger-verify": (cmd_ledger_verify, "check every points balance against its ledger and lots"),
 }
 
@@ -287,6 +312,10 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("--store")
         if name == "catalog-import":
             sp.add_argument("file", help="columns: " + ", ".join(IMPORT_COLUMNS))
+        if name == "dead-letters":
+            sp.add_argument(
+                "--replay", nargs="*", type=int, help="ids to send again (none given: all)"
+            )
         if name == "worker":
             sp.add_argument("--processes", type=int, default=2)
             sp.add_argument("--threads", type=int, default=4)

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
 
     # --- workers and logs ------------------------------------------------------------
     worker_threads: int = 2
+    job_max_retries: int = Field(5, ge=0, le=50)  # then the job is a dead letter
+    job_min_backoff_ms: int = Field(1_000, ge=1)  # exponential backoff between retries
+    job_max_backoff_ms: int = Field(300_000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -17,6 +17,7 @@ from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
+from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
 from schema.members.types import Member
@@ -28,7 +29,7 @@ log = logging.getLogger("loyalty.graphql")
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
-class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, TierQuery, AuditQuery):
+class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, TierQuery, AuditQuery, JobsQuery):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )
@@ -40,7 +41,13 @@ class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, TierQuery, AuditQ
 
 @strawberry.type(description="Everything that changes state.")
 class Mutation(
-    AuthMutation, MemberMutation, OrderMutation, PointsMutation, CatalogMutation, TierMutation
+    AuthMutation,
+    MemberMutation,
+    OrderMutation,
+    PointsMutation,
+    CatalogMutation,
+    TierMutation,
+    JobsMutation,
 ):
     pass
 

@@ -91,6 +91,9 @@ def base_settings(tmp: Path, **overrides: object) -> Settings:
         "log_json": False,
         "log_level": "WARNING",
         "otp_resend_interval_s": 0,
+        "job_max_retries": 3,  # a poison job reaches the dead letters in well under a second
+        "job_min_backoff_ms": 10,
+        "job_max_backoff_ms": 50,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

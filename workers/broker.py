@@ -32,25 +32,45 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def bind_actors(broker: dramatiq.Broker) -> None:
+def bind_actors(broker: dramatiq.Broker, settings: Settings | None = None) -> None:
+    """Attach every actor to ``broker``; with ``settings``, their retry policy too
+    (JOB_MAX_RETRIES, JOB_MIN_BACKOFF_MS, JOB_MAX_BACKOFF_MS)."""
     from workers.actors import ALL_ACTORS
 
     dramatiq.set_broker(broker)
     for actor in ALL_ACTORS:
         actor.broker = broker
+        if settings is not None:
+            actor.options.update(
+                max_retries=settings.job_max_retries,
+                min_backoff=settings.job_min_backoff_ms,
+                max_backoff=settings.job_max_backoff_ms,
+            )
         broker.declare_actor(actor)
 
 
 def production_broker(settings: Settings) -> dramatiq.Broker:
     """The broker of a `dramatiq` worker process: its own loop, its own Tortoise."""
-    from workers.middleware import RelayAfterActor, TortoiseOnWorkerLoop
+    from workers.middleware import RelayAfterActor, TortoiseOnWorkerLoop, add_dead_letters
 
     broker = make_broker(settings)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(TortoiseOnWorkerLoop(settings))
     broker.add_middleware(RelayAfterActor())
-    bind_actors(broker)
+    add_dead_letters(broker)
+    bind_actors(broker, settings)
     return broker
+
+
+def queue_depth(broker: dramatiq.Broker) -> dict[str, int]:
+    """Messages waiting per queue (Redis and the in-process broker; {} where unknown)."""
+    depth: dict[str, int] = {}
+    for name in sorted(broker.get_declared_queues()):
+        if isinstance(broker, StubBroker):
+            depth[name] = broker.queues[name].qsize() if name in broker.queues else 0
+        elif hasattr(broker, "client"):  # Redis: the queue list of the namespace
+            depth[name] = int(broker.client.llen(f"{broker.namespace}:{name}"))
+    return depth
 
 
 def ping(broker: dramatiq.Broker) -> None:

@@ -85,3 +85,36 @@ class RelayAfterActor(Middleware):
 async def _drain(relay_once) -> None:
     while await relay_once() > 0:
         pass
+
+
+class DeadLetters(Middleware):
+    """A message that failed its last retry is written to ``dead_letters``. Dramatiq runs
+    ``after_*`` hooks in reverse order, so add it before Retries (``add_dead_letters``)."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
+        if exception is None or not message.failed:
+            return
+        from domain.events import dead_letters
+
+        thread = get_event_loop_thread()
+        if thread is None or not thread.loop.is_running():
+            log.error("dead letter %s could not be stored: no event loop", message.message_id)
+            return
+        thread.run_coroutine(
+            dead_letters.record(
+                actor=message.actor_name,
+                queue=message.queue_name,
+                message_id=message.message_id,
+                args=list(message.args),
+                kwargs=dict(message.kwargs),
+                error=f"{type(exception).__name__}: {exception}",
+                retries=message.options.get("retries", 0),
+            )
+        )
+        log.error("job %s failed every retry: now a dead letter", message.actor_name)
+
+
+def add_dead_letters(broker) -> None:
+    from dramatiq.middleware import Retries
+
+    broker.add_middleware(DeadLetters(), before=Retries)

@@ -14,3 +14,22 @@ class OutboxEvent(models.Model):
     class Meta:
         table = "outbox_events"
         indexes = (("dispatched_at", "id"),)
+
+
+class DeadLetter(models.Model):
+    """A job that failed every retry, kept for admins to see and to replay."""
+
+    id = fields.BigIntField(primary_key=True)
+    actor = fields.CharField(max_length=64)
+    queue = fields.CharField(max_length=64)
+    message_id = fields.CharField(max_length=64, unique=True)
+    args = fields.JSONField(default=list)
+    kwargs = fields.JSONField(default=dict)
+    error = fields.TextField()
+    retries = fields.IntField(default=0)
+    failed_at = fields.DatetimeField()
+    replayed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "dead_letters"
+        indexes = (("replayed_at", "id"),)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -37,6 +37,7 @@ from domain.points import services as points
 from domain.points.model import lot_expiry
 from domain.points.tables import EarnRules, LedgerEntry, PointsAccount, PointsCampaign, PointsLot
 from domain.points.verify import verify
+from domain.tiers.tables import TierState
 
 _phones = itertools.count(1)
 STAFF = Principal(kind=PrincipalKind.STAFF, id=1, role=Role.ADMIN)
@@ -132,6 +133,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def new_member(self) -> None:
         phone = f"+86136{next(_phones):08d}"
         self.member = self.run(store.register(self.rt, store.NewMember(phone, "APP")))
+        self.run(_hold_tier(self.member.id))
         self.partner = Principal(kind=PrincipalKind.PARTNER, id=self.run(_partner_id()))
         s = self.rt.settings
         self.model = Reference(s.points_pending_days, s.points_expiry_extra_years)
@@ -246,6 +248,18 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         clock.reset()
+
+
+async def _hold_tier(member_id: int) -> None:
+    """Keep the member off the ladder (a staff override far in the future), so the tier
+    actors that the orders trigger never change the points multiplier under the model."""
+    now = clock.now()
+    await TierState.create(
+        member_id=member_id,
+        since=now,
+        review_at=now,
+        override_until=datetime(2100, 1, 1, tzinfo=UTC),
+    )
 
 
 async def _partner_id() -> int:

@@ -1,0 +1,38 @@
+"""Dead-letter resolvers (admins)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.errors import InvalidInput
+from domain.events import dead_letters
+from resolvers.common import connection, guarded
+from schema.context import Info
+from schema.jobs import types as t
+from schema.relay import decode_cursor, page_size
+from workers.dead_letters import replay
+
+
+def _row(r: dead_letters.DeadLetterRow) -> t.DeadLetter:
+    return t.DeadLetter(**{**r.__dict__, "id": strawberry.ID(str(r.id))})
+
+
+async def dead_letters_page(
+    info: Info, first: int | None = 20, after: str | None = None, waiting_only: bool = True
+) -> t.DeadLetterConnection:
+    rows, more = await dead_letters.page(
+        after_id=decode_cursor("dead", after),
+        limit=page_size(first, info.context.rt.settings.gql_page_max),
+        waiting_only=waiting_only,
+    )
+    return connection(t.DeadLetterConnection, "dead", rows, more, after, _row)
+
+
+async def dead_letter_replay(info: Info, id: strawberry.ID):
+    def call():
+        try:
+            return replay(int(id))
+        except ValueError:
+            raise InvalidInput("Not a dead-letter id.", field="id") from None
+
+    return await guarded(call, lambda actor: t.DeadLetterReplaySuccess(actor=actor))

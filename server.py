@@ -371,7 +371,7 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
     bind_actors(broker, settings)
     worker = Worker(broker, worker_threads=settings.worker_threads, worker_timeout=100)
     worker.start()
-    scheduler = build_scheduler()
+    scheduler = build_scheduler(rt.cache)
     scheduler.start()
     try:
         yield

@@ -68,23 +68,19 @@ class TortoiseOnWorkerLoop(Middleware):
 
 class RelayAfterActor(Middleware):
     """Events an actor records (a tier change, a notification) go to the broker as soon
-    as the actor is done, from the worker itself; the scheduler's sweep is the backstop."""
+    as the actor is done, from the worker itself; the scheduler's sweep is the backstop.
+    The relay is kicked on the worker's event loop and never waited for, so a worker
+    thread is never held by it (single-flight: one relay run at a time)."""
+
+    def __init__(self) -> None:
+        from workers.relay import Relay
+
+        self.relay = Relay()
 
     def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
-        from workers.relay import relay_once
-
         thread = get_event_loop_thread()
-        if thread is None or not thread.loop.is_running():
-            return
-        try:
-            thread.run_coroutine(_drain(relay_once))
-        except Exception:  # the sweep will send them; never fail the message for this
-            log.warning("relay after actor failed", exc_info=True)
-
-
-async def _drain(relay_once) -> None:
-    while await relay_once() > 0:
-        pass
+        if thread is not None and thread.loop.is_running():
+            thread.loop.call_soon_threadsafe(self.relay.kick)
 
 
 class DeadLetters(Middleware):

@@ -1,10 +1,21 @@
 """Periodic jobs (APScheduler). In the embedded default they run on the API loop;
-in production ``loyalty scheduler`` runs them in one dedicated process."""
+in production ``loyalty scheduler`` runs them in one dedicated process.
+
+Each firing first takes a lock in the shared cache (``SET NX`` on Redis) named after
+the job and its time slot, so a second scheduler started by mistake (or during a
+deploy) never fires the same job twice.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from domain.cache import Cache
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
 from workers.actors.tiers import tier_nightly_batch
 from workers.relay import relay_once
@@ -15,15 +26,48 @@ async def _sweep_outbox() -> None:
         pass
 
 
-def build_scheduler() -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone="Asia/Shanghai")
-    scheduler.add_job(
-        _sweep_outbox, "interval", seconds=2, id="outbox-sweep", max_instances=1, coalesce=True
-    )
+log = logging.getLogger("loyalty.scheduler")
+
+
+def once_per_slot(
+    cache: Cache, job_id: str, slot_s: int, fire: Callable[[], Any]
+) -> Callable[[], Awaitable[bool]]:
+    """A job body that runs only if this scheduler wins the slot's lock."""
+
+    async def run() -> bool:
+        slot = int(time.time() // slot_s)
+        if not await cache.set(f"scheduler:{job_id}:{slot}", "1", ex=slot_s * 2, nx=True):
+            log.info("job %s of slot %d already fired by another scheduler", job_id, slot)
+            return False
+        result = fire()
+        if isinstance(result, Awaitable):
+            await result
+        return True
+
+    return run
+
+
+# job id -> (actor or coroutine, trigger, trigger arguments, lock slot in seconds)
+JOBS: list[tuple[str, Callable[[], Any], str, dict[str, Any], int]] = [
+    ("outbox-sweep", _sweep_outbox, "interval", {"seconds": 2}, 2),
     # points: release every 15 minutes; expiry just after midnight and reminders in the
     # morning, Asia/Shanghai (the jobs are idempotent, so a late or repeated run is safe)
-    scheduler.add_job(release_pending_points.send, "interval", minutes=15, id="points-release")
-    scheduler.add_job(expire_points.send, "cron", hour=0, minute=5, id="points-expire")
-    scheduler.add_job(remind_expiring_points.send, "cron", hour=10, id="points-remind")
-    scheduler.add_job(tier_nightly_batch.send, "cron", hour=2, minute=30, id="tier-batch")
+    ("points-release", release_pending_points.send, "interval", {"minutes": 15}, 15 * 60),
+    ("points-expire", expire_points.send, "cron", {"hour": 0, "minute": 5}, 3600),
+    ("points-remind", remind_expiring_points.send, "cron", {"hour": 10}, 3600),
+    ("tier-batch", tier_nightly_batch.send, "cron", {"hour": 2, "minute": 30}, 3600),
+]
+
+
+def build_scheduler(cache: Cache) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="Asia/Shanghai")
+    for job_id, fire, trigger, args, slot in JOBS:
+        scheduler.add_job(
+            once_per_slot(cache, job_id, slot, fire),
+            trigger,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            **args,
+        )
     return scheduler

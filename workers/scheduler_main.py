@@ -19,9 +19,10 @@ async def _main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
-    set_runtime(Runtime.build(settings))
-    bind_actors(make_broker(settings))
-    scheduler = build_scheduler()
+    rt = Runtime.build(settings)
+    set_runtime(rt)
+    bind_actors(make_broker(settings), settings)
+    scheduler = build_scheduler(rt.cache)
     scheduler.start()
     try:
         await asyncio.Event().wait()

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     demo_data: bool | None = None  # default: on in development
     demo_seed: int = 20261123
 
+    # --- notifications -------------------------------------------------------------------
+    marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
+    quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
+
     # --- workers and logs ------------------------------------------------------------
     worker_threads: int = 2
     job_max_retries: int = Field(5, ge=0, le=50)  # then the job is a dead letter

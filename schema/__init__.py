@@ -21,6 +21,7 @@ from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
 from schema.members.types import Member
+from schema.notifications.fields import NotificationQuery
 from schema.orders.fields import OrderMutation
 from schema.points.fields import PointsMutation, PointsQuery
 from schema.tiers.fields import TierMutation, TierQuery
@@ -29,7 +30,16 @@ log = logging.getLogger("loyalty.graphql")
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
-class Query(AuthQuery, MemberQuery, CatalogQuery, PointsQuery, TierQuery, AuditQuery, JobsQuery):
+class Query(
+    AuthQuery,
+    MemberQuery,
+    CatalogQuery,
+    PointsQuery,
+    TierQuery,
+    AuditQuery,
+    JobsQuery,
+    NotificationQuery,
+):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
     )

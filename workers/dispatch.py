@@ -8,9 +8,15 @@ from domain.members.merge import TOPIC_MERGED, TOPIC_UNMERGED
 from domain.notifications.services import TOPIC_REQUESTED
 from domain.orders.refunds import TOPIC_ORDER_REFUNDED
 from domain.orders.services import TOPIC_ORDER_CREATED
+from domain.points.jobs import TOPIC_EXPIRING
 from domain.tiers.batch import TOPIC_REVIEW_REMINDER
 from domain.tiers.services import TOPIC_TIER_CHANGED
-from workers.actors import notify_tier_event, recompute_tier, send_notification
+from workers.actors import (
+    notify_points_expiring,
+    notify_tier_event,
+    recompute_tier,
+    send_notification,
+)
 
 TIER_EVENT = {"member_id": "member_id", "to": "to", "reason": "reason", "review_at": "review_at"}
 
@@ -26,6 +32,12 @@ ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
     ],
     TOPIC_TIER_CHANGED: [(notify_tier_event, TIER_EVENT)],
     TOPIC_REVIEW_REMINDER: [(notify_tier_event, TIER_EVENT)],
+    TOPIC_EXPIRING: [
+        (
+            notify_points_expiring,
+            {"member_id": "member_id", "points": "points", "expires_on": "expires_on"},
+        )
+    ],
 }
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Channel(StrEnum):
@@ -29,7 +34,69 @@ TEMPLATES: dict[tuple[str, Channel], str] = {
         "tier_review",
         Channel.SMS,
     ): "【鲜选会员】您的会员等级将于 {date} 复核，届时未达保级标准将调整。",
+    (
+        "points_expiring",
+        Channel.SMS,
+    ): "【鲜选会员】您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ("points_expiring", Channel.PUSH): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分将于 {date} 到期",
+    ("points_expiring", Channel.EMAIL): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
 }
+
+# the consent purpose a marketing message on each channel needs
+MARKETING_CONSENT = {
+    Channel.SMS: "MARKETING_SMS",
+    Channel.PUSH: "MARKETING_PUSH",
+    Channel.MINI_PROGRAM: "MARKETING_MINI_PROGRAM",
+    Channel.EMAIL: "MARKETING_EMAIL",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str  # QUEUED / DEFERRED / SUPPRESSED
+    reason: str = ""
+    send_after: datetime | None = None
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    start, _, end = text.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def quiet_until(now: datetime, start: time, end: time) -> datetime | None:
+    """End of the quiet period ``now`` falls in (Asia/Shanghai), or None outside it."""
+    local = now.astimezone(SHANGHAI)
+    t = local.time()
+    inside = (start <= t or t < end) if start > end else (start <= t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def decide(
+    *,
+    purpose: Purpose,
+    channel: Channel,
+    consented: bool,
+    sent_in_week: int,
+    weekly_cap: int,
+    now: datetime,
+    quiet: tuple[time, time],
+) -> Decision:
+    """Whether a message goes now, later or not at all, and why. Transactional messages
+    (codes, ticket updates, tier changes) skip the marketing rules."""
+    if purpose is Purpose.TRANSACTIONAL:
+        return Decision("QUEUED")
+    if not consented:
+        return Decision("SUPPRESSED", f"no consent for {MARKETING_CONSENT[channel]}")
+    if sent_in_week >= weekly_cap:
+        return Decision("SUPPRESSED", f"frequency cap: {weekly_cap} marketing {channel} a week")
+    until = quiet_until(now, *quiet)
+    if until is not None:
+        return Decision("DEFERRED", "quiet hours", until)
+    return Decision("QUEUED")
 
 
 class UnknownTemplate(KeyError):

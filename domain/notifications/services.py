@@ -52,7 +52,7 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     """Send one queued message; a second delivery of the same id sends nothing."""
     message = await Message.get_or_none(id=message_id)
     if message is None or message.status != "QUEUED":
-        return False
+        return False  # sent already, or deferred / suppressed by the marketing rules
     adapter = adapters_for(rt.settings)[Channel(message.channel)]
     claimed = await Message.filter(id=message_id, status="QUEUED").update(status="SENDING")
     if not claimed:

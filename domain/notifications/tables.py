@@ -13,7 +13,9 @@ class Message(models.Model):
     template = fields.CharField(max_length=64)
     body = fields.TextField()
     purpose = fields.CharField(max_length=16)  # TRANSACTIONAL / MARKETING
-    status = fields.CharField(max_length=16, default="QUEUED")  # QUEUED / SENT / FAILED
+    status = fields.CharField(max_length=16, default="QUEUED")  # + DEFERRED / SUPPRESSED
+    reason = fields.CharField(max_length=128, default="")  # why deferred or suppressed
+    send_after = fields.DatetimeField(null=True)  # deferred until
     adapter = fields.CharField(max_length=32, default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
@@ -21,3 +23,4 @@ class Message(models.Model):
 
     class Meta:
         table = "messages"
+        indexes = (("member_id", "channel", "created_at"), ("status", "send_after"))

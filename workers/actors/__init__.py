@@ -1,6 +1,10 @@
 """One thin function per job; each takes ids and calls one domain service."""
 
-from workers.actors.notifications import send_notification
+from workers.actors.notifications import (
+    notify_points_expiring,
+    release_deferred_messages,
+    send_notification,
+)
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
 from workers.actors.tiers import notify_tier_event, recompute_tier, tier_nightly_batch
 
@@ -12,4 +16,6 @@ ALL_ACTORS = [
     recompute_tier,
     tier_nightly_batch,
     notify_tier_event,
+    release_deferred_messages,
+    notify_points_expiring,
 ]

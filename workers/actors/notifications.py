@@ -10,3 +10,27 @@ from workers.runtime import runtime
 @job(queue_name="notifications", max_retries=5, min_backoff=1_000, max_backoff=60_000)
 async def send_notification(message_id: int, event_id: int | None = None) -> None:
     await services.deliver(runtime(), message_id)
+
+
+@job(queue_name="notifications", max_retries=3)
+async def release_deferred_messages() -> None:
+    from domain.notifications.marketing import release_deferred
+
+    await release_deferred()
+
+
+@job(queue_name="notifications", max_retries=5)
+async def notify_points_expiring(
+    member_id: int, points: int, expires_on: str, event_id: int | None = None
+) -> None:
+    from domain.notifications.marketing import send_marketing
+    from domain.notifications.model import Channel
+
+    await send_marketing(
+        runtime(),
+        member_id=member_id,
+        channel=Channel.SMS,
+        template="points_expiring",
+        variables={"points": points, "date": expires_on},
+        dedupe_key=f"event:{event_id}:SMS" if event_id else None,
+    )

@@ -1,0 +1,144 @@
+"""Marketing messages: consent, a weekly cap per member and channel, quiet hours.
+
+Every attempt is stored, with its outcome: QUEUED (sent by the worker), DEFERRED until
+quiet hours end (``release_deferred`` queues it then), or SUPPRESSED with the reason,
+so staff can see what a member was sent and why not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.auth.model import Principal
+from domain.events import outbox
+from domain.members import consents, store
+from domain.members.model import ConsentPurpose, IdentityChannel
+from domain.members.scope import get_visible
+from domain.members.tables import Member, MemberIdentity
+from domain.notifications.model import (
+    MARKETING_CONSENT,
+    Channel,
+    Decision,
+    Purpose,
+    decide,
+    parse_quiet_hours,
+    render,
+)
+from domain.notifications.services import RECIPIENT_CONTEXT, TOPIC_REQUESTED
+from domain.notifications.tables import Message
+from domain.runtime import Runtime
+
+COUNTED = ("QUEUED", "SENDING", "SENT", "DEFERRED")
+
+
+async def _recipient(rt: Runtime, member: Member, channel: Channel) -> str | None:
+    if channel is Channel.SMS:
+        return store.phone_of(rt, member)
+    if channel is Channel.PUSH:
+        return f"member:{member.id}"  # the app registers its device under this alias
+    if channel is Channel.MINI_PROGRAM:
+        row = await MemberIdentity.get_or_none(
+            member_id=member.id, channel=IdentityChannel.MINI_PROGRAM_OPENID.value
+        )
+        return row.external_id if row else None
+    return None  # no e-mail address is collected for members
+
+
+async def send_marketing(
+    rt: Runtime,
+    *,
+    member_id: int,
+    channel: Channel,
+    template: str,
+    variables: dict[str, object],
+    dedupe_key: str | None = None,
+) -> Message:
+    """Record a marketing message and what the rules decided for it."""
+    s = rt.settings
+    now = clock.now()
+    if dedupe_key and (seen := await Message.get_or_none(dedupe_key=dedupe_key)):
+        return seen  # the same event delivered again
+    async with in_transaction():
+        member = await Member.select_for_update().get(id=member_id)  # serialises the cap
+        recipient = await _recipient(rt, member, channel)
+        sent = await Message.filter(
+            member_id=member_id,
+            channel=channel.value,
+            purpose=Purpose.MARKETING.value,
+            status__in=COUNTED,
+            created_at__gt=now - timedelta(days=7),
+        ).count()
+        decision = (
+            Decision("SUPPRESSED", f"no {channel} address")
+            if recipient is None
+            else decide(
+                purpose=Purpose.MARKETING,
+                channel=channel,
+                consented=await consents.granted(
+                    member_id, ConsentPurpose(MARKETING_CONSENT[channel])
+                ),
+                sent_in_week=sent,
+                weekly_cap=s.marketing_weekly_cap,
+                now=now,
+                quiet=parse_quiet_hours(s.quiet_hours),
+            )
+        )
+        message = await Message.create(
+            member_id=member_id,
+            channel=channel.value,
+            recipient_enc=rt.cipher.encrypt(recipient or "", context=RECIPIENT_CONTEXT),
+            template=template,
+            body=render(template, channel, variables),
+            purpose=Purpose.MARKETING.value,
+            status=decision.status,
+            reason=decision.reason,
+            send_after=decision.send_after,
+            created_at=now,
+            dedupe_key=dedupe_key,
+        )
+        if decision.status == "QUEUED":
+            await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+    return message
+
+
+async def release_deferred() -> int:
+    """Queue deferred messages whose quiet hours are over. Returns how many."""
+    now = clock.now()
+    released = 0
+    for message in await Message.filter(status="DEFERRED", send_after__lte=now).order_by("id"):
+        async with in_transaction():
+            won = await Message.filter(id=message.id, status="DEFERRED").update(status="QUEUED")
+            if won:
+                await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+                released += 1
+    return released
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: int
+    channel: str
+    template: str
+    purpose: str
+    status: str
+    reason: str
+    body: str
+    send_after: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) -> list[MessageRow]:
+    """What was sent to a member in the viewer's scope, deferred or suppressed, and why."""
+    member = await get_visible(rt.settings, viewer, member_id)
+    rows = (
+        await Message.filter(member_id=member.id)
+        .order_by("-id")
+        .limit(limit)
+        .values(*MessageRow.__dataclass_fields__)
+    )
+    return [MessageRow(**r) for r in rows]

@@ -1,0 +1,23 @@
+"""Notification types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+
+@strawberry.type(description="A message to a member and what became of it.")
+class Notification:
+    id: strawberry.ID
+    channel: str = strawberry.field(description="SMS, PUSH, MINI_PROGRAM or EMAIL.")
+    template: str
+    purpose: str = strawberry.field(description="TRANSACTIONAL or MARKETING.")
+    status: str = strawberry.field(
+        description="QUEUED, SENDING, SENT, DEFERRED (quiet hours) or SUPPRESSED."
+    )
+    reason: str = strawberry.field(description="Why it was deferred or suppressed.")
+    body: str
+    send_after: datetime | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,115 @@
+"""Marketing messages obey consent, the weekly cap per channel and quiet hours; staff
+see every attempt and why it was not sent (``notifications``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from strawberry.relay import to_base64
+
+from domain import clock
+from domain.members.tables import Consent
+from domain.notifications.marketing import release_deferred, send_marketing
+from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours
+from domain.notifications.tables import Message
+from tests.api.test_orders_points import pos_and_member
+from tests.conftest import sign_in_staff, wait_for
+
+NOTIFICATIONS = """query($id: ID!) { notifications(memberId: $id) {
+  template purpose status reason sendAfter } }"""
+NOON = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+NIGHT = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock.reset()
+
+
+def at(moment: datetime) -> None:
+    clock.reset()
+    clock.advance(moment - clock.now())
+
+
+async def marketing(app, pk: int) -> Message:
+    return await send_marketing(
+        app.state.rt,
+        member_id=pk,
+        channel=Channel.SMS,
+        template="points_expiring",
+        variables={"points": 120, "date": "2026-12-31"},
+    )
+
+
+async def consent(pk: int, granted: bool = True) -> None:
+    await Consent.create(
+        member_id=pk,
+        purpose="MARKETING_SMS",
+        granted=granted,
+        policy_version="2026-01",
+        source="member",
+        recorded_at=clock.now(),
+    )
+
+
+async def test_consent_cap_and_quiet_hours_with_reasons(gql, client, seed, app):
+    _pos, _card, pk = await pos_and_member(gql, client, seed)
+    at(NOON)
+    first = await marketing(app, pk)
+    assert (first.status, first.reason) == ("SUPPRESSED", "no consent for MARKETING_SMS")
+    await consent(pk)
+    sent = [await marketing(app, pk) for _ in range(3)]
+    assert [m.status for m in sent] == ["QUEUED"] * 3
+    capped = await marketing(app, pk)
+    assert capped.status == "SUPPRESSED" and capped.reason.startswith("frequency cap: 3")
+
+    at(NIGHT + timedelta(days=7, minutes=1))  # a new week, at 22:31 in Shanghai
+    deferred = await marketing(app, pk)
+    assert (deferred.status, deferred.reason) == ("DEFERRED", "quiet hours")
+    assert deferred.send_after == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 09:00 next day
+    assert await release_deferred() == 0  # still night
+    at(datetime(2026, 12, 10, 1, 0, 30, tzinfo=UTC))
+    assert await release_deferred() == 1
+    app.state.relay.kick()
+    await app.state.relay.drain()
+    await wait_for(lambda: _status_is(deferred.id, "SENT"))
+
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    rows = (await admin(NOTIFICATIONS, {"id": to_base64("Member", pk)}))["data"]["notifications"]
+    statuses = [(r["status"], r["reason"]) for r in rows if r["template"] == "points_expiring"]
+    assert statuses[0] == ("SENT", "quiet hours")  # newest first: deferred, then sent
+    assert ("SUPPRESSED", "no consent for MARKETING_SMS") in statuses
+    assert sum(1 for s in statuses if s[0] == "SUPPRESSED") == 2
+    store = await sign_in_staff(gql, "gz01@test.cn")  # a store of another region
+    hidden = await store(NOTIFICATIONS, {"id": to_base64("Member", pk)})
+    assert hidden["data"] is None or hidden["errors"]
+
+
+async def _status_is(message_id: int, status: str) -> bool:
+    return (await Message.get(id=message_id)).status == status
+
+
+def test_transactional_messages_skip_the_marketing_rules():
+    quiet = parse_quiet_hours("21:00-09:00")
+    d = decide(
+        purpose=Purpose.TRANSACTIONAL,
+        channel=Channel.SMS,
+        consented=False,
+        sent_in_week=99,
+        weekly_cap=3,
+        now=NIGHT,
+        quiet=quiet,
+    )
+    assert d.status == "QUEUED"
+    d = decide(
+        purpose=Purpose.MARKETING,
+        channel=Channel.PUSH,
+        consented=True,
+        sent_in_week=0,
+        weekly_cap=3,
+        now=NOON,
+        quiet=quiet,
+    )
+    assert d.status == "QUEUED"

@@ -48,6 +48,7 @@ from domain.db import tortoise_config
 from domain.errors import InvalidAccessToken
 from domain.events import dead_letters, outbox
 from domain.migrations import ensure_migrated
+from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import oauth
 from schema import build_schema
@@ -312,6 +313,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             await ensure_migrated(settings)
             rt = runtime or Runtime.build(settings)
             await rt.keys.load()
+            adapters_for(settings)  # a channel that cannot send is a start-up error
             app.state.rt, app.state.settings = rt, settings
             async with _workers(app, settings, rt):
                 log.info("ready", extra={"graphiql": settings.graphiql_enabled})

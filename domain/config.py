@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     demo_seed: int = 20261123
 
     # --- notifications -------------------------------------------------------------------
+    sms_provider: Literal["local", "tencent"] = "local"  # local: the messages table only
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_sms_sdk_app_id: str = ""
+    tencent_sms_sign_name: str = ""
+    # {"otp": {"id": "1234567", "params": ["code", "minutes"]}, ...}
+    tencent_sms_templates: dict[str, dict] = Field(default_factory=dict)
+    tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
+    tencent_sms_region: str = "ap-guangzhou"
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
 

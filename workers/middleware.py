@@ -56,6 +56,9 @@ class TortoiseOnWorkerLoop(Middleware):
         thread.run_coroutine(self._open())
 
     async def _open(self) -> None:
+        from domain.notifications.adapters import adapters_for
+
+        adapters_for(self.settings)  # refuse to start with a channel that cannot send
         await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
         set_runtime(Runtime.build(self.settings))
         log.info("worker database open")

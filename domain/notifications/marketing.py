@@ -99,6 +99,7 @@ async def send_marketing(
             send_after=decision.send_after,
             created_at=now,
             dedupe_key=dedupe_key,
+            variables={k: str(v) for k, v in variables.items()},
         )
         if decision.status == "QUEUED":
             await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})

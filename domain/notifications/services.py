@@ -41,6 +41,7 @@ async def queue(
                 purpose=purpose.value,
                 created_at=clock.now(),
                 dedupe_key=dedupe_key,
+                variables={k: str(v) for k, v in variables.items()},
             )
             await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
     except IntegrityError:
@@ -59,7 +60,7 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
         return False
     recipient = rt.cipher.decrypt(message.recipient_enc, context=RECIPIENT_CONTEXT)
     try:
-        await adapter.send(recipient, message.body)
+        await adapter.send(recipient, message.body, message.template, message.variables)
     except Exception:
         await Message.filter(id=message_id).update(status="QUEUED")
         raise

@@ -12,6 +12,7 @@ class Message(models.Model):
     recipient_enc = fields.TextField()  # encrypted address (phone, openid, email)
     template = fields.CharField(max_length=64)
     body = fields.TextField()
+    variables = fields.JSONField(default=dict)  # what a provider template is filled with
     purpose = fields.CharField(max_length=16)  # TRANSACTIONAL / MARKETING
     status = fields.CharField(max_length=16, default="QUEUED")  # + DEFERRED / SUPPRESSED
     reason = fields.CharField(max_length=128, default="")  # why deferred or suppressed

@@ -19,13 +19,16 @@ log = logging.getLogger(__name__)
 async def relay_once(limit: int = 100) -> int:
     """Send up to ``limit`` waiting events; returns how many were sent."""
     sent = 0
-    for event in await outbox.claim(limit):
+    claimed = await outbox.claim(limit)
+    for n, event in enumerate(claimed):
         try:
             for actor, kwargs in messages_for(event.topic, event.payload, event.id):
                 await asyncio.to_thread(actor.send_with_options, kwargs=kwargs)
-        except Exception:
-            await outbox.release(event.id)
-            log.warning("broker unavailable; event %s stays in the outbox", event.id, exc_info=True)
+        except Exception as exc:
+            for unsent in claimed[n:]:  # free the whole claim for the next round at once
+                await outbox.release(unsent.id)
+            waiting = len(claimed) - n
+            log.warning("broker unavailable (%s); %d events wait in the outbox", exc, waiting)
             break
         await outbox.mark_dispatched(event.id)
         sent += 1

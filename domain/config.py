@@ -124,6 +124,26 @@ class Settings(BaseSettings):
     tencent_sms_templates: dict[str, dict] = Field(default_factory=dict)
     tencent_sms_endpoint: str = "https://sms.tencentcloudapi.com"
     tencent_sms_region: str = "ap-guangzhou"
+    push_provider: Literal["local", "jpush"] = "local"
+    jpush_app_key: str = ""
+    jpush_master_secret: str = ""
+    jpush_endpoint: str = "https://api.jpush.cn/v3/push"
+    jpush_apns_production: bool = True
+    mini_program_provider: Literal["local", "wechat"] = "local"
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    # {"points_expiring": {"id": "...", "page": "pages/points/index",
+    #   "data": {"number1": "points", "date2": "date"}}, ...}
+    wechat_subscribe_templates: dict[str, dict] = Field(default_factory=dict)
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_miniprogram_state: Literal["formal", "trial", "developer"] = "formal"
+    email_provider: Literal["local", "smtp"] = "local"
+    smtp_host: str = ""
+    smtp_port: int = Field(465, ge=1, le=65535)
+    smtp_security: Literal["tls", "starttls", "none"] = "tls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # e.g. "鲜选会员 <member@example.com>"
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
 

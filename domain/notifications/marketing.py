@@ -127,6 +127,7 @@ class MessageRow:
     purpose: str
     status: str
     reason: str
+    adapter: str
     body: str
     send_after: datetime | None
     created_at: datetime

@@ -111,6 +111,15 @@ def render(template: str, channel: Channel, variables: dict[str, object]) -> str
     return text.format(**variables)
 
 
+class ProviderError(RuntimeError):
+    """The provider refused the message for now (the job retries, then dead-letters it)."""
+
+
+class PermanentProviderError(ProviderError):
+    """The provider will never take this message (no subscription, unknown address):
+    the message is marked FAILED with the reason and is not retried."""
+
+
 class Adapter(Protocol):
     """One delivery channel. ``send`` returns the provider's message id."""
 

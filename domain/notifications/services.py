@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.events import outbox
 from domain.notifications.adapters import adapters_for
-from domain.notifications.model import Channel, Purpose, render
+from domain.notifications.model import Channel, PermanentProviderError, Purpose, render
 from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
@@ -61,6 +61,11 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     recipient = rt.cipher.decrypt(message.recipient_enc, context=RECIPIENT_CONTEXT)
     try:
         await adapter.send(recipient, message.body, message.template, message.variables)
+    except PermanentProviderError as exc:  # retrying cannot help: say why, stop here
+        await Message.filter(id=message_id).update(
+            status="FAILED", adapter=adapter.name, reason=str(exc)[:128]
+        )
+        return False
     except Exception:
         await Message.filter(id=message_id).update(status="QUEUED")
         raise

@@ -14,14 +14,11 @@ from datetime import UTC, datetime
 import httpx
 
 from domain import clock
+from domain.notifications.model import ProviderError
 
 SERVICE, ACTION, VERSION = "sms", "SendSms", "2021-01-11"
 SIGNED_HEADERS = "content-type;host;x-tc-action"
 CONTENT_TYPE = "application/json; charset=utf-8"
-
-
-class ProviderError(RuntimeError):
-    """The provider refused the message (the job retries, then dead-letters it)."""
 
 
 def _hmac(key: bytes, msg: str) -> bytes:

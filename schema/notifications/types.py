@@ -14,9 +14,15 @@ class Notification:
     template: str
     purpose: str = strawberry.field(description="TRANSACTIONAL or MARKETING.")
     status: str = strawberry.field(
-        description="QUEUED, SENDING, SENT, DEFERRED (quiet hours) or SUPPRESSED."
+        description=(
+            "QUEUED, SENDING, SENT, DEFERRED (quiet hours), SUPPRESSED (the rules said no) "
+            "or FAILED (the provider will never take it); reason says why."
+        )
     )
-    reason: str = strawberry.field(description="Why it was deferred or suppressed.")
+    reason: str = strawberry.field(description="Why it was deferred, suppressed or failed.")
+    adapter: str = strawberry.field(
+        description="Who delivered it: local-sink, tencent-sms, jpush, wechat-subscribe, smtp."
+    )
     body: str
     send_after: datetime | None
     created_at: datetime

@@ -3,6 +3,7 @@ see every attempt and why it was not sent (``notifications``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,13 +12,16 @@ from strawberry.relay import to_base64
 from domain import clock
 from domain.members.tables import Consent
 from domain.notifications.marketing import release_deferred, send_marketing
-from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours
+from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours, render
+from domain.notifications.services import RECIPIENT_CONTEXT, deliver
 from domain.notifications.tables import Message
 from tests.api.test_orders_points import pos_and_member
 from tests.conftest import sign_in_staff, wait_for
+from tests.fakes import FakeWeChat, serving
+from tests.service.test_channel_adapters import VARS, WECHAT_TEMPLATES
 
 NOTIFICATIONS = """query($id: ID!) { notifications(memberId: $id) {
-  template purpose status reason sendAfter } }"""
+  channel template purpose status reason adapter sendAfter } }"""
 NOON = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 NIGHT = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
 
@@ -113,3 +117,47 @@ def test_transactional_messages_skip_the_marketing_rules():
         quiet=quiet,
     )
     assert d.status == "QUEUED"
+
+
+async def mini_program_message(app, pk: int, openid: str) -> Message:
+    """A queued message with no outbox event: only this test delivers it."""
+    return await Message.create(
+        member_id=pk,
+        channel=Channel.MINI_PROGRAM.value,
+        recipient_enc=app.state.rt.cipher.encrypt(openid, context=RECIPIENT_CONTEXT),
+        template="points_expiring",
+        body=render("points_expiring", Channel.MINI_PROGRAM, VARS),
+        variables=VARS,
+        purpose=Purpose.TRANSACTIONAL.value,
+        created_at=clock.now(),
+    )
+
+
+async def test_a_provider_refusal_is_failed_with_its_reason_not_retried(gql, client, seed, app):
+    _pos, _card, pk = await pos_and_member(gql, client, seed)
+    fake = FakeWeChat(subscribed={"o-subscribed"})
+    with serving(fake.app()) as base:
+        wechat = app.state.rt.settings.model_copy(
+            update={
+                "mini_program_provider": "wechat",
+                "wechat_app_id": fake.app_id,
+                "wechat_app_secret": fake.secret,
+                "wechat_subscribe_templates": WECHAT_TEMPLATES,
+                "wechat_api_base": base,
+            }
+        )
+        rt = replace(app.state.rt, settings=wechat)
+        accepted = await mini_program_message(app, pk, "o-subscribed")
+        refused = await mini_program_message(app, pk, "o-never-subscribed")
+        assert await deliver(rt, accepted.id) is True
+        assert await deliver(rt, refused.id) is False
+        assert await deliver(rt, refused.id) is False  # FAILED is final: no second attempt
+    assert [m["touser"] for m in fake.sent] == ["o-subscribed"]
+
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    rows = (await admin(NOTIFICATIONS, {"id": to_base64("Member", pk)}))["data"]["notifications"]
+    mini = [(r["status"], r["adapter"], r["reason"]) for r in rows if r["channel"] != "SMS"]
+    assert mini == [
+        ("FAILED", "wechat-subscribe", "WeChat 43101: user refuse to accept the msg"),
+        ("SENT", "wechat-subscribe", ""),
+    ]

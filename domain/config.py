@@ -144,11 +144,16 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_from: str = ""  # e.g. "鲜选会员 <member@example.com>"
+    message_send_lease_s: int = Field(300, ge=1, le=3600)  # a crashed send is retried after
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
 
     # --- workers and logs ------------------------------------------------------------
     worker_threads: int = 2
+    # Redis broker: a worker silent this long is dead and its unfinished messages go back
+    # to their queues; the check runs on this many of a million broker commands
+    redis_broker_heartbeat_ms: int = Field(60_000, ge=1_000)
+    redis_broker_maintenance_chance: int = Field(1_000, ge=0, le=1_000_000)
     job_max_retries: int = Field(5, ge=0, le=50)  # then the job is a dead letter
     job_min_backoff_ms: int = Field(1_000, ge=1)  # exponential backoff between retries
     job_max_backoff_ms: int = Field(300_000, ge=1)

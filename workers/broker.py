@@ -20,7 +20,11 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        broker = RedisBroker(
+            url=url,
+            heartbeat_timeout=settings.redis_broker_heartbeat_ms,
+            maintenance_chance=settings.redis_broker_maintenance_chance,
+        )
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domain import clock
@@ -49,27 +52,42 @@ async def queue(
     return message
 
 
+class StillSending(RuntimeError):
+    """Another worker holds the message (or died holding it): try again after its lease."""
+
+
 async def deliver(rt: Runtime, message_id: int) -> bool:
-    """Send one queued message; a second delivery of the same id sends nothing."""
+    """Send one queued message; a second delivery of the same id sends nothing.
+
+    Sending is claimed with a lease (MESSAGE_SEND_LEASE_S): a worker killed between
+    the claim and the provider's answer leaves the message SENDING, and the job,
+    redelivered by the broker, retries until the lease has run out and sends it then.
+    """
     message = await Message.get_or_none(id=message_id)
-    if message is None or message.status != "QUEUED":
-        return False  # sent already, or deferred / suppressed by the marketing rules
-    adapter = adapters_for(rt.settings)[Channel(message.channel)]
-    claimed = await Message.filter(id=message_id, status="QUEUED").update(status="SENDING")
+    if message is None or message.status not in ("QUEUED", "SENDING"):
+        return False  # sent already, failed, or deferred / suppressed by the marketing rules
+    now = clock.now()
+    free = Q(status="QUEUED") | Q(status="SENDING", sending_until__lt=now)
+    claimed = await Message.filter(Q(id=message_id) & free).update(
+        status="SENDING", sending_until=now + timedelta(seconds=rt.settings.message_send_lease_s)
+    )
     if not claimed:
+        if await Message.filter(id=message_id, status="SENDING").exists():
+            raise StillSending(f"message {message_id} is held by another send")
         return False
+    adapter = adapters_for(rt.settings)[Channel(message.channel)]
     recipient = rt.cipher.decrypt(message.recipient_enc, context=RECIPIENT_CONTEXT)
     try:
         await adapter.send(recipient, message.body, message.template, message.variables)
     except PermanentProviderError as exc:  # retrying cannot help: say why, stop here
         await Message.filter(id=message_id).update(
-            status="FAILED", adapter=adapter.name, reason=str(exc)[:128]
+            status="FAILED", adapter=adapter.name, reason=str(exc)[:128], sending_until=None
         )
         return False
     except Exception:
-        await Message.filter(id=message_id).update(status="QUEUED")
+        await Message.filter(id=message_id).update(status="QUEUED", sending_until=None)
         raise
     await Message.filter(id=message_id).update(
-        status="SENT", adapter=adapter.name, sent_at=clock.now()
+        status="SENT", adapter=adapter.name, sent_at=clock.now(), sending_until=None
     )
     return True

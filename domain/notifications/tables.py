@@ -20,6 +20,7 @@ class Message(models.Model):
     adapter = fields.CharField(max_length=32, default="")
     created_at = fields.DatetimeField()
     sent_at = fields.DatetimeField(null=True)
+    sending_until = fields.DatetimeField(null=True)  # lease of the worker sending it
     dedupe_key = fields.CharField(max_length=96, null=True, unique=True)  # e.g. event:12:SMS
 
     class Meta:

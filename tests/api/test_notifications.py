@@ -13,7 +13,7 @@ from domain import clock
 from domain.members.tables import Consent
 from domain.notifications.marketing import release_deferred, send_marketing
 from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours, render
-from domain.notifications.services import RECIPIENT_CONTEXT, deliver
+from domain.notifications.services import RECIPIENT_CONTEXT, StillSending, deliver
 from domain.notifications.tables import Message
 from tests.api.test_orders_points import pos_and_member
 from tests.conftest import sign_in_staff, wait_for
@@ -161,3 +161,19 @@ async def test_a_provider_refusal_is_failed_with_its_reason_not_retried(gql, cli
         ("FAILED", "wechat-subscribe", "WeChat 43101: user refuse to accept the msg"),
         ("SENT", "wechat-subscribe", ""),
     ]
+
+
+async def test_a_send_cut_off_mid_call_goes_out_once_after_its_lease(gql, client, seed, app):
+    _pos, _card, pk = await pos_and_member(gql, client, seed)
+    message = await mini_program_message(app, pk, "o-openid")
+    held_until = clock.now() + timedelta(seconds=60)  # a worker died holding it
+    await Message.filter(id=message.id).update(status="SENDING", sending_until=held_until)
+    with pytest.raises(StillSending):  # the redelivered job retries later
+        await deliver(app.state.rt, message.id)
+    assert (await Message.get(id=message.id)).status == "SENDING"
+    clock.advance(timedelta(seconds=61))
+    assert await deliver(app.state.rt, message.id) is True
+    assert await deliver(app.state.rt, message.id) is False  # and only once
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    rows = (await admin(NOTIFICATIONS, {"id": to_base64("Member", pk)}))["data"]["notifications"]
+    assert [(r["status"], r["adapter"]) for r in rows] == [("SENT", "local-sink")]

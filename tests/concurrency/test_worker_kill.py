@@ -9,6 +9,7 @@ session's worker never sees these messages.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -30,18 +31,26 @@ BROKER = os.environ.get("TEST_KILL_BROKER_URL", "redis://127.0.0.1:6379/13")
 
 
 def start(module_args: list[str], env: dict[str, str], log) -> subprocess.Popen:
+    """In a process group of its own: dramatiq's main process forks the worker
+    processes, and a kill must reach them all, as a machine losing power would."""
     return subprocess.Popen(
-        [sys.executable, "-m", *module_args], cwd=ROOT, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", *module_args],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
     )
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 async def _run_state() -> TierBatchRun | None:
@@ -80,11 +89,14 @@ async def test_kill_9_mid_batch_then_restart(settings, seed, ladder, app, tmp_pa
         broker.enqueue(dramatiq.Message("tiers", "tier_nightly_batch", (), {}, {}))
         midway = ids[MEMBERS // 3]
         await wait_for(lambda: _checkpoint_past(midway), within=60, interval=0.01)
-        os.kill(first.pid, signal.SIGKILL)
+        os.killpg(first.pid, signal.SIGKILL)  # the main process and its worker process
         first.wait(timeout=10)
         state = await _run_state()
         assert state is not None and state.finished_at is None  # killed in the middle
         assert state.last_member_id < ids[-1]
+        await asyncio.sleep(1.5)
+        frozen = await _run_state()  # nothing of the killed worker still runs the batch
+        assert (frozen.last_member_id, frozen.finished_at) == (state.last_member_id, None)
 
         second = start(worker_argv, env, log)  # takes the dead worker's messages back
         await wait_for(_finished, within=120, interval=0.2)

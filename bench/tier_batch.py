@@ -1,0 +1,219 @@
+"""Nightly tier batch against the single SQL statement doing the same tier update.
+
+    .venv/bin/python -m bench.tier_batch                    # 100,000 members
+    .venv/bin/python -m bench.tier_batch --members 1000000  # the scale the issue asks
+
+Builds a PostgreSQL database on 127.0.0.1 (migrated, the demo ladder, N members with
+one order each, one in ten over the silver threshold) and keeps it as a template;
+every repetition runs on a fresh copy of it, alternating the two contenders:
+
+* ``batch``  — ``domain.tiers.batch.run_nightly``: chunked, resumable, with history,
+  tier states, outbox events and the checkpoint (what production runs);
+* ``single`` — one ``UPDATE members ... FROM (aggregate)`` setting every tier, nothing
+  else (the least any implementation must do).
+
+Reports wall time (median of the repetitions), the ratio batch / single, and the bench
+process's peak RSS after each batch run (flat when memory does not grow with members).
+Results are appended as JSON lines to ``bench/results/tier_batch.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from bench import population
+
+ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEMPLATE = "loyalty_bench_tiers_template"
+COPY = "loyalty_bench_tiers_run"
+RESULTS = Path(__file__).parent / "results" / "tier_batch.jsonl"
+
+SINGLE = """UPDATE members m SET tier_id = q.target_id
+FROM (
+  SELECT s.id,
+         (SELECT t.id FROM tiers t WHERE t.threshold_fen <= s.spend
+          ORDER BY t.rank DESC LIMIT 1) AS target_id
+  FROM (SELECT m2.id, COALESCE(SUM(o.total_paid_fen - o.refunded_fen), 0) AS spend
+        FROM members m2 LEFT JOIN orders o ON o.member_id = m2.id AND o.paid_at > $1
+        WHERE m2.status = 'ACTIVE' GROUP BY m2.id) s
+) q
+WHERE q.id = m.id AND m.tier_id IS DISTINCT FROM q.target_id"""
+
+
+def url(db: str) -> str:
+    return ADMIN.rsplit("/", 1)[0] + "/" + db
+
+
+def settings_for(db: str, chunk: int):
+    from domain.config import Settings
+
+    key = base64.b64encode(b"b" * 32).decode()
+    return Settings(
+        app_env="test",
+        database_url=url(db).replace("postgresql://", "postgres://"),
+        data_keys={"k1": key},
+        data_key_id="k1",
+        hmac_key=key,
+        tier_batch_chunk=chunk,
+        log_level="WARNING",
+    )
+
+
+async def admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def build_template(members: int) -> None:
+    from domain import migrations
+    from domain.crypto import Cipher
+    from domain.demo_data import TIERS
+
+    await admin(f"DROP DATABASE IF EXISTS {COPY}")
+    await admin(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+    await admin(f"CREATE DATABASE {TEMPLATE}")
+    s = settings_for(TEMPLATE, 5000)
+    await migrations.migrate(s, progress=lambda _m: None)
+    conn = await asyncpg.connect(url(TEMPLATE))
+    try:
+        region = await conn.fetchval(
+            "INSERT INTO regions (code, name) VALUES ('EAST', '华东') RETURNING id"
+        )
+        await conn.execute(
+            "INSERT INTO stores (code, name, region_id, channel) "
+            "VALUES ('SH01', '徐汇店', $1, 'STORE')",
+            region,
+        )
+        await conn.executemany(
+            "INSERT INTO tiers (code, name, rank, threshold_fen, threshold_points, "
+            "points_multiplier_pct, benefits) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+            [(c, n, rk, t, m, json.dumps(b)) for c, n, rk, t, m, b in TIERS],
+        )
+    finally:
+        await conn.close()
+    started = time.perf_counter()
+    await population.load(
+        url(TEMPLATE),
+        Cipher.from_settings(s),
+        members,
+        tag="bench",
+        store_code="SH01",
+        progress=lambda m: print(f"  load {m}", flush=True),
+    )
+    conn = await asyncpg.connect(url(TEMPLATE))
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    print(f"  loaded {members:,} members in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+async def fresh_copy() -> None:
+    await admin(f"DROP DATABASE IF EXISTS {COPY}")
+    await admin(f"CREATE DATABASE {COPY} TEMPLATE {TEMPLATE}")
+
+
+async def run_single() -> tuple[float, int]:
+    conn = await asyncpg.connect(url(COPY))
+    try:
+        started = time.perf_counter()
+        status = await conn.execute(SINGLE, datetime.now(UTC) - timedelta(days=365))
+        return time.perf_counter() - started, int(status.split()[-1])
+    finally:
+        await conn.close()
+
+
+async def run_batch(chunk: int) -> tuple[float, int]:
+    from tortoise import Tortoise
+
+    from domain.db import tortoise_config
+    from domain.tiers.batch import run_nightly
+
+    s = settings_for(COPY, chunk)
+    await Tortoise.init(config=tortoise_config(s))
+    try:
+        started = time.perf_counter()
+        await run_nightly(s, progress=lambda _m: None)
+        elapsed = time.perf_counter() - started
+    finally:
+        await Tortoise.close_connections()
+    conn = await asyncpg.connect(url(COPY))
+    try:
+        placed = await conn.fetchval("SELECT COUNT(*) FROM members WHERE tier_id IS NOT NULL")
+    finally:
+        await conn.close()
+    return elapsed, int(placed)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--reuse", action="store_true", help="keep the template of a last run")
+    a = parser.parse_args(argv)
+    if not a.reuse:
+        print(f"building the data set: {a.members:,} members", flush=True)
+        await build_template(a.members)
+    times: dict[str, list[float]] = {"batch": [], "single": []}
+    rss: list[float] = []
+    for rep in range(1, a.repeat + 1):
+        order = ("batch", "single") if rep % 2 else ("single", "batch")
+        for name in order:
+            await fresh_copy()
+            if name == "batch":
+                elapsed, placed = await run_batch(a.chunk)
+                rss.append(peak_rss_mb())
+            else:
+                elapsed, placed = await run_single()
+            times[name].append(elapsed)
+            print(f"  rep {rep} {name:6} {elapsed:7.2f} s  ({placed:,} members placed)", flush=True)
+    await admin(f"DROP DATABASE IF EXISTS {COPY}")
+    batch, single = statistics.median(times["batch"]), statistics.median(times["single"])
+    row = {
+        "bench": "tier_batch",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "members": a.members,
+        "chunk": a.chunk,
+        "repeat": a.repeat,
+        "batch_s": round(batch, 3),
+        "single_s": round(single, 3),
+        "ratio": round(batch / single, 2),
+        "target_ratio": 1.6,
+        "batch_peak_rss_mb": [round(x, 1) for x in rss],
+        "members_per_s": round(a.members / batch),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    with RESULTS.open("a") as out:
+        out.write(json.dumps(row) + "\n")
+    print()
+    print("| members | batch (median) | single statement | ratio | target | peak RSS |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| {a.members:,} | {batch:.2f} s | {single:.2f} s | {row['ratio']}x | <= 1.6x "
+        f"| {max(rss):.0f} MB |"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -84,9 +84,8 @@ PAYLOAD = {
 }
 
 APPLY = [
-    """UPDATE members SET tier_id = (SELECT target_id FROM tier_targets x
-         WHERE x.member_id = members.id)
-       WHERE id IN (SELECT member_id FROM tier_targets WHERE action IN ('UP', 'DOWN', 'PLACE'))""",
+    """UPDATE members SET tier_id = x.target_id FROM tier_targets x
+       WHERE x.member_id = members.id AND x.action IN ('UP', 'DOWN', 'PLACE')""",
     """INSERT INTO tier_states (member_id, since, review_at)
        SELECT member_id, :now, :next_review FROM tier_targets WHERE no_state = 1""",
     """UPDATE tier_states SET since = :now, review_at = :next_review
@@ -140,6 +139,8 @@ async def _run_chunk(
 
     await run("DROP TABLE IF EXISTS tier_targets")
     await run(TARGETS.format(threshold=threshold, measure=MEASURE[settings.tier_measure]))
+    await run("CREATE INDEX tier_targets_member ON tier_targets (member_id)")
+    await run("ANALYZE tier_targets")  # temporary tables have no statistics until asked
     changed = await conn.execute_query_dict(
         "SELECT COUNT(*) AS n FROM tier_targets WHERE action IN ('UP', 'DOWN')"
     )

@@ -16,6 +16,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.cache import Cache
+from workers.actors.members import birthday_events
 from workers.actors.notifications import release_deferred_messages
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
 from workers.actors.tiers import tier_nightly_batch
@@ -57,6 +58,7 @@ JOBS: list[tuple[str, Callable[[], Any], str, dict[str, Any], int]] = [
     ("points-expire", expire_points.send, "cron", {"hour": 0, "minute": 5}, 3600),
     ("points-remind", remind_expiring_points.send, "cron", {"hour": 10}, 3600),
     ("tier-batch", tier_nightly_batch.send, "cron", {"hour": 2, "minute": 30}, 3600),
+    ("birthdays", birthday_events.send, "cron", {"hour": 8}, 3600),  # Asia/Shanghai
     ("messages-deferred", release_deferred_messages.send, "interval", {"minutes": 1}, 60),
 ]
 

@@ -135,3 +135,18 @@ class MemberMerge(models.Model):
 
     class Meta:
         table = "member_merges"
+
+
+class BirthdayGreeting(models.Model):
+    """One birthday event per member and year: makes the birthday job idempotent."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "loyalty.Member", related_name="birthday_greetings", on_delete=fields.RESTRICT
+    )
+    year = fields.IntField()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "birthday_greetings"
+        unique_together = (("member_id", "year"),)

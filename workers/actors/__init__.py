@@ -1,5 +1,6 @@
 """One thin function per job; each takes ids and calls one domain service."""
 
+from workers.actors.members import birthday_events
 from workers.actors.notifications import (
     notify_points_expiring,
     release_deferred_messages,
@@ -18,4 +19,5 @@ ALL_ACTORS = [
     notify_tier_event,
     release_deferred_messages,
     notify_points_expiring,
+    birthday_events,
 ]

@@ -1,0 +1,16 @@
+"""Scheduled member jobs."""
+
+from __future__ import annotations
+
+import logging
+
+from domain.members.birthdays import emit_birthdays
+from workers.actors.base import job
+from workers.runtime import runtime
+
+log = logging.getLogger("loyalty.members")
+
+
+@job(queue_name="members", max_retries=3, min_backoff=10_000)
+async def birthday_events() -> None:
+    log.info("recorded %d birthday events", await emit_birthdays(runtime()))

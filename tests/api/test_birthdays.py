@@ -5,23 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
-from domain import clock
 from domain.events.tables import OutboxEvent
 from domain.members.birthdays import TOPIC_BIRTHDAY, emit_birthdays
 from tests.api.test_members import _node, new_phone, partner, register
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
-
-
-def at(moment: datetime) -> None:
-    clock.reset()
-    clock.advance(moment - clock.now())
+from tests.api.test_notifications import _reset_clock, at  # noqa: F401 (autouse fixture)
 
 
 async def birthday_events_of(pks: set[int]) -> list[tuple[int, int]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,15 +12,7 @@ from typing import Any
 
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
 from starlette.authentication import (
     AuthCredentials,
@@ -38,7 +29,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from tortoise import Tortoise
-from tortoise.connection import get_connection
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
@@ -46,22 +36,19 @@ from domain.auth.model import ANONYMOUS, Principal
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
 from domain.errors import InvalidAccessToken
-from domain.events import dead_letters, outbox
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import oauth
+from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
-from workers.broker import ping, queue_depth
 
 log = logging.getLogger("loyalty.server")
 access_log = logging.getLogger("loyalty.access")
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
-QUEUE_DEPTH = Gauge("job_queue_depth", "Messages waiting per job queue", ["queue"])
-DEAD_LETTERS = Gauge("job_dead_letters", "Jobs that failed every retry, not yet replayed")
 
 
 # --- auth: a bad bearer token is a 401 before GraphQL ---------------------------------
@@ -136,57 +123,6 @@ def client_ip(request: Request) -> str:
     if hops and len(forwarded) >= hops:
         return forwarded[-hops]
     return request.client.host if request.client else "unknown"
-
-
-# --- health and metrics ------------------------------------------------------------------
-
-
-async def healthz(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    state = request.app.state
-    checks: dict[str, str] = {}
-
-    async def check(name: str, probe: Any) -> None:
-        try:
-            await asyncio.wait_for(probe, timeout=2)
-            checks[name] = "ok"
-        except Exception as exc:  # report, never raise: this endpoint exists to say what is down
-            checks[name] = f"down: {type(exc).__name__}"
-
-    await check("database", get_connection("default").execute_query("SELECT 1"))
-    await check("cache", state.rt.cache.ping())
-    await check("broker", asyncio.to_thread(ping, state.broker))
-    ok = all(v == "ok" for v in checks.values())
-    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
-    body.update(await job_figures(state))
-    return JSONResponse(body, status_code=200 if ok else 503)
-
-
-async def job_figures(state: Any) -> dict[str, Any]:
-    """Queue depth, dead letters and waiting outbox events, also set as gauges.
-    Informative: a failure here never makes the process unready."""
-    try:
-        depth = await asyncio.wait_for(asyncio.to_thread(queue_depth, state.broker), timeout=2)
-        dead, waiting = await dead_letters.waiting(), await outbox.undispatched_count()
-    except Exception:
-        return {}
-    QUEUE_DEPTH.clear()
-    for name, n in depth.items():
-        QUEUE_DEPTH.labels(queue=name).set(n)
-    DEAD_LETTERS.set(dead)
-    return {"queues": depth, "deadLetters": dead, "outboxWaiting": waiting}
-
-
-async def metrics(request: Request) -> Response:
-    await job_figures(request.app.state)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 # --- middleware ---------------------------------------------------------------------------

@@ -148,6 +148,13 @@ class Settings(BaseSettings):
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
 
+    # --- coupons ----------------------------------------------------------------------------
+    coupon_first_order_days: int = Field(7, ge=1, le=365)  # registered this long, no purchase
+    coupon_win_back_days: int = Field(180, ge=30, le=1100)  # no purchase this long
+    coupon_rebate_fen_per_100_points: int = Field(100, ge=0, le=10_000)  # year-end rebate
+    coupon_rebate_min_fen: int = Field(500, ge=1)  # smaller rebates are not issued
+    coupon_expiry_notice_days: int = Field(3, ge=1, le=60)
+
     # --- workers and logs ------------------------------------------------------------
     worker_threads: int = 2
     # Redis broker: a worker silent this long is dead and its unfinished messages go back

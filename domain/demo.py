@@ -33,6 +33,7 @@ from domain.demo_data import (
     CATALOGUE,
     COUPONS,
     EXCLUDED_FROM_POINTS,
+    PRIZES,
     REGIONS,
     REWARDS,
     STAFF,
@@ -96,7 +97,7 @@ async def load(
             )
             for c, n, rk, t, m, b in TIERS
         ]
-        for code, name, kind, threshold, value, pct, days in COUPONS:
+        for code, name, kind, threshold, value, pct, days, extra in COUPONS:
             await CouponTemplate.create(
                 code=code,
                 name=name,
@@ -105,6 +106,9 @@ async def load(
                 value_fen=value,
                 percent_off=pct,
                 validity_days=days,
+                stock_left=extra.get("total_stock"),
+                created_at=now,
+                **extra,
             )
         products = await _load_products(rnd)
         progress(f"catalogue: {len(products)} SKUs in {len(CATALOGUE)} categories")
@@ -362,6 +366,15 @@ async def _load_points(rt: Runtime, now) -> int:
     )
     for code, name, kind, cost, stock, limit in REWARDS:
         await Reward.create(
-            code=code, name=name, kind=kind, points_cost=cost, stock=stock, per_member_limit=limit
+            code=code,
+            name=name,
+            kind=kind,
+            points_cost=cost,
+            stock=stock,
+            per_member_limit=limit,
+            coupon_template_code="CPN-50-10" if kind == "COUPON" else None,
+            prizes=[
+                {"name": p, "weight": w, "couponTemplate": t} for r, p, w, t in PRIZES if r == code
+            ],
         )
     return len(earned)

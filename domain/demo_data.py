@@ -267,12 +267,94 @@ TIERS = [
     ),
 ]
 
+# (code, name, kind, threshold, value, percent off, validity days, other template columns)
 COUPONS = [
-    ("FIRST100-20", "新人首单 满100减20", "AMOUNT_OFF", 10_000, 2_000, 0, 30),
-    ("SPEND200-50", "满200减50", "AMOUNT_OFF", 20_000, 5_000, 0, 14),
-    ("FRESH-10PCT", "生鲜9折 最高减30", "PERCENT_OFF", 0, 3_000, 10, 7),
-    ("FREE-DELIVERY", "免运费券", "FREE_DELIVERY", 3_900, 0, 0, 30),
-    ("WINBACK-30", "好久不见 满150减30", "AMOUNT_OFF", 15_000, 3_000, 0, 14),
+    (
+        "FIRST100-20",
+        "新人首单 满100减20",
+        "AMOUNT_OFF",
+        10_000,
+        2_000,
+        0,
+        30,
+        {"trigger": "FIRST_ORDER"},
+    ),
+    (
+        "SPEND200-50",
+        "满200减50",
+        "AMOUNT_OFF",
+        0,
+        0,
+        0,
+        14,
+        {"ladder": [[10_000, 2_000], [20_000, 5_000]], "claimable": True, "total_stock": 1000},
+    ),
+    (
+        "FRESH-10PCT",
+        "生鲜9折 最高减30",
+        "PERCENT_OFF",
+        0,
+        0,
+        10,
+        7,
+        {
+            "cap_fen": 3_000,
+            "include_categories": ["生鲜"],
+            "claimable": True,
+            "stacking_group": "fresh",
+        },
+    ),
+    (
+        "FREE-DELIVERY",
+        "免运费券",
+        "FREE_DELIVERY",
+        3_900,
+        0,
+        0,
+        30,
+        {"channels": ["ECOMMERCE", "APP", "MINI_PROGRAM"]},
+    ),
+    (
+        "WINBACK-30",
+        "好久不见 满150减30",
+        "AMOUNT_OFF",
+        15_000,
+        3_000,
+        0,
+        14,
+        {"trigger": "WIN_BACK"},
+    ),
+    (
+        "BIRTHDAY",
+        "生日礼券",
+        "AMOUNT_OFF",
+        0,
+        1_000,
+        0,
+        30,
+        {"trigger": "BIRTHDAY", "per_member_limit": None},
+    ),
+    (
+        "TIER-UP-15",
+        "升级礼 满100减15",
+        "AMOUNT_OFF",
+        10_000,
+        1_500,
+        0,
+        30,
+        {"trigger": "TIER_UPGRADE", "per_member_limit": None},
+    ),
+    (
+        "REBATE",
+        "年终返利券",
+        "AMOUNT_OFF",
+        0,
+        500,
+        0,
+        60,
+        {"trigger": "YEAR_END_REBATE", "per_member_limit": None},
+    ),
+    ("CPN-50-10", "满50减10", "AMOUNT_OFF", 5_000, 1_000, 0, 30, {"per_member_limit": None}),
 ]
 
 # (code, name, kind, points cost, stock or None, per-member limit or None)
@@ -280,4 +362,11 @@ REWARDS = [
     ("EGGS-10", "土鸡蛋 10 枚", "GOODS", 600, 500, 2),
     ("BAG", "环保购物袋", "GOODS", 200, None, 5),
     ("CPN-10", "满 50 减 10 券", "COUPON", 1000, 1000, 3),
+    ("DRAW", "幸运抽奖", "LOTTERY", 100, None, None),
+]
+
+# lottery prizes: (reward code, prize name, weight, coupon template code or "")
+PRIZES = [
+    ("DRAW", "满50减10券", 10, "CPN-50-10"),
+    ("DRAW", "谢谢参与", 90, ""),
 ]

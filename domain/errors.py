@@ -13,7 +13,10 @@
     │   ├── CardNotActive            the card was reported lost or replaced (status)
     │   ├── IdempotencyConflict      same idempotency key, different request
     │   ├── InsufficientPoints       needed, available
-    │   └── RewardUnavailable        out of stock, or the member's limit is reached
+    │   ├── RewardUnavailable        out of stock, or the member's limit is reached
+    │   ├── CouponAlreadyRedeemed    the coupon was used for another order
+    │   ├── CouponNotApplicable      reasons: every check the order draft fails
+    │   └── CouponUnavailable        reason: cannot be claimed or issued (stock, limit)
     ├── PermissionDenied             the viewer may not do this
     ├── RateLimited                  retry_after_s
     └── AuthError                    sign-in and token failures
@@ -120,6 +123,29 @@ class InsufficientPoints(Conflict):
 class RewardUnavailable(Conflict):
     code = "REWARD_UNAVAILABLE"
     default_message = "This reward cannot be redeemed now."
+
+
+class CouponAlreadyRedeemed(Conflict):
+    code = "COUPON_ALREADY_REDEEMED"
+    default_message = "This coupon was already redeemed for another order."
+
+
+class CouponNotApplicable(Conflict):
+    code = "COUPON_NOT_APPLICABLE"
+    default_message = "The coupon does not apply to this order."
+
+    def __init__(self, message: str | None = None, *, code_: str, reasons: list) -> None:
+        super().__init__(message, coupon_code=code_, reasons=reasons)
+        self.coupon_code, self.reasons = code_, reasons
+
+
+class CouponUnavailable(Conflict):
+    code = "COUPON_UNAVAILABLE"
+    default_message = "This coupon cannot be had now."
+
+    def __init__(self, message: str | None = None, *, reason: str) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
 
 
 class NotFound(DomainError):

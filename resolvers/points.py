@@ -72,7 +72,11 @@ async def reward_redeem(info: Info, reward_code: str, request_id: str, quantity:
     return await attempt(
         services.redeem_reward(ctx.rt, ctx.viewer, reward_code, quantity, request_id),
         lambda r: t.RewardRedeemSuccess(
-            reward_code=r.reward_code, quantity=r.quantity, points=r.points, replayed=r.replayed
+            reward_code=r.reward_code,
+            quantity=r.quantity,
+            points=r.points,
+            replayed=r.replayed,
+            outcomes=[t.RewardOutcome(prize=p, coupon_code=c or None) for p, c in r.outcomes],
         ),
     )
 
@@ -86,9 +90,19 @@ async def rewards(info: Info) -> list[t.Reward]:
             points_cost=r.points_cost,
             stock=r.stock,
             per_member_limit=r.per_member_limit,
+            tiers=list(r.tiers),
+            prizes=_odds(r),
         )
-        for r in await services.active_rewards()
+        for r in await services.active_rewards(info.context.viewer)
     ]
+
+
+def _odds(r) -> list[t.LotteryPrize]:
+    if r.kind != "LOTTERY":
+        return []
+    prizes = services.lottery_prizes(r)
+    total = sum(p.weight for p in prizes) or 1
+    return [t.LotteryPrize(name=p.name, chance_permille=p.weight * 1000 // total) for p in prizes]
 
 
 def _rules(r) -> t.EarnRules:

@@ -17,6 +17,7 @@ from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
+from schema.coupons.fields import CouponMutation, CouponQuery
 from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
@@ -39,6 +40,7 @@ class Query(
     AuditQuery,
     JobsQuery,
     NotificationQuery,
+    CouponQuery,
 ):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
@@ -58,6 +60,7 @@ class Mutation(
     CatalogMutation,
     TierMutation,
     JobsMutation,
+    CouponMutation,
 ):
     pass
 

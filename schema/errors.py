@@ -11,6 +11,7 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import errors as e
+from schema.coupons.types import CouponFailure
 
 
 @strawberry.interface(description="An expected failure the caller can act on.")
@@ -76,6 +77,25 @@ class InsufficientPointsError(UserError):
 @strawberry.type(description="Out of stock, or the member's limit for this reward is reached.")
 class RewardUnavailableError(UserError):
     pass
+
+
+@strawberry.type(description="This coupon was already redeemed for another order.")
+class CouponAlreadyRedeemedError(UserError):
+    pass
+
+
+@strawberry.type(description="The coupon does not apply to this order: every reason is listed.")
+class CouponNotApplicableError(UserError):
+    coupon_code: str
+    reasons: list[CouponFailure]
+
+
+@strawberry.type(description="The coupon cannot be claimed or issued now; `reason` says why.")
+class CouponUnavailableError(UserError):
+    reason: str = strawberry.field(
+        description="OUT_OF_STOCK, LIMIT_REACHED, NOT_ELIGIBLE, ENDED, TEMPLATE_INACTIVE, "
+        "MEMBER_NOT_ACTIVE."
+    )
 
 
 @strawberry.type(description="A product of the batch is not valid; nothing was written.")
@@ -145,6 +165,9 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.IdempotencyConflict: IdempotencyConflictError,
     e.InsufficientPoints: InsufficientPointsError,
     e.RewardUnavailable: RewardUnavailableError,
+    e.CouponAlreadyRedeemed: CouponAlreadyRedeemedError,
+    e.CouponNotApplicable: CouponNotApplicableError,
+    e.CouponUnavailable: CouponUnavailableError,
     e.NotFound: NotFoundError,
     e.PermissionDenied: PermissionDeniedError,
     e.RateLimited: RateLimitedError,
@@ -169,7 +192,20 @@ _EXTRA = {
     "row": "row",
     "needed": "needed",
     "available": "available",
+    "coupon_code": "coupon_code",
+    "reasons": "reasons",
+    "reason": "reason",
 }
+
+
+def _failures(failures: list) -> list[CouponFailure]:
+    return [
+        CouponFailure(reason=f.reason, message=f.message, conflicting_code=f.conflicting_code)
+        for f in failures
+    ]
+
+
+_CONVERT = {"reasons": _failures}
 
 
 def to_user_error(exc: e.DomainError) -> UserError:
@@ -179,5 +215,7 @@ def to_user_error(exc: e.DomainError) -> UserError:
         target = _EXTRA.get(name)
         if target and target in cls.__annotations__:
             # input fields are named as the API names them (a CSV column price_fen: priceFen)
-            kwargs[target] = to_camel_case(value) if target == "field" else value
+            if target == "field":
+                value = to_camel_case(value)
+            kwargs[target] = _CONVERT[target](value) if target in _CONVERT else value
     return cls(**kwargs)  # a missing field is a bug in the raise site: let it fail loudly

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from domain.members.birthdays import TOPIC_BIRTHDAY
 from domain.members.merge import TOPIC_MERGED, TOPIC_UNMERGED
 from domain.notifications.services import TOPIC_REQUESTED
 from domain.orders.refunds import TOPIC_ORDER_REFUNDED
@@ -12,6 +13,9 @@ from domain.points.jobs import TOPIC_EXPIRING
 from domain.tiers.batch import TOPIC_REVIEW_REMINDER
 from domain.tiers.services import TOPIC_TIER_CHANGED
 from workers.actors import (
+    coupon_for_birthday,
+    coupon_for_points_expiry,
+    coupon_for_tier_upgrade,
     notify_points_expiring,
     notify_tier_event,
     recompute_tier,
@@ -30,13 +34,26 @@ ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
         (recompute_tier, {"member_id": "survivor"}),
         (recompute_tier, {"member_id": "absorbed"}),
     ],
-    TOPIC_TIER_CHANGED: [(notify_tier_event, TIER_EVENT)],
+    TOPIC_TIER_CHANGED: [
+        (notify_tier_event, TIER_EVENT),
+        (
+            coupon_for_tier_upgrade,
+            {
+                "member_id": "member_id",
+                "from_tier": "from",
+                "to_tier": "to",
+                "history_id": "history_id",
+            },
+        ),
+    ],
+    TOPIC_BIRTHDAY: [(coupon_for_birthday, {"member_id": "member_id", "year": "year"})],
     TOPIC_REVIEW_REMINDER: [(notify_tier_event, TIER_EVENT)],
     TOPIC_EXPIRING: [
         (
             notify_points_expiring,
             {"member_id": "member_id", "points": "points", "expires_on": "expires_on"},
-        )
+        ),
+        (coupon_for_points_expiry, {"member_id": "member_id", "expires_on": "expires_on"}),
     ],
 }
 

@@ -16,6 +16,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.cache import Cache
+from workers.actors.coupons import (
+    coupon_daily_triggers,
+    coupon_year_end_rebate,
+    expire_coupons,
+    remind_expiring_coupons,
+)
 from workers.actors.members import birthday_events
 from workers.actors.notifications import release_deferred_messages
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
@@ -59,6 +65,18 @@ JOBS: list[tuple[str, Callable[[], Any], str, dict[str, Any], int]] = [
     ("points-remind", remind_expiring_points.send, "cron", {"hour": 10}, 3600),
     ("tier-batch", tier_nightly_batch.send, "cron", {"hour": 2, "minute": 30}, 3600),
     ("birthdays", birthday_events.send, "cron", {"hour": 8}, 3600),  # Asia/Shanghai
+    # coupons (Asia/Shanghai): expiry just after midnight, reminders and the first-order /
+    # win-back scan in the morning, the year-end rebate on 1 January
+    ("coupons-expire", expire_coupons.send, "cron", {"hour": 0, "minute": 10}, 3600),
+    ("coupons-remind", remind_expiring_coupons.send, "cron", {"hour": 10, "minute": 30}, 3600),
+    ("coupons-triggers", coupon_daily_triggers.send, "cron", {"hour": 9, "minute": 30}, 3600),
+    (
+        "coupons-rebate",
+        coupon_year_end_rebate.send,
+        "cron",
+        {"month": 1, "day": 1, "hour": 3},
+        3600,
+    ),
     ("messages-deferred", release_deferred_messages.send, "interval", {"minutes": 1}, 60),
 ]
 

@@ -41,6 +41,10 @@ TEMPLATES: dict[tuple[str, Channel], str] = {
     ("points_expiring", Channel.PUSH): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
     ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分将于 {date} 到期",
     ("points_expiring", Channel.EMAIL): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ("coupon_expiring", Channel.SMS): "【鲜选会员】您的「{name}」将于 {date} 到期，别忘了使用。",
+    ("coupon_expiring", Channel.PUSH): "您的「{name}」将于 {date} 到期，别忘了使用。",
+    ("coupon_expiring", Channel.MINI_PROGRAM): "「{name}」{date} 到期",
+    ("coupon_expiring", Channel.EMAIL): "您的「{name}」将于 {date} 到期，别忘了使用。",
 }
 
 # the consent purpose a marketing message on each channel needs

@@ -90,11 +90,8 @@ def check_order(o: OrderIn, now: datetime, point_value_fen: int) -> None:
         raise InvalidInput("paidAt needs a time zone offset.", field="paidAt")
     if o.paid_at > now + CLOCK_SKEW:
         raise InvalidInput("paidAt is in the future.", field="paidAt")
-    if o.coupon_codes:
-        raise InvalidInput(
-            "Coupons at checkout arrive with the coupons release; post the order without them.",
-            field="couponCodes",
-        )
+    if len(o.coupon_codes) > 5:
+        raise InvalidInput("At most 5 coupons per order.", field="couponCodes")
 
 
 def _stable_ref(ref: MemberRef | None) -> dict | None:

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.auth.model import Principal
+from domain.coupons.services import void_for_order
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.orders import model
@@ -86,6 +87,8 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
         order.status = "REFUNDED" if full else "PARTIALLY_REFUNDED"
         if order.member_id is not None:  # type: ignore[attr-defined]
             await _reverse_points(rt, viewer, order, row, full)
+        if full:  # the coupons come back if still valid
+            await void_for_order(order.id, order.partner_id, order.external_id)  # type: ignore[attr-defined]
         await order.save(update_fields=["refunded_fen", "status", "points_reversed"])
         await row.save(update_fields=["points_reversed", "points_returned"])
         await outbox.record(

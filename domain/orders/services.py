@@ -17,6 +17,8 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.auth.model import Principal
 from domain.catalog.tables import Product
+from domain.coupons import model as coupon_model
+from domain.coupons import services as coupons
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.members.lookup import resolve
@@ -118,6 +120,8 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
                 for ln in o.lines
             ]
         )
+        if o.coupon_codes:
+            await _redeem_coupons(order, member, o, products)
         if member is not None:
             await _points_for_order(rt, viewer, order, member, o, products)
             await MemberTag.filter(member_id=member.id, tag=NEW_TAG).delete()
@@ -126,6 +130,34 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
             {"order_id": order.id, "member_id": order.member_id},  # type: ignore[attr-defined]
         )
     return _result(order, replayed=False)
+
+
+async def _redeem_coupons(
+    order: Order, member: Member | None, o: model.OrderIn, products: dict[str, Product]
+) -> None:
+    """The order's coupons, redeemed in its transaction: a refusal undoes the order."""
+    draft = coupon_model.Draft(
+        store_code=o.store_code,
+        channel=o.channel,
+        lines=tuple(
+            coupon_model.DraftLine(
+                ln.sku,
+                products[ln.sku].category_path if ln.sku in products else "",
+                ln.quantity,
+                ln.unit_price_fen,
+                ln.discount_fen,
+            )
+            for ln in o.lines
+        ),
+    )
+    await coupons.redeem_for_order(
+        order.partner_id,  # type: ignore[attr-defined]
+        order.id,
+        order.external_id,
+        member.id if member else None,
+        draft,
+        o.coupon_codes,
+    )
 
 
 async def _points_for_order(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,8 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind, Role
+from domain.coupons import services as coupons
+from domain.coupons.model import Prize, draw
 from domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -21,6 +24,7 @@ from domain.errors import (
 )
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
+from domain.members.tables import Member
 from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points.model import Kind, lot_expiry
 from domain.points.tables import LedgerEntry, PointsAccount, PointsLot, Reward, RewardRedemption
@@ -165,14 +169,21 @@ class Redeemed:
     quantity: int
     points: int
     replayed: bool
+    outcomes: tuple[tuple[str, str], ...] = ()  # (prize or coupon name, coupon code or "")
+
+
+def _redeemed(row: RewardRedemption, code: str, replayed: bool) -> Redeemed:
+    outcomes = tuple((o["prize"], o.get("couponCode") or "") for o in row.outcomes)
+    return Redeemed(row.id, code, row.quantity, row.points, replayed, outcomes)
 
 
 async def redeem_reward(
     rt: Runtime, viewer: Principal, reward_code: str, quantity: int, request_id: str
 ) -> Redeemed:
-    """A member exchanges points for a reward. ``request_id`` (from the app) makes a
-    retry answer with the first result; stock and the member's limit are checked on
-    locked rows, so concurrent redemptions never oversell or overspend."""
+    """A member exchanges points for a reward: goods, coupons, or lottery draws.
+    ``request_id`` (from the app) makes a retry answer with the first result; stock and
+    the member's limit are checked on locked rows, so concurrent redemptions never
+    oversell or overspend. Any refusal (a coupon limit too) gives every point back."""
     if viewer.kind is not PrincipalKind.MEMBER:
         raise PermissionDenied("Only a member redeems rewards.")
     if not 1 <= quantity <= 10:
@@ -189,10 +200,13 @@ async def redeem_reward(
         if seen is not None:
             if seen.reward.code != reward_code or seen.quantity != quantity:
                 raise IdempotencyConflict(field="requestId")
-            return Redeemed(seen.id, reward_code, seen.quantity, seen.points, replayed=True)
+            return _redeemed(seen, reward_code, replayed=True)
         reward = await Reward.get_or_none(code=reward_code, active=True)
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
+        member = await Member.select_for_update().get(id=member_id)
+        if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
+            raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:
             taken = await RewardRedemption.filter(member_id=member_id, reward_id=reward.id)
             if sum(r.quantity for r in taken) + quantity > reward.per_member_limit:
@@ -220,8 +234,48 @@ async def redeem_reward(
                 )
         except IntegrityError:  # cannot happen under the account lock; refuse loudly
             raise InvalidInput("This requestId was just used.", field="requestId") from None
-    return Redeemed(row.id, reward.code, quantity, cost, replayed=False)
+        row.outcomes = await _deliver(reward, member, row)
+        await row.save(update_fields=["outcomes"])
+    return _redeemed(row, reward.code, replayed=False)
 
 
-async def active_rewards() -> list[Reward]:
-    return await Reward.filter(active=True).order_by("points_cost", "id")
+async def _deliver(reward: Reward, member: Member, row: RewardRedemption) -> list[dict]:
+    """What the member gets: coupons of the reward's template, or one draw per unit."""
+    out: list[dict] = []
+    for i in range(row.quantity):
+        if reward.kind == "COUPON":
+            name, template = reward.name, reward.coupon_template_code or ""
+        elif reward.kind == "LOTTERY":
+            prizes = lottery_prizes(reward)
+            prize = draw(prizes, secrets.randbelow(sum(p.weight for p in prizes)))
+            name, template = prize.name, prize.coupon_template
+        else:
+            name, template = reward.name, ""
+        code = ""
+        if template:
+            got = await coupons.issue_locked(
+                await coupons.template_by_code(template),
+                member,
+                source="REWARD",
+                source_ref=f"reward:{row.id}:{i}",
+            )
+            if isinstance(got, str):  # rolls the whole redemption back, points included
+                raise RewardUnavailable(coupons.CLAIM_MESSAGES.get(got, got))
+            code = got.code
+        out.append({"prize": name, "couponCode": code})
+    return out
+
+
+def lottery_prizes(reward: Reward) -> tuple[Prize, ...]:
+    return tuple(
+        Prize(p["name"], int(p["weight"]), p.get("couponTemplate") or "") for p in reward.prizes
+    )
+
+
+async def active_rewards(viewer: Principal) -> list[Reward]:
+    """The catalogue; a member sees what is offered to their tier."""
+    rows = await Reward.filter(active=True).order_by("points_cost", "id")
+    if viewer.kind is not PrincipalKind.MEMBER:
+        return rows
+    tier = await coupons.tier_code(await Member.get(id=viewer.id or 0))
+    return [r for r in rows if not r.tiers or tier in r.tiers]

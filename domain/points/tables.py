@@ -116,11 +116,17 @@ class Reward(models.Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=64)
-    kind = fields.CharField(max_length=16)  # GOODS / COUPON
+    kind = fields.CharField(max_length=16)  # GOODS / COUPON / LOTTERY
     points_cost = fields.IntField()
     stock = fields.IntField(null=True)  # None: unlimited
     per_member_limit = fields.IntField(null=True)
     coupon_template_code = fields.CharField(max_length=32, null=True)
+    tiers = fields.JSONField(
+        default=list, db_default=[]
+    )  # tier codes it is offered to; empty: everyone
+    prizes = fields.JSONField(
+        default=list, db_default=[]
+    )  # LOTTERY: [{"name", "weight", "couponTemplate"}]
     active = fields.BooleanField(default=True)
 
     class Meta:
@@ -141,6 +147,9 @@ class RewardRedemption(models.Model):
     request_id = fields.CharField(max_length=64)  # the app's idempotency key
     quantity = fields.IntField()
     points = fields.BigIntField()
+    outcomes = fields.JSONField(
+        default=list, db_default=[]
+    )  # [{"prize", "couponCode"}]: coupons, draws
     entry = fields.ForeignKeyField(
         "loyalty.LedgerEntry", related_name="+", on_delete=fields.RESTRICT
     )

@@ -13,6 +13,7 @@ from strawberry import relay
 from domain.members import model as m
 from domain.members.services import MemberView
 from schema.auth.types import RegistrationChannel
+from schema.coupons.types import ClaimableCoupon, CouponConnection, CouponStatus
 from schema.errors import (
     CardNotActiveError,
     ConflictError,
@@ -199,6 +200,29 @@ class Member(relay.Node):
 
         return await orders_of(info, self.view, first, after)
 
+    @strawberry.field(
+        description="Coupons, newest first; ACTIVE: usable now.",
+        permission_classes=[LOYALTY_READERS],
+    )
+    async def coupons(
+        self,
+        info: strawberry.Info,
+        status: CouponStatus | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> CouponConnection:
+        from resolvers.coupons import coupons_of
+
+        return await coupons_of(info, self.view, status, first, after)
+
+    @strawberry.field(
+        description="Coupons this member can claim now.", permission_classes=[LOYALTY_READERS]
+    )
+    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon]:
+        from resolvers.coupons import claimable_of
+
+        return await claimable_of(self.view)
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
@@ -231,8 +255,8 @@ class MemberMerge:
 
 
 @strawberry.type(
-    description="Staff customer-360 view of one member (points, coupons and "
-    "tickets join as those areas land)."
+    description="Staff customer-360 view of one member (points and coupons through "
+    "`member`; tickets join when that area lands)."
 )
 class Customer360:
     member: Member

@@ -9,6 +9,8 @@ import strawberry
 
 from schema.errors import (
     CardNotActiveError,
+    CouponAlreadyRedeemedError,
+    CouponNotApplicableError,
     IdempotencyConflictError,
     InsufficientPointsError,
     InvalidInputError,
@@ -42,7 +44,11 @@ class OrderCreateInput:
     member: MemberRefInput | None = strawberry.field(
         default=None, description="Who bought; omit for a non-member order (earns nothing)."
     )
-    coupon_codes: list[str] = strawberry.field(default_factory=list)
+    coupon_codes: list[str] = strawberry.field(
+        default_factory=list,
+        description="Coupons used on this order (at most 5): redeemed with it, or the ones "
+        "couponRedeem already redeemed for this externalId. A refusal records nothing.",
+    )
     points_to_redeem: int = strawberry.field(
         default=0, description="Points used as payment (POINTS_VALUE_FEN fen each)."
     )
@@ -71,7 +77,9 @@ OrderCreateResult = Annotated[
     | InvalidPhoneError
     | ScanCodeInvalidError
     | ScanCodeExpiredError
-    | CardNotActiveError,
+    | CardNotActiveError
+    | CouponAlreadyRedeemedError
+    | CouponNotApplicableError,
     strawberry.union("OrderCreateResult"),
 ]
 OrderRefundResult = Annotated[

@@ -43,10 +43,24 @@ class LedgerEntryConnection(relay.Connection[LedgerEntry]):
 class Reward:
     code: str
     name: str
-    kind: str = strawberry.field(description="GOODS or COUPON.")
+    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
     points_cost: int
     stock: int | None = strawberry.field(description="Null: unlimited.")
     per_member_limit: int | None
+    tiers: list[str] = strawberry.field(description="Offered to these tiers; empty: everyone.")
+    prizes: list[LotteryPrize] = strawberry.field(description="LOTTERY: prizes and their odds.")
+
+
+@strawberry.type(description="A prize of a draw and its published odds.")
+class LotteryPrize:
+    name: str
+    chance_permille: int = strawberry.field(description="Odds in 1/1000, rounded down.")
+
+
+@strawberry.type(description="What one unit of a redemption gave.")
+class RewardOutcome:
+    prize: str = strawberry.field(description="The reward or the prize drawn.")
+    coupon_code: str | None = strawberry.field(description="When it is a coupon.")
 
 
 @strawberry.type(description="A reward was redeemed (or, for a retry, had been).")
@@ -55,6 +69,7 @@ class RewardRedeemSuccess:
     quantity: int
     points: int = strawberry.field(description="Points spent.")
     replayed: bool
+    outcomes: list[RewardOutcome] = strawberry.field(description="One per unit redeemed.")
 
 
 @strawberry.type(description="How points are earned.")

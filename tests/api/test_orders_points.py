@@ -131,7 +131,8 @@ async def test_bad_orders_are_typed_and_write_nothing(gql, client, seed):
         ({"member": {"cardNumber": "8000000000000000"}}, "NotFoundError"),
         ({"member": {"scanCode": "1" * 36}}, "ScanCodeInvalidError"),
         ({"pointsToRedeem": 50, "totalPaidFen": 9_950}, "InsufficientPointsError"),
-        ({"couponCodes": ["X"]}, "InvalidInputError"),
+        ({"couponCodes": ["NO-SUCH-COUPON"]}, "NotFoundError"),
+        ({"couponCodes": list("ABCDEF")}, "InvalidInputError"),
     ]
     for change, typename in bad:
         r = (await pos(ORDER, {"in": order_input(card, **change)}))["data"]["orderCreate"]

@@ -1,5 +1,14 @@
 """One thin function per job; each takes ids and calls one domain service."""
 
+from workers.actors.coupons import (
+    coupon_daily_triggers,
+    coupon_for_birthday,
+    coupon_for_points_expiry,
+    coupon_for_tier_upgrade,
+    coupon_year_end_rebate,
+    expire_coupons,
+    remind_expiring_coupons,
+)
 from workers.actors.members import birthday_events
 from workers.actors.notifications import (
     notify_points_expiring,
@@ -20,4 +29,11 @@ ALL_ACTORS = [
     release_deferred_messages,
     notify_points_expiring,
     birthday_events,
+    coupon_for_birthday,
+    coupon_for_tier_upgrade,
+    coupon_for_points_expiry,
+    coupon_daily_triggers,
+    coupon_year_end_rebate,
+    expire_coupons,
+    remind_expiring_coupons,
 ]

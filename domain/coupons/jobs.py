@@ -1,0 +1,176 @@
+"""Coupon jobs: automatic issues from events and daily scans, expiry, reminders.
+
+Every automatic issue carries a ``source_ref`` naming its occasion (``birthday:2026``,
+``tier-upgrade:<history id>``, ``winback:<last order day>``...): the unique index on
+(template, member, source_ref) makes a redelivered event or a rerun issue nothing twice.
+A trigger with no active template of its kind issues nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from tortoise.functions import Max, Sum
+
+from domain import clock
+from domain.coupons import model as m
+from domain.coupons.services import issue_to
+from domain.coupons.tables import Coupon, CouponTemplate
+from domain.members.model import Status
+from domain.members.tables import Member
+from domain.notifications.marketing import send_marketing
+from domain.notifications.model import Channel
+from domain.orders.tables import Order
+from domain.points.model import Kind
+from domain.points.tables import LedgerEntry
+from domain.runtime import Runtime
+from domain.tiers.tables import Tier
+
+log = logging.getLogger("loyalty.coupons")
+Progress = Callable[[str], None]
+
+
+async def _template(trigger: m.Trigger) -> CouponTemplate | None:
+    return await CouponTemplate.filter(trigger=trigger.value, active=True).order_by("id").first()
+
+
+async def _issue(
+    trigger: m.Trigger, member_id: int, ref: str, value_fen: int | None = None
+) -> str | None:
+    """Issue the trigger's coupon once for this occasion; the coupon code, or None."""
+    t = await _template(trigger)
+    if t is None:
+        return None
+    got = await issue_to(t, member_id, source="TRIGGER", source_ref=ref, value_fen=value_fen)
+    if isinstance(got, str):
+        log.info("no %s coupon for member %d (%s): %s", trigger, member_id, ref, got)
+        return None
+    return got.code
+
+
+async def on_birthday(member_id: int, year: int) -> str | None:
+    """The birthday coupon, its value from the member's tier (none when the tier gives
+    none)."""
+    member = await Member.get_or_none(id=member_id)
+    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None  # type: ignore[attr-defined]
+    value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
+    if value <= 0:
+        return None
+    return await _issue(m.Trigger.BIRTHDAY, member_id, f"birthday:{year}", value)
+
+
+async def on_tier_changed(
+    member_id: int, from_tier: str | None, to_tier: str, history_id: int
+) -> str | None:
+    """A coupon for moving up the ladder (not for a downgrade)."""
+    ranks = dict(await Tier.all().values_list("code", "rank"))
+    if ranks.get(to_tier, 0) <= ranks.get(from_tier or "", -1):  # type: ignore[operator]
+        return None
+    return await _issue(m.Trigger.TIER_UPGRADE, member_id, f"tier-upgrade:{history_id}")
+
+
+async def on_points_expiring(member_id: int, expires_on: str) -> str | None:
+    return await _issue(m.Trigger.POINTS_EXPIRY, member_id, f"points-expiry:{expires_on}")
+
+
+async def first_order_and_win_back(
+    rt: Runtime, progress: Progress = lambda _m: None
+) -> tuple[int, int]:
+    """Daily: nudge members registered N days ago without a purchase, and win back
+    those whose last purchase was WIN_BACK_DAYS ago (once per lapse)."""
+    s = rt.settings
+    now = clock.now()
+    nudged = won = 0
+    if await _template(m.Trigger.FIRST_ORDER):
+        buyers = Order.filter(member_id__isnull=False).values_list("member_id", flat=True)
+        ids = (
+            await Member.filter(
+                status=Status.ACTIVE.value,
+                created_at__lte=now - timedelta(days=s.coupon_first_order_days),
+                created_at__gt=now - timedelta(days=s.coupon_first_order_days + 30),
+            )
+            .exclude(id__in=buyers)
+            .values_list("id", flat=True)
+        )
+        for member_id in ids:
+            nudged += await _issue(m.Trigger.FIRST_ORDER, member_id, "first-order") is not None
+        progress(f"first-order nudge: {nudged} coupons for {len(ids)} members")
+    if await _template(m.Trigger.WIN_BACK):
+        cut = now - timedelta(days=s.coupon_win_back_days)
+        lapsed = (
+            await Order.filter(member_id__isnull=False)
+            .group_by("member_id")
+            .annotate(last=Max("paid_at"))
+            .filter(last__lte=cut, last__gt=cut - timedelta(days=30))
+            .values_list("member_id", "last")
+        )
+        for member_id, last in lapsed:
+            day = clock.business_date(last if isinstance(last, datetime) else cut)
+            won += await _issue(m.Trigger.WIN_BACK, member_id, f"winback:{day}") is not None
+        progress(f"win-back: {won} coupons for {len(lapsed)} lapsed members")
+    return nudged, won
+
+
+async def year_end_rebate(rt: Runtime, year: int, progress: Progress = lambda _m: None) -> int:
+    """Once a year: points earned in ``year`` become a rebate coupon at
+    COUPON_REBATE_FEN_PER_100_POINTS (none below COUPON_REBATE_MIN_FEN)."""
+    s = rt.settings
+    if await _template(m.Trigger.YEAR_END_REBATE) is None:
+        return 0
+    start, end = clock.day_start(date(year, 1, 1)), clock.day_start(date(year + 1, 1, 1))
+    earned = (
+        await LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
+        .group_by("member_id")
+        .annotate(total=Sum("points"))
+        .values_list("member_id", "total")
+    )
+    issued = 0
+    for n, (member_id, points) in enumerate(earned, 1):
+        value = int(points or 0) * s.coupon_rebate_fen_per_100_points // 100
+        if value >= s.coupon_rebate_min_fen:
+            got = await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value)
+            issued += got is not None
+        if n % 1000 == 0:
+            progress(f"rebate {year}: {n}/{len(earned)} members, {issued} coupons")
+    progress(f"rebate {year}: {issued} coupons for {len(earned)} members")
+    return issued
+
+
+async def expire_due(progress: Progress = lambda _m: None) -> int:
+    """Mark every coupon past its date EXPIRED: one set-based statement."""
+    n = await Coupon.filter(status="ACTIVE", valid_until__lte=clock.now()).update(status="EXPIRED")
+    progress(f"expired {n} coupons")
+    return n
+
+
+async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> int:
+    """Remind members of coupons expiring within COUPON_EXPIRY_NOTICE_DAYS, once per
+    coupon, through the marketing rules (consent, weekly cap, quiet hours)."""
+    now = clock.now()
+    due = (
+        await Coupon.filter(
+            status="ACTIVE",
+            reminded_at__isnull=True,
+            valid_until__gt=now,
+            valid_until__lte=now + timedelta(days=rt.settings.coupon_expiry_notice_days),
+        )
+        .order_by("id")
+        .prefetch_related("template")
+    )
+    sent = 0
+    for c in due:
+        if not await Coupon.filter(id=c.id, reminded_at__isnull=True).update(reminded_at=now):
+            continue  # another run took it
+        await send_marketing(
+            rt,
+            member_id=c.member_id,  # type: ignore[attr-defined]
+            channel=Channel.SMS,
+            template="coupon_expiring",
+            variables={"name": c.template.name, "date": clock.business_date(c.valid_until)},
+            dedupe_key=f"coupon-expiring:{c.id}:SMS",
+        )
+        sent += 1
+    progress(f"coupon expiry reminders: {sent}")
+    return sent

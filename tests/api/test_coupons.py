@@ -1,0 +1,372 @@
+"""Coupons through the API: templates, issuing and claiming, validation reasons,
+single-use redemption, rollback on refund or cancel, the member's lists, reports."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain import clock
+from domain.auth.model import Principal, PrincipalKind
+from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.partners.services import create_partner
+from tests.api.test_orders_points import ORDER, REFUND, order_id, order_input, pos_and_member
+from tests.conftest import GQL, partner_token, sign_in_staff
+
+_codes = itertools.count(1)
+
+TEMPLATE = """mutation($in: CouponTemplateInput!) { couponTemplateCreate(input: $in) {
+  __typename ... on CouponTemplate { code description stockLeft }
+  ... on UserError { code message } ... on InvalidInputError { field } } }"""
+ISSUE = """mutation($t: String!, $ids: [ID!]!, $b: String!) {
+  couponIssue(templateCode: $t, memberIds: $ids, batchId: $b) {
+  __typename ... on CouponIssueReport { issued { memberId code } skipped { memberId reason } }
+  ... on UserError { code message } } }"""
+VALIDATE = """query($code: String!, $order: OrderDraftInput!) {
+  couponValidate(code: $code, order: $order) {
+  __typename ... on CouponValidation { applicable discountFen giftSku description
+    failures { reason message conflictingCode } }
+  ... on UserError { code message } } }"""
+REDEEM = """mutation($in: CouponRedeemInput!) { couponRedeem(input: $in) {
+  __typename ... on CouponRedeemSuccess { replayed redemption { code orderExternalId discountFen } }
+  ... on CouponNotApplicableError { couponCode reasons { reason conflictingCode } }
+  ... on UserError { code message } } }"""
+VOID = """mutation($code: String!, $o: String!) {
+  couponRedemptionVoid(code: $code, orderExternalId: $o) {
+  __typename ... on CouponRedemptionVoidSuccess { couponStatus replayed }
+  ... on UserError { code message } } }"""
+MY_COUPONS = """query($s: CouponStatus) { me {
+  coupons(status: $s, first: 10) { edges { node { code status name description } } }
+  claimableCoupons { templateCode description stockLeft } } }"""
+CLAIM = """mutation($t: String!) { couponClaim(templateCode: $t) {
+  __typename ... on CouponClaimSuccess { coupon { code status description } }
+  ... on CouponUnavailableError { reason } ... on UserError { code message } } }"""
+REPORT = """{ couponTemplates { code report {
+  issued redeemed expired discountGivenFen attributedRevenueFen } } }"""
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock.reset()
+
+
+def new_code(prefix: str = "T") -> str:
+    return f"{prefix}{next(_codes):05d}"
+
+
+async def staff(gql: GQL) -> GQL:
+    return await sign_in_staff(gql, "admin@test.cn")
+
+
+async def template(gql: GQL, **fields) -> str:
+    """A template created through the API; returns its code."""
+    body = {"code": new_code(), "name": "满100减20", "kind": "AMOUNT_OFF", "thresholdFen": 10_000}
+    body |= {"valueFen": 2_000, "validityDays": 30, "perMemberLimit": None} | fields
+    r = (await (await staff(gql))(TEMPLATE, {"in": body}))["data"]["couponTemplateCreate"]
+    assert r["__typename"] == "CouponTemplate", r
+    return r["code"]
+
+
+async def issue(gql: GQL, template_code: str, *pks: int) -> list[str]:
+    ids = [member_gid(pk) for pk in pks]
+    r = await (await staff(gql))(ISSUE, {"t": template_code, "ids": ids, "b": new_code("B")})
+    report = r["data"]["couponIssue"]
+    assert not report["skipped"], report
+    return [i["code"] for i in report["issued"]]
+
+
+def member_gid(pk: int) -> str:
+    from strawberry.relay import to_base64
+
+    return to_base64("Member", pk)
+
+
+async def redeemer(gql: GQL, client) -> GQL:
+    """A till with the coupons:redeem scope (and orders, to post the order after)."""
+    app, secret = await create_partner(
+        new_code("till"), ["coupons:redeem", "orders:write", "members:write", "members:read"]
+    )
+    return gql.as_(await partner_token(client, (app.client_id, secret)))
+
+
+async def as_member(gql: GQL, app, pk: int) -> GQL:
+    token, _ = await app.state.rt.tokens.issue(Principal(kind=PrincipalKind.MEMBER, id=pk))
+    return gql.as_(token)
+
+
+def draft(fen: int = 10_000, *, store: str = "SH01", channel: str = "POS", **extra) -> dict:
+    return {
+        "storeCode": store,
+        "channel": channel,
+        "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": fen}],
+        **extra,
+    }
+
+
+async def state(code: str) -> tuple:
+    c = await Coupon.get(code=code)
+    rows = await CouponRedemption.filter(coupon_id=c.id).values_list("status", "discount_fen")
+    return c.status, sorted(rows)
+
+
+async def test_validate_explains_every_reason_and_changes_nothing(gql, client, seed, app):
+    _, _, pk = await pos_and_member(gql, client, seed)
+    till = await redeemer(gql, client)
+    narrow = await template(
+        gql, stores=["SH02"], channels=["ECOMMERCE"], includeSkus=["690000000999"]
+    )
+    (code,) = await issue(gql, narrow, pk)
+    before = await state(code)
+    r = (await till(VALIDATE, {"code": code, "order": draft(5_000)}))["data"]["couponValidate"]
+    assert r["applicable"] is False and r["discountFen"] == 0
+    assert {f["reason"] for f in r["failures"]} == {
+        "WRONG_STORE",
+        "WRONG_CHANNEL",
+        "CATEGORY_EXCLUDED",
+        "BELOW_THRESHOLD",
+    }
+    assert r["description"].startswith("满100减20, ")
+
+    # fine for the right order: the discount, nothing written either
+    ok = await till(
+        VALIDATE,
+        {
+            "code": code,
+            "order": {
+                "storeCode": "SH02",
+                "channel": "ECOMMERCE",
+                "lines": [{"sku": "690000000999", "quantity": 2, "unitPriceFen": 6_000}],
+            },
+        },
+    )
+    ok = ok["data"]["couponValidate"]
+    assert (ok["applicable"], ok["discountFen"], ok["failures"]) == (True, 2_000, [])
+    assert await state(code) == before == ("ACTIVE", [])
+
+    # stacking: an exclusive coupon and one of the same group are named
+    exclusive = await template(gql, exclusive=True)
+    grouped = await template(gql, stackingGroup="weekly")
+    (x,) = await issue(gql, exclusive, pk)
+    g1, g2 = await issue(gql, grouped, pk) + await issue(gql, grouped, pk)
+    r = await till(VALIDATE, {"code": g1, "order": draft(otherCouponCodes=[x, g2])})
+    conflicts = {
+        (f["reason"], f["conflictingCode"]) for f in r["data"]["couponValidate"]["failures"]
+    }
+    assert conflicts == {("NOT_STACKABLE", x), ("NOT_STACKABLE", g2)}
+
+    # expired: the day after its validity
+    clock.advance(timedelta(days=32))
+    later = await redeemer(gql, client)
+    r = await later(VALIDATE, {"code": g1, "order": draft()})
+    assert [f["reason"] for f in r["data"]["couponValidate"]["failures"]] == ["EXPIRED"]
+
+
+async def test_period_limit_and_a_member_sees_only_their_own(gql, client, seed, app):
+    _, _, pk = await pos_and_member(gql, client, seed)
+    _, _, other = await pos_and_member(gql, client, seed)
+    once_a_day = await template(gql, periodLimit=1, limitPeriod="DAY")
+    c1, c2 = await issue(gql, once_a_day, pk) + await issue(gql, once_a_day, pk)
+    till = await redeemer(gql, client)
+    ok = await till(REDEEM, {"in": {"code": c1, "orderExternalId": order_id(), "order": draft()}})
+    assert ok["data"]["couponRedeem"]["__typename"] == "CouponRedeemSuccess"
+    r = await till(REDEEM, {"in": {"code": c2, "orderExternalId": order_id(), "order": draft()}})
+    r = r["data"]["couponRedeem"]
+    assert r["__typename"] == "CouponNotApplicableError"
+    assert [x["reason"] for x in r["reasons"]] == ["LIMIT_REACHED"]
+    assert await state(c2) == ("ACTIVE", [])
+
+    me = await as_member(gql, app, pk)
+    r = await me(VALIDATE, {"code": c2, "order": draft()})
+    assert r["data"]["couponValidate"]["failures"][0]["reason"] == "LIMIT_REACHED"
+    stranger = await as_member(gql, app, other)
+    r = await stranger(VALIDATE, {"code": c2, "order": draft()})
+    assert r["data"]["couponValidate"]["__typename"] == "NotFoundError"
+
+
+async def test_redeem_once_retry_for_the_same_order_and_void(gql, client, seed, app):
+    _, _, pk = await pos_and_member(gql, client, seed)
+    (code,) = await issue(gql, await template(gql), pk)
+    till = await redeemer(gql, client)
+    order = order_id()
+    body = {"in": {"code": code, "orderExternalId": order, "order": draft(12_000)}}
+    first = (await till(REDEEM, body))["data"]["couponRedeem"]
+    assert first["__typename"] == "CouponRedeemSuccess" and first["replayed"] is False
+    assert first["redemption"]["discountFen"] == 2_000
+    again = (await till(REDEEM, body))["data"]["couponRedeem"]
+    assert again["replayed"] is True and again["redemption"] == first["redemption"]
+    assert await state(code) == ("USED", [("REDEEMED", 2_000)])
+
+    other = {"in": {"code": code, "orderExternalId": order_id(), "order": draft(12_000)}}
+    r = (await till(REDEEM, other))["data"]["couponRedeem"]
+    assert r["__typename"] == "CouponAlreadyRedeemedError"
+    assert await state(code) == ("USED", [("REDEEMED", 2_000)])
+    # another partner cannot void or replay this till's redemption
+    shop = await redeemer(gql, client)
+    r = (await shop(VOID, {"code": code, "o": order}))["data"]["couponRedemptionVoid"]
+    assert r["__typename"] == "NotFoundError"
+    assert await state(code) == ("USED", [("REDEEMED", 2_000)])
+
+    # the order is cancelled: the coupon is back, once
+    for replayed in (False, True):
+        r = (await till(VOID, {"code": code, "o": order}))["data"]["couponRedemptionVoid"]
+        assert (r["couponStatus"], r["replayed"]) == ("ACTIVE", replayed)
+    assert await state(code) == ("ACTIVE", [("VOIDED", 2_000)])
+    r = (await till(REDEEM, other))["data"]["couponRedeem"]
+    assert r["__typename"] == "CouponRedeemSuccess"
+
+
+async def test_order_create_redeems_and_a_full_refund_returns_only_a_valid_coupon(
+    gql, client, seed, app
+):
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    short = await template(gql, validityDays=2)
+    keep, lapse = await issue(gql, short, pk) + await issue(gql, short, pk)
+    before_orders = await CouponRedemption.filter(member_id=pk).count()
+
+    # a coupon that does not apply refuses the whole order: nothing recorded
+    small = order_input(card, fen=5_000, couponCodes=[keep])
+    r = (await pos(ORDER, {"in": small}))["data"]["orderCreate"]
+    assert r["__typename"] == "CouponNotApplicableError", r
+    assert await state(keep) == ("ACTIVE", [])
+    assert await CouponRedemption.filter(member_id=pk).count() == before_orders
+
+    first = order_input(card, fen=10_000, couponCodes=[keep])
+    second = order_input(card, fen=10_000, couponCodes=[lapse])
+    for o in (first, second):
+        r = (await pos(ORDER, {"in": o}))["data"]["orderCreate"]
+        assert r["__typename"] == "OrderCreateSuccess", r
+    assert await state(keep) == await state(lapse) == ("USED", [("REDEEMED", 2_000)])
+    assert await CouponRedemption.filter(coupon__code=keep, order_id__isnull=False).exists()
+    # the same code on another order: typed refusal, nothing changes
+    r = (await pos(ORDER, {"in": order_input(card, couponCodes=[keep])}))["data"]["orderCreate"]
+    assert r["__typename"] == "CouponAlreadyRedeemedError"
+
+    full = {"orderExternalId": first["externalId"], "refundExternalId": order_id()}
+    r = (await pos(REFUND, {"in": full | {"amountFen": 10_000}}))["data"]["orderRefund"]
+    assert r["order"]["status"] == "REFUNDED"
+    assert await state(keep) == ("ACTIVE", [("VOIDED", 2_000)])
+
+    clock.advance(timedelta(days=4))  # past the second coupon's validity
+    late = gql.as_(await partner_token(client, seed["partner"]))
+    full = {"orderExternalId": second["externalId"], "refundExternalId": order_id()}
+    r = (await late(REFUND, {"in": full | {"amountFen": 10_000}}))["data"]["orderRefund"]
+    assert r["order"]["status"] == "REFUNDED"
+    assert await state(lapse) == ("EXPIRED", [("VOIDED", 2_000)])
+
+
+async def test_member_lists_claims_and_descriptions(gql, client, seed, app):
+    _, _, pk = await pos_and_member(gql, client, seed)
+    until = datetime(2026, 12, 31, 15, 59, tzinfo=UTC)  # 23:59 on 31 December in Shanghai
+    offer = await template(
+        gql,
+        claimable=True,
+        totalStock=5,
+        perMemberLimit=1,
+        validUntil=until.isoformat(),
+        validityDays=None,
+    )
+    ladder = await template(
+        gql,
+        name="满减阶梯",
+        thresholdFen=0,
+        valueFen=0,
+        ladder=[
+            {"thresholdFen": 10_000, "offFen": 2_000},
+            {"thresholdFen": 20_000, "offFen": 5_000},
+        ],
+    )
+    me = await as_member(gql, app, pk)
+    listed = (await me(MY_COUPONS, {"s": "ACTIVE"}))["data"]["me"]
+    claimable = {c["templateCode"]: c for c in listed["claimableCoupons"]}
+    assert claimable[offer]["description"] == "满100减20, 2026-12-31 前有效"
+    assert claimable[offer]["stockLeft"] == 5
+
+    got = (await me(CLAIM, {"t": offer}))["data"]["couponClaim"]
+    assert got["__typename"] == "CouponClaimSuccess"
+    assert got["coupon"]["description"] == "满100减20, 2026-12-31 前有效"
+    again = (await me(CLAIM, {"t": offer}))["data"]["couponClaim"]
+    assert again["reason"] == "LIMIT_REACHED"
+    assert await Coupon.filter(member_id=pk, template__code=offer).count() == 1
+    assert (await CouponTemplate.get(code=offer)).stock_left == 4
+    r = (await me(CLAIM, {"t": ladder}))["data"]["couponClaim"]
+    assert r["__typename"] == "NotFoundError"  # not offered for claiming
+
+    (stepped,) = await issue(gql, ladder, pk)
+    listed = (await me(MY_COUPONS, {"s": "ACTIVE"}))["data"]["me"]
+    mine = {c["node"]["code"]: c["node"] for c in listed["coupons"]["edges"]}
+    assert mine[stepped]["description"].startswith("满100减20，满200减50, ")
+    assert mine[got["coupon"]["code"]]["status"] == "ACTIVE"
+    assert offer not in {c["templateCode"] for c in listed["claimableCoupons"]}
+    till = await redeemer(gql, client)
+    r = await till(VALIDATE, {"code": stepped, "order": draft(25_000)})
+    assert r["data"]["couponValidate"]["discountFen"] == 5_000
+    await till(REDEEM, {"in": {"code": stepped, "orderExternalId": order_id(), "order": draft()}})
+    used = (await me(MY_COUPONS, {"s": "USED"}))["data"]["me"]["coupons"]["edges"]
+    assert [c["node"]["code"] for c in used] == [stepped]
+
+
+async def test_staff_issue_reports_who_did_not_get_one_and_why(gql, client, seed, app):
+    _, _, a = await pos_and_member(gql, client, seed)
+    _, _, b = await pos_and_member(gql, client, seed)
+    scarce = await template(gql, totalStock=1, perMemberLimit=1)
+    admin = await staff(gql)
+    ids = [member_gid(a), member_gid(b), member_gid(10**9)]
+    r = (await admin(ISSUE, {"t": scarce, "ids": ids, "b": "nov"}))["data"]["couponIssue"]
+    assert [i["memberId"] for i in r["issued"]] == [member_gid(a)]
+    assert {(s["memberId"], s["reason"]) for s in r["skipped"]} == {
+        (member_gid(b), "OUT_OF_STOCK"),
+        (member_gid(10**9), "NOT_FOUND"),
+    }
+    rerun = (await admin(ISSUE, {"t": scarce, "ids": ids[:1], "b": "nov"}))["data"]["couponIssue"]
+    assert rerun["skipped"] == [{"memberId": member_gid(a), "reason": "ALREADY_ISSUED"}]
+    assert await Coupon.filter(template__code=scarce).count() == 1
+
+    store = await sign_in_staff(gql, "sh01@test.cn")
+    r = await store.raw(ISSUE, {"t": scarce, "ids": ids, "b": "x"})
+    assert r.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await Coupon.filter(template__code=scarce).count() == 1
+
+
+async def test_template_report_counts_issue_redemption_expiry_and_revenue(gql, client, seed, app):
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    code = await template(gql, validityDays=1)
+    used, left = await issue(gql, code, pk) + await issue(gql, code, pk)
+    r = await pos(ORDER, {"in": order_input(card, fen=15_000, couponCodes=[used])})
+    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess"
+    clock.advance(timedelta(days=3))
+    admin = await staff(gql)
+    rows = {t["code"]: t["report"] for t in (await admin(REPORT))["data"]["couponTemplates"]}
+    assert rows[code] == {
+        "issued": 2,
+        "redeemed": 1,
+        "expired": 1,
+        "discountGivenFen": 2_000,
+        "attributedRevenueFen": 15_000,
+    }
+    assert left != used
+
+
+async def test_bad_templates_are_typed_and_write_nothing(gql, client, seed):
+    admin = await staff(gql)
+    before = await CouponTemplate.all().count()
+    bad = [
+        ({"kind": "PERCENT_OFF", "percentOff": 0}, "percentOff"),
+        ({"valueFen": 0}, "valueFen"),
+        (
+            {"ladder": [{"thresholdFen": 200, "offFen": 10}, {"thresholdFen": 100, "offFen": 5}]},
+            "ladder",
+        ),
+        ({"kind": "GIFT"}, "giftSku"),
+        ({"validityDays": None}, "validityDays"),
+        ({"weekdays": [0]}, "weekdays"),
+        ({"periodLimit": 1}, "limitPeriod"),
+    ]
+    for change, field in bad:
+        body = {"code": new_code(), "name": "x", "kind": "AMOUNT_OFF", "valueFen": 100}
+        body |= {"thresholdFen": 1000, "validityDays": 7} | change
+        r = (await admin(TEMPLATE, {"in": body}))["data"]["couponTemplateCreate"]
+        assert (r["__typename"], r.get("field")) == ("InvalidInputError", field), (change, r)
+    assert await CouponTemplate.all().count() == before

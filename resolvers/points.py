@@ -81,20 +81,39 @@ async def reward_redeem(info: Info, reward_code: str, request_id: str, quantity:
     )
 
 
+def _reward(r) -> t.Reward:
+    return t.Reward(
+        code=r.code,
+        name=r.name,
+        kind=r.kind,
+        points_cost=r.points_cost,
+        stock=r.stock,
+        per_member_limit=r.per_member_limit,
+        tiers=list(r.tiers),
+        prizes=_odds(r),
+    )
+
+
 async def rewards(info: Info) -> list[t.Reward]:
-    return [
-        t.Reward(
-            code=r.code,
-            name=r.name,
-            kind=r.kind,
-            points_cost=r.points_cost,
-            stock=r.stock,
-            per_member_limit=r.per_member_limit,
-            tiers=list(r.tiers),
-            prizes=_odds(r),
-        )
-        for r in await services.active_rewards(info.context.viewer)
-    ]
+    return [_reward(r) for r in await services.active_rewards(info.context.viewer)]
+
+
+async def reward_upsert(info: Info, input: t.RewardInput):
+    r = services.RewardIn(
+        code=input.code,
+        name=input.name,
+        kind=input.kind.strip().upper(),
+        points_cost=input.points_cost,
+        stock=input.stock,
+        per_member_limit=input.per_member_limit,
+        coupon_template_code=input.coupon_template_code,
+        tiers=list(input.tiers),
+        prizes=tuple(
+            services.Prize(p.name, p.weight, p.coupon_template_code or "") for p in input.prizes
+        ),
+        active=input.active,
+    )
+    return await attempt(services.upsert_reward(info.context.viewer, r), _reward)
 
 
 def _odds(r) -> list[t.LotteryPrize]:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from tortoise.expressions import Subquery
 from tortoise.functions import Max, Sum
 
 from domain import clock
@@ -84,7 +85,7 @@ async def first_order_and_win_back(
     now = clock.now()
     nudged = won = 0
     if await _template(m.Trigger.FIRST_ORDER):
-        buyers = Order.filter(member_id__isnull=False).values_list("member_id", flat=True)
+        buyers = Subquery(Order.filter(member_id__isnull=False).values("member_id"))
         ids = (
             await Member.filter(
                 status=Status.ACTIVE.value,

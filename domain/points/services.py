@@ -14,7 +14,7 @@ from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind, Role
 from domain.coupons import services as coupons
-from domain.coupons.model import Prize, draw
+from domain.coupons.model import Prize, check_prizes, draw
 from domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -270,6 +270,59 @@ def lottery_prizes(reward: Reward) -> tuple[Prize, ...]:
     return tuple(
         Prize(p["name"], int(p["weight"]), p.get("couponTemplate") or "") for p in reward.prizes
     )
+
+
+@dataclass(frozen=True)
+class RewardIn:
+    code: str
+    name: str
+    kind: str
+    points_cost: int
+    stock: int | None
+    per_member_limit: int | None
+    coupon_template_code: str | None
+    tiers: list[str]
+    prizes: tuple[Prize, ...]
+    active: bool
+
+
+async def upsert_reward(viewer: Principal, r: RewardIn) -> Reward:
+    """Create or replace a reward of the catalogue (marketing staff). Audited."""
+    code = r.code.strip().upper()
+    if not code or len(code) > 32 or not r.name.strip():
+        raise InvalidInput("A reward needs a code (1-32) and a name.", field="code")
+    if r.kind not in ("GOODS", "COUPON", "LOTTERY"):
+        raise InvalidInput("kind is GOODS, COUPON or LOTTERY.", field="kind")
+    if r.points_cost <= 0:
+        raise InvalidInput("A reward costs at least one point.", field="pointsCost")
+    if (r.stock is not None and r.stock < 0) or (r.per_member_limit or 1) < 1:
+        raise InvalidInput("Stock and limits are positive.", field="stock")
+    templates = [r.coupon_template_code or ""] if r.kind == "COUPON" else []
+    if r.kind == "COUPON" and not r.coupon_template_code:
+        raise InvalidInput("A coupon reward names its template.", field="couponTemplateCode")
+    if r.kind == "LOTTERY":
+        check_prizes(r.prizes)
+        templates = [p.coupon_template for p in r.prizes if p.coupon_template]
+    for t in templates:
+        await coupons.template_by_code(t)  # NotFound names the missing one
+    values = {
+        "name": r.name.strip(),
+        "kind": r.kind,
+        "points_cost": r.points_cost,
+        "stock": r.stock,
+        "per_member_limit": r.per_member_limit,
+        "coupon_template_code": (r.coupon_template_code or "").upper() or None,
+        "tiers": list(r.tiers),
+        "prizes": [
+            {"name": p.name, "weight": p.weight, "couponTemplate": p.coupon_template.upper()}
+            for p in r.prizes
+        ],
+        "active": r.active,
+    }
+    async with in_transaction():
+        row, _ = await Reward.update_or_create(code=code, defaults=values)
+        await audit.record(viewer, "reward.upsert", "reward", row.id, code=code, kind=r.kind)
+    return row
 
 
 async def active_rewards(viewer: Principal) -> list[Reward]:

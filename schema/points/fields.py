@@ -35,6 +35,9 @@ RewardRedeemResult = Annotated[
     | IdempotencyConflictError,
     strawberry.union("RewardRedeemResult"),
 ]
+RewardUpsertResult = Annotated[
+    t.Reward | InvalidInputError | NotFoundError, strawberry.union("RewardUpsertResult")
+]
 EarnRulesResult = Annotated[t.EarnRules | InvalidInputError, strawberry.union("EarnRulesResult")]
 CampaignResult = Annotated[
     t.PointsCampaign | InvalidInputError, strawberry.union("PointsCampaignResult")
@@ -64,6 +67,12 @@ class PointsMutation:
         resolver=r.reward_redeem,
         permission_classes=[IsMember],
         description="Exchange points for a reward. `requestId` (yours) makes retries safe.",
+    )
+    reward_upsert: RewardUpsertResult = strawberry.mutation(
+        resolver=r.reward_upsert,
+        permission_classes=[MARKETING],
+        description="Create or replace a reward: goods, a coupon of a template, or a lottery "
+        "draw with prizes and odds; stock, per-member limit, tiers. Audited.",
     )
     earn_rules_update: EarnRulesResult = strawberry.mutation(
         resolver=r.earn_rules_update,

@@ -132,3 +132,26 @@ class PointsCampaignInput:
     weekdays: list[int] = strawberry.field(
         default_factory=list, description="1 = Monday … 7 = Sunday; empty: every day."
     )
+
+
+@strawberry.input(description="A prize of a draw: its odds are weight / total weight.")
+class LotteryPrizeInput:
+    name: str
+    weight: int
+    coupon_template_code: str | None = strawberry.field(
+        default=None, description="The prize is a coupon of this template."
+    )
+
+
+@strawberry.input(description="A reward of the catalogue (created, or replaced by code).")
+class RewardInput:
+    code: str
+    name: str
+    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY.")
+    points_cost: int
+    stock: int | None = strawberry.field(default=None, description="Null: unlimited.")
+    per_member_limit: int | None = None
+    coupon_template_code: str | None = strawberry.field(default=None, description="COUPON.")
+    tiers: list[str] = strawberry.field(default_factory=list, description="Empty: everyone.")
+    prizes: list[LotteryPrizeInput] = strawberry.field(default_factory=list, description="LOTTERY.")
+    active: bool = True

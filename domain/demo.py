@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.catalog.tables import Product
+from domain.coupons import services as coupons
 from domain.coupons.tables import CouponTemplate
 from domain.demo_constants import (
     DEMO_MEMBER_PHONE,
@@ -118,6 +119,12 @@ async def load(
         progress(f"orders: {count} over {months} months")
         credited = await _load_points(rt, now)
         progress(f"points: {credited} ledger entries; rewards and a Wednesday member day")
+        demo = await Member.get(phone_hash=rt.phone_index(DEMO_MEMBER_PHONE))
+        for code in ("CPN-50-10", "FREE-DELIVERY"):
+            await coupons.issue_to(
+                await coupons.template_by_code(code), demo.id, source="STAFF", source_ref="demo"
+            )
+        progress(f"coupons: {len(COUPONS)} templates, two coupons for the demo member")
     staff = []
     for email, name, role, region, store in STAFF:
         await create_staff(

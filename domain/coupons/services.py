@@ -21,6 +21,7 @@ from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
 from domain.catalog.tables import Product
 from domain.coupons import model as m
+from domain.coupons import transfer  # noqa: F401 - registers the merge step
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.errors import (
     CouponAlreadyRedeemed,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from domain import clock
 from domain.audit.tables import AuditEntry
+from domain.coupons.services import issue_to, template_by_code
+from domain.coupons.tables import Coupon
 from domain.members.tables import Member, MemberIdentity, MemberTag
 from domain.orders.tables import Order
 from domain.points.tables import PointsLot
 from domain.tiers.tables import TierState
+from tests.api.test_coupons import template as coupon_template
 from tests.api.test_member_scope import _pk
 from tests.api.test_members import REGISTER, new_phone
 from tests.api.test_orders_points import ADJUST, ORDER, account, ledger_sum, order_input
@@ -60,6 +63,7 @@ async def _state(pks: list[int]) -> dict:
             "points": await account(pk),
             "ledger": await ledger_sum(pk),
             "lots": await PointsLot.filter(member_id=pk).count(),
+            "coupons": sorted(await Coupon.filter(member_id=pk).values_list("code", "source_ref")),
         }
     return out
 
@@ -86,6 +90,9 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder
     await wait_for(lambda: _both_placed(survivor, absorbed))
     await Member.filter(id=survivor).update(tier_id=silver.id)
     await Member.filter(id=absorbed).update(tier_id=gold.id)
+    offer = await template_by_code(await coupon_template(gql))
+    for pk, ref in ((survivor, "birthday:2026"), (absorbed, "birthday:2026"), (absorbed, None)):
+        assert not isinstance(await issue_to(offer, pk, source="TRIGGER", source_ref=ref), str)
     before = await _state([survivor, absorbed])
     assert before[survivor]["points"] == (40, 30, 0) and before[absorbed]["points"] == (70, 60, 0)
 
@@ -107,6 +114,13 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder
     assert after[survivor]["tags"] == ["fresh-food-lover"]  # both bought: no "new"
     assert after[survivor]["points"] == (110, 90, 0) and after[absorbed]["points"] == (0, 0, 0)
     assert after[survivor]["ledger"] == 200 and after[absorbed]["ledger"] == 0
+    # every coupon follows; the second birthday coupon keeps its own occasion
+    assert after[absorbed]["coupons"] == []
+    assert sorted(ref for _, ref in after[survivor]["coupons"] if ref) == [
+        "birthday:2026",
+        f"birthday:2026~{absorbed}",
+    ]
+    assert len(after[survivor]["coupons"]) == 3
 
     view = (await agent(VIEW, {"id": gids[0]}))["data"]["customer360"]
     assert len(view["recentOrders"]) == 5 and view["member"]["tier"] == {"code": "GOLD"}

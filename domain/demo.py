@@ -21,8 +21,9 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.catalog.tables import Product
-from domain.coupons import services as coupons
+from domain.coupons.issuing import issue_to
 from domain.coupons.tables import CouponTemplate
+from domain.coupons.templates import template_by_code
 from domain.demo_constants import (
     DEMO_MEMBER_PHONE,
     DEMO_PARTNER_CLIENT_ID,
@@ -121,9 +122,7 @@ async def load(
         progress(f"points: {credited} ledger entries; rewards and a Wednesday member day")
         demo = await Member.get(phone_hash=rt.phone_index(DEMO_MEMBER_PHONE))
         for code in ("CPN-50-10", "FREE-DELIVERY"):
-            await coupons.issue_to(
-                await coupons.template_by_code(code), demo.id, source="STAFF", source_ref="demo"
-            )
+            await issue_to(await template_by_code(code), demo.id, source="STAFF", source_ref="demo")
         progress(f"coupons: {len(COUPONS)} templates, two coupons for the demo member")
     staff = []
     for email, name, role, region, store in STAFF:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.coupons import services
+from domain.coupons import issuing, redemption, services, templates
+from domain.coupons.model import Kind
 from domain.coupons.tables import CouponTemplate as TemplateRow
 from domain.members.services import MemberView
 from resolvers.common import attempt, connection, guarded
@@ -30,13 +31,13 @@ def to_coupon(r: services.CouponRow) -> t.Coupon:
 
 
 def to_template(row: TemplateRow) -> t.CouponTemplate:
-    terms = services.terms_of(row)
+    terms = templates.terms_of(row)
     return t.CouponTemplate(
         template_id=row.id,
         code=row.code,
         name=row.name,
         kind=t.CouponKind(row.kind),
-        description=services.description(row),
+        description=templates.description(row),
         ladder=[t.LadderStep(threshold_fen=a, off_fen=b) for a, b in terms.ladder],
         threshold_fen=row.threshold_fen,
         percent_off=row.percent_off,
@@ -72,7 +73,7 @@ def to_template(row: TemplateRow) -> t.CouponTemplate:
 
 
 async def report_of(template_id: int) -> t.CouponTemplateReport:
-    r = await services.report(await TemplateRow.get(id=template_id))
+    r = await templates.report(await TemplateRow.get(id=template_id))
     return t.CouponTemplateReport(
         issued=r.issued,
         redeemed=r.redeemed,
@@ -100,15 +101,15 @@ async def claimable_of(v: MemberView) -> list[t.ClaimableCoupon]:
             template_code=row.code,
             name=row.name,
             kind=t.CouponKind(row.kind),
-            description=services.description(row),
+            description=templates.description(row),
             stock_left=row.stock_left,
         )
-        for row in await services.claimable(v.id)
+        for row in await issuing.claimable(v.id)
     ]
 
 
 async def coupon_templates(info: Info) -> list[t.CouponTemplate]:
-    return [to_template(row) for row in await services.templates()]
+    return [to_template(row) for row in await templates.templates()]
 
 
 async def coupon_template_create(info: Info, input: i.CouponTemplateInput):
@@ -146,12 +147,12 @@ async def coupon_template_create(info: Info, input: i.CouponTemplateInput):
     values["channels"] = [c.value for c in input.channels]
     values["limit_period"] = input.limit_period.value if input.limit_period else ""
     values["trigger"] = input.trigger.value if input.trigger else ""
-    row = services.TemplateIn(input.code, input.name, services.m.Kind(input.kind.value), values)
-    return await attempt(services.create_template(info.context.viewer, row), to_template)
+    row = templates.TemplateIn(input.code, input.name, Kind(input.kind.value), values)
+    return await attempt(templates.create_template(info.context.viewer, row), to_template)
 
 
-def _draft(d: i.OrderDraftInput) -> services.DraftIn:
-    return services.DraftIn(
+def _draft(d: i.OrderDraftInput) -> redemption.DraftIn:
+    return redemption.DraftIn(
         store_code=d.store_code,
         channel=d.channel.value,
         lines=tuple((ln.sku, ln.quantity, ln.unit_price_fen, ln.discount_fen) for ln in d.lines),
@@ -161,7 +162,7 @@ def _draft(d: i.OrderDraftInput) -> services.DraftIn:
 
 
 async def coupon_validate(info: Info, code: str, order: i.OrderDraftInput):
-    def ok(c: services.Checked) -> t.CouponValidation:
+    def ok(c: redemption.Checked) -> t.CouponValidation:
         v = c.verdict
         return t.CouponValidation(
             code=c.coupon.code,
@@ -174,15 +175,15 @@ async def coupon_validate(info: Info, code: str, order: i.OrderDraftInput):
                 )
                 for f in v.failures
             ],
-            description=services.description(c.template, c.coupon),
+            description=templates.description(c.template, c.coupon),
         )
 
-    return await attempt(services.validate(info.context.viewer, code, _draft(order)), ok)
+    return await attempt(redemption.validate(info.context.viewer, code, _draft(order)), ok)
 
 
 async def coupon_redeem(info: Info, input: i.CouponRedeemInput):
     return await attempt(
-        services.redeem(
+        redemption.redeem(
             info.context.viewer, input.code, input.order_external_id, _draft(input.order)
         ),
         lambda r: t.CouponRedeemSuccess(
@@ -200,7 +201,7 @@ async def coupon_redeem(info: Info, input: i.CouponRedeemInput):
 
 async def coupon_redemption_void(info: Info, code: str, order_external_id: str):
     return await attempt(
-        services.void(info.context.viewer, code, order_external_id),
+        redemption.void(info.context.viewer, code, order_external_id),
         lambda r: t.CouponRedemptionVoidSuccess(
             code=r.code,
             order_external_id=r.order_external_id,
@@ -212,7 +213,7 @@ async def coupon_redemption_void(info: Info, code: str, order_external_id: str):
 
 async def coupon_claim(info: Info, template_code: str):
     async def call():
-        c = await services.claim(info.context.viewer, template_code)
+        c = await issuing.claim(info.context.viewer, template_code)
         rows, _ = await services.of_member(c.member_id, None, c.id + 1, 1)  # type: ignore[attr-defined]
         return rows[0]
 
@@ -224,7 +225,7 @@ async def coupon_issue(
 ):
     ctx = info.context
     return await guarded(
-        lambda: services.issue(
+        lambda: issuing.issue(
             ctx.rt,
             ctx.viewer,
             template_code,

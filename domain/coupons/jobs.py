@@ -17,7 +17,7 @@ from tortoise.functions import Max, Sum
 
 from domain import clock
 from domain.coupons import model as m
-from domain.coupons.services import issue_to
+from domain.coupons.issuing import issue_to
 from domain.coupons.tables import Coupon, CouponTemplate
 from domain.members.model import Status
 from domain.members.tables import Member

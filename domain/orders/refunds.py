@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.auth.model import Principal
-from domain.coupons.services import void_for_order
+from domain.coupons.redemption import void_for_order
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.orders import model

@@ -18,7 +18,7 @@ from domain import clock
 from domain.auth.model import Principal
 from domain.catalog.tables import Product
 from domain.coupons import model as coupon_model
-from domain.coupons import services as coupons
+from domain.coupons import redemption as coupons
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.members.lookup import resolve

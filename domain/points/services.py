@@ -13,8 +13,9 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind, Role
-from domain.coupons import services as coupons
+from domain.coupons import issuing as coupons
 from domain.coupons.model import Prize, check_prizes, draw
+from domain.coupons.templates import template_by_code
 from domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -254,7 +255,7 @@ async def _deliver(reward: Reward, member: Member, row: RewardRedemption) -> lis
         code = ""
         if template:
             got = await coupons.issue_locked(
-                await coupons.template_by_code(template),
+                await template_by_code(template),
                 member,
                 source="REWARD",
                 source_ref=f"reward:{row.id}:{i}",
@@ -304,7 +305,7 @@ async def upsert_reward(viewer: Principal, r: RewardIn) -> Reward:
         check_prizes(r.prizes)
         templates = [p.coupon_template for p in r.prizes if p.coupon_template]
     for t in templates:
-        await coupons.template_by_code(t)  # NotFound names the missing one
+        await template_by_code(t)  # NotFound names the missing one
     values = {
         "name": r.name.strip(),
         "kind": r.kind,

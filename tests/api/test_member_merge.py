@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from domain import clock
 from domain.audit.tables import AuditEntry
-from domain.coupons.services import issue_to, template_by_code
+from domain.coupons.issuing import issue_to
 from domain.coupons.tables import Coupon
+from domain.coupons.templates import template_by_code
 from domain.members.tables import Member, MemberIdentity, MemberTag
 from domain.orders.tables import Order
 from domain.points.tables import PointsLot

@@ -1,0 +1,139 @@
+"""Coupon templates: their terms, the human description, creation, the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal
+from domain.coupons import model as m
+from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.errors import (
+    InvalidInput,
+    NotFound,
+)
+
+
+def terms_of(t: CouponTemplate, value_fen: int | None = None) -> m.Terms:
+    """A template's terms; ``value_fen`` (a birthday or rebate coupon) replaces its value."""
+    ladder = tuple((int(a), int(b)) for a, b in t.ladder) or (
+        ((t.threshold_fen, t.value_fen),) if t.value_fen else ()
+    )
+    if value_fen is not None and t.kind == m.Kind.AMOUNT_OFF.value:
+        ladder = ((ladder[0][0] if ladder else t.threshold_fen, value_fen),)
+    return m.Terms(
+        kind=m.Kind(t.kind),
+        ladder=ladder,
+        threshold_fen=t.threshold_fen,
+        percent_off=t.percent_off,
+        cap_fen=t.cap_fen,
+        gift_sku=t.gift_sku,
+        weekdays=tuple(t.weekdays),
+        hours=(t.hour_from, t.hour_to) if t.hour_from is not None else None,
+        tiers=tuple(t.tiers),
+        stores=tuple(t.stores),
+        channels=tuple(t.channels),
+        include_categories=tuple(t.include_categories),
+        exclude_categories=tuple(t.exclude_categories),
+        include_skus=tuple(t.include_skus),
+        exclude_skus=tuple(t.exclude_skus),
+        discounted_items_count=t.discounted_items_count,
+        stacking_group=t.stacking_group,
+        exclusive=t.exclusive,
+    )
+
+
+def description(t: CouponTemplate, c: Coupon | None = None) -> str:
+    terms = terms_of(t, c.value_fen if c else None)
+    return m.describe(terms, c.valid_until if c else t.valid_until, t.validity_days)
+
+
+@dataclass(frozen=True)
+class TemplateIn:
+    code: str
+    name: str
+    kind: m.Kind
+    values: dict  # the remaining CouponTemplate columns, already named as stored
+
+
+async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
+    """A new template (marketing staff). Audited; the code is the template's key."""
+    code = t.code.strip().upper()
+    if not code or len(code) > 32:
+        raise InvalidInput("A template code is 1-32 characters.", field="code")
+    if not t.name.strip():
+        raise InvalidInput("Name the template.", field="name")
+    v = dict(t.values)
+    if v.get("limit_period"):
+        v["limit_period"] = m.Period(v["limit_period"]).value
+    if v.get("period_limit") is not None and not v.get("limit_period"):
+        raise InvalidInput("A period limit needs its period.", field="limitPeriod")
+    if v.get("trigger"):
+        v["trigger"] = m.Trigger(v["trigger"]).value
+    vf, vu = v.get("valid_from"), v.get("valid_until")
+    if vu is not None and vf is not None and vu <= vf:
+        raise InvalidInput("validUntil must be after validFrom.", field="validUntil")
+    if vu is None and not v.get("validity_days"):
+        raise InvalidInput("Give fixed dates or validityDays.", field="validityDays")
+    for k in ("valid_from", "valid_until"):
+        if v.get(k) is not None:
+            v[k] = clock.utc(v[k])
+    row = CouponTemplate(code=code, name=t.name.strip(), kind=t.kind.value, **v)
+    m.check_terms(terms_of(row))
+    row.stock_left = row.total_stock
+    row.budget_left_fen = row.budget_fen
+    row.created_at = clock.now()
+    try:
+        async with in_transaction():
+            await row.save()
+            await audit.record(
+                viewer, "coupon.template.create", "coupon_template", row.id, code=code
+            )
+    except IntegrityError:
+        raise InvalidInput(f"Template {code} exists already.", field="code") from None
+    return row
+
+
+async def templates() -> list[CouponTemplate]:
+    return await CouponTemplate.all().order_by("id")
+
+
+async def template_by_code(code: str) -> CouponTemplate:
+    t = await CouponTemplate.get_or_none(code=code.strip().upper())
+    if t is None:
+        raise NotFound(f"No coupon template {code!r}.", field="templateCode")
+    return t
+
+
+@dataclass(frozen=True)
+class TemplateReport:
+    issued: int
+    redeemed: int
+    expired: int
+    discount_given_fen: int
+    attributed_revenue_fen: int
+
+
+async def report(t: CouponTemplate) -> TemplateReport:
+    """Per template: issued, redeemed, expired, discount given and the revenue of the
+    orders its coupons were redeemed on (net of refunds)."""
+    now = clock.now()
+    coupons = Coupon.filter(template_id=t.id)
+    live = CouponRedemption.filter(coupon__template_id=t.id, status="REDEEMED")
+    orders = await live.filter(order_id__isnull=False).values_list(
+        "order__total_paid_fen", "order__refunded_fen"
+    )
+    return TemplateReport(
+        issued=t.issued_count,
+        redeemed=await live.count(),
+        expired=await coupons.filter(
+            Q(status="EXPIRED") | Q(status="ACTIVE", valid_until__lte=now)
+        ).count(),
+        discount_given_fen=t.discount_given_fen,
+        attributed_revenue_fen=sum(paid - refunded for paid, refunded in orders),
+    )

@@ -213,9 +213,7 @@ async def coupon_redemption_void(info: Info, code: str, order_external_id: str):
 
 async def coupon_claim(info: Info, template_code: str):
     async def call():
-        c = await issuing.claim(info.context.viewer, template_code)
-        rows, _ = await services.of_member(c.member_id, None, c.id + 1, 1)  # type: ignore[attr-defined]
-        return rows[0]
+        return await services.row_for(await issuing.claim(info.context.viewer, template_code))
 
     return await attempt(call(), lambda r: t.CouponClaimSuccess(coupon=to_coupon(r)))
 

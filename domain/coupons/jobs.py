@@ -65,9 +65,13 @@ async def on_birthday(member_id: int, year: int) -> str | None:
 async def on_tier_changed(
     member_id: int, from_tier: str | None, to_tier: str, history_id: int
 ) -> str | None:
-    """A coupon for moving up the ladder (not for a downgrade)."""
-    ranks = dict(await Tier.all().values_list("code", "rank"))
-    if ranks.get(to_tier, 0) <= ranks.get(from_tier or "", -1):  # type: ignore[operator]
+    """A coupon for moving up the ladder: not for a downgrade, nor for being placed on
+    the lowest rung (a new member's first placement)."""
+    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    to_rank = ranks.get(to_tier)
+    if to_rank is None or to_rank <= min(ranks.values()):
+        return None
+    if from_tier is not None and to_rank <= ranks.get(from_tier, -1):
         return None
     return await _issue(m.Trigger.TIER_UPGRADE, member_id, f"tier-upgrade:{history_id}")
 

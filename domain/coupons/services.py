@@ -42,6 +42,10 @@ def row_of(c: Coupon, t: CouponTemplate, now: datetime) -> CouponRow:
     )
 
 
+async def row_for(c: Coupon) -> CouponRow:
+    return row_of(c, await CouponTemplate.get(id=c.template_id), clock.now())  # type: ignore[attr-defined]
+
+
 async def of_member(
     member_id: int, status: str | None, after_id: int | None, limit: int
 ) -> tuple[list[CouponRow], bool]:

@@ -81,6 +81,9 @@ async def test_tier_upgrade_coupon_once_per_upgrade(gql, client, seed, ladder, a
     history_id = int(got[0].source_ref.split(":")[1])
     assert await jobs.on_tier_changed(pk, "REGULAR", "SILVER", history_id) is None
     assert await jobs.on_tier_changed(pk, "SILVER", "REGULAR", history_id + 1) is None  # down
+    _, _, new = await pos_and_member(gql, client, seed)
+    assert await jobs.on_tier_changed(new, None, "REGULAR", history_id + 2) is None  # placed
+    assert await coupons_of(new, code) == []
     assert len(await coupons_of(pk, code)) == 1
 
 

@@ -7,6 +7,9 @@ qualifies for: member number ``n`` (1-based, in load order) spends ``spend_of(n)
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -122,3 +125,62 @@ async def load(
         return ids
     finally:
         await conn.close()
+
+
+ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def url(db: str) -> str:
+    return ADMIN.rsplit("/", 1)[0] + "/" + db
+
+
+async def admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def create_database(db: str, members: int, settings) -> None:
+    """A fresh migrated database: one region and store (SH01), the demo ladder, and
+    ``members`` members with one order each (``load``), analysed."""
+    from domain import migrations
+    from domain.crypto import Cipher
+    from domain.demo_data import TIERS
+
+    await admin(f"DROP DATABASE IF EXISTS {db}")
+    await admin(f"CREATE DATABASE {db}")
+    await migrations.migrate(settings, progress=lambda _m: None)
+    conn = await asyncpg.connect(url(db))
+    try:
+        region = await conn.fetchval(
+            "INSERT INTO regions (code, name) VALUES ('EAST', '华东') RETURNING id"
+        )
+        await conn.execute(
+            "INSERT INTO stores (code, name, region_id, channel) "
+            "VALUES ('SH01', '徐汇店', $1, 'STORE')",
+            region,
+        )
+        await conn.executemany(
+            "INSERT INTO tiers (code, name, rank, threshold_fen, threshold_points, "
+            "points_multiplier_pct, benefits) VALUES ($1, $2, $3, $4, 0, $5, $6)",
+            [(c, n, rk, t, m, json.dumps(b)) for c, n, rk, t, m, b in TIERS],
+        )
+    finally:
+        await conn.close()
+    started = time.perf_counter()
+    await load(
+        url(db),
+        Cipher.from_settings(settings),
+        members,
+        tag="bench",
+        store_code="SH01",
+        progress=lambda m: print(f"  load {m}", flush=True),
+    )
+    conn = await asyncpg.connect(url(db))
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    print(f"  loaded {members:,} members in {time.perf_counter() - started:.1f} s", flush=True)

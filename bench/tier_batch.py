@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import base64
 import json
-import os
 import resource
 import statistics
 import sys
@@ -34,8 +33,8 @@ from pathlib import Path
 import asyncpg
 
 from bench import population
+from bench.population import admin, url
 
-ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEMPLATE = "loyalty_bench_tiers_template"
 COPY = "loyalty_bench_tiers_run"
 RESULTS = Path(__file__).parent / "results" / "tier_batch.jsonl"
@@ -50,10 +49,6 @@ FROM (
         WHERE m2.status = 'ACTIVE' GROUP BY m2.id) s
 ) q
 WHERE q.id = m.id AND m.tier_id IS DISTINCT FROM q.target_id"""
-
-
-def url(db: str) -> str:
-    return ADMIN.rsplit("/", 1)[0] + "/" + db
 
 
 def settings_for(db: str, chunk: int):
@@ -71,56 +66,9 @@ def settings_for(db: str, chunk: int):
     )
 
 
-async def admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def build_template(members: int) -> None:
-    from domain import migrations
-    from domain.crypto import Cipher
-    from domain.demo_data import TIERS
-
     await admin(f"DROP DATABASE IF EXISTS {COPY}")
-    await admin(f"DROP DATABASE IF EXISTS {TEMPLATE}")
-    await admin(f"CREATE DATABASE {TEMPLATE}")
-    s = settings_for(TEMPLATE, 5000)
-    await migrations.migrate(s, progress=lambda _m: None)
-    conn = await asyncpg.connect(url(TEMPLATE))
-    try:
-        region = await conn.fetchval(
-            "INSERT INTO regions (code, name) VALUES ('EAST', '华东') RETURNING id"
-        )
-        await conn.execute(
-            "INSERT INTO stores (code, name, region_id, channel) "
-            "VALUES ('SH01', '徐汇店', $1, 'STORE')",
-            region,
-        )
-        await conn.executemany(
-            "INSERT INTO tiers (code, name, rank, threshold_fen, threshold_points, "
-            "points_multiplier_pct, benefits) VALUES ($1, $2, $3, $4, 0, $5, $6)",
-            [(c, n, rk, t, m, json.dumps(b)) for c, n, rk, t, m, b in TIERS],
-        )
-    finally:
-        await conn.close()
-    started = time.perf_counter()
-    await population.load(
-        url(TEMPLATE),
-        Cipher.from_settings(s),
-        members,
-        tag="bench",
-        store_code="SH01",
-        progress=lambda m: print(f"  load {m}", flush=True),
-    )
-    conn = await asyncpg.connect(url(TEMPLATE))
-    try:
-        await conn.execute("VACUUM ANALYZE")
-    finally:
-        await conn.close()
-    print(f"  loaded {members:,} members in {time.perf_counter() - started:.1f} s", flush=True)
+    await population.create_database(TEMPLATE, members, settings_for(TEMPLATE, 5000))
 
 
 async def fresh_copy() -> None:

@@ -134,3 +134,20 @@ async def test_products_connection_pages_by_cursor(gql):
         "query($id: ID!) { node(id: $id) { ... on Product { sku } } }", {"id": node_id}
     )
     assert found["data"]["node"] == {"sku": skus1[0]}
+
+
+async def test_a_repeated_document_is_validated_once(gql):
+    """The limits' rules are built once, so the validation cache can hit: a document
+    seen before is not validated again (it was, on every request, when the depth and
+    alias rules were new classes per request)."""
+    from uuid import uuid4
+
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(1024)
+    document = f"query Repeated{uuid4().hex} {{ __typename }}"
+    before = cache.cache_info()
+    for _ in range(3):
+        assert (await gql(document))["data"] == {"__typename": "Query"}
+    after = cache.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)

@@ -370,3 +370,29 @@ async def test_bad_templates_are_typed_and_write_nothing(gql, client, seed):
         r = (await admin(TEMPLATE, {"in": body}))["data"]["couponTemplateCreate"]
         assert (r["__typename"], r.get("field")) == ("InvalidInputError", field), (change, r)
     assert await CouponTemplate.all().count() == before
+
+
+async def test_time_window_and_budget_refuse_with_their_reasons(gql, client, seed, app):
+    _, _, pk = await pos_and_member(gql, client, seed)
+    today = clock.business_date().isoweekday()
+    other_days = [d for d in range(1, 8) if d != today]
+    weekdays_only = await template(gql, weekdays=other_days)
+    (code,) = await issue(gql, weekdays_only, pk)
+    till = await redeemer(gql, client)
+    r = (await till(VALIDATE, {"code": code, "order": draft()}))["data"]["couponValidate"]
+    assert [f["reason"] for f in r["failures"]] == ["OUTSIDE_HOURS"]
+
+    funded = await template(gql, budgetFen=3_000)  # one 20-yuan discount fits, not two
+    first, second = await issue(gql, funded, pk) + await issue(gql, funded, pk)
+    ok = await till(
+        REDEEM, {"in": {"code": first, "orderExternalId": order_id(), "order": draft()}}
+    )
+    assert ok["data"]["couponRedeem"]["__typename"] == "CouponRedeemSuccess"
+    r = await till(
+        REDEEM, {"in": {"code": second, "orderExternalId": order_id(), "order": draft()}}
+    )
+    r = r["data"]["couponRedeem"]
+    assert [x["reason"] for x in r["reasons"]] == ["BUDGET_SPENT"]
+    t = await CouponTemplate.get(code=funded)
+    assert (t.budget_left_fen, t.discount_given_fen) == (1_000, 2_000)
+    assert await state(second) == ("ACTIVE", [])

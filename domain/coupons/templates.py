@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -19,16 +20,43 @@ from domain.errors import (
 )
 
 
+def ladder_of(
+    kind: str, ladder: list, threshold_fen: int, value_fen: int, override: int | None = None
+) -> tuple[tuple[int, int], ...]:
+    """The amount-off steps: the ladder, or the single threshold/value step; a coupon's
+    own value (a birthday or rebate coupon) replaces the value."""
+    steps = tuple((int(a), int(b)) for a, b in ladder) or (
+        ((threshold_fen, value_fen),) if value_fen else ()
+    )
+    if override is not None and kind == m.Kind.AMOUNT_OFF.value:
+        steps = ((steps[0][0] if steps else threshold_fen, override),)
+    return steps
+
+
+# the template columns a description needs (what a coupon list reads, and no more)
+DESCRIBED = ("kind", "ladder", "threshold_fen", "value_fen", "percent_off", "cap_fen", "gift_sku")
+
+
+def describe(
+    v: dict, valid_until: datetime | None, validity_days: int | None, override=None
+) -> str:
+    """The human description from the ``DESCRIBED`` columns of a template."""
+    terms = m.Terms(
+        kind=m.Kind(v["kind"]),
+        ladder=ladder_of(v["kind"], v["ladder"], v["threshold_fen"], v["value_fen"], override),
+        threshold_fen=v["threshold_fen"],
+        percent_off=v["percent_off"],
+        cap_fen=v["cap_fen"],
+        gift_sku=v["gift_sku"],
+    )
+    return m.describe(terms, valid_until, validity_days)
+
+
 def terms_of(t: CouponTemplate, value_fen: int | None = None) -> m.Terms:
     """A template's terms; ``value_fen`` (a birthday or rebate coupon) replaces its value."""
-    ladder = tuple((int(a), int(b)) for a, b in t.ladder) or (
-        ((t.threshold_fen, t.value_fen),) if t.value_fen else ()
-    )
-    if value_fen is not None and t.kind == m.Kind.AMOUNT_OFF.value:
-        ladder = ((ladder[0][0] if ladder else t.threshold_fen, value_fen),)
     return m.Terms(
         kind=m.Kind(t.kind),
-        ladder=ladder,
+        ladder=ladder_of(t.kind, t.ladder, t.threshold_fen, t.value_fen, value_fen),
         threshold_fen=t.threshold_fen,
         percent_off=t.percent_off,
         cap_fen=t.cap_fen,
@@ -49,8 +77,12 @@ def terms_of(t: CouponTemplate, value_fen: int | None = None) -> m.Terms:
 
 
 def description(t: CouponTemplate, c: Coupon | None = None) -> str:
-    terms = terms_of(t, c.value_fen if c else None)
-    return m.describe(terms, c.valid_until if c else t.valid_until, t.validity_days)
+    return describe(
+        {k: getattr(t, k) for k in DESCRIBED},
+        c.valid_until if c else t.valid_until,
+        t.validity_days,
+        c.value_fen if c else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.coupons.model import odds_permille
 from domain.members.services import MemberView
 from domain.points import rules, services
 from domain.points.model import Kind
@@ -119,9 +120,10 @@ async def reward_upsert(info: Info, input: t.RewardInput):
 def _odds(r) -> list[t.LotteryPrize]:
     if r.kind != "LOTTERY":
         return []
-    prizes = services.lottery_prizes(r)
-    total = sum(p.weight for p in prizes) or 1
-    return [t.LotteryPrize(name=p.name, chance_permille=p.weight * 1000 // total) for p in prizes]
+    return [
+        t.LotteryPrize(name=name, chance_permille=permille)
+        for name, permille in odds_permille(services.lottery_prizes(r))
+    ]
 
 
 def _rules(r) -> t.EarnRules:

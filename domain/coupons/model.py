@@ -13,6 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidInput
+from domain.points.model import Line
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a till
@@ -90,25 +91,12 @@ class Terms:
 
 
 @dataclass(frozen=True)
-class DraftLine:
-    sku: str
-    category_path: str
-    quantity: int
-    unit_price_fen: int
-    discount_fen: int = 0
-
-    @property
-    def net_fen(self) -> int:
-        return self.quantity * self.unit_price_fen - self.discount_fen
-
-
-@dataclass(frozen=True)
 class Draft:
     """An order as it stands at checkout."""
 
     store_code: str
     channel: str
-    lines: tuple[DraftLine, ...]
+    lines: tuple[Line, ...]  # the priced order line points earning uses too
     delivery_fee_fen: int = 0
 
 
@@ -152,7 +140,7 @@ def normalise_code(code: str) -> str:
     return "".join(code.split()).upper().replace("-", "")
 
 
-def line_counts(t: Terms, line: DraftLine) -> bool:
+def line_counts(t: Terms, line: Line) -> bool:
     """Whether a line is eligible for the coupon (threshold and discount base)."""
     if line.sku in t.exclude_skus:
         return False
@@ -364,6 +352,12 @@ def draw(prizes: tuple[Prize, ...], roll: int) -> Prize:
             return p
         roll -= p.weight
     raise ValueError("roll beyond the total weight")
+
+
+def odds_permille(prizes: tuple[Prize, ...]) -> list[tuple[str, int]]:
+    """Each prize's published chance in 1/1000, rounded down."""
+    total = sum(p.weight for p in prizes) or 1
+    return [(p.name, p.weight * 1000 // total) for p in prizes]
 
 
 def check_prizes(prizes: tuple[Prize, ...]) -> None:

@@ -49,7 +49,7 @@ async def draft_of(d: DraftIn) -> m.Draft:
     return m.Draft(
         store_code=d.store_code,
         channel=d.channel,
-        lines=tuple(m.DraftLine(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),  # type: ignore[arg-type]
+        lines=tuple(m.Line(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),  # type: ignore[arg-type]
         delivery_fee_fen=d.delivery_fee_fen,
     )
 

@@ -120,10 +120,11 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
                 for ln in o.lines
             ]
         )
+        lines = _priced_lines(o, products)
         if o.coupon_codes:
-            await _redeem_coupons(order, member, o, products)
+            await _redeem_coupons(order, member, o, lines)
         if member is not None:
-            await _points_for_order(rt, viewer, order, member, o, products)
+            await _points_for_order(rt, viewer, order, member, o, lines)
             await MemberTag.filter(member_id=member.id, tag=NEW_TAG).delete()
         await outbox.record(
             TOPIC_ORDER_CREATED,
@@ -132,24 +133,26 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
     return _result(order, replayed=False)
 
 
+def _priced_lines(o: model.OrderIn, products: dict[str, Product]) -> tuple[Line, ...]:
+    """The order's lines with their catalogue category: what coupons and earning read."""
+    return tuple(
+        Line(
+            sku=ln.sku,
+            category_path=products[ln.sku].category_path if ln.sku in products else "",
+            quantity=ln.quantity,
+            unit_price_fen=ln.unit_price_fen,
+            discount_fen=ln.discount_fen,
+            excluded_product=ln.sku in products and products[ln.sku].excluded_from_points,
+        )
+        for ln in o.lines
+    )
+
+
 async def _redeem_coupons(
-    order: Order, member: Member | None, o: model.OrderIn, products: dict[str, Product]
+    order: Order, member: Member | None, o: model.OrderIn, lines: tuple[Line, ...]
 ) -> None:
     """The order's coupons, redeemed in its transaction: a refusal undoes the order."""
-    draft = coupon_model.Draft(
-        store_code=o.store_code,
-        channel=o.channel,
-        lines=tuple(
-            coupon_model.DraftLine(
-                ln.sku,
-                products[ln.sku].category_path if ln.sku in products else "",
-                ln.quantity,
-                ln.unit_price_fen,
-                ln.discount_fen,
-            )
-            for ln in o.lines
-        ),
-    )
+    draft = coupon_model.Draft(store_code=o.store_code, channel=o.channel, lines=lines)
     await coupons.redeem_for_order(
         order.partner_id,  # type: ignore[attr-defined]
         order.id,
@@ -166,7 +169,7 @@ async def _points_for_order(
     order: Order,
     member: Member,
     o: model.OrderIn,
-    products: dict[str, Product],
+    lines: tuple[Line, ...],
 ) -> None:
     s = rt.settings
     acct = await ledger.lock(member.id)
@@ -184,17 +187,7 @@ async def _points_for_order(
     tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
     earned = compute_earn(
         order_ref=o.external_id,
-        lines=[
-            Line(
-                sku=ln.sku,
-                category_path=products[ln.sku].category_path if ln.sku in products else "",
-                quantity=ln.quantity,
-                unit_price_fen=ln.unit_price_fen,
-                discount_fen=ln.discount_fen,
-                excluded_product=ln.sku in products and products[ln.sku].excluded_from_points,
-            )
-            for ln in o.lines
-        ],
+        lines=list(lines),
         paid_fen=o.total_paid_fen,
         day=day,
         rules=await rules.current(),

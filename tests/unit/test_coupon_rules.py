@@ -14,7 +14,7 @@ NOON_WED = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # Wednesday 12:00 in Shangha
 
 
 def draft(*lines: tuple[str, str, int, int], fee: int = 0, store="SH01", channel="POS") -> m.Draft:
-    return m.Draft(store, channel, tuple(m.DraftLine(s, c, 1, p, d) for s, c, p, d in lines), fee)
+    return m.Draft(store, channel, tuple(m.Line(s, c, 1, p, d) for s, c, p, d in lines), fee)
 
 
 def held(terms: m.Terms, status="ACTIVE") -> m.Held:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+from tortoise.backends.base.config_generator import expand_db_url
+
 from domain.config import Settings
 
 APP_LABEL = "loyalty"
@@ -32,7 +35,24 @@ def connection_config(settings: Settings, *, migrating: bool = False) -> str | d
     if url.startswith(("postgres://", "postgresql://")):
         url = "asyncpg://" + url.split("://", 1)[1]
     sep = "&" if "?" in url else "?"
-    return f"{url}{sep}minsize=1&maxsize={settings.db_pool_size}"
+    config = expand_db_url(f"{url}{sep}minsize=1&maxsize={settings.db_pool_size}")
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["connection_class"] = PooledConnection
+    return config
+
+
+class PooledConnection(asyncpg.Connection):
+    """An asyncpg connection that goes back to the pool without the reset round trip.
+
+    Tortoise takes a pooled connection for every statement, and asyncpg's default release
+    runs ``RESET ALL; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all()`` each time:
+    one extra round trip per query. Nothing here leaves session state behind (no SET, no
+    LISTEN, no cursors outside a transaction, advisory locks only transaction-scoped), and
+    asyncpg still rolls back a transaction left open before the connection is reused.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
 
 
 def tortoise_config(settings: Settings, *, migrating: bool = False) -> dict[str, Any]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
-
-from domain import clock
+from domain import clock, sql
 from domain.coupons.tables import Coupon
 from domain.coupons.templates import DESCRIBED, describe
 
@@ -26,12 +25,24 @@ class CouponRow:
     source: str
 
 
-COLUMNS = ("id", "code", "status", "valid_from", "valid_until", "issued_at", "source", "value_fen")
-TEMPLATE_COLUMNS = {f"t_{k}": f"template__{k}" for k in (*DESCRIBED, "name", "validity_days")}
+# The app lists coupons on every open: plain SQL reading only the columns it shows.
+SELECT = """SELECT c.id, c.code, c.status, c.valid_from, c.valid_until, c.issued_at,
+  c.source, c.value_fen, t.name AS t_name, t.validity_days AS t_validity_days, {described}
+FROM coupons c JOIN coupon_templates t ON t.id = c.template_id
+WHERE {where} ORDER BY c.id DESC LIMIT :limit""".replace(
+    "{described}", ", ".join(f"t.{k} AS t_{k}" for k in DESCRIBED)
+)
+STATUS = {
+    None: "",
+    "ACTIVE": " AND c.status = 'ACTIVE' AND c.valid_until > :now",
+    "EXPIRED": " AND (c.status = 'EXPIRED' OR (c.status = 'ACTIVE' AND c.valid_until <= :now))",
+    "USED": " AND c.status = 'USED'",
+}
+TIMES = ("valid_from", "valid_until", "issued_at")
 
 
 def row_of(v: dict, now: datetime) -> CouponRow:
-    """A coupon from its ``COLUMNS`` and its template's ``TEMPLATE_COLUMNS``."""
+    """A coupon from a row of ``SELECT`` (its template's columns prefixed ``t_``)."""
     expired = v["status"] == "ACTIVE" and clock.utc(v["valid_until"]) <= now
     return CouponRow(
         id=v["id"],
@@ -52,12 +63,16 @@ def row_of(v: dict, now: datetime) -> CouponRow:
     )
 
 
-def _read(q):
-    return q.values(*COLUMNS, **TEMPLATE_COLUMNS)
+async def _read(where: str, **params) -> list[dict]:
+    rows = await sql.select(SELECT.format(where=where), params, times=TIMES)
+    for v in rows:  # asyncpg and SQLite both hand JSON columns back as text
+        if isinstance(v["t_ladder"], str):
+            v["t_ladder"] = json.loads(v["t_ladder"])
+    return rows
 
 
 async def row_for(c: Coupon) -> CouponRow:
-    return row_of((await _read(Coupon.filter(id=c.id)))[0], clock.now())
+    return row_of((await _read("c.id = :id", id=c.id, limit=1))[0], clock.now())
 
 
 async def of_member(
@@ -66,15 +81,9 @@ async def of_member(
     """A member's coupons, newest first, in one query reading only what the list shows.
     ACTIVE means usable now (the expiry job may not have run yet, so an ACTIVE row past
     its date counts as EXPIRED)."""
-    now = clock.now()
-    q = Coupon.filter(member_id=member_id)
-    if status == "ACTIVE":
-        q = q.filter(status="ACTIVE", valid_until__gt=now)
-    elif status == "EXPIRED":
-        q = q.filter(Q(status="EXPIRED") | Q(status="ACTIVE", valid_until__lte=now))
-    elif status == "USED":
-        q = q.filter(status="USED")
+    now = clock.utc(clock.now())
+    where = "c.member_id = :member" + STATUS[status]
     if after_id is not None:
-        q = q.filter(id__lt=after_id)
-    rows = await _read(q.order_by("-id").limit(limit + 1))
+        where += " AND c.id < :after"
+    rows = await _read(where, member=member_id, now=now, after=after_id, limit=limit + 1)
     return [row_of(v, now) for v in rows[:limit]], len(rows) > limit

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from domain import clock
+from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind, Role
 from domain.coupons import issuing as coupons
@@ -28,7 +28,7 @@ from domain.members.services import MemberView, get
 from domain.members.tables import Member
 from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points.model import Kind, lot_expiry
-from domain.points.tables import LedgerEntry, PointsAccount, PointsLot, Reward, RewardRedemption
+from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
 
 
@@ -47,17 +47,27 @@ class PointsSummary:
     available_soon: list[Upcoming]  # pending lots, by when they become spendable
 
 
+# The member home reads these on every app open: plain SQL, no ORM building or hydration.
+ACCOUNT = "SELECT balance, pending, debt FROM points_accounts WHERE member_id = :member"
+PENDING_LOTS = """SELECT remaining, available_at FROM points_lots
+  WHERE member_id = :member AND released_at IS NULL AND remaining > 0
+  ORDER BY available_at, id"""
+EXPIRING_LOTS = """SELECT remaining, expires_at FROM points_lots
+  WHERE member_id = :member AND released_at IS NOT NULL AND remaining > 0
+    AND expires_at <= :until
+  ORDER BY expires_at"""
+
+
 async def summary(member: MemberView) -> PointsSummary:
-    acct = await PointsAccount.get_or_none(member_id=member.id)
-    lots = await PointsLot.filter(member_id=member.id, released_at=None, remaining__gt=0).order_by(
-        "available_at", "id"
-    )
+    account = await sql.select(ACCOUNT, {"member": member.id})
+    lots = await sql.select(PENDING_LOTS, {"member": member.id}, times=("available_at",))
+    acct = account[0] if account else {"balance": 0, "pending": 0, "debt": 0}
     return PointsSummary(
         member_id=member.id,
-        balance=acct.balance if acct else 0,
-        pending=acct.pending if acct else 0,
-        debt=acct.debt if acct else 0,
-        available_soon=[Upcoming(lot.remaining, lot.available_at) for lot in lots],
+        balance=acct["balance"],
+        pending=acct["pending"],
+        debt=acct["debt"],
+        available_soon=[Upcoming(lot["remaining"], lot["available_at"]) for lot in lots],
     )
 
 
@@ -65,16 +75,13 @@ async def expiring(member: MemberView, days: int) -> list[Upcoming]:
     """Spendable points that expire within ``days``, grouped by expiry time."""
     if not 1 <= days <= 3660:
         raise InvalidInput("days must be 1-3660.", field="days")
-    until = clock.now() + timedelta(days=days)
-    lots = await PointsLot.filter(
-        member_id=member.id,
-        released_at__not_isnull=True,
-        remaining__gt=0,
-        expires_at__lte=until,
-    ).order_by("expires_at")
+    until = clock.utc(clock.now() + timedelta(days=days))
+    lots = await sql.select(
+        EXPIRING_LOTS, {"member": member.id, "until": until}, times=("expires_at",)
+    )
     by_time: dict[datetime, int] = {}
     for lot in lots:
-        by_time[lot.expires_at] = by_time.get(lot.expires_at, 0) + lot.remaining
+        by_time[lot["expires_at"]] = by_time.get(lot["expires_at"], 0) + lot["remaining"]
     return [Upcoming(points, at) for at, points in by_time.items()]
 
 

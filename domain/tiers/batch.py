@@ -12,7 +12,6 @@ the next start resumes after the checkpoint; running again changes nothing.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.config import Settings
+from domain.sql import bind
 from domain.tiers.services import TOPIC_TIER_CHANGED, WINDOW
 from domain.tiers.tables import Tier, TierBatchRun
 
@@ -98,23 +98,6 @@ APPLY = [
 ]
 
 
-def _bind(sql: str, params: dict, dialect: str) -> tuple[str, list]:
-    """``:name`` parameters to the driver's style ($n for asyncpg, ? for SQLite)."""
-    names: list[str] = []
-
-    def repl(m: re.Match) -> str:
-        name = m.group(1)
-        if dialect == "postgres":
-            if name not in names:
-                names.append(name)
-            return f"${names.index(name) + 1}"
-        names.append(name)
-        return "?"
-
-    out = re.sub(r"(?<!:):([a-z_]+)", repl, sql)
-    return out, [params[n] for n in names]
-
-
 async def _run_chunk(
     conn, dialect: str, settings: Settings, lo: int, hi: int, now: datetime, base_rank: int
 ) -> int:
@@ -134,7 +117,7 @@ async def _run_chunk(
     }
 
     async def run(sql: str) -> None:
-        text, args = _bind(sql, params, dialect)
+        text, args = bind(sql, params, dialect)
         await conn.execute_query(text, args)
 
     await run("DROP TABLE IF EXISTS tier_targets")

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from domain import clock
+from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.config import Settings
@@ -26,29 +25,32 @@ WINDOW = timedelta(days=365)  # the rolling qualifying window
 
 
 async def ladder(settings: Settings) -> list[Rung]:
-    rows = await Tier.all().order_by("rank")
+    return rungs_of(settings, await Tier.all().order_by("rank"))
+
+
+def rungs_of(settings: Settings, tiers: list[Tier]) -> list[Rung]:
+    """The ladder from the tier rows in rank order, with the measure the settings use."""
     points = settings.tier_measure == "points"
     return [
         Rung(t.id, t.code, t.name, t.rank, t.threshold_points if points else t.threshold_fen)
-        for t in rows
+        for t in tiers
     ]
 
 
 MEASURE_SQL = {
     "spend": "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0) AS m FROM orders "
-    "WHERE member_id = $1 AND paid_at > $2",
+    "WHERE member_id = :member AND paid_at > :since",
     "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
-    "WHERE member_id = $1 AND kind = 'EARN' AND created_at > $2",
+    "WHERE member_id = :member AND kind = 'EARN' AND created_at > :since",
 }
 
 
 async def measure_of(settings: Settings, member_id: int, now: datetime) -> int:
     """Qualifying spend (fen, net of refunds) or points earned in the last 12 months."""
-    conn = connections.get("default")
-    sql = MEASURE_SQL[settings.tier_measure]
-    if conn.capabilities.dialect == "sqlite":
-        sql = sql.replace("$1", "?").replace("$2", "?")
-    rows = await conn.execute_query_dict(sql, [member_id, clock.utc(now - WINDOW)])
+    since = clock.utc(now - WINDOW)
+    rows = await sql.select(
+        MEASURE_SQL[settings.tier_measure], {"member": member_id, "since": since}
+    )
     return int(rows[0]["m"])
 
 
@@ -135,15 +137,21 @@ class TierView:
     benefits: dict
 
 
-async def progress_of(settings: Settings, member: MemberView) -> Progress | None:
-    rungs = await ladder(settings)
+REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
+
+
+async def progress_of(
+    settings: Settings, member: MemberView, tiers: list[Tier] | None = None
+) -> Progress | None:
+    """Where the member stands; ``tiers`` (in rank order) when the caller has them."""
+    rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)
     if not rungs:
         return None
     by_id = {r.id: r for r in rungs}
     current = by_id.get(member.tier_id or 0) or rungs[0]
-    state = await TierState.get_or_none(member_id=member.id)
+    state = await sql.select(REVIEW_AT, {"member": member.id}, times=("review_at",))
     measure = await measure_of(settings, member.id, clock.now())
-    return progress(rungs, current, measure, state.review_at if state else None)
+    return progress(rungs, current, measure, state[0]["review_at"] if state else None)
 
 
 @dataclass(frozen=True)

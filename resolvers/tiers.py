@@ -8,10 +8,9 @@ import strawberry
 
 from domain.members.services import MemberView
 from domain.tiers import services
-from domain.tiers.model import Rung
 from domain.tiers.tables import Tier
 from resolvers.common import attempt, guarded
-from resolvers.loaders import load_by_id
+from resolvers.loaders import loader
 from resolvers.members import member_pk
 from schema.context import Info
 from schema.tiers import types as t
@@ -29,23 +28,33 @@ def to_tier(row: Tier) -> t.Tier:
     )
 
 
+async def ladder(info: Info) -> list[Tier]:
+    """Every tier in rank order, read once per request (tier, tierProgress share it)."""
+
+    async def batch(keys: list[str]) -> list[list[Tier]]:
+        rows = await Tier.all().order_by("rank")
+        return [rows for _ in keys]
+
+    return await loader(info, "tiers.ladder", batch).load("all")
+
+
 async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
-    row = await load_by_id(info, Tier, v.tier_id)
-    return to_tier(row) if row else None
+    return _tier(await ladder(info), v.tier_id)
 
 
-async def _tier(info: Info, rung: Rung | None) -> t.Tier | None:
-    row = await load_by_id(info, Tier, rung.id) if rung else None
+def _tier(tiers: list[Tier], tier_id: int | None) -> t.Tier | None:
+    row = next((row for row in tiers if row.id == tier_id), None)
     return to_tier(row) if row else None
 
 
 async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
-    p = await services.progress_of(info.context.rt.settings, v)
+    tiers = await ladder(info)
+    p = await services.progress_of(info.context.rt.settings, v, tiers)
     if p is None:
         return None
     return t.TierProgress(
-        current=await _tier(info, p.current),
-        next=await _tier(info, p.next),
+        current=_tier(tiers, p.current.id),
+        next=_tier(tiers, p.next.id if p.next else None),
         qualifying_spend_fen=p.measure,
         spend_to_next_fen=p.to_next,
         spend_to_keep_fen=p.to_keep,

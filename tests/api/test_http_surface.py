@@ -52,3 +52,12 @@ async def test_cors_for_the_app_origins(client, settings):
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
     assert "access-control-allow-origin" not in evil.headers
+
+
+async def test_start_up_objects_are_frozen_out_of_the_collector(app):
+    import gc
+
+    from server import GC_THRESHOLD
+
+    assert gc.get_freeze_count() > 10_000  # the schema, models and caches built at start
+    assert gc.get_threshold()[0] == GC_THRESHOLD

@@ -1,10 +1,12 @@
 """A closed-loop HTTP load generator, run in its own process so it never shares a CPU
 budget with what it measures: ``--connections`` workers each post, wait for the answer,
 post again, until ``--duration`` seconds are over. Prints one JSON object: requests,
-errors (non-200 or a GraphQL ``errors`` key), req/s, p50 and p99 latency in ms.
+errors (non-200, a GraphQL ``errors`` key or a typed ``…Error`` answer), req/s, p50
+and p99 latency in ms.
 
     python -m bench.load --url http://127.0.0.1:8000/graphql --requests-file reqs.json
-where the file holds a list of {"token", "body"} cycled through by the workers.
+where the file holds a list of {"token", "body"} cycled through by the workers. In a
+body, ``@N@`` becomes ``<--tag>-<request number>``: a fresh order number per request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 import aiohttp
 
 
-async def run(url: str, requests: list[dict], duration: float, connections: int) -> dict:
+async def run(url: str, requests: list[dict], duration: float, connections: int, tag: str) -> dict:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(10**12))
@@ -29,11 +31,15 @@ async def run(url: str, requests: list[dict], duration: float, connections: int)
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
-                r = requests[next(counter) % len(requests)]
+                n = next(counter)
+                r = requests[n % len(requests)]
+                body = r["body"]
+                if r["unique"]:
+                    body = body.replace(b"@N@", f"{tag}-{n}".encode())
                 started = time.perf_counter()
                 async with session.post(
                     url,
-                    data=r["body"],
+                    data=body,
                     headers={
                         "Authorization": f"Bearer {r['token']}",
                         "Content-Type": "application/json",
@@ -41,7 +47,7 @@ async def run(url: str, requests: list[dict], duration: float, connections: int)
                 ) as resp:
                     payload = await resp.read()
                 latencies.append(time.perf_counter() - started)
-                if resp.status != 200 or b'"errors"' in payload:
+                if resp.status != 200 or b'"errors"' in payload or b'Error"' in payload:
                     errors += 1
 
         started = time.perf_counter()
@@ -63,12 +69,14 @@ def main() -> None:
     p.add_argument("--requests-file", required=True)
     p.add_argument("--duration", type=float, default=10)
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--tag", default="", help="prefix of the @N@ order numbers")
     a = p.parse_args()
     with open(a.requests_file) as f:
         requests = json.load(f)
     for r in requests:
         r["body"] = json.dumps(r["body"]).encode()
-    print(json.dumps(asyncio.run(run(a.url, requests, a.duration, a.connections))))
+        r["unique"] = b"@N@" in r["body"]
+    print(json.dumps(asyncio.run(run(a.url, requests, a.duration, a.connections, a.tag))))
 
 
 if __name__ == "__main__":

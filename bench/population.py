@@ -142,6 +142,14 @@ async def admin(sql: str) -> None:
         await conn.close()
 
 
+async def exists(db: str) -> bool:
+    conn = await asyncpg.connect(ADMIN)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db))
+    finally:
+        await conn.close()
+
+
 async def create_database(db: str, members: int, settings) -> None:
     """A fresh migrated database: one region and store (SH01), the demo ladder, and
     ``members`` members with one order each (``load``), analysed."""

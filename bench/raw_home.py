@@ -1,7 +1,7 @@
 """The raw baseline for member home: Starlette + asyncpg, the same SQL the GraphQL path
 runs (one round trip per query, as it does), the same JSON shape, the same token check
 (EdDSA JWT with the platform's public key) and the same scan code. No ORM, no GraphQL,
-no middleware. Run by ``bench.home`` as ``uvicorn bench.raw_home:app --workers 2``.
+no middleware. Served with the write baselines by ``bench.raw`` (two uvicorn workers).
 
 Environment: ``RAW_DSN`` (asyncpg), ``RAW_JWT_KEY`` (PEM public key), ``RAW_AUDIENCE``,
 ``RAW_SCAN_KEY`` (the scan-code HMAC key), ``RAW_SCAN_TTL`` (seconds).
@@ -17,10 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import jwt
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
 
 KEY = os.environ.get("RAW_JWT_KEY", "")
 AUDIENCE = os.environ.get("RAW_AUDIENCE", "loyalty-api")
@@ -45,13 +43,23 @@ def scan_code(number: str, now: datetime) -> tuple[str, datetime]:
     return f"{payload}{int.from_bytes(digest[:8], 'big') % 10**10:010d}", expires
 
 
-async def home(request: Request) -> JSONResponse:
+def caller(request: Request) -> int | None:
+    """The id in the bearer token's subject (``member:42``, ``partner:7``), or None."""
     auth = request.headers.get("authorization", "")
     try:
         claims = jwt.decode(auth[7:], KEY, algorithms=["EdDSA"], audience=AUDIENCE)
-        member_id = int(str(claims["sub"]).split(":")[1])
+        return int(str(claims["sub"]).split(":")[1])
     except (jwt.PyJWTError, KeyError, ValueError, IndexError):
-        return JSONResponse({"error": "unauthorised"}, status_code=401)
+        return None
+
+
+UNAUTHORISED = JSONResponse({"error": "unauthorised"}, status_code=401)
+
+
+async def home(request: Request) -> JSONResponse:
+    member_id = caller(request)
+    if member_id is None:
+        return UNAUTHORISED
     now = datetime.now(UTC)
     assert pool is not None
     async with pool.acquire() as c:
@@ -152,6 +160,3 @@ async def home(request: Request) -> JSONResponse:
             }
         }
     )
-
-
-app = Starlette(routes=[Route("/home", home, methods=["POST"])], lifespan=lifespan)

@@ -22,22 +22,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import json
 import resource
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 
 from bench import population
+from bench.harness import append
 from bench.population import admin, url
 
 TEMPLATE = "loyalty_bench_tiers_template"
 COPY = "loyalty_bench_tiers_run"
-RESULTS = Path(__file__).parent / "results" / "tier_batch.jsonl"
 
 SINGLE = """UPDATE members m SET tier_id = q.target_id
 FROM (
@@ -112,14 +110,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def main(argv: list[str] | None = None) -> int:
+async def measure(argv: list[str] | None = None) -> dict:
+    """Run the comparison; its result row (also appended to the results file)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=5000)
     parser.add_argument("--reuse", action="store_true", help="keep the template of a last run")
     a = parser.parse_args(argv)
-    if not a.reuse:
+    if not (a.reuse and await population.exists(TEMPLATE)):
         print(f"building the data set: {a.members:,} members", flush=True)
         await build_template(a.members)
     times: dict[str, list[float]] = {"batch": [], "single": []}
@@ -150,15 +149,19 @@ async def main(argv: list[str] | None = None) -> int:
         "batch_peak_rss_mb": [round(x, 1) for x in rss],
         "members_per_s": round(a.members / batch),
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    with RESULTS.open("a") as out:
-        out.write(json.dumps(row) + "\n")
+    append("tier_batch", row)
+    return row
+
+
+async def main(argv: list[str] | None = None) -> int:
+    row = await measure(argv)
+    rss = row["batch_peak_rss_mb"]
     print()
     print("| members | batch (median) | single statement | ratio | target | peak RSS |")
     print("|---|---|---|---|---|---|")
     print(
-        f"| {a.members:,} | {batch:.2f} s | {single:.2f} s | {row['ratio']}x | <= 1.6x "
-        f"| {max(rss):.0f} MB |"
+        f"| {row['members']:,} | {row['batch_s']:.2f} s | {row['single_s']:.2f} s "
+        f"| {row['ratio']}x | <= 1.6x | {max(rss):.0f} MB |"
     )
     return 0
 

@@ -13,6 +13,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
+from domain.events import outbox
 from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
@@ -86,12 +87,14 @@ class DomainErrorCodes(SchemaExtension):
 
 class PublishAfterMutation(SchemaExtension):
     """After a mutation (its service transaction has committed), send the events it
-    recorded in the outbox; queries record none, so they never pay for the relay."""
+    recorded in the outbox; an operation that recorded none never pays for the relay
+    (the scheduler's relay round picks up anything recorded out of this sight)."""
 
     def on_operation(self):
+        recorded = outbox.watch()
         yield
         ctx = self.execution_context
-        if ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
+        if recorded and ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
             ctx.context.publish()
 
 

@@ -36,6 +36,12 @@ async def tier_code(member: Member) -> str:
     return str(codes[0]) if codes else ""
 
 
+async def tier_code_of(member_id: int) -> str:
+    """The member's tier code ("" when not placed), in one query."""
+    codes = await Member.filter(id=member_id).values_list("tier__code", flat=True)
+    return str(codes[0] or "") if codes else ""
+
+
 async def issue_locked(
     t: CouponTemplate,
     member: Member,

@@ -17,7 +17,7 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.catalog.tables import Product
 from domain.coupons import model as m
 from domain.coupons import transfer  # noqa: F401 - registers the merge step
-from domain.coupons.issuing import tier_code
+from domain.coupons.issuing import tier_code_of
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.coupons.templates import terms_of
 from domain.errors import (
@@ -26,7 +26,6 @@ from domain.errors import (
     InvalidInput,
     NotFound,
 )
-from domain.members.tables import Member
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,6 @@ async def _coupon(code: str) -> Coupon:
 async def _verdict(
     c: Coupon, t: CouponTemplate, d: m.Draft, others: tuple[str, ...], member_id: int | None
 ) -> m.Verdict:
-    member = await Member.get(id=c.member_id)  # type: ignore[attr-defined]
     now = clock.now()
     used = 0
     if t.period_limit is not None:
@@ -74,9 +72,14 @@ async def _verdict(
             status="REDEEMED",
             redeemed_at__gte=m.period_start(m.Period(t.limit_period), now),
         ).count()
-    other_rows = await Coupon.filter(
-        code__in=[m.normalise_code(o) for o in others if m.normalise_code(o) != c.code]
-    ).values_list("code", "template__stacking_group", "template__exclusive")
+    other_codes = [m.normalise_code(o) for o in others if m.normalise_code(o) != c.code]
+    other_rows = (
+        await Coupon.filter(code__in=other_codes).values_list(
+            "code", "template__stacking_group", "template__exclusive"
+        )
+        if other_codes
+        else []
+    )
     held = m.Held(
         c.code,
         terms_of(t, c.value_fen),
@@ -88,7 +91,7 @@ async def _verdict(
         held,
         d,
         at=now,
-        tier_code=await tier_code(member),
+        tier_code=await tier_code_of(c.member_id),  # type: ignore[attr-defined]
         usage=m.Usage(
             used_in_period=used,
             period_limit=t.period_limit,
@@ -187,18 +190,17 @@ async def _redeem_locked(
     else:
         await spend.update(discount_given_fen=F("discount_given_fen") + off)
     now = clock.now()
-    row, created = await CouponRedemption.get_or_create(
-        coupon_id=c.id,
-        partner_id=partner_id,
-        order_external_id=order_external_id,
-        defaults={
-            "member_id": c.member_id,  # type: ignore[attr-defined]
-            "discount_fen": off,
-            "order_id": order_id,
-            "redeemed_at": now,
-        },
-    )
-    if not created:  # voided earlier for this order, now redeemed for it again
+    key = {"coupon_id": c.id, "partner_id": partner_id, "order_external_id": order_external_id}
+    row = await CouponRedemption.get_or_none(**key)  # the coupon row lock serialises this
+    if row is None:
+        row = await CouponRedemption.create(
+            **key,
+            member_id=c.member_id,  # type: ignore[attr-defined]
+            discount_fen=off,
+            order_id=order_id,
+            redeemed_at=now,
+        )
+    else:  # voided earlier for this order, now redeemed for it again
         row.status, row.discount_fen, row.redeemed_at, row.voided_at = "REDEEMED", off, now, None
         row.order_id = order_id or row.order_id  # type: ignore[attr-defined]
         await row.save()

@@ -8,6 +8,7 @@ mid-send is sent again when the lease runs out (consumers are idempotent by id).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +18,23 @@ from domain import clock
 from domain.events.tables import OutboxEvent
 
 LEASE = timedelta(seconds=30)
+_recorded: ContextVar[list[str] | None] = ContextVar("outbox_recorded", default=None)
+
+
+def watch() -> list[str]:
+    """From here on in this context, the topics ``record`` writes (so a caller — the
+    API after a mutation — relays only when there is something to relay)."""
+    topics: list[str] = []
+    _recorded.set(topics)
+    return topics
 
 
 async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    return await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
+    event = await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
+    watching = _recorded.get()
+    if watching is not None:
+        watching.append(topic)
+    return event
 
 
 async def claim(limit: int = 100) -> list[OutboxEvent]:

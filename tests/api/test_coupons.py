@@ -11,6 +11,7 @@ import pytest
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.events.tables import OutboxEvent
 from domain.partners.services import create_partner
 from tests.api.test_orders_points import ORDER, REFUND, order_id, order_input, pos_and_member
 from tests.conftest import GQL, partner_token, sign_in_staff
@@ -216,6 +217,23 @@ async def test_redeem_once_retry_for_the_same_order_and_void(gql, client, seed, 
     assert await state(code) == ("ACTIVE", [("VOIDED", 2_000)])
     r = (await till(REDEEM, other))["data"]["couponRedeem"]
     assert r["__typename"] == "CouponRedeemSuccess"
+
+
+async def test_the_relay_runs_only_after_a_mutation_that_recorded_events(
+    gql, client, seed, app, monkeypatch
+):
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    (code,) = await issue(gql, await template(gql), pk)
+    till = await redeemer(gql, client)
+    kicks = []
+    monkeypatch.setattr(app.state.relay, "kick", lambda: kicks.append(1))
+    body = {"in": {"code": code, "orderExternalId": order_id(), "order": draft(12_000)}}
+    r = (await till(REDEEM, body))["data"]["couponRedeem"]
+    assert r["__typename"] == "CouponRedeemSuccess" and kicks == []  # it records no event
+    orders = await OutboxEvent.filter(topic="order.created").count()
+    r = (await pos(ORDER, {"in": order_input(card)}))["data"]["orderCreate"]
+    assert r["__typename"] == "OrderCreateSuccess" and kicks == [1]  # order.created
+    assert await OutboxEvent.filter(topic="order.created").count() == orders + 1
 
 
 async def test_order_create_redeems_and_a_full_refund_returns_only_a_valid_coupon(

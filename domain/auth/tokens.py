@@ -2,7 +2,8 @@
 
 Verification is strict: the algorithm allow-list is fixed (EdDSA only, the header's
 ``alg`` is never trusted), the ``kid`` must name a live key, and ``exp iat iss aud sub
-jti`` are required. Times are checked against ``domain.clock`` so tests can move time.
+jti`` are required. Times are checked against ``domain.clock`` so tests can move time,
+on every use: a token's signature is checked once per process (``VERIFIED_MAX``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from domain.errors import InvalidAccessToken
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
 LEEWAY_S = 30
+# Tokens whose signature this process has checked: an app sends the same access token on
+# every request until it expires, and the signature check was a tenth of a member-home
+# request. Keyed by the whole token, so a changed byte is a new token, checked afresh.
+VERIFIED_MAX = 50_000
 
 
 class TokenService:
     def __init__(self, settings: Settings, keys: KeyRing) -> None:
         self.settings = settings
         self.keys = keys
+        self._verified: dict[str, tuple[str, dict]] = {}  # token -> (kid, claims)
 
     async def issue(self, principal: Principal, ttl_s: int | None = None) -> tuple[str, int]:
         ttl = ttl_s or self.settings.access_token_ttl_s
@@ -37,6 +43,31 @@ class TokenService:
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), ttl
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is None:
+            known = await self._check_signature(token)
+            if len(self._verified) >= VERIFIED_MAX:  # forget the oldest
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = known
+        kid, claims = known
+        if await self.keys.public_key(kid) is None:  # retired since it was verified
+            raise InvalidAccessToken("unknown key id")
+        now = clock.now().timestamp()
+        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", claims.get("iat"))
+        if not all(isinstance(v, int) for v in (exp, iat, nbf)):
+            raise InvalidAccessToken("time claims must be integers")
+        if exp <= now - LEEWAY_S:  # type: ignore[operator]
+            raise InvalidAccessToken("expired")
+        if nbf > now + LEEWAY_S or iat > now + LEEWAY_S:  # type: ignore[operator]
+            raise InvalidAccessToken("not valid yet")
+        try:
+            return principal_from_claims(claims)
+        except MalformedClaims as exc:
+            raise InvalidAccessToken(str(exc)) from None
+
+    async def _check_signature(self, token: str) -> tuple[str, dict]:
+        """The key id and claims of a token whose header, signature, issuer and audience
+        check out (its times are checked on every use, by ``verify``)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -56,7 +87,7 @@ class TokenService:
                 issuer=self.settings.jwt_issuer,
                 options={
                     "require": REQUIRED_CLAIMS,
-                    # time claims are checked below against domain.clock
+                    # time claims are checked in verify against domain.clock
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
@@ -64,15 +95,4 @@ class TokenService:
             )
         except jwt.PyJWTError as exc:
             raise InvalidAccessToken(f"rejected: {type(exc).__name__}") from None
-        now = clock.now().timestamp()
-        exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf", claims.get("iat"))
-        if not all(isinstance(v, int) for v in (exp, iat, nbf)):
-            raise InvalidAccessToken("time claims must be integers")
-        if exp <= now - LEEWAY_S:  # type: ignore[operator]
-            raise InvalidAccessToken("expired")
-        if nbf > now + LEEWAY_S or iat > now + LEEWAY_S:  # type: ignore[operator]
-            raise InvalidAccessToken("not valid yet")
-        try:
-            return principal_from_claims(claims)
-        except MalformedClaims as exc:
-            raise InvalidAccessToken(str(exc)) from None
+        return kid, claims

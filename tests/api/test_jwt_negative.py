@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from domain import clock
 from domain.auth.tables import SigningKey
 from tests.conftest import sign_in_member
 
@@ -128,3 +130,19 @@ async def test_rs256_with_a_made_up_key_is_refused(client, settings, app):
     kid, _ = await _signing_key(app)
     token = jwt.encode(_claims(settings), pem, algorithm="RS256", headers={"kid": kid})
     assert await _status(client, token) == 401
+
+
+async def test_a_token_checked_before_is_refused_once_it_expires(client, settings, app):
+    """The signature is checked once per process; the times on every request."""
+    kid, key = await _signing_key(app)
+    claims = _claims(settings, exp=int(time.time()) + 120)
+    token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
+    assert await _status(client, token) == 200
+    assert await _status(client, token) == 200
+    clock.advance(timedelta(seconds=200))
+    try:
+        assert await _status(client, token) == 401
+    finally:
+        clock.reset()
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    assert await _status(client, forged) == 401  # another string: checked afresh

@@ -52,6 +52,14 @@ async def select(
     return rows
 
 
+async def execute(sql: str, params: dict[str, Any] | None = None) -> int:
+    """Run one UPDATE or DELETE; how many rows it changed."""
+    conn = connections.get("default")
+    text, args = bind(sql, params or {}, conn.capabilities.dialect)
+    changed, _rows = await conn.execute_query(text, args)
+    return changed
+
+
 def _timestamp(text: str) -> datetime:
     at = datetime.fromisoformat(text)
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

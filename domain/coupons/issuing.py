@@ -11,7 +11,7 @@ from datetime import datetime
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from domain import clock
+from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
@@ -38,8 +38,11 @@ async def tier_code(member: Member) -> str:
 
 async def tier_code_of(member_id: int) -> str:
     """The member's tier code ("" when not placed), in one query."""
-    codes = await Member.filter(id=member_id).values_list("tier__code", flat=True)
-    return str(codes[0] or "") if codes else ""
+    rows = await sql.select(TIER_CODE, {"member": member_id})
+    return str(rows[0]["code"]) if rows else ""
+
+
+TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
 
 
 async def issue_locked(

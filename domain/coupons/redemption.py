@@ -12,7 +12,7 @@ from datetime import datetime
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from domain import clock
+from domain import clock, sql
 from domain.auth.model import Principal, PrincipalKind
 from domain.catalog.tables import Product
 from domain.coupons import model as m
@@ -144,6 +144,13 @@ async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
 
 
+# Redemption's conditional updates (plain SQL: a till waits on every one of them).
+USE = "UPDATE coupons SET status = 'USED' WHERE id = :id AND status = 'ACTIVE'"
+SPEND = "UPDATE coupon_templates SET discount_given_fen = discount_given_fen + :off WHERE id = :id"
+SPEND_BUDGET = """UPDATE coupon_templates SET budget_left_fen = budget_left_fen - :off,
+  discount_given_fen = discount_given_fen + :off WHERE id = :id AND budget_left_fen >= :off"""
+
+
 async def _redeem_locked(
     coupon_id: int,
     partner_id: int | None,
@@ -171,24 +178,17 @@ async def _redeem_locked(
             code_=c.code,
             reasons=list(verdict.failures),
         )
-    if not await Coupon.filter(id=c.id, status="ACTIVE").update(status="USED"):
+    if not await sql.execute(USE, {"id": c.id}):
         raise CouponAlreadyRedeemed()  # cannot happen under the row lock; never pass silently
     off = verdict.discount_fen
-    spend = CouponTemplate.filter(id=t.id)
-    if t.budget_fen is not None:
-        spend = spend.filter(budget_left_fen__gte=off)
-        won = await spend.update(
-            budget_left_fen=F("budget_left_fen") - off,
-            discount_given_fen=F("discount_given_fen") + off,
+    if t.budget_fen is None:
+        await sql.execute(SPEND, {"id": t.id, "off": off})
+    elif not await sql.execute(SPEND_BUDGET, {"id": t.id, "off": off}):
+        raise CouponNotApplicable(
+            "This promotion's budget is spent.",
+            code_=c.code,
+            reasons=[m.Failure(m.Reason.BUDGET_SPENT, "This promotion's budget is spent.")],
         )
-        if not won:
-            raise CouponNotApplicable(
-                "This promotion's budget is spent.",
-                code_=c.code,
-                reasons=[m.Failure(m.Reason.BUDGET_SPENT, "This promotion's budget is spent.")],
-            )
-    else:
-        await spend.update(discount_given_fen=F("discount_given_fen") + off)
     now = clock.now()
     key = {"coupon_id": c.id, "partner_id": partner_id, "order_external_id": order_external_id}
     row = await CouponRedemption.get_or_none(**key)  # the coupon row lock serialises this

@@ -5,7 +5,8 @@ every member go into a temporary table with the action the rules give
 (UP at once; DOWN only after the review date plus the grace period; RENEW a review
 passed; REMIND before a review that would fail; PLACE a member with no tier yet);
 then a handful of statements apply them, write history and one outbox event per
-change, and move the run's checkpoint. A crash loses at most the open chunk, and
+change, and move the run's checkpoint. Members on the base rung have nothing to review,
+so the batch gives tier states (review dates) only to those above it. A crash loses at most the open chunk, and
 the next start resumes after the checkpoint; running again changes nothing.
 """
 
@@ -43,7 +44,7 @@ SELECT x.*, tt.rank AS target_rank,
     WHEN x.override_until IS NOT NULL AND x.override_until > :now THEN NULL
     WHEN x.current_id IS NULL AND tt.rank = :base_rank THEN 'PLACE'
     WHEN tt.rank > x.current_rank THEN 'UP'
-    WHEN x.no_state = 1 THEN 'PLACE'
+    WHEN x.no_state = 1 AND tt.rank > :base_rank THEN 'PLACE'
     WHEN tt.rank < x.current_rank AND x.review_at <= :downgrade_before THEN 'DOWN'
     WHEN tt.rank >= x.current_rank AND x.review_at <= :now THEN 'RENEW'
     WHEN tt.rank < x.current_rank AND x.review_at > :now AND x.review_at <= :remind_before
@@ -86,8 +87,10 @@ PAYLOAD = {
 APPLY = [
     """UPDATE members SET tier_id = x.target_id FROM tier_targets x
        WHERE x.member_id = members.id AND x.action IN ('UP', 'DOWN', 'PLACE')""",
+    # the base rung has nothing to review: its members get no tier state here
     """INSERT INTO tier_states (member_id, since, review_at)
-       SELECT member_id, :now, :next_review FROM tier_targets WHERE no_state = 1""",
+       SELECT member_id, :now, :next_review FROM tier_targets
+       WHERE no_state = 1 AND target_rank > :base_rank""",
     """UPDATE tier_states SET since = :now, review_at = :next_review
        WHERE member_id IN (SELECT member_id FROM tier_targets
                            WHERE action IN ('UP', 'DOWN') AND no_state = 0)""",

@@ -183,6 +183,8 @@ async def test_nightly_batch_resumes_after_a_crash_and_changes_nothing_twice(
     assert done.finished_at is not None
     expected = {0: "REGULAR", 1: "SILVER", 2: "GOLD"}
     assert [await tier_of(pk) for pk in pks] == [expected[i % 3] for i in range(30)]
+    reviewed = await TierState.filter(member_id__in=pks).values_list("member_id", flat=True)
+    assert set(reviewed) == {pk for i, pk in enumerate(pks) if i % 3}  # none on the base rung
     upgrades = await TierHistory.filter(member_id__in=pks).count()
     assert upgrades == 20  # silver and gold only: placement on the first rung is no news
     assert await change_events() == 20  # one event per change, none for the crash

@@ -115,7 +115,7 @@ async def measure(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--chunk", type=int, default=20_000)  # TIER_BATCH_CHUNK
     parser.add_argument("--reuse", action="store_true", help="keep the template of a last run")
     a = parser.parse_args(argv)
     if not (a.reuse and await population.exists(TEMPLATE)):

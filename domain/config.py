@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     tier_review_days: int = Field(365, ge=30, le=1100)  # a tier holds this long, then review
     tier_grace_days: int = Field(30, ge=0, le=365)  # after a failed review, before downgrade
     tier_reminder_days: int = Field(30, ge=1, le=365)  # remind this long before the review
-    tier_batch_chunk: int = Field(5000, ge=100, le=100_000)  # members per batch transaction
+    tier_batch_chunk: int = Field(20_000, ge=100, le=100_000)  # members per batch transaction
 
     # --- demo --------------------------------------------------------------------------
     demo_data: bool | None = None  # default: on in development

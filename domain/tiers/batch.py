@@ -5,9 +5,10 @@ every member go into a temporary table with the action the rules give
 (UP at once; DOWN only after the review date plus the grace period; RENEW a review
 passed; REMIND before a review that would fail; PLACE a member with no tier yet);
 then a handful of statements apply them, write history and one outbox event per
-change, and move the run's checkpoint. Members on the base rung have nothing to review,
-so the batch gives tier states (review dates) only to those above it. A crash loses at most the open chunk, and
-the next start resumes after the checkpoint; running again changes nothing.
+change, and move the run's checkpoint (a statement whose action no member of the chunk
+has is skipped). Members on the base rung have nothing to review, so the batch gives
+tier states (review dates) only to those above it. A crash loses at most the open
+chunk, and the next start resumes after the checkpoint; running again changes nothing.
 """
 
 from __future__ import annotations
@@ -100,6 +101,17 @@ APPLY = [
        WHERE member_id IN (SELECT member_id FROM tier_targets WHERE action = 'REMIND')""",
 ]
 
+# Each statement with the actions it applies to (None: always run).
+STEPS = [
+    (HISTORY, {"UP", "DOWN"}),
+    (EVENTS, {"UP", "DOWN", "REMIND"}),
+    (APPLY[0], {"UP", "DOWN", "PLACE"}),
+    (APPLY[1], None),  # every member above the base rung with no state yet, any action
+    (APPLY[2], {"UP", "DOWN"}),
+    (APPLY[3], {"RENEW"}),
+    (APPLY[4], {"REMIND"}),
+]
+
 
 async def _run_chunk(
     conn, dialect: str, settings: Settings, lo: int, hi: int, now: datetime, base_rank: int
@@ -127,15 +139,18 @@ async def _run_chunk(
     await run(TARGETS.format(threshold=threshold, measure=MEASURE[settings.tier_measure]))
     await run("CREATE INDEX tier_targets_member ON tier_targets (member_id)")
     await run("ANALYZE tier_targets")  # temporary tables have no statistics until asked
-    changed = await conn.execute_query_dict(
-        "SELECT COUNT(*) AS n FROM tier_targets WHERE action IN ('UP', 'DOWN')"
-    )
-    await run(HISTORY)
-    await run(EVENTS.format(payload=PAYLOAD[dialect]))
-    for sql in APPLY:
-        await run(sql)
+    counts = {
+        r["action"]: int(r["n"])
+        for r in await conn.execute_query_dict(
+            "SELECT action, COUNT(*) AS n FROM tier_targets "
+            "WHERE action IS NOT NULL GROUP BY action"
+        )
+    }
+    for sql, actions in STEPS:  # a step with nothing to do costs no scan
+        if actions is None or counts.keys() & actions:
+            await run(sql.format(payload=PAYLOAD[dialect]))
     await run("DROP TABLE tier_targets")
-    return int(changed[0]["n"])
+    return counts.get("UP", 0) + counts.get("DOWN", 0)
 
 
 async def run_nightly(
@@ -160,9 +175,8 @@ async def run_nightly(
         hi = min(lo + size, last_id)
         async with in_transaction() as tx:
             n = await _run_chunk(tx, dialect, settings, lo, hi, now, rungs[0].rank)
-            await TierBatchRun.filter(id=state.id).update(last_member_id=hi)
             state.changed += n
-            await TierBatchRun.filter(id=state.id).update(changed=state.changed)
+            await TierBatchRun.filter(id=state.id).update(last_member_id=hi, changed=state.changed)
         progress(f"tier batch {run_on}: members up to {hi} of {last_id}, {state.changed} changed")
         lo = hi
     state.finished_at = clock.now()

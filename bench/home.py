@@ -157,13 +157,14 @@ async def credentials(s) -> Credentials:
         await Tortoise.close_connections()
 
 
-def same_answers(api: str, raw: str, tokens: list[str]) -> None:
+def same_answers(api: str, other: str, tokens: list[str], graphql: bool = False) -> None:
     """Both return the same JSON for the same members (but for the scan code, which
-    carries its own expiry time): otherwise the comparison would mean nothing."""
+    carries its own expiry time): otherwise the comparison would mean nothing.
+    ``other`` is the raw baseline, or with ``graphql`` another API (the embedded one)."""
     for token in tokens:
         auth = {"Authorization": f"Bearer {token}"}
         ours = httpx.post(api, json={"query": HOME}, headers=auth).json()
-        theirs = httpx.post(raw, headers=auth).json()
+        theirs = httpx.post(other, json={"query": HOME} if graphql else None, headers=auth).json()
         for answer in (ours, theirs):
             if "errors" in answer or "data" not in answer:
                 raise SystemExit(f"member home failed: {answer}")

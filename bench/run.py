@@ -29,49 +29,51 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
 
-from bench import home, population, tier_batch, writes
+from bench import embedded, home, population, tier_batch, writes
 from bench.harness import append, drive, free_port, medians, serving
 from bench.population import url
 
 BIN = Path(sys.executable).parent
-SCENARIOS = ("home", "order", "redeem", "tiers")
+SCENARIOS = ("home", "embedded", "order", "redeem", "tiers")
 TARGETS = {  # figure: (bound, "min" or "max") — the issue's targets, as ratios to raw
     "home": {"rps": (0.30, "min"), "p99_ms": (3.0, "max"), "cpu_ms_per_req": (5.0, "max")},
     "order": {"rps": (0.45, "min")},
     "redeem": {"rps": (0.45, "min")},
+    "embedded": {"rps": (0.5, "min")},
 }
 
 
 def compare(name: str, servers: dict, files, a) -> dict:
-    """``--repeat`` interleaved runs of the API and its baseline; medians and ratios.
-    ``files(rep, contender)`` is the requests file of that run."""
-    runs: dict[str, list[dict]] = {"graphql": [], "raw": []}
+    """``--repeat`` interleaved runs of two servers — ours first, then its baseline —
+    with medians and the ratios ours / baseline. ``files(rep, who)`` is a run's requests."""
+    ours, base = servers
+    runs: dict[str, list[dict]] = {ours: [], base: []}
     stamp = int(time.time())
     for rep in range(1, a.repeat + 1):
-        for who in ("graphql", "raw") if rep % 2 else ("raw", "graphql"):
+        for who in (ours, base) if rep % 2 else (base, ours):
             proc, target = servers[who]
             tag = f"{name}-{who}-{stamp}-{rep}"
             runs[who].append(drive(f"{name} {who}", proc, target, files(rep, who), a, tag))
-    g, r = medians(runs["graphql"]), medians(runs["raw"])
-    row = {
+    g, r = medians(runs[ours]), medians(runs[base])
+    return {
         "bench": name,
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "members": a.members_now,
         "duration_s": a.duration,
         "connections": a.connections,
         "repeat": a.repeat,
-        "graphql": g,
-        "raw": r,
+        "contenders": [ours, base],
+        ours: g,
+        base: r,
         "errors": sum(x["errors"] for rs in runs.values() for x in rs),
         "ratios": {k: round(g[k] / r[k], 2) for k in g if r.get(k)},
     }
-    return row
 
 
 def requests_file(path: Path, token: str | list[str], bodies: list[dict]) -> Path:
@@ -140,6 +142,12 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
             home.same_answers(api_url, raw_url + "/home", creds.tokens[:20])
             f = requests_file(d / "home.json", creds.tokens, [{"query": home.HOME}] * home.TOKENS)
             rows.append(compare("home", servers("/home"), lambda rep, who: f, a))
+        if "embedded" in only:
+            f = requests_file(d / "home.json", creds.tokens, [{"query": home.HOME}] * home.TOKENS)
+            with embedded_api(d, a) as lite:
+                home.same_answers(lite[1], api_url, creds.tokens[:20], graphql=True)
+                both = {"sqlite": lite, "postgres": (api, api_url)}
+                rows.append(compare("embedded", both, lambda rep, who: f, a))
         if "order" in only:
             bodies = writes.order_bodies(creds.cards)
             writes.same_outcome(
@@ -176,6 +184,20 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
     return rows
 
 
+@contextmanager
+def embedded_api(d: Path, a):
+    """``loyalty serve`` on the embedded default (one process) over a SQLite copy of the
+    data set: (process, GraphQL URL)."""
+    if not (a.reuse and embedded.FILE.exists()):
+        asyncio.run(embedded.copy())
+    es = embedded.embedded_settings()
+    env = {**os.environ, **{k.upper(): v for k, v in home._env(es).items()}}
+    port = free_port()
+    serve = [str(BIN / "loyalty"), "serve", "--port", str(port)]
+    with serving(serve, env, port, d / "embedded.log") as proc:
+        yield proc, f"http://127.0.0.1:{port}/graphql"
+
+
 async def member_range() -> tuple[int, int]:
     import asyncpg
 
@@ -197,7 +219,7 @@ def table(rows: list[dict]) -> None:
                 f"= {row['ratio']}x (target <= 1.6), peak RSS {row['peak_rss_mb']} MB"
             )
             continue
-        for who in ("graphql", "raw", "pgbench"):
+        for who in (*row["contenders"], "pgbench"):
             m = row.get(who)
             if m:
                 cells = "".join(f"{m.get(k, ''):>10}" for k in ("rps", "p50_ms", "p99_ms"))

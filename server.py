@@ -29,11 +29,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
-from domain.auth.model import ANONYMOUS, Principal
+from domain.auth.model import ANONYMOUS, Principal, PrincipalKind
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
 from domain.errors import InvalidAccessToken
@@ -116,6 +117,40 @@ class LoyaltyGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    async def execute_single(  # type: ignore[override]
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ) -> ExecutionResult:
+        """A member's own query answered from the member-home cache when it can be
+        (``domain.members.home_cache``); otherwise executed, and cached if it may be."""
+
+        async def execute() -> ExecutionResult:
+            return await super(LoyaltyGraphQL, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+
+        viewer, home = context.viewer, context.rt.home
+        slot = None
+        if viewer.kind is PrincipalKind.MEMBER and isinstance(request_data.query, str):
+            slot = home.slot(
+                viewer.id, request_data.query, request_data.operation_name, request_data.variables
+            )
+        if slot is None:
+            return await execute()
+        try:
+            cached, slot = await home.lookup(slot)
+        except Exception as exc:  # the cache is an optimisation: answer without it
+            log.warning("member-home cache unavailable (%s)", exc)
+            return await execute()
+        if cached is not None:
+            return ExecutionResult(data=cached, errors=None)
+        result = await execute()
+        if result.data is not None and not result.errors:
+            try:
+                await home.store(slot, result.data)
+            except Exception as exc:
+                log.warning("member-home cache unavailable (%s)", exc)
+        return result
 
 
 def client_ip(request: Request) -> str:

@@ -17,6 +17,7 @@ from domain.config import Settings
 
 class Cache(Protocol):
     async def get(self, name: str) -> str | None: ...
+    async def mget(self, keys: list[str]) -> list[str | None]: ...
     async def set(
         self, name: str, value: Any, ex: int | None = None, nx: bool = False
     ) -> bool | None: ...
@@ -45,6 +46,9 @@ class MemoryCache:
     async def get(self, name: str) -> str | None:
         item = self._live(name)
         return None if item is None else item[0]
+
+    async def mget(self, keys: list[str]) -> list[str | None]:
+        return [await self.get(k) for k in keys]
 
     async def set(
         self, name: str, value: Any, ex: int | None = None, nx: bool = False

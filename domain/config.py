@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # (default) or only their own "store". Region staff: their region; HQ: everyone.
     store_staff_scope: Literal["region", "store"] = "region"
     scan_code_ttl_s: int = Field(60, ge=10, le=600)
+    # Member-home response cache (domain.members.home_cache): seconds a member's own
+    # query answer is reused; 0 turns it off. At most half the scan-code lifetime.
+    home_cache_ttl_s: int = Field(0, ge=0, le=300)
     # The order in which a partner's member reference is tried (memberLookup, orders).
     member_lookup_order: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["scan_code", "card_number", "phone", "identity", "member_id"]
@@ -196,6 +199,15 @@ class Settings(BaseSettings):
             pairs = [p.split(":", 1) for p in value.split(",") if p.strip()]
             return {phone.strip(): code.strip() for phone, code in pairs}
         return value
+
+    @model_validator(mode="after")
+    def _home_cache_keeps_scan_codes_fresh(self) -> Settings:
+        if self.home_cache_ttl_s * 2 > self.scan_code_ttl_s:
+            raise ConfigError(
+                "HOME_CACHE_TTL_S may be at most half of SCAN_CODE_TTL_S: a cached answer "
+                "carries the scan code minted with it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

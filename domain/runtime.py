@@ -1,4 +1,5 @@
-"""What one process holds for its lifetime: settings, cipher, cache, keys, tokens."""
+"""What one process holds for its lifetime: settings, cipher, cache, keys, tokens, the
+member-home cache."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from domain.auth.tokens import TokenService
 from domain.cache import Cache, create_cache
 from domain.config import Settings
 from domain.crypto import Cipher
+from domain.members.home_cache import HomeCache
 
 
 @dataclass
@@ -18,17 +20,20 @@ class Runtime:
     cache: Cache
     keys: KeyRing
     tokens: TokenService
+    home: HomeCache
 
     @classmethod
     def build(cls, settings: Settings, cache: Cache | None = None) -> Runtime:
         cipher = Cipher.from_settings(settings)
         keys = KeyRing(cipher, settings.key_refresh_interval_s)
+        cache = cache or create_cache(settings)
         return cls(
             settings=settings,
             cipher=cipher,
-            cache=cache or create_cache(settings),
+            cache=cache,
             keys=keys,
             tokens=TokenService(settings, keys),
+            home=HomeCache(cache, settings.home_cache_ttl_s),
         )
 
     def phone_index(self, e164: str) -> str:

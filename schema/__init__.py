@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
+from domain.auth.model import PrincipalKind
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
 from domain.events import outbox
@@ -86,15 +87,26 @@ class DomainErrorCodes(SchemaExtension):
 
 
 class PublishAfterMutation(SchemaExtension):
-    """After a mutation (its service transaction has committed), send the events it
-    recorded in the outbox; an operation that recorded none never pays for the relay
-    (the scheduler's relay round picks up anything recorded out of this sight)."""
+    """After a mutation (its service transaction has committed), forget the cached home
+    answers of the members its events name (and of a member who made it), then send
+    those events; an operation that recorded none never pays for the relay (the
+    scheduler's relay round picks up anything recorded out of this sight)."""
 
-    def on_operation(self):
+    async def on_operation(self):
         recorded = outbox.watch()
         yield
         ctx = self.execution_context
-        if recorded and ctx.operation_type is OperationType.MUTATION and ctx.context is not None:
+        if ctx.operation_type is not OperationType.MUTATION or ctx.context is None:
+            return
+        viewer = ctx.context.viewer
+        members = {m for _topic, ids in recorded for m in ids}
+        if viewer.kind is PrincipalKind.MEMBER and viewer.id is not None:
+            members.add(viewer.id)
+        try:
+            await ctx.context.rt.home.forget(members)
+        except Exception as exc:  # the change is committed: answer it, stale for a TTL at most
+            log.warning("could not forget cached home answers (%s)", exc)
+        if recorded:
             ctx.context.publish()
 
 

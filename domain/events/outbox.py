@@ -18,23 +18,32 @@ from domain import clock
 from domain.events.tables import OutboxEvent
 
 LEASE = timedelta(seconds=30)
-_recorded: ContextVar[list[str] | None] = ContextVar("outbox_recorded", default=None)
+_recorded: ContextVar[list[tuple[str, tuple[int, ...]]] | None] = ContextVar(
+    "outbox_recorded", default=None
+)
+MEMBER_KEYS = ("member_id", "survivor", "absorbed")  # payload keys that name a member
 
 
-def watch() -> list[str]:
-    """From here on in this context, the topics ``record`` writes (so a caller — the
-    API after a mutation — relays only when there is something to relay)."""
-    topics: list[str] = []
-    _recorded.set(topics)
-    return topics
+def watch() -> list[tuple[str, tuple[int, ...]]]:
+    """From here on in this context, the (topic, member ids) of each event ``record``
+    writes: the API, after a mutation, relays only when there is something to relay
+    and forgets those members' cached home answers."""
+    recorded: list[tuple[str, tuple[int, ...]]] = []
+    _recorded.set(recorded)
+    return recorded
 
 
 async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
     event = await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
     watching = _recorded.get()
     if watching is not None:
-        watching.append(topic)
+        watching.append((topic, members_of(payload)))
     return event
+
+
+def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
+    """The members an event is about."""
+    return tuple(v for k in MEMBER_KEYS if isinstance(v := payload.get(k), int))
 
 
 async def claim(limit: int = 100) -> list[OutboxEvent]:

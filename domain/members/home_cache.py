@@ -1,0 +1,101 @@
+"""The member-home response cache: a member's own query answers, reused for a few
+seconds (``HOME_CACHE_TTL_S``; 0, the default, turns it off).
+
+Only queries a *member* sends whose every root field is ``me`` are cached, keyed by the
+member and a digest of the document, operation name and variables. Each member has a
+generation — a random token — and every answer is stored with the generation read
+*before* it was computed; an answer is served only while its generation is current.
+``forget`` draws a new generation after a change has committed, so an answer computed
+from the old data, even one stored after the change, is never served again.
+
+``forget`` runs for every member named in the outbox events a mutation records
+(before its response leaves), for the caller of any member mutation, and in the relay
+for events recorded anywhere else (workers, batches). A change that records no event
+for the member — a till redeeming a coupon, staff adjusting points, the nightly expiry
+jobs — shows once the answer's TTL ends. The scan code in a cached answer is the one
+minted with it: valid for at least SCAN_CODE_TTL_S − HOME_CACHE_TTL_S more seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+
+from domain.cache import Cache
+
+GENERATION_TTL_FACTOR = 10  # a generation outlives every answer stored under it
+
+
+@dataclass(frozen=True)
+class Slot:
+    member_id: int
+    entry: str  # the answer's key
+    generation: str  # the member's generation when the lookup was made
+
+
+class HomeCache:
+    def __init__(self, cache: Cache, ttl_s: int) -> None:
+        self.cache, self.ttl_s = cache, ttl_s
+
+    def slot(
+        self, member_id: int, query: str, operation: str | None, variables: dict | None
+    ) -> Slot | None:
+        """Where this request's answer would be cached; None when it is not cacheable."""
+        if not self.ttl_s or not only_me(query, operation):
+            return None
+        blob = json.dumps([query, operation, variables or {}], sort_keys=True, default=str)
+        digest = hashlib.sha256(blob.encode()).hexdigest()[:32]
+        return Slot(member_id, f"home:{member_id}:{digest}", "")
+
+    async def lookup(self, slot: Slot) -> tuple[Any | None, Slot]:
+        """The cached answer (or None) and the slot bound to the current generation."""
+        generation, stored = await self.cache.mget([_generation_key(slot.member_id), slot.entry])
+        generation = generation or "-"
+        bound = Slot(slot.member_id, slot.entry, generation)
+        if stored is not None:
+            tag, _, payload = stored.partition("\n")
+            if tag == generation:
+                return orjson.loads(payload), bound
+        return None, bound
+
+    async def store(self, slot: Slot, data: Any) -> None:
+        payload = f"{slot.generation}\n{orjson.dumps(data).decode()}"
+        await self.cache.set(slot.entry, payload, ex=self.ttl_s)
+
+    async def forget(self, member_ids: Iterable[int]) -> None:
+        """Nothing cached for these members before now is served again."""
+        if not self.ttl_s:
+            return
+        for member_id in set(member_ids):
+            await self.cache.set(
+                _generation_key(member_id),
+                secrets.token_hex(8),
+                ex=self.ttl_s * GENERATION_TTL_FACTOR,
+            )
+
+
+def _generation_key(member_id: int) -> str:
+    return f"home-gen:{member_id}"
+
+
+@lru_cache(maxsize=512)
+def only_me(query: str, operation: str | None) -> bool:
+    """Is the operation a query whose every root field is ``me`` (and nothing else)?"""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in ops if operation is None or (o.name and o.name.value == operation)]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+        return False
+    roots = chosen[0].selection_set.selections
+    return all(isinstance(f, FieldNode) and f.name.value == "me" for f in roots)

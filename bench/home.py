@@ -21,6 +21,7 @@ from bench.population import url
 
 DB = "loyalty_bench_home"
 TOKENS = 2_000  # distinct members the load cycles through
+CODES = 240_000  # coupons for the redeem runs: 20,000 for each of 2 x 6 runs at most
 HOME = """query Home { me { displayName
   card { number status scanCode { code expiresAt } }
   tier { code name }
@@ -102,7 +103,8 @@ class Credentials:
 
 
 async def credentials(s) -> Credentials:
-    """Tokens for TOKENS members, cards of TOKENS others, a partner, keys, coupon codes."""
+    """Tokens for TOKENS even members (home), cards and coupons of odd ones (writes), a
+    partner, the keys."""
     from cryptography.hazmat.primitives import serialization
     from tortoise import Tortoise
 
@@ -117,25 +119,27 @@ async def credentials(s) -> Credentials:
         rt = Runtime.build(s)
         conn = await asyncpg.connect(url(DB))
         try:
+            # home reads even members, writes go to odd ones: runs never disturb each other
             ids = [
                 r["id"]
                 for r in await conn.fetch(
-                    "SELECT id FROM members ORDER BY random() LIMIT $1", 2 * TOKENS
+                    "SELECT id FROM members WHERE id % 2 = 0 ORDER BY random() LIMIT $1", TOKENS
                 )
             ]
             cards = await conn.fetch(
-                "SELECT number FROM cards WHERE member_id = ANY($1)", ids[TOKENS:]
+                "SELECT number FROM cards WHERE member_id % 2 = 1 ORDER BY random() LIMIT $1",
+                TOKENS,
             )
             codes = await conn.fetch(
-                "SELECT code FROM coupons WHERE status = 'ACTIVE' "
-                "AND member_id <> ALL($1) ORDER BY id",
-                ids,
+                "SELECT code FROM coupons WHERE status = 'ACTIVE' AND member_id % 2 = 1 "
+                "ORDER BY id LIMIT $1",
+                CODES,
             )
         finally:
             await conn.close()
         tokens = [
             (await rt.tokens.issue(Principal(kind=PrincipalKind.MEMBER, id=i), 7200))[0]
-            for i in ids[:TOKENS]
+            for i in ids
         ]
         scopes = ["orders:write", "coupons:redeem"]
         app, _secret = await create_partner(f"bench-{time.time_ns()}", scopes)

@@ -75,6 +75,8 @@ class PointsLot(models.Model):
         table = "points_lots"
         indexes = (
             ("member_id", "expires_at", "id"),
+            # a member's pending lots: without it the planner may walk every pending lot
+            ("member_id", "released_at", "available_at"),
             ("released_at", "available_at"),
             ("expires_at", "remaining"),
         )

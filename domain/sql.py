@@ -21,19 +21,28 @@ _PARAM = re.compile(r"(?<!:):([a-z_]+)")
 
 
 def bind(sql: str, params: dict[str, Any], dialect: str) -> tuple[str, list[Any]]:
-    """``:name`` parameters to the driver's style ($n for asyncpg, ? for SQLite)."""
-    names: list[str] = []
+    """``:name`` parameters to the driver's style ($n for asyncpg, ? for SQLite); a list
+    or tuple value becomes one parameter per item (for ``IN (:ids)``; empty: NULL)."""
+    args: list[Any] = []
+    seen: dict[str, str] = {}
+
+    def one(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}" if dialect == "postgres" else "?"
 
     def repl(m: re.Match) -> str:
         name = m.group(1)
-        if dialect == "postgres":
-            if name not in names:
-                names.append(name)
-            return f"${names.index(name) + 1}"
-        names.append(name)
-        return "?"
+        if dialect == "postgres" and name in seen:
+            return seen[name]
+        value = params[name]
+        if isinstance(value, list | tuple):
+            text = ", ".join(one(v) for v in value) or "NULL"
+        else:
+            text = one(value)
+        seen[name] = text
+        return text
 
-    return _PARAM.sub(repl, sql), [params[n] for n in names]
+    return _PARAM.sub(repl, sql), args
 
 
 async def select(

@@ -16,7 +16,7 @@ from schema.context import Info
 from schema.tiers import types as t
 
 
-def to_tier(row: Tier) -> t.Tier:
+def to_tier(row: Tier | services.TierRow) -> t.Tier:
     return t.Tier(
         code=row.code,
         name=row.name,
@@ -28,11 +28,11 @@ def to_tier(row: Tier) -> t.Tier:
     )
 
 
-async def ladder(info: Info) -> list[Tier]:
+async def ladder(info: Info) -> list[services.TierRow]:
     """Every tier in rank order, read once per request (tier, tierProgress share it)."""
 
-    async def batch(keys: list[str]) -> list[list[Tier]]:
-        rows = await Tier.all().order_by("rank")
+    async def batch(keys: list[str]) -> list[list[services.TierRow]]:
+        rows = await services.tier_rows()
         return [rows for _ in keys]
 
     return await loader(info, "tiers.ladder", batch).load("all")
@@ -42,7 +42,7 @@ async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
     return _tier(await ladder(info), v.tier_id)
 
 
-def _tier(tiers: list[Tier], tier_id: int | None) -> t.Tier | None:
+def _tier(tiers: list[services.TierRow], tier_id: int | None) -> t.Tier | None:
     row = next((row for row in tiers if row.id == tier_id), None)
     return to_tier(row) if row else None
 

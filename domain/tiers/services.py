@@ -3,6 +3,7 @@ staff overrides. Downgrades happen only in the review (``domain.tiers.batch``)."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +29,34 @@ async def ladder(settings: Settings) -> list[Rung]:
     return rungs_of(settings, await Tier.all().order_by("rank"))
 
 
-def rungs_of(settings: Settings, tiers: list[Tier]) -> list[Rung]:
+@dataclass(frozen=True)
+class TierRow:
+    """A tier as member home shows it (read in one plain query, no model building)."""
+
+    id: int
+    code: str
+    name: str
+    rank: int
+    threshold_fen: int
+    threshold_points: int
+    points_multiplier_pct: int
+    benefits: dict
+
+
+TIERS = """SELECT id, code, name, rank, threshold_fen, threshold_points, points_multiplier_pct,
+  benefits FROM tiers ORDER BY rank"""
+
+
+async def tier_rows() -> list[TierRow]:
+    """Every tier in rank order."""
+    rows = await sql.select(TIERS)
+    for r in rows:  # JSON comes back as text from both drivers
+        if isinstance(r["benefits"], str):
+            r["benefits"] = json.loads(r["benefits"])
+    return [TierRow(**r) for r in rows]
+
+
+def rungs_of(settings: Settings, tiers: list[Tier] | list[TierRow]) -> list[Rung]:
     """The ladder from the tier rows in rank order, with the measure the settings use."""
     points = settings.tier_measure == "points"
     return [
@@ -141,7 +169,7 @@ REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
 
 
 async def progress_of(
-    settings: Settings, member: MemberView, tiers: list[Tier] | None = None
+    settings: Settings, member: MemberView, tiers: list[TierRow] | None = None
 ) -> Progress | None:
     """Where the member stands; ``tiers`` (in rank order) when the caller has them."""
     rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)

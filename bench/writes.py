@@ -90,8 +90,9 @@ def same_outcome(api: str, raw: str, token: str, bodies: list[dict], field: str)
 
 
 # orderCreate's statements for one paid POS order of a member (as bench.raw runs them),
-# for pgbench: a random member of [lo, hi] and a random order number per transaction.
-PGBENCH = r"""\set m random(:lo, :hi)
+# for pgbench: a random odd member id 2k+1, k in [lo, hi] (even members are home's) and a
+# random order number per transaction.
+PGBENCH = r"""\set m 2 * random(:lo, :hi) + 1
 \set r random(1, 1000000000000)
 SELECT id FROM orders WHERE partner_id = :partner AND external_id = 'pgb-' || :r;
 SELECT id FROM stores WHERE code = 'SH01';
@@ -136,7 +137,16 @@ def pgbench(script: Path, lo: int, hi: int, partner: int, a) -> dict:
     """orderCreate's SQL under pgbench: ``--connections`` clients for ``--duration`` s."""
     script.write_text(PGBENCH)
     argv = ["pgbench", "-n", "-f", str(script), "-T", str(int(a.duration))]
-    argv += ["-c", str(a.connections), "-j", "2", "-D", f"lo={lo}", "-D", f"hi={hi}"]
+    argv += [
+        "-c",
+        str(a.connections),
+        "-j",
+        "2",
+        "-D",
+        f"lo={lo // 2}",
+        "-D",
+        f"hi={(hi - 1) // 2}",
+    ]
     argv += ["-D", f"partner={partner}", "-r", url(DB)]
     out = subprocess.run(argv, capture_output=True, text=True)
     if out.returncode:

@@ -26,7 +26,7 @@ WINDOW = timedelta(days=365)  # the rolling qualifying window
 
 
 async def ladder(settings: Settings) -> list[Rung]:
-    return rungs_of(settings, await Tier.all().order_by("rank"))
+    return rungs_of(settings, await tier_rows())
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ async def tier_rows() -> list[TierRow]:
     return [TierRow(**r) for r in rows]
 
 
-def rungs_of(settings: Settings, tiers: list[Tier] | list[TierRow]) -> list[Rung]:
+def rungs_of(settings: Settings, tiers: list[TierRow]) -> list[Rung]:
     """The ladder from the tier rows in rank order, with the measure the settings use."""
     points = settings.tier_measure == "points"
     return [
@@ -154,15 +154,6 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         return await _change(
             member, current, target, "UPGRADE", measure, now, settings.tier_review_days
         )
-
-
-@dataclass(frozen=True)
-class TierView:
-    code: str
-    name: str
-    rank: int
-    points_multiplier_pct: int
-    benefits: dict
 
 
 REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"

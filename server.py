@@ -103,6 +103,12 @@ def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
 
 
 class LoyaltyGraphQL(GraphQL):
+    def __init__(self, *args: Any, max_in_flight: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # First come, first served beyond GRAPHQL_MAX_IN_FLIGHT operations per process:
+        # interleaving every request's many awaits made the slowest ones wait for all.
+        self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
+
     async def get_context(self, request: Any, response: Any) -> Context:
         ip = client_ip(request)
         audit_origin.set(Origin(client_ip=ip, request_id=correlation_id.get() or ""))
@@ -121,14 +127,21 @@ class LoyaltyGraphQL(GraphQL):
     async def execute_single(  # type: ignore[override]
         self, request, request_adapter, sub_response, context, root_value, request_data
     ) -> ExecutionResult:
-        """A member's own query answered from the member-home cache when it can be
-        (``domain.members.home_cache``); otherwise executed, and cached if it may be."""
+        """At most GRAPHQL_MAX_IN_FLIGHT operations at once, the rest in arrival order; a
+        member's own query answered from the member-home cache when it can be
+        (``domain.members.home_cache``), otherwise executed, and cached if it may be."""
 
         async def execute() -> ExecutionResult:
             return await super(LoyaltyGraphQL, self).execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
 
+        if self._in_flight is None:
+            return await self._answer(context, request_data, execute)
+        async with self._in_flight:
+            return await self._answer(context, request_data, execute)
+
+    async def _answer(self, context: Context, request_data: Any, execute: Any) -> ExecutionResult:
         viewer, home = context.viewer, context.rt.home
         slot = None
         if viewer.kind is PrincipalKind.MEMBER and isinstance(request_data.query, str):
@@ -276,6 +289,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         schema,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=True,
+        max_in_flight=settings.graphql_max_in_flight,
     )
 
     @asynccontextmanager

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # --- storage and services -------------------------------------------------
     database_url: str = ""  # empty: sqlite file under var/
     db_pool_size: int = Field(10, ge=1, le=200)
+    # GraphQL operations executing at once per API process; more wait their turn in
+    # arrival order (0: no limit). Keeps the slowest requests' latency (p99) down.
+    graphql_max_in_flight: int = Field(6, ge=0, le=1000)
     redis_url: str = ""  # empty: in-memory cache (single process only)
     broker_url: str = ""  # empty: StubBroker + in-process worker; redis:// or amqp://
     var_dir: Path = VAR_DIR

@@ -61,3 +61,30 @@ async def test_start_up_objects_are_frozen_out_of_the_collector(app):
 
     assert gc.get_freeze_count() > 10_000  # the schema, models and caches built at start
     assert gc.get_threshold()[0] == GC_THRESHOLD
+
+
+async def test_operations_beyond_the_limit_wait_their_turn(
+    gql, client, seed, app, settings, monkeypatch
+):
+    import asyncio
+
+    from domain.members import services
+    from tests.api.test_coupons import as_member
+    from tests.api.test_orders_points import pos_and_member
+
+    _, _, pk = await pos_and_member(gql, client, seed)
+    member = await as_member(gql, app, pk)
+    running, peak, real = 0, 0, services.me
+
+    async def slow_me(rt, viewer):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+        return await real(rt, viewer)
+
+    monkeypatch.setattr(services, "me", slow_me)
+    answers = await asyncio.gather(*(member("{ me { id } }") for _ in range(20)))
+    assert all(a["data"]["me"]["id"] for a in answers)  # every one answered
+    assert peak == settings.graphql_max_in_flight == 6

@@ -12,9 +12,10 @@ every repetition runs on a fresh copy of it, alternating the two contenders:
 * ``single`` — one ``UPDATE members ... FROM (aggregate)`` setting every tier, nothing
   else (the least any implementation must do).
 
-Reports wall time (median of the repetitions), the ratio batch / single, and the bench
-process's peak RSS after each batch run (flat when memory does not grow with members).
-Results are appended as JSON lines to ``bench/results/tier_batch.jsonl``.
+Reports wall time (median of the repetitions), the ratio batch / single, and the peak
+RSS of each batch run — every batch runs in a process of its own (``--one-batch``), so
+the figure is the batch's alone, not the loader's: flat when memory does not grow with
+members. Results are appended as JSON lines to ``bench/results/tier_batch.jsonl``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import re
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -85,7 +88,16 @@ async def run_single() -> tuple[float, int]:
         await conn.close()
 
 
-async def run_batch(chunk: int) -> tuple[float, int]:
+def run_batch(chunk: int) -> tuple[float, int, float]:
+    """The batch on the fresh copy, in a process of its own: seconds, members placed,
+    that process's peak RSS in MB."""
+    argv = [sys.executable, "-m", "bench.tier_batch", "--one-batch", "--chunk", str(chunk)]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    return r["elapsed_s"], r["placed"], r["peak_rss_mb"]
+
+
+async def one_batch(chunk: int) -> dict:
     from tortoise import Tortoise
 
     from domain.db import tortoise_config
@@ -104,7 +116,7 @@ async def run_batch(chunk: int) -> tuple[float, int]:
         placed = await conn.fetchval("SELECT COUNT(*) FROM members WHERE tier_id IS NOT NULL")
     finally:
         await conn.close()
-    return elapsed, int(placed)
+    return {"elapsed_s": elapsed, "placed": int(placed), "peak_rss_mb": peak_rss_mb()}
 
 
 def peak_rss_mb() -> float:
@@ -121,7 +133,10 @@ async def measure(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=20_000)  # TIER_BATCH_CHUNK
     parser.add_argument("--reuse", action="store_true", help="keep the template of a last run")
+    parser.add_argument("--one-batch", action="store_true", help=argparse.SUPPRESS)
     a = parser.parse_args(argv)
+    if a.one_batch:  # a child of run_batch: the batch alone, its figures as JSON
+        return await one_batch(a.chunk)
     if not (a.reuse and await population.exists(TEMPLATE)):
         print(f"building the data set: {a.members:,} members", flush=True)
         await build_template(a.members)
@@ -132,8 +147,8 @@ async def measure(argv: list[str] | None = None) -> dict:
         for name in order:
             await fresh_copy()
             if name == "batch":
-                elapsed, placed = await run_batch(a.chunk)
-                rss.append(peak_rss_mb())
+                elapsed, placed, peak = run_batch(a.chunk)
+                rss.append(peak)
             else:
                 elapsed, placed = await run_single()
             times[name].append(elapsed)
@@ -159,6 +174,9 @@ async def measure(argv: list[str] | None = None) -> dict:
 
 async def main(argv: list[str] | None = None) -> int:
     row = await measure(argv)
+    if "bench" not in row:  # --one-batch
+        print(json.dumps(row))
+        return 0
     rss = row["batch_peak_rss_mb"]
     print()
     print("| members | batch (median) | single statement | ratio | target | peak RSS |")

@@ -27,8 +27,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(argv: list[str], env: dict[str, str], port: int, log: Path):
-    """Run ``argv`` in its own process group until it answers on ``port``; stop it after."""
+def serving(argv: list[str], env: dict[str, str], port: int, log: Path, listeners: int = 1):
+    """Run ``argv`` in its own process group until it answers on ``port`` with all its
+    ``listeners`` (one per worker: a load started before the last is up would land on
+    the others only); stop it after."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -40,7 +42,9 @@ def serving(argv: list[str], env: dict[str, str], port: int, log: Path):
                 raise SystemExit(f"{argv[0]} exited:\n{log.read_text()[-2000:]}")
             try:
                 httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
+                if listening(port) >= listeners:
+                    break
+                raise httpx.ConnectError("not every worker listens yet")
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
                     tail = log.read_text()[-2000:]
@@ -50,6 +54,12 @@ def serving(argv: list[str], env: dict[str, str], port: int, log: Path):
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+def listening(port: int) -> int:
+    """Listening TCP sockets on ``port`` (each worker has its own: ``server.serve_http``)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for f in map(str.split, lines) if f[3] == "0A" and f[1].endswith(f":{port:04X}"))
 
 
 def tree_cpu_s(root: int) -> float:

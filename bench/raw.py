@@ -4,7 +4,8 @@ and savepoint, the same row lock and conditional update), the same token check a
 same JSON; no ORM, no GraphQL, no middleware. The earning arithmetic is the domain's own
 pure function (``domain.points.model.compute_earn``), so both answer the same points.
 
-    uvicorn bench.raw:app --workers 2      (started by ``python -m bench.run``)
+    python -m bench.raw PORT    (started by ``python -m bench.run``: two workers, served
+                                 like the API, by ``server.serve_http``)
 
 Both write endpoints take the GraphQL request body (``variables.in``) the API takes.
 """
@@ -290,3 +291,11 @@ app = Starlette(
     ],
     lifespan=raw_home.lifespan,
 )
+
+
+if __name__ == "__main__":
+    import sys
+
+    from server import serve_http
+
+    sys.exit(serve_http("127.0.0.1", int(sys.argv[1]), 2, app="bench.raw:app"))

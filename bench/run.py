@@ -137,10 +137,9 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         d = Path(tmp)
         serve = [str(BIN / "loyalty"), "serve", "--port", str(api_port), "--workers", "2"]
-        api = stack.enter_context(serving(serve, env, api_port, d / "api.log"))
-        uvicorn = [str(BIN / "uvicorn"), "bench.raw:app", "--port", str(raw_port)]
-        uvicorn += ["--workers", "2", "--no-access-log", "--log-level", "warning"]
-        raw = stack.enter_context(serving(uvicorn, raw_env, raw_port, d / "raw.log"))
+        api = stack.enter_context(serving(serve, env, api_port, d / "api.log", 2))
+        baseline = [sys.executable, "-m", "bench.raw", str(raw_port)]  # served as the API is
+        raw = stack.enter_context(serving(baseline, raw_env, raw_port, d / "raw.log", 2))
         api_url, raw_url = f"http://127.0.0.1:{api_port}/graphql", f"http://127.0.0.1:{raw_port}"
 
         def servers(path: str) -> dict:
@@ -155,7 +154,7 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
             port = free_port()
             serve = [str(BIN / "loyalty"), "serve", "--port", str(port), "--workers", "2"]
             cached_env = {**env, "HOME_CACHE_TTL_S": CACHE_TTL_S}
-            with serving(serve, cached_env, port, d / "cached.log") as proc:
+            with serving(serve, cached_env, port, d / "cached.log", 2) as proc:
                 target = f"http://127.0.0.1:{port}/graphql"
                 home.same_answers(target, raw_url + "/home", creds.tokens[:20])
                 both = {"graphql": (proc, target), "raw": (raw, raw_url + "/home")}

@@ -201,28 +201,19 @@ def _exec(argv: list[str]) -> int:
     return 0  # not reached
 
 
-def _uvicorn(s: Settings, host: str, port: int, workers: int) -> list[str]:
-    return [
-        "uvicorn",
-        "server:app",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-access-log",
-        "--proxy-headers",
-        "--timeout-graceful-shutdown",
-        "20",
-    ]
+def _serve_http(s: Settings, host: str, port: int, workers: int) -> int:
+    """uvicorn in this process (the composition root's ``server.serve_http``)."""
+    from server import serve_http
+
+    sys.stdout.flush()
+    return serve_http(host, port, workers, reuse_port=s.http_reuse_port)
 
 
 def cmd_serve(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded and a.workers > 1:
         raise ConfigError("several API processes need BROKER_URL, REDIS_URL and PostgreSQL")
     asyncio.run(_check_migrated(s))
-    return _exec(_uvicorn(s, a.host or s.host, a.port or s.port, a.workers))
+    return _serve_http(s, a.host or s.host, a.port or s.port, a.workers)
 
 
 async def _check_migrated(s: Settings) -> None:
@@ -251,7 +242,7 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
             print(f"Staff:      {st['email']:<32} {st['password']}  {st['role']}")
         print(f"All of it:  {creds}")
     print("=" * 72 + "\n")
-    return _exec(_uvicorn(s, host, port, 1))
+    return _serve_http(s, host, port, 1)
 
 
 def cmd_worker(s: Settings, a: argparse.Namespace) -> int:

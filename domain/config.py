@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # --- HTTP ---------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000
+    # `loyalty serve --workers N` (N > 1, Linux): each API process listens on its own
+    # SO_REUSEPORT socket, so the kernel spreads connections evenly; false: one shared
+    # socket (uvicorn's default), where the busiest process tends to accept them all.
+    http_reuse_port: bool = True
     graphiql: bool | None = None  # default: on in development, off in production
     introspection: bool | None = None  # default: on in development, off in production
     cors_origins: Annotated[list[str], NoDecode] = Field(

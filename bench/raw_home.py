@@ -87,27 +87,22 @@ async def home(request: Request) -> JSONResponse:
         state = await c.fetchrow(
             "SELECT review_at FROM tier_states WHERE member_id = $1", member_id
         )
-        await c.fetch(
-            "SELECT remaining, available_at FROM points_lots WHERE member_id = $1 "
-            "AND released_at IS NULL AND remaining > 0 ORDER BY available_at, id",
-            member_id,
-        )
         spend = await c.fetchval(
             "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0)::bigint FROM orders "
             "WHERE member_id = $1 AND paid_at > $2",
             member_id,
             now - timedelta(days=365),
         )
-        lots = await c.fetch(
-            "SELECT remaining, expires_at FROM points_lots WHERE member_id = $1 "
-            "AND released_at IS NOT NULL AND remaining > 0 AND expires_at <= $2 "
-            "ORDER BY expires_at",
+        lots = await c.fetch(  # the member's lots with points left, as the service reads them
+            "SELECT remaining, available_at, expires_at, released_at FROM points_lots "
+            "WHERE member_id = $1 AND remaining > 0 ORDER BY available_at, id",
             member_id,
-            now + timedelta(days=30),
         )
+    until = now + timedelta(days=30)
     expiring: dict[datetime, int] = {}
-    for lot in lots:  # grouped by expiry time, as the service does
-        expiring[lot["expires_at"]] = expiring.get(lot["expires_at"], 0) + lot["remaining"]
+    for lot in sorted(lots, key=lambda lot: lot["expires_at"]):  # as the service groups them
+        if lot["released_at"] is not None and lot["expires_at"] <= until:
+            expiring[lot["expires_at"]] = expiring.get(lot["expires_at"], 0) + lot["remaining"]
     tiers = {t["id"]: t for t in ladder}
     current = tiers.get(m["tier_id"])
     nxt = next((t for t in ladder if current and t["rank"] > current["rank"]), None)

@@ -23,6 +23,7 @@ def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
         debt=s.debt,
         available_soon=[t.PointsUpcoming(points=u.points, at=u.at) for u in s.available_soon],
         view=v,
+        live_lots=s.live_lots,
     )
 
 
@@ -30,8 +31,8 @@ async def points_of(v: MemberView) -> t.Points:
     return to_points(await services.summary(v), v)
 
 
-async def expiring(v: MemberView, days: int) -> list[t.PointsUpcoming]:
-    rows = await services.expiring(v, days)
+async def expiring(v: MemberView, days: int, lots: list[dict] | None) -> list[t.PointsUpcoming]:
+    rows = await services.expiring(v, days, lots)
     return [t.PointsUpcoming(points=u.points, at=u.at) for u in rows]
 
 

@@ -45,43 +45,55 @@ class PointsSummary:
     pending: int
     debt: int
     available_soon: list[Upcoming]  # pending lots, by when they become spendable
+    live_lots: list[dict]  # every lot with points left (LIVE_LOTS rows), for ``expiring``
 
 
 # The member home reads these on every app open: plain SQL, no ORM building or hydration.
 ACCOUNT = "SELECT balance, pending, debt FROM points_accounts WHERE member_id = :member"
-PENDING_LOTS = """SELECT remaining, available_at FROM points_lots
-  WHERE member_id = :member AND released_at IS NULL AND remaining > 0
+# A member's lots with points left, pending and released alike, in one statement. No
+# condition on released_at on purpose: with one, a planner whose statistics still said
+# no lot was pending (after a bulk load, before autovacuum analysed the day's orders)
+# chose the release job's index and walked every pending lot of every member (0.05 ->
+# 35 ms at 1,000,000 members); without, only the member's own indexes can serve it.
+LIVE_LOTS = """SELECT remaining, available_at, expires_at, released_at FROM points_lots
+  WHERE member_id = :member AND remaining > 0
   ORDER BY available_at, id"""
-EXPIRING_LOTS = """SELECT remaining, expires_at FROM points_lots
-  WHERE member_id = :member AND released_at IS NOT NULL AND remaining > 0
-    AND expires_at <= :until
-  ORDER BY expires_at"""
+
+
+async def live_lots(member_id: int) -> list[dict]:
+    return await sql.select(LIVE_LOTS, {"member": member_id}, times=("available_at", "expires_at"))
 
 
 async def summary(member: MemberView) -> PointsSummary:
     account = await sql.select(ACCOUNT, {"member": member.id})
-    lots = await sql.select(PENDING_LOTS, {"member": member.id}, times=("available_at",))
+    lots = await live_lots(member.id)
     acct = account[0] if account else {"balance": 0, "pending": 0, "debt": 0}
     return PointsSummary(
         member_id=member.id,
         balance=acct["balance"],
         pending=acct["pending"],
         debt=acct["debt"],
-        available_soon=[Upcoming(lot["remaining"], lot["available_at"]) for lot in lots],
+        available_soon=[
+            Upcoming(lot["remaining"], lot["available_at"])
+            for lot in lots
+            if lot["released_at"] is None
+        ],
+        live_lots=lots,
     )
 
 
-async def expiring(member: MemberView, days: int) -> list[Upcoming]:
-    """Spendable points that expire within ``days``, grouped by expiry time."""
+async def expiring(member: MemberView, days: int, lots: list[dict] | None = None) -> list[Upcoming]:
+    """Spendable points that expire within ``days``, grouped by expiry time, soonest
+    first; from ``lots`` (the summary's ``live_lots``) when given."""
     if not 1 <= days <= 3660:
         raise InvalidInput("days must be 1-3660.", field="days")
     until = clock.utc(clock.now() + timedelta(days=days))
-    lots = await sql.select(
-        EXPIRING_LOTS, {"member": member.id, "until": until}, times=("expires_at",)
-    )
+    if lots is None:
+        lots = await live_lots(member.id)
     by_time: dict[datetime, int] = {}
-    for lot in lots:
-        by_time[lot["expires_at"]] = by_time.get(lot["expires_at"], 0) + lot["remaining"]
+    for lot in sorted(lots, key=lambda lot: lot["expires_at"]):
+        if lot["released_at"] is not None and lot["expires_at"] <= until:
+            by_time[lot["expires_at"]] = by_time.get(lot["expires_at"], 0) + lot["remaining"]
     return [Upcoming(points, at) for at, points in by_time.items()]
 
 

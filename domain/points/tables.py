@@ -77,7 +77,7 @@ class PointsLot(models.Model):
             ("member_id", "expires_at", "id"),
             # a member's pending lots: without it the planner may walk every pending lot
             ("member_id", "released_at", "available_at"),
-            ("released_at", "available_at"),
+            # the release job's: points_lots_pending, a partial index (migration 0012)
             ("expires_at", "remaining"),
         )
         constraints = (CheckConstraint(check="remaining >= 0", name="points_lot_remaining_ok"),)

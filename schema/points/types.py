@@ -103,12 +103,13 @@ class Points:
         description="Pending points by when they become spendable."
     )
     view: strawberry.Private[MemberView]
+    live_lots: strawberry.Private[list[dict] | None] = None  # read with the summary
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
     async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
         from resolvers.points import expiring
 
-        return await expiring(self.view, days)
+        return await expiring(self.view, days, self.live_lots)
 
     @strawberry.field(description="Ledger entries, newest first; optionally of one kind.")
     async def history(

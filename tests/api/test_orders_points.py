@@ -293,7 +293,7 @@ async def test_member_reads_points_and_history_with_reasons(gql, client, seed, s
     assert await release_after_return_window(settings) == 123
     assert await release_after_return_window(settings) == 0  # twice: nothing more
     p = (await admin(POINTS, {"id": gid}))["data"]["member"]["points"]
-    assert (p["balance"], p["pending"]) == (123, 0)
+    assert (p["balance"], p["pending"], p["availableSoon"]) == (123, 0, [])
 
 
 ADJUST = """mutation($id: ID!, $p: Int!, $why: String!) {

@@ -29,13 +29,18 @@ from domain.tiers.tables import Tier, TierBatchRun
 log = logging.getLogger("loyalty.tiers")
 TOPIC_REVIEW_REMINDER = "tier.review_reminder"
 
+# The chunk's range is repeated on the orders / entries side: without it the planner
+# hash-joined every order of every member for each chunk (1,000,000 members: 135 of the
+# 220 ms a chunk's targets took; 50 chunks read the whole table 50 times).
 MEASURE = {
     "spend": """SELECT m2.id AS id, COALESCE(SUM(o.total_paid_fen - o.refunded_fen), 0) AS measure
         FROM members m2 LEFT JOIN orders o ON o.member_id = m2.id AND o.paid_at > :since
+          AND o.member_id > :lo AND o.member_id <= :hi
         WHERE m2.id > :lo AND m2.id <= :hi GROUP BY m2.id""",
     "points": """SELECT m2.id AS id, COALESCE(SUM(e.points), 0) AS measure
         FROM members m2 LEFT JOIN ledger_entries e
           ON e.member_id = m2.id AND e.kind = 'EARN' AND e.created_at > :since
+          AND e.member_id > :lo AND e.member_id <= :hi
         WHERE m2.id > :lo AND m2.id <= :hi GROUP BY m2.id""",
 }
 

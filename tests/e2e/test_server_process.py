@@ -270,15 +270,13 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
         VAR_DIR=str(tmp_path),
         LOG_LEVEL="WARNING",
     )
+
+    def loyalty(*args: str) -> subprocess.CompletedProcess:
+        argv = [str(BIN / "loyalty"), *args]
+        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
     try:
-        release = subprocess.run(
-            [str(BIN / "loyalty"), "migrate"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        release = loyalty("migrate")
         assert release.returncode == 0, release.stderr
         worker = subprocess.Popen(
             [str(BIN / "loyalty"), "worker", "--processes", "1", "--threads", "2"],
@@ -289,26 +287,15 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
             stderr=subprocess.DEVNULL,
         )
         port = free_port()
+        serve = ["serve", "--workers", "2", "--port", str(port)]
         try:
-            with running(
-                [str(BIN / "loyalty"), "serve", "--workers", "2", "--port", str(port)],
-                env,
-                port,
-                tmp_path / "api.log",
-            ) as base:
+            with running([str(BIN / "loyalty"), *serve], env, port, tmp_path / "api.log") as base:
                 ready = httpx.get(f"{base}/readyz", timeout=10).json()
                 assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
                 assert_connections_spread(port, workers=2)
                 # a second server on the same port is refused, not let into the group
                 before = _sockets_on(port)[0]
-                again = subprocess.run(
-                    [str(BIN / "loyalty"), "serve", "--workers", "2", "--port", str(port)],
-                    cwd=ROOT,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                )
+                again = loyalty(*serve)
                 assert again.returncode == 3, again.stderr
                 assert "cannot listen on" in again.stderr
                 assert _sockets_on(port)[0] == before  # the same two listeners, no more

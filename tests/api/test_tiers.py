@@ -195,6 +195,39 @@ async def test_nightly_batch_resumes_after_a_crash_and_changes_nothing_twice(
     assert await TierHistory.filter(member_id__in=pks).count() == upgrades
 
 
+async def test_nightly_batch_by_points_counts_each_members_own_earnings_in_the_window(
+    gql, client, seed, ladder, settings
+):
+    """TIER_MEASURE=points: EARN points of the last 12 months, chunk by chunk (chunks of
+    2, so members at both ends of a chunk's id range are counted)."""
+    from domain.points.tables import LedgerEntry
+    from domain.tiers.tables import Tier
+
+    pks = [(await pos_and_member(gql, client, seed))[2] for _ in range(6)]
+    clock.advance(datetime(2027, 5, 5, 18, tzinfo=UTC) - clock.now())  # a night of its own
+    for code, points in (("SILVER", 3_000), ("GOLD", 9_000), ("DIAMOND", 10**9)):
+        await Tier.filter(code=code).update(threshold_points=points)
+    earned = [0, 3_000, 9_000, 2_999, 9_500, 0]  # in the window
+    for pk, pts in zip(pks, earned, strict=True):
+        await Member.filter(id=pk).update(tier_id=None)
+        await TierState.filter(member_id=pk).delete()
+        rows = [("EARN", pts, 30), ("EARN", 50_000, 400), ("REDEEM", -1_000, 10)]
+        for kind, amount, days_ago in rows:  # a year and more ago, and spending: not counted
+            if amount:
+                await LedgerEntry.create(
+                    member_id=pk,
+                    kind=kind,
+                    points=amount,
+                    reason="import",
+                    created_at=clock.now() - timedelta(days=days_ago),
+                )
+    by_points = settings.model_copy(update={"tier_measure": "points"})
+    done = await batch.run_nightly(by_points, chunk=2)
+    assert done.finished_at is not None
+    tiers = [await tier_of(pk) for pk in pks]
+    assert tiers == ["REGULAR", "SILVER", "GOLD", "REGULAR", "GOLD", "REGULAR"]
+
+
 OVERRIDE = """mutation($id: ID!, $until: DateTime!) { tierOverride(memberId: $id,
   tierCode: "GOLD", until: $until, reason: "重要客户关怀") {
   __typename ... on TierHistoryEntry { toCode reason } ... on UserError { code } } }"""

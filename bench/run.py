@@ -1,7 +1,7 @@
 """Every benchmark in one run, each against its raw baseline on this machine, now.
 
     .venv/bin/python -m bench.run                       # 100,000 members, 2,000,000 ledger rows
-    .venv/bin/python -m bench.run --members 1000000 --ledger-rows 20000000
+    .venv/bin/python -m bench.run --members 1000000  # and --ledger-rows N (default 2,000,000)
     .venv/bin/python -m bench.run --reuse --only home,order --duration 20
 
 Builds ``loyalty_bench_home`` (``bench.home.build``; ``--reuse`` keeps the last one),

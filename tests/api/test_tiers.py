@@ -207,6 +207,8 @@ async def test_nightly_batch_by_points_counts_each_members_own_earnings_in_the_w
     clock.advance(datetime(2027, 5, 5, 18, tzinfo=UTC) - clock.now())  # a night of its own
     for code, points in (("SILVER", 3_000), ("GOLD", 9_000), ("DIAMOND", 10**9)):
         await Tier.filter(code=code).update(threshold_points=points)
+    # rungs other tests added (threshold 0 by points by default) stay out of reach
+    await Tier.exclude(code__in=list(ladder)).update(threshold_points=10**12)
     earned = [0, 3_000, 9_000, 2_999, 9_500, 0]  # in the window
     for pk, pts in zip(pks, earned, strict=True):
         await Member.filter(id=pk).update(tier_id=None)

@@ -6,15 +6,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import socket
-import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-import uvicorn
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
@@ -34,8 +31,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 from tortoise import Tortoise
-from uvicorn.config import STARTUP_FAILURE
-from uvicorn.supervisors import multiprocess
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
@@ -385,72 +380,6 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
         scheduler.shutdown(wait=False)
         await app.state.relay.drain()
         await asyncio.to_thread(worker.stop)
-
-
-# --- serving: uvicorn, several processes balanced by the kernel ------------------------
-
-HTTP_OPTIONS: dict[str, Any] = {
-    "proxy_headers": True,  # X-Forwarded-For from FORWARDED_ALLOW_IPS (uvicorn's setting)
-    "access_log": False,  # the access middleware logs every request with its request id
-    "timeout_graceful_shutdown": 20,
-}
-
-
-def serve_http(
-    host: str, port: int, workers: int, *, reuse_port: bool = True, app: str = "server:app"
-) -> int:
-    """Serve ``app`` with uvicorn until a signal stops it (``loyalty serve``; the bench
-    serves its raw baseline this way too, so both run on the same process model).
-
-    Several workers on Linux each listen on a socket of their own in one SO_REUSEPORT
-    group (``HTTP_REUSE_PORT``), and the kernel hashes every new connection to one of
-    them. With uvicorn's single shared socket the process that wakes first accepts a
-    whole burst of connections and keep-alive clients stay on it: under the bench's
-    32 connections one of two workers served nearly every request.
-    """
-    options = {"host": host, "port": port, "workers": workers, **HTTP_OPTIONS}
-    if workers == 1 or not (reuse_port and sys.platform == "linux"):
-        uvicorn.run(app, **options)
-        return 0
-    try:  # a stale server on the port would otherwise share the group without a word
-        _listener(host, port, reuse_port=False).close()
-    except OSError as exc:
-        print(f"loyalty serve: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
-        return STARTUP_FAILURE
-    print(f"{app} on http://{host}:{port}: {workers} processes, a listener each", flush=True)
-    shared = multiprocess.Process
-    multiprocess.Process = OwnListener  # the class uvicorn's supervisor starts workers with
-    try:
-        multiprocess.Multiprocess(uvicorn.Config(app, **options), sockets=[]).run()
-    finally:
-        multiprocess.Process = shared
-    return 0
-
-
-def _listener(host: str, port: int, *, reuse_port: bool) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-class OwnListener(multiprocess.Process):
-    """A uvicorn worker with a listener of its own in the SO_REUSEPORT group (it joins
-    the group when it starts listening, after the app's start-up)."""
-
-    def target(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            sock = _listener(self.config.host, self.config.port, reuse_port=True)
-        except OSError as exc:
-            log.error("cannot listen on %s:%s: %s", self.config.host, self.config.port, exc)
-            sys.exit(STARTUP_FAILURE)  # the supervisor stops instead of restarting it
-        super().target([sock])
 
 
 def __getattr__(name: str) -> Any:  # `uvicorn server:app` builds the app on first use

@@ -57,7 +57,7 @@ def serving(argv: list[str], env: dict[str, str], port: int, log: Path, listener
 
 
 def listening(port: int) -> int:
-    """Listening TCP sockets on ``port`` (each worker has its own: ``server.serve_http``)."""
+    """Listening TCP sockets on ``port`` (each worker has its own: ``serving.serve_http``)."""
     lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
     return sum(1 for f in map(str.split, lines) if f[3] == "0A" and f[1].endswith(f":{port:04X}"))
 

@@ -5,7 +5,7 @@ same JSON; no ORM, no GraphQL, no middleware. The earning arithmetic is the doma
 pure function (``domain.points.model.compute_earn``), so both answer the same points.
 
     python -m bench.raw PORT    (started by ``python -m bench.run``: two workers, served
-                                 like the API, by ``server.serve_http``)
+                                 like the API, by ``serving.serve_http``)
 
 Both write endpoints take the GraphQL request body (``variables.in``) the API takes.
 """
@@ -296,6 +296,6 @@ app = Starlette(
 if __name__ == "__main__":
     import sys
 
-    from server import serve_http
+    from serving import serve_http
 
     sys.exit(serve_http("127.0.0.1", int(sys.argv[1]), 2, app="bench.raw:app"))

@@ -202,8 +202,8 @@ def _exec(argv: list[str]) -> int:
 
 
 def _serve_http(s: Settings, host: str, port: int, workers: int) -> int:
-    """uvicorn in this process (the composition root's ``server.serve_http``)."""
-    from server import serve_http
+    """uvicorn in this process (``serving.serve_http``)."""
+    from serving import serve_http
 
     sys.stdout.flush()
     return serve_http(host, port, workers, reuse_port=s.http_reuse_port)

@@ -15,17 +15,11 @@ import orjson
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
 from starlette.applications import Starlette
-from starlette.authentication import (
-    AuthCredentials,
-    AuthenticationBackend,
-    AuthenticationError,
-    BaseUser,
-)
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -34,14 +28,14 @@ from tortoise import Tortoise
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
-from domain.auth.model import ANONYMOUS, Principal, PrincipalKind
+from domain.auth.model import PrincipalKind
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
-from domain.errors import InvalidAccessToken
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import oauth
+from resolvers.bearer import BearerBackend, auth_error
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -51,52 +45,6 @@ access_log = logging.getLogger("loyalty.access")
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
-
-
-# --- auth: a bad bearer token is a 401 before GraphQL ---------------------------------
-
-
-class Viewer(BaseUser):
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.principal is not ANONYMOUS
-
-
-class BearerBackend(AuthenticationBackend):
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        header = conn.headers.get("authorization")
-        if not header:
-            return AuthCredentials(), Viewer(ANONYMOUS)
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "basic" and conn.url.path == "/oauth/token":
-            return AuthCredentials(), Viewer(ANONYMOUS)  # client authentication, RFC 6749 2.3.1
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _AuthFailed("use the Bearer scheme")
-        rt: Runtime = conn.app.state.rt
-        try:
-            principal = await rt.tokens.verify(token.strip())
-        except InvalidAccessToken as exc:
-            raise _AuthFailed(exc.message) from None
-        return AuthCredentials(sorted(principal.scopes)), Viewer(principal)
-
-
-class _AuthFailed(AuthenticationError):
-    pass
-
-
-def _auth_error(conn: HTTPConnection, exc: Exception) -> Response:
-    return JSONResponse(
-        {
-            "errors": [
-                {"message": "Invalid access token.", "extensions": {"code": "UNAUTHENTICATED"}}
-            ]
-        },
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
 
 
 # --- GraphQL ----------------------------------------------------------------------------
@@ -329,7 +277,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 max_age=600,
             ),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
-            Middleware(AuthenticationMiddleware, backend=BearerBackend(), on_error=_auth_error),
+            Middleware(AuthenticationMiddleware, backend=BearerBackend(), on_error=auth_error),
         ],
         lifespan=lifespan,
     )

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     app_env: Literal["development", "production", "test"] = "development"
 
-    # --- storage and services -------------------------------------------------
+    # --- storage and services ---------------------------------------------------------
     database_url: str = ""  # empty: sqlite file under var/
     db_pool_size: int = Field(10, ge=1, le=200)
     # GraphQL operations executing at once per API process; more wait their turn in
@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     broker_url: str = ""  # empty: StubBroker + in-process worker; redis:// or amqp://
     var_dir: Path = VAR_DIR
 
-    # --- HTTP ---------------------------------------------------------------------
+    # --- HTTP -------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 8000
     # `loyalty serve --workers N` (N > 1, Linux): each API process listens on its own
@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     gql_max_cost: int = 5_000
     gql_page_max: int = 100
 
-    # --- auth ----------------------------------------------------------------------------
+    # --- auth -------------------------------------------------------------------------
     jwt_issuer: str = "https://loyalty.example.cn"
     jwt_audience: str = "loyalty-api"
     access_token_ttl_s: int = 600
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     data_key_id: str = ""
     hmac_key: str = ""
 
-    # --- members --------------------------------------------------------------------
+    # --- members ----------------------------------------------------------------------
     # What store staff see and act on: members whose home store is in their "region"
     # (default) or only their own "store". Region staff: their region; HQ: everyone.
     store_staff_scope: Literal["region", "store"] = "region"
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     )
     consent_policy_version: str = "2026-01"
 
-    # --- points ---------------------------------------------------------------------------
+    # --- points -----------------------------------------------------------------------
     points_pending_days: int = Field(7, ge=0, le=90)  # the return window
     points_expiry_extra_years: int = Field(1, ge=0, le=10)  # 1: end of the following year
     points_value_fen: int = Field(1, ge=1, le=100)  # what one point pays at the till
@@ -113,18 +113,18 @@ class Settings(BaseSettings):
     refund_shortfall_policy: Literal["debt", "negative"] = "debt"
     points_expiring_notice_days: int = Field(30, ge=1, le=365)
 
-    # --- tiers ------------------------------------------------------------------------------
+    # --- tiers ------------------------------------------------------------------------
     tier_measure: Literal["spend", "points"] = "spend"  # over a rolling 12 months
     tier_review_days: int = Field(365, ge=30, le=1100)  # a tier holds this long, then review
     tier_grace_days: int = Field(30, ge=0, le=365)  # after a failed review, before downgrade
     tier_reminder_days: int = Field(30, ge=1, le=365)  # remind this long before the review
     tier_batch_chunk: int = Field(20_000, ge=100, le=100_000)  # members per batch transaction
 
-    # --- demo --------------------------------------------------------------------------
+    # --- demo -------------------------------------------------------------------------
     demo_data: bool | None = None  # default: on in development
     demo_seed: int = 20261123
 
-    # --- notifications -------------------------------------------------------------------
+    # --- notifications ----------------------------------------------------------------
     sms_provider: Literal["local", "tencent"] = "local"  # local: the messages table only
     tencent_secret_id: str = ""
     tencent_secret_key: str = ""
@@ -158,14 +158,14 @@ class Settings(BaseSettings):
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
 
-    # --- coupons ----------------------------------------------------------------------------
+    # --- coupons ----------------------------------------------------------------------
     coupon_first_order_days: int = Field(7, ge=1, le=365)  # registered this long, no purchase
     coupon_win_back_days: int = Field(180, ge=30, le=1100)  # no purchase this long
     coupon_rebate_fen_per_100_points: int = Field(100, ge=0, le=10_000)  # year-end rebate
     coupon_rebate_min_fen: int = Field(500, ge=1)  # smaller rebates are not issued
     coupon_expiry_notice_days: int = Field(3, ge=1, le=60)
 
-    # --- workers and logs ------------------------------------------------------------
+    # --- workers and logs -------------------------------------------------------------
     worker_threads: int = 2
     # Redis broker: a worker silent this long is dead and its unfinished messages go back
     # to their queues; the check runs on this many of a million broker commands
@@ -176,6 +176,26 @@ class Settings(BaseSettings):
     job_max_backoff_ms: int = Field(300_000, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
+
+    # --- access control ---------------------------------------------------------------
+    # (settings of this concern go here)
+
+
+    # --- sign-in and tokens ---------------------------------------------------------------
+    # (settings of this concern go here)
+
+
+    # --- GraphQL documents and HTTP ---------------------------------------------------
+    # (settings of this concern go here)
+
+
+    # --- data protection and operations -----------------------------------------------
+    # (settings of this concern go here)
+
+
+    # --- GraphiQL ---------------------------------------------------------------------
+    # (settings of this concern go here)
+
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -71,7 +71,8 @@ def pytest_collection_modifyitems(config, items) -> None:
         (drop if marker and marker.args[0] != BACKEND else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # ``runs_last`` tests (the schema fuzz) change shared configuration: after all others
+    items[:] = sorted(keep, key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
 def _key() -> str:

@@ -7,11 +7,12 @@ from typing import Any, TypeVar
 
 from strawberry import relay
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from schema.errors import UserError, to_user_error
 from schema.relay import encode_cursor
 
 T = TypeVar("T")
+KEY_MAX = 2**63 - 1  # a BIGINT key: a larger int makes the database driver raise, not miss
 R = TypeVar("R")
 C = TypeVar("C")
 
@@ -48,3 +49,15 @@ def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+def parse_key(raw: object, field: str, message: str) -> int:
+    """The database key in an id argument: InvalidInput (naming ``field``) for anything but
+    a positive integer a key column can hold."""
+    try:
+        key = int(str(raw))
+    except ValueError:
+        raise InvalidInput(message, field=field) from None
+    if not 0 < key <= KEY_MAX:
+        raise InvalidInput(message, field=field)
+    return key

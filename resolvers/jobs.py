@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.errors import InvalidInput
 from domain.events import dead_letters
-from resolvers.common import connection, guarded
+from resolvers.common import connection, guarded, parse_key
 from schema.context import Info
 from schema.jobs import types as t
 from schema.relay import decode_cursor, page_size
@@ -29,10 +28,7 @@ async def dead_letters_page(
 
 
 async def dead_letter_replay(info: Info, id: strawberry.ID):
-    def call():
-        try:
-            return replay(int(id))
-        except ValueError:
-            raise InvalidInput("Not a dead-letter id.", field="id") from None
-
-    return await guarded(call, lambda actor: t.DeadLetterReplaySuccess(actor=actor))
+    return await guarded(
+        lambda: replay(parse_key(id, "id", "Not a dead-letter id.")),
+        lambda actor: t.DeadLetterReplaySuccess(actor=actor),
+    )

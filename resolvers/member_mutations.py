@@ -10,7 +10,7 @@ from domain.auth.model import PrincipalKind
 from domain.errors import InvalidInput
 from domain.members import cards, identities, merge, profile, services
 from domain.members import consents as consent_service
-from resolvers.common import attempt, guarded
+from resolvers.common import attempt, guarded, parse_key
 from resolvers.members import (
     member_gid,
     member_pk,
@@ -132,10 +132,7 @@ async def identity_unlink(
     ctx = info.context
 
     def call():
-        try:
-            iid = int(identity_id)
-        except ValueError:
-            raise InvalidInput("Not an identity id.", field="identityId") from None
+        iid = parse_key(identity_id, "identityId", "Not an identity id.")
         return identities.unlink(ctx.rt, ctx.viewer, _self_or(info, member_id), iid)
 
     return await guarded(call, lambda ok: t.IdentityUnlinkSuccess(unlinked=ok))
@@ -169,11 +166,9 @@ async def member_merge(
 async def member_unmerge(info: Info, merge_id: strawberry.ID, reason: str):
     ctx = info.context
 
-    def call():
-        try:
-            mid = int(merge_id)
-        except ValueError:
-            raise InvalidInput("Not a merge id.", field="mergeId") from None
-        return merge.unmerge(ctx.rt.settings, ctx.viewer, mid, reason)
-
-    return await guarded(call, to_merge)
+    return await guarded(
+        lambda: merge.unmerge(
+            ctx.rt.settings, ctx.viewer, parse_key(merge_id, "mergeId", "Not a merge id."), reason
+        ),
+        to_merge,
+    )

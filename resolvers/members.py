@@ -12,7 +12,7 @@ from domain.members.services import MemberView
 from domain.members.tables import MemberTag
 from domain.orders import queries as orders
 from domain.org.tables import Region, Store
-from resolvers.common import attempt, connection, guarded
+from resolvers.common import attempt, connection, guarded, parse_key
 from resolvers.loaders import load_by_id, loader
 from resolvers.orders_view import to_order
 from schema.auth.types import RegistrationChannel
@@ -43,9 +43,9 @@ def member_pk(gid: strawberry.ID | relay.GlobalID | None, field: str = "memberId
         parsed = gid if isinstance(gid, relay.GlobalID) else relay.GlobalID.from_id(str(gid))
         if parsed.type_name != "Member":
             raise ValueError
-        return int(parsed.node_id)
     except (ValueError, TypeError):
         raise InvalidInput("Not a member id.", field=field) from None
+    return parse_key(parsed.node_id, field, "Not a member id.")
 
 
 def member_gid(pk: int) -> strawberry.ID:

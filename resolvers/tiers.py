@@ -90,7 +90,7 @@ async def tier_upsert(info: Info, input: t.TierInput):
             threshold_fen=input.threshold_fen,
             threshold_points=input.threshold_points,
             points_multiplier_pct=input.points_multiplier_pct,
-            benefits=dict(input.benefits or {}),
+            benefits={} if input.benefits is None else input.benefits,
         ),
         to_tier,
     )

@@ -15,6 +15,7 @@ from domain.auth.model import PrincipalKind
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
 from domain.events import outbox
+from resolvers.common import KEY_MAX, parse_key
 from schema.audit.fields import AuditQuery
 from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
@@ -30,6 +31,9 @@ from schema.points.fields import PointsMutation, PointsQuery
 from schema.tiers.fields import TierMutation, TierQuery
 
 log = logging.getLogger("loyalty.graphql")
+
+# Node types whose table has a 32-bit key (a larger int overflows the PostgreSQL driver).
+NODE_KEY_MAX = {"Product": 2**31 - 1}
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")
@@ -50,6 +54,13 @@ class Query(
     async def node(
         self, info: strawberry.Info, id: strawberry_relay.GlobalID
     ) -> strawberry_relay.Node | None:
+        try:  # an id that names no Node type or no possible key names nothing: null
+            id.resolve_type(info)
+            key = parse_key(id.node_id, "id", "Not an id.")
+        except (strawberry_relay.GlobalIDValueError, InvalidInput):
+            return None
+        if key > NODE_KEY_MAX.get(id.type_name, KEY_MAX):
+            return None
         return await id.resolve_node(info, required=False)
 
 
@@ -72,7 +83,7 @@ def _unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    return not isinstance(original, InvalidInput)
+    return not isinstance(original, DomainError)  # expected: DomainErrorCodes gives its code
 
 
 class DomainErrorCodes(SchemaExtension):

@@ -253,7 +253,7 @@ async def upsert_rung(
     threshold_fen: int,
     threshold_points: int,
     points_multiplier_pct: int,
-    benefits: dict,
+    benefits: object,
 ) -> Tier:
     """Create or change a rung (admins). Thresholds must rise with the rank."""
     code = code.strip().upper()
@@ -263,9 +263,15 @@ async def upsert_rung(
         raise InvalidInput("rank and thresholds cannot be negative.", field="rank")
     if not 100 <= points_multiplier_pct <= 1000:
         raise InvalidInput("The multiplier is 100-1000%.", field="pointsMultiplierPct")
-    unknown = set(benefits) - BENEFITS
+    if not isinstance(benefits, dict):
+        raise InvalidInput("benefits is a JSON object.", field="benefits")
+    unknown = set(benefits) - set(BENEFITS)
     if unknown:
         raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
+    for key, value in benefits.items():
+        kind = BENEFITS[key]
+        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+            raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
     others = await Tier.exclude(code=code)
     if any(t.rank == rank for t in others):
         raise Conflict(f"Another tier has rank {rank}.")
@@ -288,13 +294,14 @@ async def upsert_rung(
     return row
 
 
-BENEFITS = frozenset(
-    {
-        "birthdayCouponTemplate",
-        "birthdayCouponValueFen",
-        "freeReturns",
-        "priorityDelivery",
-        "earlyAccess",
-        "memberPrices",
-    }
-)
+# Each benefit with the JSON type its value must have (read by jobs: a wrong type would
+# crash them long after the upsert).
+BENEFITS: dict[str, type] = {
+    "birthdayCouponTemplate": str,
+    "birthdayCouponValueFen": int,
+    "freeReturns": bool,
+    "priorityDelivery": bool,
+    "earlyAccess": bool,
+    "memberPrices": bool,
+}
+BENEFIT_KINDS = {str: "a string", int: "a whole number of fen, 0 or more", bool: "true or false"}

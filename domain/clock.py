@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.errors import InvalidInput
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _offset = timedelta(0)
@@ -26,6 +28,15 @@ def business_date(at: datetime | None = None) -> date:
 def utc(at: datetime) -> datetime:
     """``at`` in UTC, as everything is stored and compared (SQLite compares the text)."""
     return at.astimezone(UTC)
+
+
+def utc_input(at: datetime, field: str) -> datetime:
+    """A caller's time in UTC: InvalidInput naming ``field`` when its UTC instant is outside
+    what a datetime holds (year 1 at +14:00, year 9999 at -12:00 raised OverflowError)."""
+    try:
+        return utc(at)
+    except OverflowError:
+        raise InvalidInput("The time is out of range.", field=field) from None
 
 
 def day_start(day: date) -> datetime:

@@ -85,6 +85,11 @@ def description(t: CouponTemplate, c: Coupon | None = None) -> str:
     )
 
 
+# A coupon's end is computed from its issue day: more days overflowed the date (OverflowError
+# at issue or claim, long after the template was accepted).
+MAX_VALIDITY_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class TemplateIn:
     code: str
@@ -112,9 +117,12 @@ async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
         raise InvalidInput("validUntil must be after validFrom.", field="validUntil")
     if vu is None and not v.get("validity_days"):
         raise InvalidInput("Give fixed dates or validityDays.", field="validityDays")
-    for k in ("valid_from", "valid_until"):
+    days = v.get("validity_days")
+    if days is not None and not 1 <= days <= MAX_VALIDITY_DAYS:
+        raise InvalidInput(f"validityDays is 1-{MAX_VALIDITY_DAYS}.", field="validityDays")
+    for k, field in (("valid_from", "validFrom"), ("valid_until", "validUntil")):
         if v.get(k) is not None:
-            v[k] = clock.utc(v[k])
+            v[k] = clock.utc_input(v[k], field)
     row = CouponTemplate(code=code, name=t.name.strip(), kind=t.kind.value, **v)
     m.check_terms(terms_of(row))
     row.stock_left = row.total_stock

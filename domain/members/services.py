@@ -122,9 +122,9 @@ async def page(
     if f.tag:
         qs = qs.filter(tags__tag=f.tag)
     if f.registered_from:
-        qs = qs.filter(created_at__gte=clock.utc(f.registered_from))
+        qs = qs.filter(created_at__gte=clock.utc_input(f.registered_from, "registeredFrom"))
     if f.registered_before:
-        qs = qs.filter(created_at__lt=clock.utc(f.registered_before))
+        qs = qs.filter(created_at__lt=clock.utc_input(f.registered_before, "registeredBefore"))
     qs = qs.filter(status=f.status) if f.status else qs.exclude(status=Status.MERGED)
     rows = await qs.order_by("id").limit(limit + 1)
     return [view(rt, viewer, m) for m in rows[:limit]], len(rows) > limit

@@ -76,7 +76,7 @@ def _replay(existing: Order, digest: str) -> OrderResult:
 async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResult:
     s = rt.settings
     model.check_order(o, clock.now(), s.points_value_fen)
-    o = replace(o, paid_at=clock.utc(o.paid_at))
+    o = replace(o, paid_at=clock.utc_input(o.paid_at, "paidAt"))
     digest = model.order_digest(o)
     partner_id = viewer.id
     existing = await Order.get_or_none(partner_id=partner_id, external_id=o.external_id)

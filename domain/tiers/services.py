@@ -216,7 +216,7 @@ async def override(
     if len(reason) < 4:
         raise InvalidInput("Give the reason for the override.", field="reason")
     now = clock.now()
-    until = clock.utc(until)
+    until = clock.utc_input(until, "until")
     if not now < until <= now + timedelta(days=3 * 365):
         raise InvalidInput("The override ends in the future, within 3 years.", field="until")
     tier = await Tier.get_or_none(code=tier_code)

@@ -138,3 +138,87 @@ async def test_tier_benefits_of_the_documented_types_are_kept(admin, no_tracebac
     tier = await Tier.get(code="FUZZTIER")
     assert tier.benefits == benefits
     await tier.delete()  # out of the shared ladder again
+
+
+# A DateTime whose UTC instant a datetime cannot hold: clock.utc raised OverflowError.
+BEFORE_YEAR_1 = "0001-01-01T00:00:00+14:00"
+AFTER_9999 = "9999-12-31T23:59:59-12:00"
+FIELD = "{ __typename ... on InvalidInputError { code field } }"
+
+
+async def test_an_order_paid_before_year_1_utc_is_invalid_input(client, gql, seed, no_traceback):
+    from domain.orders.tables import Order
+    from tests.conftest import partner_token
+
+    pos = gql.as_(await partner_token(client, seed["partner"]))
+    order = {
+        "externalId": "FUZZ-DATE-1",
+        "channel": "POS",
+        "storeCode": "SH01",
+        "paidAt": BEFORE_YEAR_1,
+        "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": 100}],
+        "totalPaidFen": 100,
+    }
+    r = await pos(
+        f"mutation($in: OrderCreateInput!) {{ orderCreate(input: $in) {FIELD} }}", {"in": order}
+    )
+    assert r["data"]["orderCreate"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": "paidAt",
+    }
+    assert not await Order.filter(external_id="FUZZ-DATE-1").exists()
+
+
+async def test_a_tier_override_until_after_9999_utc_is_invalid_input(admin, no_traceback):
+    from domain.tiers.tables import TierHistory
+
+    before = await TierHistory.all().count()
+    r = await admin(
+        f'mutation($m: ID!, $u: DateTime!) {{ tierOverride(memberId: $m, tierCode: "GOLD", '
+        f'until: $u, reason: "fuzz date") {FIELD} }}',
+        {"m": gid("Member", 1), "u": AFTER_9999},
+    )
+    assert r["data"]["tierOverride"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": "until",
+    }
+    assert await TierHistory.all().count() == before
+
+
+async def test_a_member_filter_before_year_1_utc_is_invalid_input(admin, no_traceback):
+    r = await admin(
+        "query($f: DateTime) { members(filter: {registeredFrom: $f}) { edges { cursor } } }",
+        {"f": BEFORE_YEAR_1},
+    )
+    assert r["data"] is None
+    assert [(e["extensions"]["code"], e["message"]) for e in r["errors"]] == [
+        ("INVALID_INPUT", "The time is out of range.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("terms", "field"),
+    [
+        ({"validFrom": AFTER_9999, "validityDays": 30}, "validFrom"),
+        ({"validityDays": 2**31 - 1}, "validityDays"),  # overflowed the date at issue/claim
+        ({"validityDays": -184821180}, "validityDays"),
+    ],
+)
+async def test_coupon_template_validity_out_of_range_is_invalid_input(
+    admin, no_traceback, terms, field
+):
+    from domain.coupons.tables import CouponTemplate
+
+    template = {"code": "FUZZ-VALID", "name": "fuzz", "kind": "AMOUNT_OFF", "valueFen": 100}
+    r = await admin(
+        f"mutation($in: CouponTemplateInput!) {{ couponTemplateCreate(input: $in) {FIELD} }}",
+        {"in": {**template, **terms}},
+    )
+    assert r["data"]["couponTemplateCreate"] == {
+        "__typename": "InvalidInputError",
+        "code": "INVALID_INPUT",
+        "field": field,
+    }
+    assert not await CouponTemplate.filter(code="FUZZ-VALID").exists()

@@ -31,12 +31,16 @@ def utc(at: datetime) -> datetime:
 
 
 def utc_input(at: datetime, field: str) -> datetime:
-    """A caller's time in UTC: InvalidInput naming ``field`` when its UTC instant is outside
-    what a datetime holds (year 1 at +14:00, year 9999 at -12:00 raised OverflowError)."""
+    """A caller's time in UTC: InvalidInput naming ``field`` unless it has both a UTC
+    instant and a business date that a datetime can hold (year 1 at +14:00, year 9999 at
+    -12:00 or in the last hours of 9999 UTC raised OverflowError or ValueError, some only
+    later, when the time was shown as a Shanghai date)."""
     try:
-        return utc(at)
-    except OverflowError:
+        at = utc(at)
+        at.astimezone(SHANGHAI)
+    except (OverflowError, ValueError):
         raise InvalidInput("The time is out of range.", field=field) from None
+    return at
 
 
 def day_start(day: date) -> datetime:

@@ -199,19 +199,22 @@ async def test_a_member_filter_before_year_1_utc_is_invalid_input(admin, no_trac
 
 
 @pytest.mark.parametrize(
-    ("terms", "field"),
+    ("code", "terms", "field"),
     [
-        ({"validFrom": AFTER_9999, "validityDays": 30}, "validFrom"),
-        ({"validityDays": 2**31 - 1}, "validityDays"),  # overflowed the date at issue/claim
-        ({"validityDays": -184821180}, "validityDays"),
+        ("FUZZ-V1", {"validFrom": AFTER_9999, "validityDays": 30}, "validFrom"),
+        ("FUZZ-V2", {"validUntil": "0001-01-01T04:00:00"}, "validUntil"),  # naive: year 0
+        # stored, then every read of the template crashed showing its Shanghai date
+        ("FUZZ-V3", {"validUntil": "9999-12-31T23:00:00+00:00"}, "validUntil"),
+        ("FUZZ-V4", {"validityDays": 2**31 - 1}, "validityDays"),  # overflowed at issue/claim
+        ("FUZZ-V5", {"validityDays": -184821180}, "validityDays"),
     ],
 )
 async def test_coupon_template_validity_out_of_range_is_invalid_input(
-    admin, no_traceback, terms, field
+    admin, no_traceback, code, terms, field
 ):
     from domain.coupons.tables import CouponTemplate
 
-    template = {"code": "FUZZ-VALID", "name": "fuzz", "kind": "AMOUNT_OFF", "valueFen": 100}
+    template = {"code": code, "name": "fuzz", "kind": "AMOUNT_OFF", "valueFen": 100}
     r = await admin(
         f"mutation($in: CouponTemplateInput!) {{ couponTemplateCreate(input: $in) {FIELD} }}",
         {"in": {**template, **terms}},
@@ -221,4 +224,4 @@ async def test_coupon_template_validity_out_of_range_is_invalid_input(
         "code": "INVALID_INPUT",
         "field": field,
     }
-    assert not await CouponTemplate.filter(code="FUZZ-VALID").exists()
+    assert not await CouponTemplate.filter(code=code).exists()

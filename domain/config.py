@@ -182,7 +182,22 @@ class Settings(BaseSettings):
 
 
     # --- sign-in and tokens ---------------------------------------------------------------
-    # (settings of this concern go here)
+    # Failed password / client-secret checks per account (staff email, partner client id)
+    # that are free; each further attempt must wait SIGNIN_DELAY_BASE_S doubled per failure
+    # (capped at SIGNIN_DELAY_MAX_S), counted over SIGNIN_WINDOW_S.
+    signin_free_attempts: int = Field(5, ge=1, le=1000)
+    signin_delay_base_s: int = Field(1, ge=1, le=3600)
+    signin_delay_max_s: int = Field(300, ge=1, le=86_400)
+    signin_window_s: int = Field(86_400, ge=60, le=30 * 86_400)
+    # This many failures in the window lock the account for SIGNIN_LOCKOUT_S, or until an
+    # admin lifts it (signInUnlock / `loyalty signin-unlock`).
+    signin_lockout_attempts: int = Field(20, ge=2, le=10_000)
+    signin_lockout_s: int = Field(3600, ge=60, le=30 * 86_400)
+    # Failed checks per client address that are free before the same exponential delay.
+    signin_ip_free_attempts: int = Field(50, ge=1, le=100_000)
+    # Threads hashing and verifying passwords (argon2id) off the event loop, per process;
+    # more sign-ins wait their turn.
+    password_hash_threads: int = Field(2, ge=1, le=64)
 
 
     # --- GraphQL documents and HTTP ---------------------------------------------------

@@ -1,5 +1,6 @@
 """Bearer tokens on every HTTP request (Starlette's authentication middleware): the
-caller's principal, or a 401 before GraphQL runs when the token is bad."""
+caller's principal, or a 401 before GraphQL runs when the token is bad or revoked
+(``domain.auth.sessions.authenticate``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
 from domain.auth.model import ANONYMOUS, Principal
+from domain.auth.sessions import authenticate
 from domain.errors import InvalidAccessToken
 from domain.runtime import Runtime
 
@@ -38,7 +40,7 @@ class BearerBackend(AuthenticationBackend):
             raise _AuthFailed("use the Bearer scheme")
         rt: Runtime = conn.app.state.rt
         try:
-            principal = await rt.tokens.verify(token.strip())
+            principal = await authenticate(rt, token.strip())
         except InvalidAccessToken as exc:
             raise _AuthFailed(exc.message) from None
         return AuthCredentials(sorted(principal.scopes)), Viewer(principal)

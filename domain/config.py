@@ -196,8 +196,9 @@ class Settings(BaseSettings):
     # Failed checks per client address that are free before the same exponential delay.
     signin_ip_free_attempts: int = Field(50, ge=1, le=100_000)
     # Threads hashing and verifying passwords (argon2id) off the event loop, per process;
-    # more sign-ins wait their turn.
-    password_hash_threads: int = Field(2, ge=1, le=64)
+    # more sign-ins wait their turn. 0: half the CPU cores (at least 1), which leaves the
+    # event loop a core while a burst of sign-ins is hashed.
+    password_hash_threads: int = Field(0, ge=0, le=64)
 
 
     # --- GraphQL documents and HTTP ---------------------------------------------------

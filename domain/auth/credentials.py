@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.audit import services as audit
-from domain.auth import throttle
+from domain.auth import passwords, throttle
 from domain.auth.model import ANONYMOUS, PARTNER_SCOPES, Principal, PrincipalKind, scopes_granted
-from domain.auth.passwords import verify_secret_async
 from domain.auth.sessions import TokenPair, staff_principal, start_session
 from domain.auth.throttle import AccountKind
 from domain.errors import InvalidClient, InvalidCredentials, InvalidScope
@@ -35,10 +34,14 @@ async def _check(
     client_ip: str,
     target_id: object,
 ) -> bool:
-    """Admit one attempt (or raise RateLimited), check the secret off the loop, count."""
+    """Admit one attempt (or raise RateLimited: too many at once, throttled or locked),
+    check the secret off the loop, count the outcome."""
     s = rt.settings
-    ticket = await throttle.admit(rt.cache, s, kind, name, client_ip)
-    ok = await verify_secret_async(stored_hash, secret, threads=s.password_hash_threads)
+    async with passwords.turn(s.password_hash_threads):
+        ticket = await throttle.admit(rt.cache, s, kind, name, client_ip)
+        ok = await passwords.verify_secret_async(
+            stored_hash, secret, threads=s.password_hash_threads
+        )
     if ok:
         await throttle.succeeded(rt.cache, ticket)
         return True

@@ -180,7 +180,6 @@ class Settings(BaseSettings):
     # --- access control ---------------------------------------------------------------
     # (settings of this concern go here)
 
-
     # --- sign-in and tokens ---------------------------------------------------------------
     # Failed password / client-secret checks per account (staff email, partner client id)
     # that are free; each further attempt must wait SIGNIN_DELAY_BASE_S doubled per failure
@@ -200,18 +199,14 @@ class Settings(BaseSettings):
     # event loop a core while a burst of sign-ins is hashed.
     password_hash_threads: int = Field(0, ge=0, le=64)
 
-
     # --- GraphQL documents and HTTP ---------------------------------------------------
     # (settings of this concern go here)
-
 
     # --- data protection and operations -----------------------------------------------
     # (settings of this concern go here)
 
-
     # --- GraphiQL ---------------------------------------------------------------------
     # (settings of this concern go here)
-
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -54,9 +54,7 @@ async def member_sign_in(
 
 async def staff_sign_in(info: Info, email: str, password: str):
     ctx = info.context
-    return await attempt(
-        credentials.staff_sign_in(ctx.rt, email, password, ctx.client_ip), _pair
-    )
+    return await attempt(credentials.staff_sign_in(ctx.rt, email, password, ctx.client_ip), _pair)
 
 
 async def token_refresh(

@@ -15,10 +15,9 @@ import binascii
 from typing import Any
 from urllib.parse import unquote
 
+from asgi_correlation_id import correlation_id
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-
-from asgi_correlation_id import correlation_id
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin

@@ -62,7 +62,7 @@ ANONYMOUS = Principal()
 
 # The JWT ``typ`` header of an access token (RFC 9068 section 2.1); tokens of another
 # type (an ID token, a plain "JWT") are refused.
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
 ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 # Claims that only one kind of principal may carry: a token of another kind carrying one
 # is forged or confused, and refused.

@@ -53,7 +53,7 @@ async def check(cache: Cache, p: Principal) -> None:
         keys.append(_FAMILY + p.session)
     try:
         values = await cache.mget(keys)
-    except Exception as exc:  # noqa: BLE001 - any cache failure: see the module docstring
+    except Exception as exc:  # any cache failure: see the module docstring
         log.warning("revocation check skipped: cache unavailable (%s)", type(exc).__name__)
         return
     not_before = values[0]

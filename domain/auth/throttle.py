@@ -74,9 +74,7 @@ def _delay(s: Settings, count: int, free: int) -> int:
     return min(s.signin_delay_base_s * 2 ** min(count - free - 1, 30), s.signin_delay_max_s)
 
 
-async def admit(
-    cache: Cache, s: Settings, kind: AccountKind, name: str, client_ip: str
-) -> Ticket:
+async def admit(cache: Cache, s: Settings, kind: AccountKind, name: str, client_ip: str) -> Ticket:
     """Count one attempt, or raise ``RateLimited`` (locked, or waiting for a slot)."""
     ticket = Ticket(
         account=_Scope(account_key(kind, name), s.signin_free_attempts),

@@ -35,7 +35,9 @@ async def create_partner(
     return app, secret
 
 
-async def deactivate_partner(rt: Runtime, actor: Principal, client_id: str, **why: str) -> PartnerApp:
+async def deactivate_partner(
+    rt: Runtime, actor: Principal, client_id: str, **why: str
+) -> PartnerApp:
     """Deactivate a partner app: its client credentials stop working and every access
     token it holds is refused from now on, in every process. Audited."""
     async with in_transaction():

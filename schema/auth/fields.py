@@ -46,14 +46,12 @@ class AuthMutation:
     sign_in_unlock: t.SignInUnlockSuccess = strawberry.mutation(
         resolver=r.sign_in_unlock,
         permission_classes=[StaffWith(Role.ADMIN)],
-        description="Lift the sign-in lockout of a staff account or a partner app "
-        "(audited).",
+        description="Lift the sign-in lockout of a staff account or a partner app (audited).",
     )
     staff_deactivate: t.StaffDeactivateResult = strawberry.mutation(
         resolver=r.staff_deactivate,
         permission_classes=[StaffWith(Role.ADMIN)],
-        description="Deactivate a staff account; it is signed out everywhere at once "
-        "(audited).",
+        description="Deactivate a staff account; it is signed out everywhere at once (audited).",
     )
     partner_deactivate: t.PartnerDeactivateResult = strawberry.mutation(
         resolver=r.partner_deactivate,

@@ -2,11 +2,12 @@
 
 A hash or a check costs tens to hundreds of milliseconds of CPU by design, so the async
 callers (``hash_secret_async``, ``verify_secret_async``) run it on a dedicated, bounded
-thread pool (``PASSWORD_HASH_THREADS`` per process, by default half the cores):
+thread pool (``PASSWORD_HASH_THREADS`` per process, by default half the cores).
 argon2-cffi releases the GIL while it works, so the event loop keeps answering other
 requests. The pool's threads run at a lower priority, and at most as many sign-ins again
-may wait for a thread (``turn``): more are answered at once with ``RateLimited`` instead of queueing, so a burst of sign-ins can
-never hold every GraphQL slot of the process (``GRAPHQL_MAX_IN_FLIGHT``) while it waits.
+may wait for a thread (``turn``): more are answered at once with ``RateLimited``
+instead of queueing, so a burst of sign-ins can never hold every GraphQL slot of the
+process (``GRAPHQL_MAX_IN_FLIGHT``) while it waits.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from domain.cache import Cache, hit
+from domain.cache import Cache
 from domain.config import Settings
 from domain.errors import RateLimited
 
@@ -84,7 +84,7 @@ async def admit(cache: Cache, s: Settings, kind: AccountKind, name: str, client_
     if locked_for != -2:  # -2: no such key
         raise RateLimited(_LOCKED, retry_after_s=locked_for if locked_for > 0 else 1)
     for scope in (ticket.address, ticket.account):
-        count, _left = await hit(cache, scope.count, s.signin_window_s)
+        count = await _count(cache, scope.count, s.signin_window_s)
         ticket.taken.append(scope)
         if scope is ticket.account:
             ticket.account_count = count
@@ -96,6 +96,16 @@ async def admit(cache: Cache, s: Settings, kind: AccountKind, name: str, client_
                 raise RateLimited(_SLOW_DOWN, retry_after_s=max(wait, 1))
             ticket.slots.append(scope.slot)
     return ticket
+
+
+async def _count(cache: Cache, key: str, window_s: int) -> int:
+    """Count one in a fixed window. A count given back after its window ended leaves a
+    key without expiry: it gets the window here, so no counter lives for ever."""
+    await cache.set(key, 0, ex=window_s, nx=True)
+    count = await cache.incr(key)
+    if await cache.ttl(key) == -1:
+        await cache.expire(key, window_s)
+    return count
 
 
 async def _give_back(cache: Cache, ticket: Ticket) -> None:

@@ -148,3 +148,28 @@ async def test_a_locked_partner_is_lifted_by_an_admin(gql, client, seed, setting
     lifted = await admin(UNLOCK, {"k": "PARTNER", "a": client_id})
     assert lifted["data"]["signInUnlock"] == {"wasLocked": True}
     assert (await _token(client, client_id, secret)).status_code == 200
+
+
+async def test_aliases_in_one_request_are_each_counted(gql, seed, settings):
+    """Nine wrong passwords and then the right one, as aliases of one request: it never
+    signs in, and at most the free attempts and one slot are checked (the document may
+    also be refused whole, by a limit on sign-ins per request)."""
+    fields = " ".join(
+        f'a{i}: staffSignIn(email: "service@test.cn", password: "{p}") {{ __typename }}'
+        for i, p in enumerate(["wrong"] * 9 + [STAFF_PASSWORD])
+    )
+    await create_service_account()
+    before, sessions = await _failures(), await RefreshToken.all().count()
+    r = await gql.raw(f"mutation {{ {fields} }}")
+    answers = list(((r.json().get("data") or {}) or {}).values())
+    assert {"__typename": "SignInSuccess"} not in answers
+    assert await _failures() - before <= settings.signin_free_attempts + 1
+    assert await RefreshToken.all().count() == sessions
+
+
+async def create_service_account() -> None:
+    from domain.org.services import create_staff
+    from domain.org.tables import Staff
+
+    if not await Staff.filter(email="service@test.cn").exists():
+        await create_staff("service@test.cn", STAFF_PASSWORD, "service_agent")

@@ -18,6 +18,7 @@ minutes; failing closed would sign out every caller whenever the cache blinks).
 from __future__ import annotations
 
 import logging
+import time
 
 from domain import clock
 from domain.auth.model import Principal
@@ -30,6 +31,8 @@ log = logging.getLogger("loyalty.auth")
 _NBF = "auth:nbf:"
 _FAMILY = "auth:fam:"
 _SLACK_S = 120  # beyond the token lifetime and the clock leeway
+_WARN_EVERY_S = 60.0  # one warning a minute while the cache is unreachable, not one a request
+_warned_at = -_WARN_EVERY_S
 
 
 def _ttl(s: Settings) -> int:
@@ -54,10 +57,17 @@ async def check(cache: Cache, p: Principal) -> None:
     try:
         values = await cache.mget(keys)
     except Exception as exc:  # any cache failure: see the module docstring
-        log.warning("revocation check skipped: cache unavailable (%s)", type(exc).__name__)
+        _warn(exc)
         return
     not_before = values[0]
     if not_before is not None and p.issued_at < int(not_before):
         raise InvalidAccessToken("revoked")
     if len(values) > 1 and values[1] is not None:
         raise InvalidAccessToken("session ended")
+
+
+def _warn(exc: Exception) -> None:
+    global _warned_at
+    if time.monotonic() - _warned_at >= _WARN_EVERY_S:
+        _warned_at = time.monotonic()
+        log.warning("revocation check skipped: cache unavailable (%s)", type(exc).__name__)

@@ -130,3 +130,17 @@ async def test_deactivated_partner_token_and_credentials_stop(client, gql, seed)
     assert await AuditEntry.filter(action="partner.deactivate", target_id=str(app.id)).exists()
     unknown = (await admin(PARTNER_DEACTIVATE, {"c": "pa_nobody"}))["data"]
     assert unknown["partnerDeactivate"] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
+
+
+async def test_an_unreachable_cache_lets_valid_tokens_through(
+    client, gql, app, monkeypatch, caplog
+):
+    """The check fails open (tokens live minutes): no 500s while the cache is away."""
+    tokens = await sign_in_member(gql)
+
+    async def unreachable(keys):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(app.state.rt.cache, "mget", unreachable)
+    assert await status(client, tokens["accessToken"]) == 200
+    assert await status(client, "not.a.token") == 401  # verification itself still holds

@@ -43,7 +43,9 @@ async def token(request: Request) -> Response:
     except InvalidClient:
         return _oauth_error("invalid_client", 401)
     except RateLimited as exc:
-        return _oauth_error("invalid_client", 429, retry_after=exc.fields["retry_after_s"])
+        return _oauth_error(
+            "invalid_client", 429, retry_after=exc.fields["retry_after_s"], why=exc.message
+        )
     return JSONResponse(
         {
             "access_token": token.access_token,
@@ -77,12 +79,14 @@ def _client_ip(request: Request) -> str:
     return client_ip(request)
 
 
-def _oauth_error(error: str, status: int, retry_after: int | None = None) -> Response:
+def _oauth_error(
+    error: str, status: int, retry_after: int | None = None, why: str = ""
+) -> Response:
     headers = {"Cache-Control": "no-store"}
     body = {"error": error}
     if status == 401:
         headers["WWW-Authenticate"] = 'Basic realm="oauth"'
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-        body["error_description"] = "Too many failed attempts; retry after Retry-After seconds."
+        body["error_description"] = why
     return JSONResponse(body, status_code=status, headers=headers)

@@ -28,6 +28,7 @@ from tortoise import Tortoise
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
+from domain.auth import revocation
 from domain.auth.model import PrincipalKind
 from domain.config import Settings, get_settings
 from domain.db import tortoise_config
@@ -253,6 +254,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 _settle_gc()
                 log.info("ready", extra={"graphiql": settings.graphiql_enabled})
                 yield
+            await revocation.stop(rt.cache)  # its pub/sub mirror, before the cache closes
             await rt.cache.aclose()
         finally:
             await Tortoise.close_connections()

@@ -18,7 +18,8 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.events import outbox
 from domain.members.model import NEW_TAG, Status
@@ -27,7 +28,6 @@ from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
 from domain.orders.tables import Order
 from domain.tiers.tables import Tier
 
-MERGE_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
 TOPIC_MERGED = "member.merged"
 TOPIC_UNMERGED = "member.unmerged"
 
@@ -142,7 +142,7 @@ def _view(m: MemberMerge) -> MergeView:
 
 
 def _check_role(viewer: Principal) -> None:
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in MERGE_ROLES:
+    if not policy.MERGE_MEMBERS.allows(viewer):
         raise PermissionDenied("Only an admin or a service agent can merge members.")
 
 

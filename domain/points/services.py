@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from domain import clock, sql
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal, PrincipalKind
 from domain.coupons import issuing as coupons
 from domain.coupons.model import Prize, check_prizes, draw
 from domain.coupons.templates import template_by_code
@@ -135,14 +136,11 @@ async def history(
     return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
-ADJUST_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
-
-
 async def adjust(
     rt: Runtime, viewer: Principal, member_id: int, points: int, reason: str
 ) -> tuple[PointsSummary, MemberView]:
     """A staff correction, with a mandatory reason; audited with the entry."""
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in ADJUST_ROLES:
+    if not policy.ADJUST_POINTS.allows(viewer):
         raise PermissionDenied("Only an admin or a service agent can adjust points.")
     reason = " ".join((reason or "").split())
     if len(reason) < 4:

@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
 from schema.auth.types import RegistrationChannel
@@ -27,7 +28,7 @@ from schema.errors import (
     ScanCodeInvalidError,
 )
 from schema.orders.types import Order, OrderConnection
-from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
+from schema.permissions import Allow
 from schema.points.types import Points
 from schema.tiers.types import Tier, TierHistoryEntry, TierProgress
 
@@ -102,8 +103,9 @@ class Consent:
     recorded_at: datetime | None = strawberry.field(description="Null: never asked.")
 
 
-# Who may read a member's points and orders (the member row itself is scoped already).
-LOYALTY_READERS = AnyOf(IsMember, StaffWith(), PartnerScope("loyalty:read"))
+# Who may read a member's points, coupons and orders (the member row is scoped already).
+LOYALTY_READERS = Allow(policy.READ_LOYALTY)
+ORDER_READERS = Allow(policy.READ_ORDERS)
 
 
 @strawberry.type(description="A member of the loyalty programme (one person, one card).")
@@ -192,7 +194,7 @@ class Member(relay.Node):
 
         return await points_of(self.view)
 
-    @strawberry.field(description="Orders, newest first.", permission_classes=[LOYALTY_READERS])
+    @strawberry.field(description="Orders, newest first.", permission_classes=[ORDER_READERS])
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
     ) -> OrderConnection:

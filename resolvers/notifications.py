@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
 from domain.notifications import marketing
 from resolvers.members import member_pk
+from resolvers.nodes import visible_nodes
 from schema.context import Info
 from schema.notifications.types import Notification
 
@@ -15,4 +18,19 @@ async def notifications(
 ) -> list[Notification]:
     ctx = info.context
     rows = await marketing.of_member(ctx.rt, ctx.viewer, member_pk(member_id), min(first, 100))
-    return [Notification(**{**r.__dict__, "id": strawberry.ID(str(r.id))}) for r in rows]
+    return [_notification(r) for r in rows]
+
+
+def _notification(r: marketing.MessageRow) -> Notification:
+    return Notification(**r.__dict__)
+
+
+async def notification_nodes(info: Info, node_ids: Iterable[str]) -> list[Notification | None]:
+    return await visible_nodes(
+        info,
+        "Notification",
+        node_ids,
+        marketing.by_ids,
+        lambda pair: _notification(pair[1]),
+        lambda pair: pair[0],
+    )

@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
+from domain.auth import policy
 from domain.auth.model import PrincipalKind
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
@@ -50,6 +51,10 @@ class Query(
     async def node(
         self, info: strawberry.Info, id: strawberry_relay.GlobalID
     ) -> strawberry_relay.Node | None:
+        # Only the types policy.NODE_RULES names resolve; each checks the rule of its typed
+        # field and member row scope (resolvers.nodes.visible_nodes): null when not visible.
+        if id.type_name not in policy.NODE_RULES:
+            return None
         return await id.resolve_node(info, required=False)
 
 

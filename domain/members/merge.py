@@ -229,3 +229,8 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
 async def merges_of(member_id: int) -> list[MergeView]:
     rows = await MemberMerge.filter(survivor_id=member_id).order_by("-id").limit(20)
     return [_view(r) for r in rows]
+
+
+async def by_ids(ids: list[int]) -> dict[int, MergeView]:
+    """Merges by id (for ``node``; the caller applies the survivor's member scope)."""
+    return {r.id: _view(r) for r in await MemberMerge.filter(id__in=ids)}

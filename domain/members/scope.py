@@ -63,3 +63,13 @@ def store_in_scope(settings: Settings, viewer: Principal, store_id: int, region_
     if viewer.store_id is not None and settings.store_staff_scope == "store":
         return store_id == viewer.store_id
     return region_id == viewer.region_id
+
+
+async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int]) -> set[int]:
+    """Those of ``member_ids`` that ``viewer`` may see."""
+    if not member_ids:
+        return set()
+    rows = (
+        await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
+    )
+    return set(rows)

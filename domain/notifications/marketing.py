@@ -144,3 +144,9 @@ async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) 
         .values(*MessageRow.__dataclass_fields__)
     )
     return [MessageRow(**r) for r in rows]
+
+
+async def by_ids(ids: list[int]) -> dict[int, tuple[int | None, MessageRow]]:
+    """Messages by id with their member (for ``node``; the caller applies member scope)."""
+    rows = await Message.filter(id__in=ids).values(*MessageRow.__dataclass_fields__, "member_id")
+    return {r["id"]: (r.pop("member_id"), MessageRow(**r)) for r in rows}

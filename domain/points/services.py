@@ -101,6 +101,7 @@ async def expiring(member: MemberView, days: int, lots: list[dict] | None = None
 @dataclass(frozen=True)
 class EntryRow:
     id: int
+    member_id: int
     kind: str
     points: int
     reason: str
@@ -124,6 +125,7 @@ async def history(
         .limit(limit + 1)
         .values(
             "id",
+            "member_id",
             "kind",
             "points",
             "reason",
@@ -134,6 +136,15 @@ async def history(
         )
     )
     return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
+
+
+async def entries_by_ids(ids: list[int]) -> dict[int, EntryRow]:
+    """Ledger entries by id (for ``node``; the caller applies member scope)."""
+    rows = await LedgerEntry.filter(id__in=ids).values(
+        *(f for f in EntryRow.__dataclass_fields__ if f != "order_external_id"),
+        order_external_id="order__external_id",
+    )
+    return {r["id"]: EntryRow(**r) for r in rows}
 
 
 async def adjust(

@@ -88,11 +88,19 @@ class Card:
 
 
 @strawberry.type(description="A channel account linked to the member.")
-class MemberIdentity:
-    id: strawberry.ID
+class MemberIdentity(relay.Node):
+    id: relay.NodeID[int]
     channel: IdentityChannel
     external_id: str
     linked_at: datetime
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MemberIdentity | None]:
+        from resolvers.members import identity_nodes
+
+        return await identity_nodes(info, node_ids)
 
 
 @strawberry.type(description="The member's current choice for one purpose.")
@@ -229,9 +237,9 @@ class Member(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Member | None]:
-        from resolvers.members import members_by_ids
+        from resolvers.members import member_nodes
 
-        return await members_by_ids(info, [int(i) for i in node_ids])
+        return await member_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of members.")
@@ -246,14 +254,22 @@ class MovedCount:
 
 
 @strawberry.type(description="A merge of two records of one person.")
-class MemberMerge:
-    id: strawberry.ID
+class MemberMerge(relay.Node):
+    id: relay.NodeID[int]
     survivor_id: strawberry.ID = strawberry.field(description="Global id of the survivor.")
     absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
     reason: str
     moved: list[MovedCount]
     created_at: datetime
     undone_at: datetime | None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MemberMerge | None]:
+        from resolvers.members import merge_nodes
+
+        return await merge_nodes(info, node_ids)
 
 
 @strawberry.type(

@@ -105,7 +105,7 @@ CALLS: dict[str, Call] = {
     ),
     "Query.couponTemplates": Call("{ f: couponTemplates { code } }"),
     "Query.couponValidate": Call(
-        '{ f: couponValidate(code: "NOPE", order: %s) { __typename } }' % DRAFT
+        '{ f: couponValidate(code: "NOPE", order: ' + DRAFT + ") { __typename } }"
     ),
     # mutations (arguments that change nothing others rely on)
     "Mutation.otpRequest": Call('mutation { f: otpRequest(phone: "123") { __typename } }'),
@@ -136,7 +136,7 @@ CALLS: dict[str, Call] = {
     ),
     **{
         f"Mutation.{name}": Call(
-            "mutation($id: ID) { f: %s(memberId: $id) { __typename } }" % name, target, True
+            "mutation($id: ID) { f: " + name + "(memberId: $id) { __typename } }", target, True
         )
         for name in ("cardIssue", "cardReportLost", "cardReplace")
     },
@@ -221,7 +221,7 @@ CALLS: dict[str, Call] = {
     ),
     "Mutation.couponRedeem": Call(
         'mutation { f: couponRedeem(input: {code: "NOPE", orderExternalId: "NOPE", '
-        "order: %s}) { __typename } }" % DRAFT
+        "order: " + DRAFT + "}) { __typename } }"
     ),
     "Mutation.couponRedemptionVoid": Call(
         'mutation { f: couponRedemptionVoid(code: "NOPE", orderExternalId: "NOPE") { __typename } }'
@@ -236,9 +236,9 @@ def _nested(selection: str) -> Call:
         if p.startswith("partner:"):
             return (
                 "query($id: ID!) { f: memberLookup(ref: {memberId: $id}) "
-                "{ ... on Member { %s } } }" % selection
+                "{ ... on Member { " + selection + " } } }"
             )
-        return "query($id: ID!) { f: member(id: $id) { %s } }" % selection
+        return "query($id: ID!) { f: member(id: $id) { " + selection + " } }"
 
     return Call(doc, target, True)
 

@@ -202,7 +202,10 @@ class Member(relay.Node):
 
         return await points_of(self.view)
 
-    @strawberry.field(description="Orders, newest first.", permission_classes=[ORDER_READERS])
+    @strawberry.field(
+        description="Orders, newest first (members, staff in scope, partners with orders:read).",
+        permission_classes=[ORDER_READERS],
+    )
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
     ) -> OrderConnection:

@@ -213,7 +213,7 @@ async def redeem_reward(
     ``request_id`` (from the app) makes a retry answer with the first result; stock and
     the member's limit are checked on locked rows, so concurrent redemptions never
     oversell or overspend. Any refusal (a coupon limit too) gives every point back."""
-    if viewer.kind is not PrincipalKind.MEMBER:
+    if not policy.REDEEM_REWARDS.allows(viewer):
         raise PermissionDenied("Only a member redeems rewards.")
     if not 1 <= quantity <= 10:
         raise InvalidInput("Redeem 1 to 10 at a time.", field="quantity")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import strawberry
 
+from domain.errors import NotFound
 from domain.notifications import marketing
 from resolvers.members import member_pk
 from resolvers.nodes import visible_nodes
@@ -15,9 +16,13 @@ from schema.notifications.types import Notification
 
 async def notifications(
     info: Info, member_id: strawberry.ID, first: int = 50
-) -> list[Notification]:
+) -> list[Notification] | None:
     ctx = info.context
-    rows = await marketing.of_member(ctx.rt, ctx.viewer, member_pk(member_id), min(first, 100))
+    pk = member_pk(member_id)
+    try:
+        rows = await marketing.of_member(ctx.rt, ctx.viewer, pk, min(first, 100))
+    except NotFound:
+        return None  # missing or outside the caller's scope, as `member` answers
     return [_notification(r) for r in rows]
 
 

@@ -12,8 +12,9 @@ from schema.permissions import Allow
 
 @strawberry.type
 class NotificationQuery:
-    notifications: list[Notification] = strawberry.field(
+    notifications: list[Notification] | None = strawberry.field(
         resolver=r.notifications,
         permission_classes=[Allow(policy.READ_NOTIFICATIONS)],
-        description="Messages to a member in your scope: sent, deferred or suppressed, and why.",
+        description="Messages to a member in your scope: sent, deferred or suppressed, and "
+        "why; null when the member is missing or outside your scope.",
     )

@@ -164,6 +164,8 @@ def test_every_field_has_a_row():
 
 def outcome(answer: dict, call: Call) -> str:
     errors = answer.get("errors") or []
+    if any(e.get("message") == "Unexpected error." for e in errors):
+        return "error: unexpected"  # never an answer, whoever asks
     codes = {(e.get("extensions") or {}).get("code") for e in errors}
     if codes & {"FORBIDDEN", "UNAUTHENTICATED"}:
         return "deny"

@@ -34,7 +34,7 @@ from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
-from resolvers import oauth
+from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
@@ -68,6 +68,8 @@ class LoyaltyGraphQL(GraphQL):
             request=request,
             response=response,
         )
+
+    render_graphql_ide = graphiql.render_ide  # its assets from this package, not a CDN
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
@@ -264,6 +266,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *graphiql.routes(settings.graphiql_enabled),
         ],
         middleware=[
             Middleware(AccessLog),

@@ -22,7 +22,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 
@@ -36,6 +35,7 @@ from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import oauth
 from resolvers.bearer import BearerBackend, auth_error
+from resolvers.graphql_http import GraphQLOverHTTP
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -50,7 +50,7 @@ LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
 # --- GraphQL ----------------------------------------------------------------------------
 
 
-class LoyaltyGraphQL(GraphQL):
+class LoyaltyGraphQL(GraphQLOverHTTP):
     def __init__(self, *args: Any, max_in_flight: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # First come, first served beyond GRAPHQL_MAX_IN_FLIGHT operations per process:
@@ -204,11 +204,27 @@ def configure_logging(settings: Settings) -> None:
     from asgi_correlation_id import CorrelationIdFilter
     from pythonjsonlogger.json import JsonFormatter
 
+    class BoundedJsonFormatter(JsonFormatter):
+        """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
+        client-chosen string (a 1 MB variable in an error message) cannot make a line
+        of any size."""
+
+        def process_log_record(self, log_data: dict) -> dict:
+            limit = settings.log_max_value_chars
+            for key, value in log_data.items():
+                if not isinstance(value, (str, int, float, bool, type(None))):
+                    value = str(value)
+                if isinstance(value, str) and len(value) > limit:
+                    log_data[key] = f"{value[:limit]}...[{len(value) - limit} more characters]"
+                else:
+                    log_data[key] = value
+            return log_data
+
     handler = logging.StreamHandler()
     handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
     if settings.log_json:
         handler.setFormatter(
-            JsonFormatter(
+            BoundedJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
                 rename_fields={
                     "correlation_id": "request_id",
@@ -259,7 +275,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # GET and POST: the view answers others 405 in JSON
             Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

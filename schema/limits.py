@@ -16,6 +16,8 @@ TOO_MANY_SIGN_INS), aliased or not, so one request cannot try many passwords.
 
 from __future__ import annotations
 
+import re
+
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -54,11 +56,15 @@ SIGN_IN_FIELDS = frozenset({"staffSignIn", "memberSignIn", "otpRequest", "tokenR
 
 
 class DocumentSize(SchemaExtension):
-    """Refuse an over-long document before parsing it (strawberry's parser would lex up
-    to GQL_MAX_TOKENS tokens first; this costs one ``len``)."""
+    """Refuse an oversize document before the parser sees it: longer than
+    GQL_MAX_DOCUMENT_CHARS, or more than GQL_MAX_TOKENS tokens by a count made with two
+    regular expressions (C speed, ~1 ms for 20 KB; graphql-core's lexer needed ~20 ms to
+    reach 1,000 tokens on a busy machine). The count never exceeds the lexer's (strings
+    count as one token, comments as none, ``...F`` as one), so the parser's own exact
+    limit still decides a document the estimate lets through."""
 
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars = max_chars
+    def __init__(self, max_chars: int, max_tokens: int) -> None:
+        self.max_chars, self.max_tokens = max_chars, max_tokens
 
     def on_parse(self):  # type: ignore[override]
         query = self.execution_context.query
@@ -67,7 +73,22 @@ class DocumentSize(SchemaExtension):
                 f"The document is longer than {self.max_chars} characters (limit).",
                 extensions={"code": "DOCUMENT_TOO_LARGE"},
             )
+        if query is not None and estimated_tokens(query) > self.max_tokens:
+            raise GraphQLError(
+                f"Syntax Error: Document contains more than {self.max_tokens} tokens.",
+                extensions={"code": "DOCUMENT_TOO_LARGE"},
+            )
         yield
+
+
+_OPAQUE = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n\r]|\\.)*"|#[^\n\r]*')
+_TOKENS = re.compile(r"[_0-9A-Za-z.+-]+|[!$&():=@\[\]{|}]")
+
+
+def estimated_tokens(document: str) -> int:
+    """A lower bound of the lexer's token count: strings one token, comments none."""
+    text = _OPAQUE.sub(lambda m: "" if m.group().startswith("#") else " s ", document)
+    return len(_TOKENS.findall(text))
 
 
 class OneSignIn(ValidationRule):
@@ -189,7 +210,7 @@ def extensions(settings: Settings) -> list:
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
     return [
-        lambda: DocumentSize(settings.gql_max_document_chars),
+        lambda: DocumentSize(settings.gql_max_document_chars, settings.gql_max_tokens),
         lambda: MaxTokensLimiter(max_token_count=settings.gql_max_tokens),
         lambda: ParserCache(maxsize=1024),
         lambda: AddValidationRules(rules),

@@ -86,13 +86,26 @@ async def test_an_over_long_document_is_refused_before_the_parser_sees_it(
     assert parses == []
 
 
-async def test_a_document_over_1000_tokens_stops_the_parser(client, settings, nothing_ran):
+async def test_a_document_over_1000_tokens_is_refused_before_the_parser_sees_it(
+    client, settings, nothing_ran, parses
+):
     query = f"mutation {{ {PROBE} }} query Q {{ " + "a " * 5_000 + "}"  # 10 KB, 5,000 tokens
     assert len(query) < settings.gql_max_document_chars
     r = await client.post("/graphql", json={"query": query})
     body = r.json()
     assert "data" not in body
     assert "more than 1000 tokens" in body["errors"][0]["message"]
+    assert parses == []
+
+
+async def test_the_token_estimate_leaves_close_calls_to_the_parser(client, parses):
+    """Strings and comments hide words the lexer does not count as tokens: a document
+    under the limit by the lexer's count is parsed and answered."""
+    words = " ".join(["word"] * 2_000)
+    query = f'# {words}\n{{ products(category: "{words[:90]}") {{ edges {{ cursor }} }} }}'
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert parses == [1]
+    assert "tokens" not in str(body.get("errors"))
 
 
 async def test_15_aliases_pass_and_16_are_refused(client):

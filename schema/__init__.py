@@ -21,7 +21,8 @@ from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
-from schema.input_rules import InputRules, document_rules
+from schema.input_check import InputRules
+from schema.input_rules import document_rules
 from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery

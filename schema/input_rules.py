@@ -17,11 +17,9 @@ Kinds of rule:
 * ``json_object()`` a JSON object of at most 32 keys whose values are scalars or
   arrays of scalars (tier benefits).
 
-``InputRules`` (a schema extension) evaluates the operation's argument values with its
-variables before execution; the first violations refuse the operation as a request
-error: ``errors[].extensions = {"code": "INVALID_INPUT", "field": "staffSignIn.email"}``
-and no ``data``. ``describe`` gives the rule's wording, appended to the argument's
-description in the schema (and so in ``schema.graphql``).
+``schema.input_check.InputRules`` (a schema extension) enforces them before execution.
+``describe`` gives a rule's wording, appended to the argument's description in the
+schema (and so in ``schema.graphql``) by ``document_rules``.
 """
 
 from __future__ import annotations
@@ -31,23 +29,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
-    InlineFragmentNode,
     get_named_type,
-    get_operation_ast,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
-from strawberry.extensions import SchemaExtension
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -263,86 +252,6 @@ def uncovered(schema: object) -> Iterator[str]:
                     type_name, "", fname
                 ):
                     yield f"{type_name}.{fname}"
-
-
-class InputRules(SchemaExtension):
-    """Check every argument of the operation about to run against its rule, before any
-    resolver runs; violations answer the operation as a request error (no ``data``)."""
-
-    def on_execute(self):  # type: ignore[override]
-        ctx = self.execution_context
-        errors = _violations(ctx.schema._schema, ctx.graphql_document, ctx)
-        if errors:
-            ctx.result = ExecutionResult(data=None, errors=errors[:MAX_REPORTED])
-        yield
-
-
-MAX_REPORTED = 10
-
-
-def _violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> list[GraphQLError]:
-    if document is None:
-        return []
-    operation = get_operation_ast(document, ctx.operation_name)
-    if operation is None:
-        return []
-    variables = get_variable_values(
-        schema, operation.variable_definitions or (), ctx.variables or {}, max_errors=1
-    )
-    if isinstance(variables, list):  # the executor answers coercion errors itself
-        return []
-    root = schema.get_root_type(operation.operation)
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    errors: list[GraphQLError] = []
-    _check(schema, root, operation.selection_set, variables, fragments, set(), "", errors)
-    return errors
-
-
-def _check(schema, parent, selection_set, variables, fragments, seen, prefix, errors) -> None:
-    for sel in selection_set.selections:
-        if len(errors) >= MAX_REPORTED:
-            return
-        if isinstance(sel, FieldNode):
-            field_def = parent.fields.get(sel.name.value) if hasattr(parent, "fields") else None
-            if field_def is None:  # __typename, introspection: nothing to check
-                continue
-            response_key = sel.alias.value if sel.alias else sel.name.value
-            path = f"{prefix}{response_key}"
-            if field_def.args and sel.arguments:
-                try:
-                    values = get_argument_values(field_def, sel, variables)
-                except GraphQLError:  # the executor reports it
-                    values = {}
-                for name, value in values.items():
-                    problems = walk_value(
-                        value,
-                        parent.name,
-                        sel.name.value,
-                        name,
-                        f"{path}.{name}",
-                        field_def.args[name].type,
-                    )
-                    for where, problem in problems:
-                        errors.append(invalid_input(where, problem, [sel]))
-            if sel.selection_set:
-                child = get_named_type(field_def.type)
-                _check(
-                    schema, child, sel.selection_set, variables, fragments, seen, f"{path}.", errors
-                )
-        elif isinstance(sel, InlineFragmentNode):
-            cond = sel.type_condition
-            target = schema.get_type(cond.name.value) if cond else parent
-            _check(schema, target, sel.selection_set, variables, fragments, seen, prefix, errors)
-        elif isinstance(sel, FragmentSpreadNode):
-            name = sel.name.value
-            frag = fragments.get(name)
-            if frag is None or name in seen:  # each fragment's arguments checked once
-                continue
-            seen.add(name)
-            target = schema.get_type(frag.type_condition.name.value)
-            _check(schema, target, frag.selection_set, variables, fragments, seen, prefix, errors)
 
 
 def document_rules(schema: GraphQLSchema) -> None:

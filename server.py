@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
+from pythonjsonlogger.json import JsonFormatter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -200,25 +201,28 @@ class AccessLog:
             )
 
 
+class BoundedJsonFormatter(JsonFormatter):
+    """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
+    client-chosen string (a 1 MB variable in an error message) cannot make a line of any
+    size."""
+
+    def __init__(self, *args: Any, max_value_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_value_chars = max_value_chars
+
+    def process_log_record(self, log_data: dict) -> dict:
+        limit = self.max_value_chars
+        for key, value in log_data.items():
+            text = value if isinstance(value, str) else None
+            if isinstance(value, (dict, list, tuple)):  # kept as JSON when short enough
+                text = orjson.dumps(value, default=str).decode()
+            if text is not None and len(text) > limit:
+                log_data[key] = f"{text[:limit]}...[{len(text) - limit} more characters]"
+        return log_data
+
+
 def configure_logging(settings: Settings) -> None:
     from asgi_correlation_id import CorrelationIdFilter
-    from pythonjsonlogger.json import JsonFormatter
-
-    class BoundedJsonFormatter(JsonFormatter):
-        """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
-        client-chosen string (a 1 MB variable in an error message) cannot make a line
-        of any size."""
-
-        def process_log_record(self, log_data: dict) -> dict:
-            limit = settings.log_max_value_chars
-            for key, value in log_data.items():
-                if not isinstance(value, (str, int, float, bool, type(None))):
-                    value = str(value)
-                if isinstance(value, str) and len(value) > limit:
-                    log_data[key] = f"{value[:limit]}...[{len(value) - limit} more characters]"
-                else:
-                    log_data[key] = value
-            return log_data
 
     handler = logging.StreamHandler()
     handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
@@ -226,6 +230,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(
             BoundedJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                max_value_chars=settings.log_max_value_chars,
                 rename_fields={
                     "correlation_id": "request_id",
                     "asctime": "time",

@@ -230,10 +230,13 @@ async def test_a_log_line_is_bounded(settings, app):
             "loyalty.test", logging.ERROR, __file__, 1, "bad %s", ("x" * 1_000_000,), None
         )
         record.extra_field = "y" * 50_000
+        record.extra_list = ["z" * 100] * 1_000
+        record.short = {"kept": "as JSON"}
         line = formatter.format(record)
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
-    assert len(line) < 3 * settings.log_max_value_chars + 500
+    assert len(line) < 4 * settings.log_max_value_chars + 500
     data = json.loads(line)
     assert data["message"].startswith("bad xxx") and data["message"].endswith("more characters]")
+    assert data["extra_list"].endswith("more characters]") and data["short"] == {"kept": "as JSON"}

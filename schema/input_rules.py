@@ -13,7 +13,7 @@ Kinds of rule:
   tab and line breaks (reasons, notes);
 * ``code(n)``  letters, digits and ``space _ . : # / @ -`` only (card numbers, coupon,
   store, region, tier and template codes, SKUs, external ids);
-* ``token(n)`` URL-safe base64 and ``. = + /`` (global ids, cursors, refresh tokens);
+* ``token(n)`` URL-safe base64 and ``. : = + /`` (global ids, cursors, refresh tokens);
 * ``json_object()`` a JSON object of at most 32 keys whose values are scalars or
   arrays of scalars (tier benefits).
 
@@ -41,7 +41,7 @@ from graphql import (
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CODE = re.compile(r"[0-9A-Za-z _.:#/@-]*")
-_TOKEN = re.compile(r"[0-9A-Za-z_.=+/-]*")
+_TOKEN = re.compile(r"[0-9A-Za-z_.:=+/-]*")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Rule:
         if self.kind == "code" and not _CODE.fullmatch(value):
             return "letters, digits and ' _.:#/@-' only"
         if self.kind == "token" and not _TOKEN.fullmatch(value):
-            return "letters, digits and '_.=+/-' only"
+            return "letters, digits and '_.:=+/-' only"
         pattern = _CONTROL_BUT_LINES if self.kind == "multiline" else _CONTROL
         if pattern.search(value):
             return "no control characters"
@@ -72,7 +72,7 @@ class Rule:
             "multiline": f"At most {self.max_length} characters; line breaks allowed, "
             "no other control characters.",
             "code": f"At most {self.max_length} characters: letters, digits and ' _.:#/@-'.",
-            "token": f"At most {self.max_length} characters: letters, digits and '_.=+/-'.",
+            "token": f"At most {self.max_length} characters: letters, digits and '_.:=+/-'.",
             "json": f"A JSON object of at most {self.max_length} keys; values are scalars "
             "or lists of scalars.",
         }[self.kind]

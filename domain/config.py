@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     # --- GraphQL limits ---------------------------------------------------------------
     gql_max_depth: int = 10
-    gql_max_aliases: int = 15  # the apps' largest query uses none; a sign-in burst needs many
+    gql_max_aliases: int = 15  # the apps' queries use none
     gql_max_tokens: int = 1_000  # the apps' largest query has 75
     gql_max_cost: int = 5_000
     gql_page_max: int = 100

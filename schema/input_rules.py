@@ -160,6 +160,16 @@ BY_NAME: dict[str, Rule] = {
     "absorbedId": token(100),
     "mergeId": token(100),
     "after": token(100),
+    "before": token(100),
+    # ids other areas are adding (global ids of orders, coupons, rewards; lockouts)
+    "ids": token(100),
+    "orderId": token(100),
+    "couponId": token(100),
+    "rewardId": token(100),
+    "productId": token(100),
+    "templateId": token(100),
+    "staffId": token(100),
+    "clientId": token(100),
     # structured
     "benefits": json_object(32),
 }

@@ -60,8 +60,8 @@ class Settings(BaseSettings):
 
     # --- GraphQL limits ---------------------------------------------------------------
     gql_max_depth: int = 10
-    gql_max_aliases: int = 30
-    gql_max_tokens: int = 5_000
+    gql_max_aliases: int = 15  # the apps' queries use none
+    gql_max_tokens: int = 1_000  # the apps' largest query has 75
     gql_max_cost: int = 5_000
     gql_page_max: int = 100
 
@@ -186,7 +186,11 @@ class Settings(BaseSettings):
 
 
     # --- GraphQL documents and HTTP ---------------------------------------------------
-    # (settings of this concern go here)
+    # A document longer than this many characters is refused before it is parsed (the
+    # token limit then counts what is left); the apps' largest query has ~400.
+    gql_max_document_chars: int = Field(20_000, ge=100, le=1_000_000)
+    # Longest value (characters) a JSON log line keeps of each field; the rest is cut.
+    log_max_value_chars: int = Field(2_000, ge=100, le=100_000)
 
 
     # --- data protection and operations -----------------------------------------------

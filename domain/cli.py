@@ -190,6 +190,35 @@ def cmd_dead_letters(s: Settings, a: argparse.Namespace) -> int:
     return _with_db(s, job)
 
 
+def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
+    """``loyalty jobs list`` / ``loyalty jobs run NAME``: a scheduled job, once, here."""
+    from workers.scheduler import JOBS
+
+    fires = {job_id: fire for job_id, fire, *_ in JOBS}
+    if a.action == "list" or a.name not in fires:
+        for job_id, _fire, trigger, args, _slot in JOBS:
+            print(f"{job_id:<20} {trigger} {args}")
+        if a.action == "list":
+            return 0
+        print(f"loyalty jobs: no job named {a.name!r}", file=sys.stderr)
+        return 2
+    from workers.broker import bind_actors, make_broker
+    from workers.runtime import set_runtime
+
+    fire = fires[a.name]
+    actor = getattr(fire, "__self__", None)  # scheduled as `actor.send`: run its body
+    body = actor.fn.__wrapped__ if actor is not None else fire
+
+    async def job(rt: Runtime) -> None:
+        bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
+        set_runtime(rt)
+        await body()
+        print(f"job {a.name} done")
+
+    _with_db(s, job)
+    return 0
+
+
 def _exec(argv: list[str]) -> int:
     exe = shutil.which(
         argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -274,6 +303,7 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "catalog-import": (cmd_catalog_import, "import products from a .csv or .json file"),
     "dead-letters": (cmd_dead_letters, "list jobs that failed every retry, or --replay them"),
     "ledger-verify": (cmd_ledger_verify, "check every points balance against its ledger and lots"),
+    "jobs": (cmd_jobs, "list the scheduled jobs, or run one once now (`jobs run NAME`)"),
 }
 
 
@@ -307,6 +337,9 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument(
                 "--replay", nargs="*", type=int, help="ids to send again (none given: all)"
             )
+        if name == "jobs":
+            sp.add_argument("action", choices=["list", "run"])
+            sp.add_argument("name", nargs="?", default="")
         if name == "worker":
             sp.add_argument("--processes", type=int, default=2)
             sp.add_argument("--threads", type=int, default=4)

@@ -366,17 +366,33 @@ async def sign_in_staff(gql: GQL, email: str, password: str = STAFF_PASSWORD) ->
     return gql.as_(r["accessToken"])
 
 
+def dev_sink(var_dir: Path) -> list[dict]:
+    """What the local sink sent so far (``var/dev-sink.jsonl``, written by any process);
+    the only place a sign-in code can be read, outside production only."""
+    import json
+
+    from domain.notifications.adapters import DEV_SINK_FILE
+
+    path = var_dir / DEV_SINK_FILE
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 async def request_code(gql: GQL, phone: str) -> str:
     """Ask for a code and read it from the local SMS sink once the worker sent it."""
-    from domain.notifications.tables import Message
+    from domain.members.model import normalize_phone
 
-    last = await Message.all().order_by("-id").first()
+    var_dir = gql.client._transport.app.state.settings.var_dir  # type: ignore[attr-defined]
+    seen = len(dev_sink(var_dir))
     sent = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
     assert sent["__typename"] == "OtpRequestSuccess", sent
-    message = await wait_for(
-        lambda: Message.filter(id__gt=last.id if last else 0, template="otp", status="SENT").first()
-    )
-    return re.search(r"验证码 (\d{6})", message.body).group(1)
+    to = normalize_phone(phone)
+
+    async def arrived() -> dict | None:
+        new = dev_sink(var_dir)[seen:]
+        return next((m for m in new if m["to"] == to and m["template"] == "otp"), None)
+
+    message = await wait_for(arrived)
+    return re.search(r"验证码 (\d{6})", message["body"]).group(1)
 
 
 async def sign_in_by_sms(gql: GQL, phone: str) -> dict:

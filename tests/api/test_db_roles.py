@@ -16,6 +16,7 @@ from tests.conftest import ROOT, settings_env, sign_in_staff
 
 pytestmark = pytest.mark.backend("postgres")
 
+
 async def _count(table: str) -> int:
     _, rows = await get_connection("default").execute_query(f'SELECT count(*) AS n FROM "{table}"')  # noqa: S608
     return rows[0]["n"]
@@ -50,11 +51,11 @@ async def test_the_app_role_cannot_drop_or_disable_the_audit_trigger(settings, a
         "CREATE TABLE scratch (x int)",
         "INSERT INTO tortoise_migrations (app, name, applied_at) VALUES ('loyalty', 'x', now())",
     ):
-        with pytest.raises(Exception, match="must be owner|permission denied"):
+        with pytest.raises(Exception, match=r"must be owner|permission denied"):
             await conn.execute_script(sql)
     _, rows = await conn.execute_query(
-        "SELECT tgname, tgenabled::text AS tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass "
-        "AND NOT tgisinternal ORDER BY tgname"
+        "SELECT tgname, tgenabled::text AS tgenabled FROM pg_trigger "
+        "WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal ORDER BY tgname"
     )
     assert [(r["tgname"], r["tgenabled"]) for r in rows] == [
         ("audit_log_no_change", "O"),

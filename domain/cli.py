@@ -63,6 +63,8 @@ def cmd_migrations_make(s: Settings, a: argparse.Namespace) -> int:
 def cmd_demo_load(s: Settings, a: argparse.Namespace) -> int:
     from domain import demo
 
+    demo.refuse_in_production(s)  # before touching the database
+
     async def job(rt: Runtime) -> None:
         if await demo.is_loaded():
             print("demo data already loaded")

@@ -180,14 +180,11 @@ class Settings(BaseSettings):
     # --- access control ---------------------------------------------------------------
     # (settings of this concern go here)
 
-
     # --- sign-in and tokens ---------------------------------------------------------------
     # (settings of this concern go here)
 
-
     # --- GraphQL documents and HTTP ---------------------------------------------------
     # (settings of this concern go here)
-
 
     # --- data protection and operations -----------------------------------------------
     # The role that owns the tables: `loyalty migrate` connects with it and grants the
@@ -204,10 +201,8 @@ class Settings(BaseSettings):
     # /metrics answers 403 and /readyz only ready / not ready.
     metrics_token: str = ""
 
-
     # --- GraphiQL ---------------------------------------------------------------------
     # (settings of this concern go here)
-
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -15,7 +15,11 @@ from uvicorn.supervisors import multiprocess
 log = logging.getLogger("loyalty.server")
 
 HTTP_OPTIONS: dict[str, Any] = {
-    "proxy_headers": True,  # X-Forwarded-For from FORWARDED_ALLOW_IPS (uvicorn's setting)
+    # Client addresses come from TRUSTED_PROXY_HOPS alone (server.client_ip). uvicorn's own
+    # proxy headers would trust X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS) even
+    # with no proxy configured, letting any local caller pick the address that per-IP
+    # limits count.
+    "proxy_headers": False,
     "access_log": False,  # the access middleware logs every request with its request id
     "timeout_graceful_shutdown": 20,
 }

@@ -22,6 +22,9 @@ HTTP_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,
     "access_log": False,  # the access middleware logs every request with its request id
     "timeout_graceful_shutdown": 20,
+    # a worker still importing does not answer the supervisor's ping: on a loaded machine
+    # start-up took over uvicorn's default 5 s, and the worker was killed as hung
+    "timeout_worker_healthcheck": 30,
 }
 
 

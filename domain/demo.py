@@ -81,7 +81,7 @@ def refuse_in_production(settings: Settings) -> None:
     every scope: it never goes into a production database."""
     if settings.production:
         raise ConfigError(
-            "demo data is refused when APP_ENV=production (its admin password is public); "
+            "demo data is refused when APP_ENV=production (its staff passwords are published); "
             "create real accounts with `loyalty staff-create` and `loyalty partner-create`"
         )
 

@@ -272,6 +272,8 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
         for st in data["staff"]:
             print(f"Staff:      {st['email']:<32} {st['password']}  {st['role']}")
         print(f"All of it:  {creds}")
+    if not s.production:
+        print(f"SMS codes:  {s.var_dir / 'dev-sink.jsonl'} (what the local sink sent)")
     print("=" * 72 + "\n")
     return _serve_http(s, host, port, 1)
 
@@ -279,6 +281,7 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
 def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own worker")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec(
         ["dramatiq", "workers.app", "--processes", str(a.processes), "--threads", str(a.threads)]
     )
@@ -287,6 +290,7 @@ def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
 def cmd_scheduler(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own scheduler")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec([sys.executable, "-m", "workers.scheduler_main"])
 
 

@@ -69,13 +69,14 @@ def test_production_refuses_to_serve_as_the_owner_of_the_tables(settings):
         "TEST_PHONE_NUMBERS": "{}",
         "DATABASE_URL": settings.database_owner_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "server", "serve", "--port", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2, done.stderr
-    assert "owns the tables" in done.stderr and "DATABASE_OWNER_URL" in done.stderr
+    for command in (["serve", "--port", "1"], ["worker"], ["scheduler"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "server", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert "owns the tables" in done.stderr and "DATABASE_OWNER_URL" in done.stderr

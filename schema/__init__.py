@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -21,6 +22,8 @@ from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
+from schema.input_check import InputRules
+from schema.input_rules import document_rules
 from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
@@ -115,6 +118,21 @@ class PublishAfterMutation(SchemaExtension):
             ctx.context.publish()
 
 
+class HideSuggestions(SchemaExtension):
+    """Where introspection is off (production), drop every "Did you mean ...?" from error
+    messages: field, argument, type and enum value names alike (graphql-core suggests in
+    validation and in variable coercion; strawberry's config covers fields only)."""
+
+    def on_operation(self):
+        yield
+        for error in getattr(self.execution_context.result, "errors", None) or ():
+            if "Did you mean" in error.message:
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class LoyaltySchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
         for error in errors:
@@ -123,7 +141,7 @@ class LoyaltySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return LoyaltySchema(
+    schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, Product],
@@ -132,9 +150,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaskErrors(should_mask_error=_unexpected),
             DomainErrorCodes,
             PublishAfterMutation,
+            InputRules,
+            *([] if settings.introspection_enabled else [HideSuggestions]),
         ],
         config=StrawberryConfig(
             disable_field_suggestions=not settings.introspection_enabled,
             relay_max_results=settings.gql_page_max,
         ),
     )
+    document_rules(schema._schema)
+    return schema

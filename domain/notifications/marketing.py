@@ -19,6 +19,7 @@ from domain.members import consents, store
 from domain.members.model import ConsentPurpose, IdentityChannel
 from domain.members.scope import get_visible
 from domain.members.tables import Member, MemberIdentity
+from domain.notifications import sealing
 from domain.notifications.model import (
     MARKETING_CONSENT,
     Channel,
@@ -26,7 +27,6 @@ from domain.notifications.model import (
     Purpose,
     decide,
     parse_quiet_hours,
-    render,
 )
 from domain.notifications.services import RECIPIENT_CONTEXT, TOPIC_REQUESTED
 from domain.notifications.tables import Message
@@ -92,14 +92,13 @@ async def send_marketing(
             channel=channel.value,
             recipient_enc=rt.cipher.encrypt(recipient or "", context=RECIPIENT_CONTEXT),
             template=template,
-            body=render(template, channel, variables),
             purpose=Purpose.MARKETING.value,
             status=decision.status,
             reason=decision.reason,
             send_after=decision.send_after,
             created_at=now,
             dedupe_key=dedupe_key,
-            variables={k: str(v) for k, v in variables.items()},
+            **sealing.seal(rt.cipher, template, channel, variables),
         )
         if decision.status == "QUEUED":
             await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
@@ -137,12 +136,15 @@ class MessageRow:
 async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) -> list[MessageRow]:
     """What was sent to a member in the viewer's scope, deferred or suppressed, and why."""
     member = await get_visible(rt.settings, viewer, member_id)
+    fields = [f for f in MessageRow.__dataclass_fields__ if f != "body"]
     rows = (
         await Message.filter(member_id=member.id)
         .order_by("-id")
         .limit(limit)
-        .values(*MessageRow.__dataclass_fields__)
+        .values(*fields, "body_enc")
     )
+    for r in rows:
+        r["body"] = sealing.body_of(rt.cipher, r.pop("body_enc"))
     return [MessageRow(**r) for r in rows]
 
 

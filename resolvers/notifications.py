@@ -35,7 +35,7 @@ async def notification_nodes(info: Info, node_ids: Iterable[str]) -> list[Notifi
         info,
         "Notification",
         node_ids,
-        marketing.by_ids,
+        lambda ids: marketing.by_ids(info.context.rt, ids),
         lambda pair: _notification(pair[1]),
         lambda pair: pair[0],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -136,19 +137,25 @@ class MessageRow:
 async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) -> list[MessageRow]:
     """What was sent to a member in the viewer's scope, deferred or suppressed, and why."""
     member = await get_visible(rt.settings, viewer, member_id)
-    fields = [f for f in MessageRow.__dataclass_fields__ if f != "body"]
-    rows = (
-        await Message.filter(member_id=member.id)
-        .order_by("-id")
-        .limit(limit)
-        .values(*fields, "body_enc")
-    )
+    query = Message.filter(member_id=member.id).order_by("-id").limit(limit)
+    return [row for _member_id, row in await _rows(rt, query)]
+
+
+async def by_ids(rt: Runtime, ids: list[int]) -> dict[int, tuple[int | None, MessageRow]]:
+    """Messages by id with their member (for ``node``; the caller applies member scope)."""
+    return {
+        row.id: (member_id, row) for member_id, row in await _rows(rt, Message.filter(id__in=ids))
+    }
+
+
+_FIELDS = [f for f in MessageRow.__dataclass_fields__ if f != "body"]
+
+
+async def _rows(rt: Runtime, query: Any) -> list[tuple[int | None, MessageRow]]:
+    """Rows of ``query`` with the body opened (it is sealed at rest)."""
+    rows = await query.values(*_FIELDS, "body_enc", "member_id")
+    out = []
     for r in rows:
         r["body"] = sealing.body_of(rt.cipher, r.pop("body_enc"))
-    return [MessageRow(**r) for r in rows]
-
-
-async def by_ids(ids: list[int]) -> dict[int, tuple[int | None, MessageRow]]:
-    """Messages by id with their member (for ``node``; the caller applies member scope)."""
-    rows = await Message.filter(id__in=ids).values(*MessageRow.__dataclass_fields__, "member_id")
-    return {r["id"]: (r.pop("member_id"), MessageRow(**r)) for r in rows}
+        out.append((r.pop("member_id"), MessageRow(**r)))
+    return out

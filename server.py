@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
+from pythonjsonlogger.json import JsonFormatter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -22,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 
@@ -35,8 +35,9 @@ from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
-from resolvers import oauth
+from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
+from resolvers.graphql_http import GraphQLOverHTTP
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -51,7 +52,7 @@ LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
 # --- GraphQL ----------------------------------------------------------------------------
 
 
-class LoyaltyGraphQL(GraphQL):
+class LoyaltyGraphQL(GraphQLOverHTTP):
     def __init__(self, *args: Any, max_in_flight: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # First come, first served beyond GRAPHQL_MAX_IN_FLIGHT operations per process:
@@ -69,6 +70,8 @@ class LoyaltyGraphQL(GraphQL):
             request=request,
             response=response,
         )
+
+    render_graphql_ide = graphiql.render_ide  # its assets from this package, not a CDN
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
@@ -201,16 +204,36 @@ class AccessLog:
             )
 
 
+class BoundedJsonFormatter(JsonFormatter):
+    """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
+    client-chosen string (a 1 MB variable in an error message) cannot make a line of any
+    size."""
+
+    def __init__(self, *args: Any, max_value_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_value_chars = max_value_chars
+
+    def process_log_record(self, log_data: dict) -> dict:
+        limit = self.max_value_chars
+        for key, value in log_data.items():
+            text = value if isinstance(value, str) else None
+            if isinstance(value, (dict, list, tuple)):  # kept as JSON when short enough
+                text = orjson.dumps(value, default=str).decode()
+            if text is not None and len(text) > limit:
+                log_data[key] = f"{text[:limit]}...[{len(text) - limit} more characters]"
+        return log_data
+
+
 def configure_logging(settings: Settings) -> None:
     from asgi_correlation_id import CorrelationIdFilter
-    from pythonjsonlogger.json import JsonFormatter
 
     handler = logging.StreamHandler()
     handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
     if settings.log_json:
         handler.setFormatter(
-            JsonFormatter(
+            BoundedJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                max_value_chars=settings.log_max_value_chars,
                 rename_fields={
                     "correlation_id": "request_id",
                     "asctime": "time",
@@ -261,11 +284,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # GET and POST: the view answers others 405 in JSON
             Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *graphiql.routes(settings.graphiql_enabled),
         ],
         middleware=[
             Middleware(AccessLog),

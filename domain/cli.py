@@ -63,6 +63,8 @@ def cmd_migrations_make(s: Settings, a: argparse.Namespace) -> int:
 def cmd_demo_load(s: Settings, a: argparse.Namespace) -> int:
     from domain import demo
 
+    demo.refuse_in_production(s)  # before touching the database
+
     async def job(rt: Runtime) -> None:
         if await demo.is_loaded():
             print("demo data already loaded")
@@ -260,6 +262,35 @@ def cmd_signin_unlock(s: Settings, a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
+    """``loyalty jobs list`` / ``loyalty jobs run NAME``: a scheduled job, once, here."""
+    from workers.scheduler import JOBS
+
+    fires = {job_id: fire for job_id, fire, *_ in JOBS}
+    if a.action == "list" or a.name not in fires:
+        for job_id, _fire, trigger, args, _slot in JOBS:
+            print(f"{job_id:<20} {trigger} {args}")
+        if a.action == "list":
+            return 0
+        print(f"loyalty jobs: no job named {a.name!r}", file=sys.stderr)
+        return 2
+    from workers.broker import bind_actors, make_broker
+    from workers.runtime import set_runtime
+
+    fire = fires[a.name]
+    actor = getattr(fire, "__self__", None)  # scheduled as `actor.send`: run its body
+    body = actor.fn.__wrapped__ if actor is not None else fire
+
+    async def job(rt: Runtime) -> None:
+        bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
+        set_runtime(rt)
+        await body()
+        print(f"job {a.name} done")
+
+    _with_db(s, job)
+    return 0
+
+
 def _exec(argv: list[str]) -> int:
     exe = shutil.which(
         argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -311,6 +342,8 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
         for st in data["staff"]:
             print(f"Staff:      {st['email']:<32} {st['password']}  {st['role']}")
         print(f"All of it:  {creds}")
+    if not s.production:
+        print(f"SMS codes:  {s.var_dir / 'dev-sink.jsonl'} (what the local sink sent)")
     print("=" * 72 + "\n")
     return _serve_http(s, host, port, 1)
 
@@ -318,6 +351,7 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
 def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own worker")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec(
         ["dramatiq", "workers.app", "--processes", str(a.processes), "--threads", str(a.threads)]
     )
@@ -326,6 +360,7 @@ def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
 def cmd_scheduler(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own scheduler")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec([sys.executable, "-m", "workers.scheduler_main"])
 
 
@@ -347,6 +382,7 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "staff-deactivate": (cmd_staff_deactivate, "deactivate a staff account; revoke its tokens"),
     "partner-deactivate": (cmd_partner_deactivate, "deactivate a partner app; revoke its tokens"),
     "signin-unlock": (cmd_signin_unlock, "lift the sign-in lockout of a staff email or client id"),
+    "jobs": (cmd_jobs, "list the scheduled jobs, or run one once now (`jobs run NAME`)"),
 }
 
 
@@ -387,6 +423,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "signin-unlock":
             sp.add_argument("account", help="a staff email, or a client id with --partner")
             sp.add_argument("--partner", action="store_true", help="the account is a client id")
+        if name == "jobs":
+            sp.add_argument("action", choices=["list", "run"])
+            sp.add_argument("name", nargs="?", default="")
         if name == "worker":
             sp.add_argument("--processes", type=int, default=2)
             sp.add_argument("--threads", type=int, default=4)

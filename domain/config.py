@@ -60,8 +60,8 @@ class Settings(BaseSettings):
 
     # --- GraphQL limits ---------------------------------------------------------------
     gql_max_depth: int = 10
-    gql_max_aliases: int = 30
-    gql_max_tokens: int = 5_000
+    gql_max_aliases: int = 15  # the apps' queries use none
+    gql_max_tokens: int = 1_000  # the apps' largest query has 75
     gql_max_cost: int = 5_000
     gql_page_max: int = 100
 
@@ -177,9 +177,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # --- access control ---------------------------------------------------------------
-    # (settings of this concern go here)
-
     # --- sign-in and tokens ---------------------------------------------------------------
     # Failed password / client-secret checks per account (staff email, partner client id)
     # that are free; each further attempt must wait SIGNIN_DELAY_BASE_S doubled per failure
@@ -200,13 +197,26 @@ class Settings(BaseSettings):
     password_hash_threads: int = Field(0, ge=0, le=64)
 
     # --- GraphQL documents and HTTP ---------------------------------------------------
-    # (settings of this concern go here)
+    # A document longer than this many characters is refused before it is parsed (the
+    # token limit then counts what is left); the apps' largest query has ~400.
+    gql_max_document_chars: int = Field(20_000, ge=100, le=1_000_000)
+    # Longest value (characters) a JSON log line keeps of each field; the rest is cut.
+    log_max_value_chars: int = Field(2_000, ge=100, le=100_000)
 
     # --- data protection and operations -----------------------------------------------
-    # (settings of this concern go here)
-
-    # --- GraphiQL ---------------------------------------------------------------------
-    # (settings of this concern go here)
+    # The role that owns the tables: `loyalty migrate` connects with it and grants the
+    # role of DATABASE_URL (which owns nothing) what the app needs. Empty: DATABASE_URL
+    # migrates, owns the tables, and production refuses to serve with it.
+    database_owner_url: str = ""
+    # Sent messages keep their text (encrypted) this long, then the purge job blanks it.
+    message_body_retention_days: int = Field(180, ge=1, le=3650)
+    # SMS sign-in codes sent by all processes together per hour / per Asia/Shanghai day;
+    # over it otpRequest answers RATE_LIMITED and sends nothing (0: no cap).
+    sms_cap_per_hour: int = Field(1_000, ge=0)
+    sms_cap_per_day: int = Field(10_000, ge=0)
+    # Bearer token for /metrics and the details of /readyz. Production without it:
+    # /metrics answers 403 and /readyz only ready / not ready.
+    metrics_token: str = ""
 
     @field_validator("cors_origins", mode="before")
     @classmethod

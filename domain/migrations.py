@@ -1,7 +1,8 @@
 """Schema migrations with Tortoise's built-in system (files in ``migrations/``).
 
 ``migrate`` is the release command; the API refuses to start while ``pending``
-is not empty; ``drift`` lists model changes that have no migration yet (CI fails
+is not empty, or, in production, while its database role owns the tables
+(``domain.db_roles``); ``drift`` lists model changes that have no migration yet (CI fails
 on any).
 """
 
@@ -15,6 +16,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor
 
+from domain import db_roles
 from domain.config import Settings
 from domain.db import APP_LABEL, tortoise_config
 
@@ -42,14 +44,18 @@ async def migrate(settings: Settings, progress: Callable[[str], None] = print) -
         await ctx.init(config=config, init_connections=False)
         executor = MigrationExecutor(get_connection("default"), _apps_config(config))
         await executor.migrate(progress=report)
+        granted = await db_roles.grant_app_role(get_connection("default"), settings)
+        if granted:
+            progress(f"granted the app role {granted} its rights")
     return applied
 
 
 async def pending(settings: Settings) -> list[str]:
     """Names of migrations on disk not yet applied to the database (needs Tortoise up)."""
     config = tortoise_config(settings)
+    # no ensure_schema here: the app role may not create tables (a missing record table
+    # reads as "nothing applied")
     executor = MigrationExecutor(get_connection("default"), _apps_config(config))
-    await executor.recorder.ensure_schema(executor._schema_editor(atomic=False))
     steps = await executor.plan()
     return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
 
@@ -62,6 +68,7 @@ async def ensure_migrated(settings: Settings) -> None:
             f"({len(missing)} pending: {', '.join(missing[:5])}). "
             "Run `loyalty migrate` once (the release step), then start the server."
         )
+    await db_roles.check_app_role(settings, get_connection("default"))
 
 
 async def drift(settings: Settings) -> list[str]:

@@ -36,6 +36,8 @@ class BearerBackend(AuthenticationBackend):
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "basic" and conn.url.path == "/oauth/token":
             return AuthCredentials(), Viewer(ANONYMOUS)  # client authentication, RFC 6749 2.3.1
+        if conn.url.path in ("/metrics", "/readyz"):  # they check METRICS_TOKEN themselves
+            return AuthCredentials(), Viewer(ANONYMOUS)
         if scheme.lower() != "bearer" or not token.strip():
             raise _AuthFailed("use the Bearer scheme")
         rt: Runtime = conn.app.state.rt

@@ -20,6 +20,7 @@ from resolvers.members import (
     to_member,
     to_merge,
 )
+from resolvers.nodes import pk_of
 from schema.context import Info
 from schema.members import inputs as i
 from schema.members import types as t
@@ -132,10 +133,7 @@ async def identity_unlink(
     ctx = info.context
 
     def call():
-        try:
-            iid = int(identity_id)
-        except ValueError:
-            raise InvalidInput("Not an identity id.", field="identityId") from None
+        iid = pk_of(identity_id, "MemberIdentity", "identityId")
         return identities.unlink(ctx.rt, ctx.viewer, _self_or(info, member_id), iid)
 
     return await guarded(call, lambda ok: t.IdentityUnlinkSuccess(unlinked=ok))
@@ -170,10 +168,7 @@ async def member_unmerge(info: Info, merge_id: strawberry.ID, reason: str):
     ctx = info.context
 
     def call():
-        try:
-            mid = int(merge_id)
-        except ValueError:
-            raise InvalidInput("Not a merge id.", field="mergeId") from None
+        mid = pk_of(merge_id, "MemberMerge", "mergeId")
         return merge.unmerge(ctx.rt.settings, ctx.viewer, mid, reason)
 
     return await guarded(call, to_merge)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -11,6 +12,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
+from domain.auth import policy
 from domain.auth.model import PrincipalKind
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
@@ -20,6 +22,8 @@ from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
+from schema.input_check import InputRules
+from schema.input_rules import document_rules
 from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
@@ -50,6 +54,10 @@ class Query(
     async def node(
         self, info: strawberry.Info, id: strawberry_relay.GlobalID
     ) -> strawberry_relay.Node | None:
+        # Only the types policy.NODE_RULES names resolve; each checks the rule of its typed
+        # field and member row scope (resolvers.nodes.visible_nodes): null when not visible.
+        if id.type_name not in policy.NODE_RULES:
+            return None
         return await id.resolve_node(info, required=False)
 
 
@@ -110,6 +118,21 @@ class PublishAfterMutation(SchemaExtension):
             ctx.context.publish()
 
 
+class HideSuggestions(SchemaExtension):
+    """Where introspection is off (production), drop every "Did you mean ...?" from error
+    messages: field, argument, type and enum value names alike (graphql-core suggests in
+    validation and in variable coercion; strawberry's config covers fields only)."""
+
+    def on_operation(self):
+        yield
+        for error in getattr(self.execution_context.result, "errors", None) or ():
+            if "Did you mean" in error.message:
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class LoyaltySchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
         for error in errors:
@@ -118,7 +141,7 @@ class LoyaltySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return LoyaltySchema(
+    schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, Product],
@@ -127,9 +150,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaskErrors(should_mask_error=_unexpected),
             DomainErrorCodes,
             PublishAfterMutation,
+            InputRules,
+            *([] if settings.introspection_enabled else [HideSuggestions]),
         ],
         config=StrawberryConfig(
             disable_field_suggestions=not settings.introspection_enabled,
             relay_max_results=settings.gql_page_max,
         ),
     )
+    document_rules(schema._schema)
+    return schema

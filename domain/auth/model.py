@@ -25,16 +25,17 @@ class Role(StrEnum):
     ANALYST = "analyst"
 
 
-# Scopes a partner app may hold (OAuth 2.0 "scope" values).
+# Scopes a partner app may hold (OAuth 2.0 "scope" values). What each allows is decided by
+# the rules of domain.auth.policy (and listed in the README); every one is checked there.
 PARTNER_SCOPES = frozenset(
     {
-        "members:read",
-        "members:write",
-        "orders:write",
-        "orders:read",
-        "coupons:redeem",
-        "loyalty:read",
-        "catalog:write",
+        "members:read",  # find members (lookup, scan code); reach a member's record, masked
+        "members:write",  # register members, link channel identities
+        "loyalty:read",  # a member's points and coupons
+        "orders:read",  # a member's orders
+        "orders:write",  # post orders (spending points) and refunds
+        "coupons:redeem",  # validate, redeem and void coupons
+        "catalog:write",  # create and update products
     }
 )
 

@@ -27,6 +27,7 @@ from domain.errors import (
 from domain.members import store as members
 from domain.members.model import normalize_phone
 from domain.notifications import services as notifications
+from domain.notifications import sms_budget
 from domain.notifications.model import Channel, Purpose
 from domain.runtime import Runtime
 
@@ -58,6 +59,7 @@ async def otp_request(rt: Runtime, raw_phone: str, client_ip: str) -> OtpSent:
     count, left = await hit(rt.cache, f"otp:phone:{phone_hash}:{day}", 26 * 3600)
     if count > s.otp_max_per_phone_per_day:
         raise RateLimited("Too many codes for this number today.", retry_after_s=left)
+    await sms_budget.spend_one(rt)  # the global SMS spend cap (all processes)
     code = new_code(s.otp_length)
     async with in_transaction():
         await OtpChallenge.create(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.auth.model import Role
+from domain.auth import policy
 from resolvers import auth as r
 from schema.auth import types as t
-from schema.permissions import StaffWith
+from schema.permissions import Allow
 
 
 @strawberry.type
@@ -45,16 +45,16 @@ class AuthMutation:
     )
     sign_in_unlock: t.SignInUnlockSuccess = strawberry.mutation(
         resolver=r.sign_in_unlock,
-        permission_classes=[StaffWith(Role.ADMIN)],
+        permission_classes=[Allow(policy.MANAGE_ACCESS)],
         description="Lift the sign-in lockout of a staff account or a partner app (audited).",
     )
     staff_deactivate: t.StaffDeactivateResult = strawberry.mutation(
         resolver=r.staff_deactivate,
-        permission_classes=[StaffWith(Role.ADMIN)],
+        permission_classes=[Allow(policy.MANAGE_ACCESS)],
         description="Deactivate a staff account; it is signed out everywhere at once (audited).",
     )
     partner_deactivate: t.PartnerDeactivateResult = strawberry.mutation(
         resolver=r.partner_deactivate,
-        permission_classes=[StaffWith(Role.ADMIN)],
+        permission_classes=[Allow(policy.MANAGE_ACCESS)],
         description="Deactivate a partner app; its tokens stop working at once (audited).",
     )

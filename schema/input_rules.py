@@ -104,6 +104,7 @@ BY_NAME: dict[str, Rule] = {
     # people and sign-in
     "phone": text(32),  # the phone rules themselves answer INVALID_PHONE
     "email": text(254),  # RFC 5321's longest address
+    "account": text(254),  # signInUnlock: a staff email or a partner client id
     "password": text(128),  # long enough for pass phrases, short enough to hash quickly
     "code": code(20),  # OTP codes, coupon codes, scan codes have their own override
     "refreshToken": token(200),

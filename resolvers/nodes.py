@@ -3,7 +3,8 @@
 Every Node type's ``resolve_nodes`` goes through ``visible_nodes``: the caller must hold
 every rule on the type's typed path (``domain.auth.policy.NODE_RULES``; for a coupon: reading
 the member and reading their coupons), and a member-owned row is returned only when its
-member is in the caller's row scope (``domain.members.scope``). Anything else, including an id of the wrong shape, is null.
+member is in the caller's row scope (``domain.members.scope``). Anything else, including
+an id of the wrong shape, is null.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Global ids in and out, and ``node(id:)`` resolution held to the typed fields' rules.
 
 Every Node type's ``resolve_nodes`` goes through ``visible_nodes``: the caller must hold
-the type's rule (``domain.auth.policy.NODE_RULES``, the rule of its typed field), and a
-member-owned row is returned only when its member is in the caller's row scope
-(``domain.members.scope``). Anything else, including an id of the wrong shape, is null.
+every rule on the type's typed path (``domain.auth.policy.NODE_RULES``; for a coupon: reading
+the member and reading their coupons), and a member-owned row is returned only when its
+member is in the caller's row scope (``domain.members.scope``). Anything else, including
+an id of the wrong shape, is null.
 """
 
 from __future__ import annotations
@@ -63,9 +64,8 @@ async def visible_nodes(
     caller's row scope, and a row without a member is not reachable by id at all."""
     ctx = info.context
     ids = _ints(node_ids)
-    rule = policy.NODE_RULES.get(type_name)
     wanted = [i for i in ids if i is not None]
-    if rule is None or not rule.allows(ctx.viewer) or not wanted:
+    if not policy.may_fetch_node(type_name, ctx.viewer) or not wanted:
         return [None] * len(ids)
     rows: dict[int, Any] = dict(await fetch(wanted))
     if owner is not None:

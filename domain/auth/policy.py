@@ -97,7 +97,11 @@ SIGNED_IN = _rule("do this", everyone=True)
 
 # members: the profile, the list, lookups
 MEMBER_SELF = _rule("do this: it is for the signed-in member", members=True)
-READ_MEMBER = _rule("read other members' records", members=True, roles=_MEMBER_STAFF)
+# A member by id (``member``, ``node``): a partner with members:read gets what
+# ``memberLookup(ref: {memberId})`` gives it (phone masked), no more.
+READ_MEMBER = _rule(
+    "read other members' records", members=True, roles=_MEMBER_STAFF, scopes=("members:read",)
+)
 LIST_MEMBERS = _rule("list members or read their service view", roles=_MEMBER_STAFF)
 SEE_MEMBERS = _rule(
     "see member records",
@@ -151,20 +155,29 @@ READ_AUDIT = _rule("read the audit log", roles=_ADMIN)
 MANAGE_JOBS = _rule("read or replay dead letters", roles=_ADMIN)
 MANAGE_ACCESS = _rule("lift sign-in lockouts or deactivate accounts", roles=_ADMIN)
 
-# What ``node(id:)`` asks of the caller for each type: the rule of the type's typed field.
+# What ``node(id:)`` asks of the caller for each type: every rule on the typed path to it,
+# so ``node`` never gives more, or less, than the fields do. A partner reaches a member only
+# through ``memberLookup`` / ``member`` (members:read) and a member's points, coupons and
+# orders through that member's fields, so it needs members:read *and* the data's scope.
 # Member-owned types are also held to member row scope (``domain.members.scope``).
-NODE_RULES: dict[str, Rule] = {
-    "Member": READ_MEMBER,
-    "MemberIdentity": READ_MEMBER,
-    "MemberMerge": LIST_MEMBERS,
-    "Notification": READ_NOTIFICATIONS,
-    "Order": READ_ORDERS,
-    "Coupon": READ_LOYALTY,
-    "LedgerEntry": READ_LOYALTY,
-    "Reward": READ_REWARDS,
-    "PointsCampaign": MANAGE_EARNING,
-    "CouponTemplate": READ_COUPON_TEMPLATES,
-    "Product": READ_CATALOG,
-    "AuditEntry": READ_AUDIT,
-    "DeadLetter": MANAGE_JOBS,
+NODE_RULES: dict[str, tuple[Rule, ...]] = {
+    "Member": (READ_MEMBER,),
+    "MemberIdentity": (READ_MEMBER,),  # Member.identities
+    "MemberMerge": (LIST_MEMBERS,),  # customer360.merges
+    "Notification": (READ_NOTIFICATIONS,),
+    "Order": (READ_MEMBER, READ_ORDERS),  # member → orders
+    "Coupon": (READ_MEMBER, READ_LOYALTY),  # member → coupons
+    "LedgerEntry": (READ_MEMBER, READ_LOYALTY),  # member → points.history
+    "Reward": (READ_REWARDS,),
+    "PointsCampaign": (MANAGE_EARNING,),
+    "CouponTemplate": (READ_COUPON_TEMPLATES,),
+    "Product": (READ_CATALOG,),
+    "AuditEntry": (READ_AUDIT,),
+    "DeadLetter": (MANAGE_JOBS,),
 }
+
+
+def may_fetch_node(type_name: str, p: Principal) -> bool:
+    """May ``p`` fetch objects of ``type_name`` by global id (before row scope)?"""
+    path = NODE_RULES.get(type_name)
+    return path is not None and all(rule.allows(p) for rule in path)

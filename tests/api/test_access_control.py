@@ -90,6 +90,103 @@ async def test_node_of_an_unknown_or_unreadable_type_is_null(gql, seed):
         assert (await admin(NODE, {"id": gid})) == {"data": {"node": None}}
 
 
+# --- partners through node(id:): what the typed path gives, no more, no less ----------------
+
+OWNED_PATHS = {  # a member's objects as a partner reaches them: memberLookup, then the field
+    "MemberIdentity": "identities { id }",
+    "Order": "orders(first: 5) { edges { node { id } } }",
+    "Coupon": "coupons(first: 5) { edges { node { id } } }",
+    "LedgerEntry": "points { history(first: 5) { edges { node { id } } } }",
+}
+PARTNER_MEMBER = """query($id: ID!) {
+  byNode: node(id: $id) { ... on Member { id displayName phone birthday card { number } } }
+  byId: member(id: $id) { id displayName phone birthday card { number } }
+  byLookup: memberLookup(ref: {memberId: $id}) {
+    ... on Member { id displayName phone birthday card { number } } } }"""
+
+
+def _ids(value) -> set[str]:
+    """Every ``id`` in an answer."""
+    if isinstance(value, dict):
+        return {v for k, v in value.items() if k == "id"} | {
+            i for v in value.values() for i in _ids(v)
+        }
+    if isinstance(value, list):
+        return {i for v in value for i in _ids(v)}
+    return set()
+
+
+async def _member_with_everything(gql: GQL, client) -> dict[str, str]:
+    """A member with an order (and its ledger entry), a coupon and a linked identity."""
+    from tests.api.principals import ISSUE, LINK, OWNED, TEMPLATE, _ok, _template
+
+    pos = await _till(gql, client, ["members:read", "members:write", "orders:write"])
+    member, order = await _member_with_order(pos)
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    tpl = await _ok(admin, TEMPLATE, {"in": _template()}, "couponTemplateCreate")
+    issue = {"t": tpl["code"], "ids": [member], "b": serial("AC-B")}
+    await _ok(admin, ISSUE, issue, "couponIssue")
+    link = {"id": member, "ch": "ECOMMERCE_BUYER", "x": serial("ac-buyer-")}
+    await _ok(pos, LINK, link, "identityLink")
+    owned = (await admin(OWNED, {"id": member}))["data"]["member"]
+    return {
+        "Member": member,
+        "Order": order,
+        "MemberIdentity": owned["identities"][0]["id"],
+        "Coupon": owned["coupons"]["edges"][0]["node"]["id"],
+        "LedgerEntry": owned["points"]["history"]["edges"][0]["node"]["id"],
+    }
+
+
+async def test_a_partner_reads_through_node_exactly_what_its_typed_path_gives(gql, client, seed):
+    objects = await _member_with_everything(gql, client)
+    member = objects["Member"]
+    held = ["members:read", "members:write", "loyalty:read", "orders:read"]
+    app, secret = await create_partner(serial("node-partner"), held)
+    expected = {  # type -> the scopes the typed path needs, all of them
+        "Member": {"members:read"},
+        "MemberIdentity": {"members:read"},
+        "Order": {"members:read", "orders:read"},
+        "Coupon": {"members:read", "loyalty:read"},
+        "LedgerEntry": {"members:read", "loyalty:read"},
+    }
+    for n in range(1, 1 << len(held)):  # every non-empty choice (none asked: all held)
+        scopes = {s for i, s in enumerate(held) if n >> i & 1}
+        partner = gql.as_(await partner_token(client, (app.client_id, secret), " ".join(scopes)))
+        for type_name, gid in objects.items():
+            by_node = (await partner(NODE, {"id": gid}))["data"]["node"]
+            path = LOOKUP % OWNED_PATHS.get(type_name, "id")
+            typed = gid in _ids((await partner(path, {"id": member})).get("data"))
+            assert (by_node is not None) == typed == (expected[type_name] <= scopes), (
+                sorted(scopes),
+                type_name,
+                by_node,
+                typed,
+            )
+
+
+async def test_a_partner_reads_a_member_by_id_as_memberlookup_shows_it(gql, client, seed):
+    objects = await _member_with_everything(gql, client)
+    reader = await _till(gql, client, ["members:read"])
+    r = await reader(PARTNER_MEMBER, {"id": objects["Member"]})
+    assert "errors" not in r, r
+    seen = r["data"]
+    assert seen["byNode"] == seen["byId"] == seen["byLookup"]
+    assert seen["byNode"]["id"] == objects["Member"]
+    assert seen["byNode"]["phone"].count("*") == 4 and seen["byNode"]["birthday"] is None
+    assert seen["byNode"]["card"]["number"]
+    # without members:read: neither node nor member(id:) nor memberLookup reaches the member
+    writer = await _till(gql, client, ["members:write", "loyalty:read", "orders:read"])
+    r = await writer(PARTNER_MEMBER, {"id": objects["Member"]})
+    assert r["data"] is None  # memberLookup is non-null: the null goes up
+    denied = {e["path"][0]: e["extensions"] for e in r["errors"]}
+    assert denied == {
+        k: {"code": "FORBIDDEN", "requiredScope": "members:read"} for k in ("byId", "byLookup")
+    }
+    for type_name in ("Member", "Order", "Coupon", "LedgerEntry"):
+        assert (await writer(NODE, {"id": objects[type_name]})) == {"data": {"node": None}}
+
+
 # --- id arguments take global ids of their type -------------------------------------------
 
 

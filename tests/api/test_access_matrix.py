@@ -60,7 +60,7 @@ LOYALTY = (MEMBERS, MEMBER_STAFF, ("partner:all",))  # a partner needs members:r
 MATRIX: dict[str, dict[str, str]] = {
     "Query.viewer": row(ANYONE),
     "Query.me": row(MEMBERS),
-    "Query.member": row(MEMBERS, MEMBER_STAFF, scoped=True),
+    "Query.member": row(MEMBERS, MEMBER_STAFF, partner("members:read"), scoped=True),
     "Query.members": row(MEMBER_STAFF),
     "Query.memberLookup": row(partner("members:read"), FRONT_DESK, scoped=True),
     "Query.memberByScanCode": row(partner("members:read")),
@@ -114,10 +114,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "Member.orders": row(*LOYALTY, scoped=True),
     "Member.coupons": row(*LOYALTY, scoped=True),
     "Member.claimableCoupons": row(*LOYALTY, scoped=True),
-    # node(id:): the typed field's rule; member-owned rows also need the member in scope
-    # (a partner reaches members only with members:read or members:write)
-    "node:Member": row(MEMBERS, MEMBER_STAFF, scoped=True, node=True),
-    "node:MemberIdentity": row(MEMBERS, MEMBER_STAFF, scoped=True, node=True),
+    # node(id:): every rule on the typed path; member-owned rows also need the member in
+    # scope. A partner: a member as memberLookup (members:read), their orders, points and
+    # coupons as that member's fields (members:read and orders:read / loyalty:read)
+    "node:Member": row(MEMBERS, MEMBER_STAFF, partner("members:read"), scoped=True, node=True),
+    "node:MemberIdentity": row(
+        MEMBERS, MEMBER_STAFF, partner("members:read"), scoped=True, node=True
+    ),
     "node:MemberMerge": row(MEMBER_STAFF, scoped=True, node=True),
     "node:Notification": row(MEMBER_STAFF, scoped=True, node=True),
     "node:Order": row(*LOYALTY, scoped=True, node=True),

@@ -2,8 +2,8 @@
 
 ``migrate`` is the release command; the API refuses to start while ``pending``
 is not empty, while its role cannot read the migration records, or, in production,
-while its database role could act as the tables' owner (``domain.db_roles``); ``drift`` lists model changes that have no migration yet (CI fails
-on any).
+while its database role could act as the tables' owner (``domain.db_roles``);
+``drift`` lists model changes that have no migration yet (CI fails on any).
 """
 
 from __future__ import annotations

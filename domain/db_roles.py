@@ -77,7 +77,7 @@ def grant_statements(app_role: str, owner_role: str, schema: str = "public") -> 
         f"REVOKE CREATE ON SCHEMA {sch} FROM {app}",
         f"GRANT USAGE ON SCHEMA {sch} TO {app}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {sch} TO {app}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON {guarded} FROM {app}",
+        *([f"REVOKE UPDATE, DELETE, TRUNCATE ON {guarded} FROM {app}"] if guarded else []),
         f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {read_only} FROM {app}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {sch} TO {app}",
         f"ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {sch} "

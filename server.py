@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +31,7 @@ from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
 from domain.auth import revocation
 from domain.auth.model import PrincipalKind
-from domain.config import Settings, get_settings
+from domain.config import ConfigError, Settings, get_settings
 from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
@@ -359,7 +360,13 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
 def __getattr__(name: str) -> Any:  # `uvicorn server:app` builds the app on first use
     if name == "app":
         global app
-        app = create_app()
+        try:
+            app = create_app()
+        except ConfigError as exc:  # bad settings: one line per variable, no traceback
+            print(
+                "\n".join(f"server:app: {line}" for line in str(exc).splitlines()), file=sys.stderr
+            )
+            raise SystemExit(2) from None
         return app
     raise AttributeError(name)
 

@@ -440,5 +440,6 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command][0](get_settings(), args)
     except (ConfigError, NotMigrated, DomainError) as exc:
-        print(f"loyalty {args.command}: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # bad settings: one line per variable
+            print(f"loyalty {args.command}: {line}", file=sys.stderr)
         return 2

@@ -1,9 +1,9 @@
 """Schema migrations with Tortoise's built-in system (files in ``migrations/``).
 
 ``migrate`` is the release command; the API refuses to start while ``pending``
-is not empty, or, in production, while its database role owns the tables
-(``domain.db_roles``); ``drift`` lists model changes that have no migration yet (CI fails
-on any).
+is not empty, while its role cannot read the migration records, or, in production,
+while its database role could act as the tables' owner (``domain.db_roles``);
+``drift`` lists model changes that have no migration yet (CI fails on any).
 """
 
 from __future__ import annotations
@@ -44,9 +44,8 @@ async def migrate(settings: Settings, progress: Callable[[str], None] = print) -
         await ctx.init(config=config, init_connections=False)
         executor = MigrationExecutor(get_connection("default"), _apps_config(config))
         await executor.migrate(progress=report)
-        granted = await db_roles.grant_app_role(get_connection("default"), settings)
-        if granted:
-            progress(f"granted the app role {granted} its rights")
+        for note in await db_roles.grant_app_role(get_connection("default"), settings):
+            progress(note)
     return applied
 
 
@@ -61,6 +60,10 @@ async def pending(settings: Settings) -> list[str]:
 
 
 async def ensure_migrated(settings: Settings) -> None:
+    client = get_connection("default")
+    # the role first: a NOINHERIT member of the owner cannot read the records either
+    await db_roles.check_app_role(settings, client)
+    await db_roles.check_reads_migrations(settings, client)
     missing = await pending(settings)
     if missing:
         raise NotMigrated(
@@ -68,7 +71,6 @@ async def ensure_migrated(settings: Settings) -> None:
             f"({len(missing)} pending: {', '.join(missing[:5])}). "
             "Run `loyalty migrate` once (the release step), then start the server."
         )
-    await db_roles.check_app_role(settings, get_connection("default"))
 
 
 async def drift(settings: Settings) -> list[str]:

@@ -150,3 +150,30 @@ def test_jobs_run_once_purges_old_message_text(tmp_path):
     assert [(b, v) for _, b, v in rows] == [("", ""), ("b", "v")]
     unknown = run(env, "jobs", "run", "no-such-job")
     assert unknown.returncode == 2 and "no job named" in unknown.stderr
+
+
+def test_bad_settings_print_one_line_per_variable_and_no_traceback(tmp_path):
+    bad = {"APP_ENV": "Production", "GQL_MAX_ALIASES": "abc"}
+    expected = [
+        "APP_ENV: must be one of development, production, test (got 'Production')",
+        "GQL_MAX_ALIASES: must be a whole number (got 'abc')",
+    ]
+    for command in (["migrate"], ["serve", "--port", "1"], ["jobs", "list"]):
+        done = run(clean_env(VAR_DIR=str(tmp_path), **bad), *command)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [f"loyalty {command[0]}: {line}" for line in expected]
+    not_json = run(clean_env(VAR_DIR=str(tmp_path), DATA_KEYS="notjson"), "migrate")
+    assert not_json.returncode == 2 and "Traceback" not in not_json.stderr
+    assert not_json.stderr.startswith("loyalty migrate: DATA_KEYS: must be JSON")
+    assert "notjson" not in not_json.stderr  # a key's value is never echoed
+    uvicorn = subprocess.run(
+        [str(Path(sys.executable).parent / "uvicorn"), "server:app", "--port", "1"],
+        cwd=ROOT,
+        env=clean_env(VAR_DIR=str(tmp_path), **bad),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert uvicorn.returncode == 2 and "Traceback" not in uvicorn.stderr
+    assert [f"server:app: {line}" for line in expected] == uvicorn.stderr.splitlines()[-2:]
+    assert list(tmp_path.iterdir()) == []  # nothing was created: no database, no keys

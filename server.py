@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
+from pythonjsonlogger.json import JsonFormatter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -22,20 +24,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 from tortoise import Tortoise
 
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
+from domain.auth import revocation
 from domain.auth.model import PrincipalKind
-from domain.config import Settings, get_settings
+from domain.config import ConfigError, Settings, get_settings
 from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
-from resolvers import oauth
+from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
+from resolvers.graphql_http import GraphQLOverHTTP
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -50,7 +53,7 @@ LATENCY = Histogram("http_request_seconds", "HTTP request latency", ["route"])
 # --- GraphQL ----------------------------------------------------------------------------
 
 
-class LoyaltyGraphQL(GraphQL):
+class LoyaltyGraphQL(GraphQLOverHTTP):
     def __init__(self, *args: Any, max_in_flight: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # First come, first served beyond GRAPHQL_MAX_IN_FLIGHT operations per process:
@@ -68,6 +71,8 @@ class LoyaltyGraphQL(GraphQL):
             request=request,
             response=response,
         )
+
+    render_graphql_ide = graphiql.render_ide  # its assets from this package, not a CDN
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
@@ -200,16 +205,36 @@ class AccessLog:
             )
 
 
+class BoundedJsonFormatter(JsonFormatter):
+    """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
+    client-chosen string (a 1 MB variable in an error message) cannot make a line of any
+    size."""
+
+    def __init__(self, *args: Any, max_value_chars: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_value_chars = max_value_chars
+
+    def process_log_record(self, log_data: dict) -> dict:
+        limit = self.max_value_chars
+        for key, value in log_data.items():
+            text = value if isinstance(value, str) else None
+            if isinstance(value, (dict, list, tuple)):  # kept as JSON when short enough
+                text = orjson.dumps(value, default=str).decode()
+            if text is not None and len(text) > limit:
+                log_data[key] = f"{text[:limit]}...[{len(text) - limit} more characters]"
+        return log_data
+
+
 def configure_logging(settings: Settings) -> None:
     from asgi_correlation_id import CorrelationIdFilter
-    from pythonjsonlogger.json import JsonFormatter
 
     handler = logging.StreamHandler()
     handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
     if settings.log_json:
         handler.setFormatter(
-            JsonFormatter(
+            BoundedJsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                max_value_chars=settings.log_max_value_chars,
                 rename_fields={
                     "correlation_id": "request_id",
                     "asctime": "time",
@@ -253,17 +278,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 _settle_gc()
                 log.info("ready", extra={"graphiql": settings.graphiql_enabled})
                 yield
+            await revocation.stop(rt.cache)  # its pub/sub mirror, before the cache closes
             await rt.cache.aclose()
         finally:
             await Tortoise.close_connections()
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # GET and POST: the view answers others 405 in JSON
             Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *graphiql.routes(settings.graphiql_enabled),
         ],
         middleware=[
             Middleware(AccessLog),
@@ -333,7 +360,13 @@ async def _workers(app: Starlette, settings: Settings, rt: Runtime) -> AsyncIter
 def __getattr__(name: str) -> Any:  # `uvicorn server:app` builds the app on first use
     if name == "app":
         global app
-        app = create_app()
+        try:
+            app = create_app()
+        except ConfigError as exc:  # bad settings: one line per variable, no traceback
+            print(
+                "\n".join(f"server:app: {line}" for line in str(exc).splitlines()), file=sys.stderr
+            )
+            raise SystemExit(2) from None
         return app
     raise AttributeError(name)
 

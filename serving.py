@@ -15,9 +15,16 @@ from uvicorn.supervisors import multiprocess
 log = logging.getLogger("loyalty.server")
 
 HTTP_OPTIONS: dict[str, Any] = {
-    "proxy_headers": True,  # X-Forwarded-For from FORWARDED_ALLOW_IPS (uvicorn's setting)
+    # Client addresses come from TRUSTED_PROXY_HOPS alone (server.client_ip). uvicorn's own
+    # proxy headers would trust X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS) even
+    # with no proxy configured, letting any local caller pick the address that per-IP
+    # limits count.
+    "proxy_headers": False,
     "access_log": False,  # the access middleware logs every request with its request id
     "timeout_graceful_shutdown": 20,
+    # a worker still importing does not answer the supervisor's ping: on a loaded machine
+    # start-up took over uvicorn's default 5 s, and the worker was killed as hung
+    "timeout_worker_healthcheck": 30,
 }
 
 

@@ -63,6 +63,8 @@ def cmd_migrations_make(s: Settings, a: argparse.Namespace) -> int:
 def cmd_demo_load(s: Settings, a: argparse.Namespace) -> int:
     from domain import demo
 
+    demo.refuse_in_production(s)  # before touching the database
+
     async def job(rt: Runtime) -> None:
         if await demo.is_loaded():
             print("demo data already loaded")
@@ -190,6 +192,105 @@ def cmd_dead_letters(s: Settings, a: argparse.Namespace) -> int:
     return _with_db(s, job)
 
 
+def _operator() -> dict[str, str]:
+    """Who ran a CLI command, for the audit row (the CLI has no signed-in principal)."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    return {"via": "cli", "operator": user}
+
+
+def _revocation_note(s: Settings) -> None:
+    if not s.redis_url:
+        print(
+            "note: REDIS_URL is empty, so a running embedded server keeps its own in-memory "
+            "revocations and counters: its access tokens stop at expiry "
+            f"(ACCESS_TOKEN_TTL_S={s.access_token_ttl_s}s), sign-in and refresh stop now",
+            file=sys.stderr,
+        )
+
+
+def cmd_staff_deactivate(s: Settings, a: argparse.Namespace) -> int:
+    from domain.auth.model import ANONYMOUS
+    from domain.org.services import deactivate_staff
+    from domain.org.tables import Staff
+
+    async def job(rt: Runtime) -> int:
+        ref = a.staff.strip()
+        staff = await Staff.get_or_none(
+            **({"id": int(ref)} if ref.isdigit() else {"email": ref.lower()})
+        )
+        if staff is None:
+            print(f"no staff account {ref!r}", file=sys.stderr)
+            return 1
+        await deactivate_staff(rt, ANONYMOUS, staff.id, **_operator())
+        print(f"staff {staff.email} (id {staff.id}) deactivated; its sessions are revoked")
+        return 0
+
+    code = _with_db(s, job)
+    _revocation_note(s)
+    return code
+
+
+def cmd_partner_deactivate(s: Settings, a: argparse.Namespace) -> int:
+    from domain.auth.model import ANONYMOUS
+    from domain.partners.services import deactivate_partner
+
+    async def job(rt: Runtime) -> None:
+        app = await deactivate_partner(rt, ANONYMOUS, a.client_id, **_operator())
+        print(f"partner {app.client_id} ({app.name}) deactivated; its tokens are revoked")
+
+    _with_db(s, job)
+    _revocation_note(s)
+    return 0
+
+
+def cmd_signin_unlock(s: Settings, a: argparse.Namespace) -> int:
+    from domain.auth.credentials import unlock
+    from domain.auth.model import ANONYMOUS
+    from domain.auth.throttle import AccountKind
+
+    kind = AccountKind.PARTNER if a.partner else AccountKind.STAFF
+
+    async def job(rt: Runtime) -> bool:
+        return await unlock(rt, ANONYMOUS, kind, a.account, **_operator())
+
+    lifted = _with_db(s, job)
+    print(f"{kind.value} {a.account}: " + ("lockout lifted" if lifted else "was not locked"))
+    _revocation_note(s)
+    return 0
+
+
+def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
+    """``loyalty jobs list`` / ``loyalty jobs run NAME``: a scheduled job, once, here."""
+    from workers.scheduler import JOBS
+
+    fires = {job_id: fire for job_id, fire, *_ in JOBS}
+    if a.action == "list" or a.name not in fires:
+        for job_id, _fire, trigger, args, _slot in JOBS:
+            print(f"{job_id:<20} {trigger} {args}")
+        if a.action == "list":
+            return 0
+        print(f"loyalty jobs: no job named {a.name!r}", file=sys.stderr)
+        return 2
+    from workers.broker import bind_actors, make_broker
+    from workers.runtime import set_runtime
+
+    fire = fires[a.name]
+    actor = getattr(fire, "__self__", None)  # scheduled as `actor.send`: run its body
+    body = actor.fn.__wrapped__ if actor is not None else fire
+
+    async def job(rt: Runtime) -> None:
+        bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
+        set_runtime(rt)
+        await body()
+        print(f"job {a.name} done")
+
+    _with_db(s, job)
+    return 0
+
+
 def _exec(argv: list[str]) -> int:
     exe = shutil.which(
         argv[0], path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -241,6 +342,8 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
         for st in data["staff"]:
             print(f"Staff:      {st['email']:<32} {st['password']}  {st['role']}")
         print(f"All of it:  {creds}")
+    if not s.production:
+        print(f"SMS codes:  {s.var_dir / 'dev-sink.jsonl'} (what the local sink sent)")
     print("=" * 72 + "\n")
     return _serve_http(s, host, port, 1)
 
@@ -248,6 +351,7 @@ def cmd_dev(s: Settings, a: argparse.Namespace) -> int:
 def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own worker")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec(
         ["dramatiq", "workers.app", "--processes", str(a.processes), "--threads", str(a.threads)]
     )
@@ -256,6 +360,7 @@ def cmd_worker(s: Settings, a: argparse.Namespace) -> int:
 def cmd_scheduler(s: Settings, a: argparse.Namespace) -> int:
     if s.embedded:
         raise ConfigError("BROKER_URL is empty: the embedded server runs its own scheduler")
+    asyncio.run(_check_migrated(s))  # migrated, and in production a role that owns nothing
     return _exec([sys.executable, "-m", "workers.scheduler_main"])
 
 
@@ -274,6 +379,10 @@ COMMANDS: dict[str, tuple[Callable[[Settings, argparse.Namespace], int], str]] =
     "catalog-import": (cmd_catalog_import, "import products from a .csv or .json file"),
     "dead-letters": (cmd_dead_letters, "list jobs that failed every retry, or --replay them"),
     "ledger-verify": (cmd_ledger_verify, "check every points balance against its ledger and lots"),
+    "staff-deactivate": (cmd_staff_deactivate, "deactivate a staff account; revoke its tokens"),
+    "partner-deactivate": (cmd_partner_deactivate, "deactivate a partner app; revoke its tokens"),
+    "signin-unlock": (cmd_signin_unlock, "lift the sign-in lockout of a staff email or client id"),
+    "jobs": (cmd_jobs, "list the scheduled jobs, or run one once now (`jobs run NAME`)"),
 }
 
 
@@ -307,6 +416,16 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument(
                 "--replay", nargs="*", type=int, help="ids to send again (none given: all)"
             )
+        if name == "staff-deactivate":
+            sp.add_argument("staff", help="the staff email or id")
+        if name == "partner-deactivate":
+            sp.add_argument("client_id")
+        if name == "signin-unlock":
+            sp.add_argument("account", help="a staff email, or a client id with --partner")
+            sp.add_argument("--partner", action="store_true", help="the account is a client id")
+        if name == "jobs":
+            sp.add_argument("action", choices=["list", "run"])
+            sp.add_argument("name", nargs="?", default="")
         if name == "worker":
             sp.add_argument("--processes", type=int, default=2)
             sp.add_argument("--threads", type=int, default=4)
@@ -321,5 +440,6 @@ def run(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command][0](get_settings(), args)
     except (ConfigError, NotMigrated, DomainError) as exc:
-        print(f"loyalty {args.command}: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # bad settings: one line per variable
+            print(f"loyalty {args.command}: {line}", file=sys.stderr)
         return 2

@@ -15,10 +15,10 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -60,8 +60,8 @@ class Settings(BaseSettings):
 
     # --- GraphQL limits ---------------------------------------------------------------
     gql_max_depth: int = 10
-    gql_max_aliases: int = 30
-    gql_max_tokens: int = 5_000
+    gql_max_aliases: int = 15  # the apps' queries use none
+    gql_max_tokens: int = 1_000  # the apps' largest query has 75
     gql_max_cost: int = 5_000
     gql_page_max: int = 100
 
@@ -177,25 +177,46 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # --- access control ---------------------------------------------------------------
-    # (settings of this concern go here)
-
-
     # --- sign-in and tokens ---------------------------------------------------------------
-    # (settings of this concern go here)
-
+    # Failed password / client-secret checks per account (staff email, partner client id)
+    # that are free; each further attempt must wait SIGNIN_DELAY_BASE_S doubled per failure
+    # (capped at SIGNIN_DELAY_MAX_S), counted over SIGNIN_WINDOW_S.
+    signin_free_attempts: int = Field(5, ge=1, le=1000)
+    signin_delay_base_s: int = Field(1, ge=1, le=3600)
+    signin_delay_max_s: int = Field(300, ge=1, le=86_400)
+    signin_window_s: int = Field(86_400, ge=60, le=30 * 86_400)
+    # This many failures in the window lock the account for SIGNIN_LOCKOUT_S, or until an
+    # admin lifts it (signInUnlock / `loyalty signin-unlock`).
+    signin_lockout_attempts: int = Field(20, ge=2, le=10_000)
+    signin_lockout_s: int = Field(3600, ge=60, le=30 * 86_400)
+    # Failed checks per client address that are free before the same exponential delay.
+    signin_ip_free_attempts: int = Field(50, ge=1, le=100_000)
+    # Threads hashing and verifying passwords (argon2id) off the event loop, per process;
+    # more sign-ins wait their turn. 0: half the CPU cores (at least 1), which leaves the
+    # event loop a core while a burst of sign-ins is hashed.
+    password_hash_threads: int = Field(0, ge=0, le=64)
 
     # --- GraphQL documents and HTTP ---------------------------------------------------
-    # (settings of this concern go here)
-
+    # A document longer than this many characters is refused before it is parsed (the
+    # token limit then counts what is left); the apps' largest query has ~400.
+    gql_max_document_chars: int = Field(20_000, ge=100, le=1_000_000)
+    # Longest value (characters) a JSON log line keeps of each field; the rest is cut.
+    log_max_value_chars: int = Field(2_000, ge=100, le=100_000)
 
     # --- data protection and operations -----------------------------------------------
-    # (settings of this concern go here)
-
-
-    # --- GraphiQL ---------------------------------------------------------------------
-    # (settings of this concern go here)
-
+    # The role that owns the tables: `loyalty migrate` connects with it and grants the
+    # role of DATABASE_URL (which owns nothing) what the app needs. Empty: DATABASE_URL
+    # migrates, owns the tables, and production refuses to serve with it.
+    database_owner_url: str = ""
+    # Sent messages keep their text (encrypted) this long, then the purge job blanks it.
+    message_body_retention_days: int = Field(180, ge=1, le=3650)
+    # SMS sign-in codes sent by all processes together per hour / per Asia/Shanghai day;
+    # over it otpRequest answers RATE_LIMITED and sends nothing (0: no cap).
+    sms_cap_per_hour: int = Field(1_000, ge=0)
+    sms_cap_per_day: int = Field(10_000, ge=0)
+    # Bearer token for /metrics and the details of /readyz. Production without it:
+    # /metrics answers 403 and /readyz only ready / not ready.
+    metrics_token: str = ""
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -323,4 +344,48 @@ def default_test_numbers(settings: Settings) -> Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return default_test_numbers(Settings().with_dev_secrets())
+    """The settings of this process; bad variables raise one ConfigError that names each
+    of them on a line of its own (the CLI and ``server:app`` print it, exit 2)."""
+    try:
+        settings = Settings()
+    except (ValidationError, SettingsError) as exc:
+        raise ConfigError("\n".join(settings_problems(exc))) from None
+    return default_test_numbers(settings.with_dev_secrets())
+
+
+_PLAIN = {
+    "int_parsing": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "json_invalid": "must be JSON",
+}
+_SECRET = ("key", "secret", "password", "token", "url")  # never echoed back
+
+
+def _choices(annotation: object) -> list[str]:
+    """The values of a Literal (inside an Optional too)."""
+    args = get_args(annotation)
+    if not args:
+        return [] if annotation is type(None) else [str(annotation)]
+    return [c for arg in args for c in _choices(arg)]
+
+
+def settings_problems(exc: ValidationError | SettingsError) -> list[str]:
+    """One line per bad variable: ``APP_ENV: must be one of ... (got 'Production')``."""
+    if isinstance(exc, SettingsError):  # a complex value (dict, list) that is not JSON
+        field = str(exc).split('"')[1] if '"' in str(exc) else ""
+        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+        return [f"{field.upper() or 'settings'}: must be JSON{cause}"]
+    problems: dict[str, str] = {}
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] == "literal_error":
+            text = f"must be one of {', '.join(_choices(Settings.model_fields[field].annotation))}"
+        else:
+            text = _PLAIN.get(err["type"], err["msg"].removeprefix("Value error, "))
+            text = text.replace("Input should be", "must be")
+            text = text.removeprefix(f"{field.upper()}: ")
+        if not any(word in field for word in _SECRET) and isinstance(err["input"], str | int):
+            text += f" (got {err['input']!r})"
+        problems.setdefault(field.upper() or "settings", text)
+    return [f"{var}: {text}" for var, text in problems.items()]

@@ -27,8 +27,16 @@ MODEL_MODULES = [
 ]
 
 
+def database_url(settings: Settings, *, migrating: bool = False) -> str:
+    """The URL to connect with: migrations as the owner of the tables (DATABASE_OWNER_URL
+    when set), everything else as the app role (DATABASE_URL)."""
+    if migrating and settings.database_owner_url:
+        return settings.database_owner_url
+    return settings.db_url
+
+
 def connection_config(settings: Settings, *, migrating: bool = False) -> str | dict[str, Any]:
-    url = settings.db_url
+    url = database_url(settings, migrating=migrating)
     if url.startswith("sqlite"):
         # A table rebuild in a migration would otherwise cascade deletes into child tables.
         return url + ("?foreign_keys=OFF" if migrating else "")

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.catalog.tables import Product
+from domain.config import ConfigError, Settings
 from domain.coupons.issuing import issue_to
 from domain.coupons.tables import CouponTemplate
 from domain.coupons.templates import template_by_code
@@ -75,6 +76,16 @@ async def is_loaded() -> bool:
     return await Region.exists()
 
 
+def refuse_in_production(settings: Settings) -> None:
+    """The demo chain has an admin whose password is in the README and a partner with
+    every scope: it never goes into a production database."""
+    if settings.production:
+        raise ConfigError(
+            "demo data is refused when APP_ENV=production (its staff passwords are published); "
+            "create real accounts with `loyalty staff-create` and `loyalty partner-create`"
+        )
+
+
 async def load(
     rt: Runtime,
     *,
@@ -85,6 +96,7 @@ async def load(
     progress: Callable[[str], None] = print,
 ) -> dict:
     """Load the demo chain into an empty database; returns the demo credentials."""
+    refuse_in_production(rt.settings)
     rnd = random.Random(rt.settings.demo_seed)
     now = clock.now()
     async with in_transaction():

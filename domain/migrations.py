@@ -1,8 +1,9 @@
 """Schema migrations with Tortoise's built-in system (files in ``migrations/``).
 
 ``migrate`` is the release command; the API refuses to start while ``pending``
-is not empty; ``drift`` lists model changes that have no migration yet (CI fails
-on any).
+is not empty, while its role cannot read the migration records, or, in production,
+while its database role could act as the tables' owner (``domain.db_roles``);
+``drift`` lists model changes that have no migration yet (CI fails on any).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.migrations.executor import MigrationExecutor
 
+from domain import db_roles
 from domain.config import Settings
 from domain.db import APP_LABEL, tortoise_config
 
@@ -42,19 +44,26 @@ async def migrate(settings: Settings, progress: Callable[[str], None] = print) -
         await ctx.init(config=config, init_connections=False)
         executor = MigrationExecutor(get_connection("default"), _apps_config(config))
         await executor.migrate(progress=report)
+        for note in await db_roles.grant_app_role(get_connection("default"), settings):
+            progress(note)
     return applied
 
 
 async def pending(settings: Settings) -> list[str]:
     """Names of migrations on disk not yet applied to the database (needs Tortoise up)."""
     config = tortoise_config(settings)
+    # no ensure_schema here: the app role may not create tables (a missing record table
+    # reads as "nothing applied")
     executor = MigrationExecutor(get_connection("default"), _apps_config(config))
-    await executor.recorder.ensure_schema(executor._schema_editor(atomic=False))
     steps = await executor.plan()
     return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
 
 
 async def ensure_migrated(settings: Settings) -> None:
+    client = get_connection("default")
+    # the role first: a NOINHERIT member of the owner cannot read the records either
+    await db_roles.check_app_role(settings, client)
+    await db_roles.check_reads_migrations(settings, client)
     missing = await pending(settings)
     if missing:
         raise NotMigrated(

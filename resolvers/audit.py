@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Iterable
 
 from domain.audit import services
 from resolvers.common import connection
+from resolvers.nodes import visible_nodes
 from schema.audit.types import AuditEntry, AuditEntryConnection
 from schema.context import Info
 from schema.relay import decode_cursor, page_size
@@ -32,4 +33,8 @@ async def audit_log(
 
 
 def _entry(row: services.AuditRow) -> AuditEntry:
-    return AuditEntry(**{**row.__dict__, "id": strawberry.ID(str(row.id))})
+    return AuditEntry(**row.__dict__)
+
+
+async def audit_nodes(info: Info, node_ids: Iterable[str]) -> list[AuditEntry | None]:
+    return await visible_nodes(info, "AuditEntry", node_ids, services.by_ids, _entry)

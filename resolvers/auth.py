@@ -6,13 +6,17 @@ from typing import Annotated
 
 import strawberry
 
-from domain.auth import services
-from resolvers.common import attempt
+from domain.auth import credentials, services, sessions
+from domain.auth.throttle import AccountKind
+from domain.errors import InvalidInput
+from domain.org.services import deactivate_staff
+from domain.partners.services import deactivate_partner
+from resolvers.common import attempt, guarded
 from schema.auth import types as t
 from schema.context import Info
 
 
-def _pair(pair: services.TokenPair) -> t.SignInSuccess:
+def _pair(pair: sessions.TokenPair) -> t.SignInSuccess:
     return t.SignInSuccess(
         access_token=pair.access_token,
         token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
@@ -49,18 +53,70 @@ async def member_sign_in(
 
 
 async def staff_sign_in(info: Info, email: str, password: str):
-    return await attempt(services.staff_sign_in(info.context.rt, email, password), _pair)
+    ctx = info.context
+    return await attempt(credentials.staff_sign_in(ctx.rt, email, password, ctx.client_ip), _pair)
 
 
 async def token_refresh(
     info: Info,
     refresh_token: Annotated[str, strawberry.argument(description="The latest refresh token.")],
 ):
-    return await attempt(services.refresh(info.context.rt, refresh_token), _pair)
+    return await attempt(sessions.refresh(info.context.rt, refresh_token), _pair)
 
 
-async def sign_out(info: Info, refresh_token: str) -> t.SignOutSuccess:
-    return t.SignOutSuccess(signed_out=await services.sign_out(info.context.rt, refresh_token))
+async def sign_out(
+    info: Info,
+    refresh_token: Annotated[
+        str | None,
+        strawberry.argument(
+            description="The session to end; by default the caller's own (the session "
+            "the access token was issued in)."
+        ),
+    ] = None,
+) -> t.SignOutSuccess:
+    ctx = info.context
+    return t.SignOutSuccess(signed_out=await sessions.sign_out(ctx.rt, ctx.viewer, refresh_token))
+
+
+async def sign_in_unlock(
+    info: Info,
+    kind: Annotated[t.SignInAccountKind, strawberry.argument(description="Staff or partner.")],
+    account: Annotated[
+        str, strawberry.argument(description="The staff email or the partner client id.")
+    ],
+) -> t.SignInUnlockSuccess:
+    ctx = info.context
+    lifted = await credentials.unlock(ctx.rt, ctx.viewer, AccountKind(kind.value), account)
+    return t.SignInUnlockSuccess(was_locked=lifted)
+
+
+async def staff_deactivate(
+    info: Info,
+    staff_id: Annotated[strawberry.ID, strawberry.argument(description="The staff account id.")],
+):
+    ctx = info.context
+
+    def call():
+        try:
+            sid = int(staff_id)
+        except ValueError:
+            raise InvalidInput("Not a staff id.", field="staffId") from None
+        return deactivate_staff(ctx.rt, ctx.viewer, sid)
+
+    return await guarded(
+        call, lambda staff: t.StaffDeactivateSuccess(staff_id=strawberry.ID(str(staff.id)))
+    )
+
+
+async def partner_deactivate(
+    info: Info,
+    client_id: Annotated[str, strawberry.argument(description="The partner app's client id.")],
+):
+    ctx = info.context
+    return await attempt(
+        deactivate_partner(ctx.rt, ctx.viewer, client_id),
+        lambda app: t.PartnerDeactivateSuccess(client_id=app.client_id),
+    )
 
 
 def viewer(info: Info) -> t.Viewer:

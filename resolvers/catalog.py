@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from domain.catalog import importer, services
 from resolvers.common import attempt, connection
+from resolvers.nodes import visible_nodes
 from schema.catalog.types import (
     Product,
     ProductConnection,
@@ -28,8 +31,11 @@ async def products(
     return connection(ProductConnection, "product", rows, more, after, _product)
 
 
-async def products_by_ids(ids: list[int]) -> list[Product | None]:
-    return [_product(r) if r else None for r in await services.get_many(ids)]
+async def product_nodes(info: Info, node_ids: Iterable[str]) -> list[Product | None]:
+    async def fetch(ids: list[int]) -> dict[int, services.ProductRow]:
+        return {r.id: r for r in await services.get_many(ids) if r}
+
+    return await visible_nodes(info, "Product", node_ids, fetch, _product)
 
 
 async def product_upsert(info: Info, products: list[ProductInput]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
 from domain.coupons import issuing, redemption, services, templates
@@ -10,6 +12,7 @@ from domain.coupons.tables import CouponTemplate as TemplateRow
 from domain.members.services import MemberView
 from resolvers.common import attempt, connection, guarded
 from resolvers.members import member_gid, member_pk
+from resolvers.nodes import visible_nodes
 from schema.context import Info
 from schema.coupons import inputs as i
 from schema.coupons import types as t
@@ -18,6 +21,7 @@ from schema.relay import decode_cursor, page_size
 
 def to_coupon(r: services.CouponRow) -> t.Coupon:
     return t.Coupon(
+        id=r.id,
         code=r.code,
         status=t.CouponStatus(r.status),
         name=r.name,
@@ -33,7 +37,7 @@ def to_coupon(r: services.CouponRow) -> t.Coupon:
 def to_template(row: TemplateRow) -> t.CouponTemplate:
     terms = templates.terms_of(row)
     return t.CouponTemplate(
-        template_id=row.id,
+        id=row.id,
         code=row.code,
         name=row.name,
         kind=t.CouponKind(row.kind),
@@ -237,3 +241,13 @@ async def coupon_issue(
             ],
         ),
     )
+
+
+async def coupon_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Coupon | None]:
+    return await visible_nodes(
+        info, "Coupon", node_ids, services.by_ids, to_coupon, lambda r: r.member_id
+    )
+
+
+async def template_nodes(info: Info, node_ids: Iterable[str]) -> list[t.CouponTemplate | None]:
+    return await visible_nodes(info, "CouponTemplate", node_ids, templates.by_ids, to_template)

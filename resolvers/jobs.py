@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
 from domain.events import dead_letters
-from resolvers.common import connection, guarded, parse_key
+from resolvers.common import connection, guarded
+from resolvers.nodes import pk_of, visible_nodes
 from schema.context import Info
 from schema.jobs import types as t
 from schema.relay import decode_cursor, page_size
@@ -13,7 +16,7 @@ from workers.dead_letters import replay
 
 
 def _row(r: dead_letters.DeadLetterRow) -> t.DeadLetter:
-    return t.DeadLetter(**{**r.__dict__, "id": strawberry.ID(str(r.id))})
+    return t.DeadLetter(**r.__dict__)
 
 
 async def dead_letters_page(
@@ -28,7 +31,11 @@ async def dead_letters_page(
 
 
 async def dead_letter_replay(info: Info, id: strawberry.ID):
-    return await guarded(
-        lambda: replay(parse_key(id, "id", "Not a dead-letter id.")),
-        lambda actor: t.DeadLetterReplaySuccess(actor=actor),
-    )
+    def call():
+        return replay(pk_of(id, "DeadLetter", "id"))
+
+    return await guarded(call, lambda actor: t.DeadLetterReplaySuccess(actor=actor))
+
+
+async def dead_letter_nodes(info: Info, node_ids: Iterable[str]) -> list[t.DeadLetter | None]:
+    return await visible_nodes(info, "DeadLetter", node_ids, dead_letters.by_ids, _row)

@@ -10,7 +10,7 @@ from domain.auth.model import PrincipalKind
 from domain.errors import InvalidInput
 from domain.members import cards, identities, merge, profile, services
 from domain.members import consents as consent_service
-from resolvers.common import attempt, guarded, parse_key
+from resolvers.common import attempt, guarded
 from resolvers.members import (
     member_gid,
     member_pk,
@@ -20,6 +20,7 @@ from resolvers.members import (
     to_member,
     to_merge,
 )
+from resolvers.nodes import pk_of
 from schema.context import Info
 from schema.members import inputs as i
 from schema.members import types as t
@@ -132,7 +133,7 @@ async def identity_unlink(
     ctx = info.context
 
     def call():
-        iid = parse_key(identity_id, "identityId", "Not an identity id.")
+        iid = pk_of(identity_id, "MemberIdentity", "identityId")
         return identities.unlink(ctx.rt, ctx.viewer, _self_or(info, member_id), iid)
 
     return await guarded(call, lambda ok: t.IdentityUnlinkSuccess(unlinked=ok))
@@ -166,9 +167,8 @@ async def member_merge(
 async def member_unmerge(info: Info, merge_id: strawberry.ID, reason: str):
     ctx = info.context
 
-    return await guarded(
-        lambda: merge.unmerge(
-            ctx.rt.settings, ctx.viewer, parse_key(merge_id, "mergeId", "Not a merge id."), reason
-        ),
-        to_merge,
-    )
+    def call():
+        mid = pk_of(merge_id, "MemberMerge", "mergeId")
+        return merge.unmerge(ctx.rt.settings, ctx.viewer, mid, reason)
+
+    return await guarded(call, to_merge)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 from strawberry import relay
 
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.members import cards, identities, lookup, merge, services
 from domain.members import consents as consent_service
 from domain.members.services import MemberView
 from domain.members.tables import MemberTag
 from domain.orders import queries as orders
 from domain.org.tables import Region, Store
-from resolvers.common import attempt, connection, guarded, parse_key
+from resolvers.common import attempt, connection, guarded
 from resolvers.loaders import load_by_id, loader
+from resolvers.nodes import gid_of, pk_of, visible_nodes
 from resolvers.orders_view import to_order
 from schema.auth.types import RegistrationChannel
 from schema.context import Info
@@ -39,17 +42,11 @@ def to_member(v: MemberView) -> t.Member:
 
 def member_pk(gid: strawberry.ID | relay.GlobalID | None, field: str = "memberId") -> int:
     """The database id in a Member global id (InvalidInput for anything else)."""
-    try:
-        parsed = gid if isinstance(gid, relay.GlobalID) else relay.GlobalID.from_id(str(gid))
-        if parsed.type_name != "Member":
-            raise ValueError
-    except (ValueError, TypeError):
-        raise InvalidInput("Not a member id.", field=field) from None
-    return parse_key(parsed.node_id, field, "Not a member id.")
+    return pk_of(gid, "Member", field)
 
 
 def member_gid(pk: int) -> strawberry.ID:
-    return strawberry.ID(relay.to_base64("Member", pk))
+    return gid_of("Member", pk)
 
 
 # --- queries ------------------------------------------------------------------------------
@@ -66,10 +63,24 @@ async def member(info: Info, id: strawberry.ID) -> t.Member | None:
     return to_member(found) if found else None
 
 
-async def members_by_ids(info: Info, ids: list[int]) -> list[t.Member | None]:
-    ctx = info.context
-    views = await services.get_many(ctx.rt, ctx.viewer, ids)
-    return [to_member(v) if v else None for v in views]
+async def member_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Member | None]:
+    async def fetch(ids: list[int]) -> dict[int, MemberView]:
+        ctx = info.context  # get_many applies member row scope itself
+        return {v.id: v for v in await services.get_many(ctx.rt, ctx.viewer, ids) if v}
+
+    return await visible_nodes(info, "Member", node_ids, fetch, to_member)
+
+
+async def identity_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberIdentity | None]:
+    return await visible_nodes(
+        info, "MemberIdentity", node_ids, identities.by_ids, to_identity, lambda r: r.member_id
+    )
+
+
+async def merge_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberMerge | None]:
+    return await visible_nodes(
+        info, "MemberMerge", node_ids, merge.by_ids, to_merge, lambda r: r.survivor_id
+    )
 
 
 async def members(
@@ -170,7 +181,7 @@ async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
 
 def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
     return t.MemberIdentity(
-        id=strawberry.ID(str(r.id)),
+        id=r.id,
         channel=t.IdentityChannel(r.channel),
         external_id=r.external_id,
         linked_at=r.linked_at,
@@ -220,7 +231,7 @@ async def store_of(info: Info, v: MemberView) -> t.Store | None:
 
 def to_merge(m: merge.MergeView) -> t.MemberMerge:
     return t.MemberMerge(
-        id=strawberry.ID(str(m.id)),
+        id=m.id,
         survivor_id=member_gid(m.survivor_id),
         absorbed_id=member_gid(m.absorbed_id),
         reason=m.reason,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
 from domain.coupons.model import odds_permille
@@ -11,6 +13,7 @@ from domain.points.model import Kind
 from domain.points.rules import CampaignInput
 from resolvers.common import attempt, connection, guarded
 from resolvers.members import member_pk
+from resolvers.nodes import visible_nodes
 from schema.context import Info
 from schema.points import types as t
 from schema.relay import decode_cursor, page_size
@@ -50,7 +53,7 @@ async def history(
 
 def _entry(r: services.EntryRow) -> t.LedgerEntry:
     return t.LedgerEntry(
-        id=strawberry.ID(str(r.id)),
+        id=r.id,
         kind=Kind(r.kind),
         points=r.points,
         reason=r.reason,
@@ -85,6 +88,7 @@ async def reward_redeem(info: Info, reward_code: str, request_id: str, quantity:
 
 def _reward(r) -> t.Reward:
     return t.Reward(
+        id=r.id,
         code=r.code,
         name=r.name,
         kind=r.kind,
@@ -169,12 +173,34 @@ async def points_campaign_create(info: Info, input: t.PointsCampaignInput):
     )
     return await attempt(
         rules.create_campaign(info.context.viewer, c),
-        lambda row: t.PointsCampaign(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            multiplier_pct=row.multiplier_pct,
-            starts_on=row.starts_on.isoformat(),
-            ends_on=row.ends_on.isoformat(),
-            weekdays=list(row.weekdays),
-        ),
+        _campaign,
     )
+
+
+def _campaign(row) -> t.PointsCampaign:
+    return t.PointsCampaign(
+        id=row.id,
+        name=row.name,
+        multiplier_pct=row.multiplier_pct,
+        starts_on=row.starts_on.isoformat(),
+        ends_on=row.ends_on.isoformat(),
+        weekdays=list(row.weekdays),
+    )
+
+
+async def entry_nodes(info: Info, node_ids: Iterable[str]) -> list[t.LedgerEntry | None]:
+    return await visible_nodes(
+        info, "LedgerEntry", node_ids, services.entries_by_ids, _entry, lambda r: r.member_id
+    )
+
+
+async def reward_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Reward | None]:
+    async def fetch(ids: list[int]) -> dict:  # what the ``rewards`` field shows this caller
+        offered = await services.active_rewards(info.context.viewer)
+        return {r.id: r for r in offered if r.id in ids}
+
+    return await visible_nodes(info, "Reward", node_ids, fetch, _reward)
+
+
+async def campaign_nodes(info: Info, node_ids: Iterable[str]) -> list[t.PointsCampaign | None]:
+    return await visible_nodes(info, "PointsCampaign", node_ids, rules.campaigns_by_ids, _campaign)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import strawberry
 from graphql import GraphQLError
@@ -11,6 +12,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
+from domain.auth import policy
 from domain.auth.model import PrincipalKind
 from domain.config import Settings
 from domain.errors import DomainError, InvalidInput
@@ -21,6 +23,8 @@ from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
+from schema.input_check import InputRules
+from schema.input_rules import document_rules
 from schema.jobs.fields import JobsMutation, JobsQuery
 from schema.limits import extensions
 from schema.members.fields import MemberMutation, MemberQuery
@@ -54,10 +58,13 @@ class Query(
     async def node(
         self, info: strawberry.Info, id: strawberry_relay.GlobalID
     ) -> strawberry_relay.Node | None:
-        try:  # an id that names no Node type or no possible key names nothing: null
-            id.resolve_type(info)
+        # Only the types policy.NODE_RULES names resolve; each checks the rule of its typed
+        # field and member row scope (resolvers.nodes.visible_nodes): null when not visible.
+        if id.type_name not in policy.NODE_RULES:
+            return None
+        try:  # a key that no key column can hold names nothing: null
             key = parse_key(id.node_id, "id", "Not an id.")
-        except (strawberry_relay.GlobalIDValueError, InvalidInput):
+        except InvalidInput:
             return None
         if key > NODE_KEY_MAX.get(id.type_name, KEY_MAX):
             return None
@@ -121,6 +128,21 @@ class PublishAfterMutation(SchemaExtension):
             ctx.context.publish()
 
 
+class HideSuggestions(SchemaExtension):
+    """Where introspection is off (production), drop every "Did you mean ...?" from error
+    messages: field, argument, type and enum value names alike (graphql-core suggests in
+    validation and in variable coercion; strawberry's config covers fields only)."""
+
+    def on_operation(self):
+        yield
+        for error in getattr(self.execution_context.result, "errors", None) or ():
+            if "Did you mean" in error.message:
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class LoyaltySchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
         for error in errors:
@@ -129,7 +151,7 @@ class LoyaltySchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return LoyaltySchema(
+    schema = LoyaltySchema(
         query=Query,
         mutation=Mutation,
         types=[Member, Product],
@@ -138,9 +160,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaskErrors(should_mask_error=_unexpected),
             DomainErrorCodes,
             PublishAfterMutation,
+            InputRules,
+            *([] if settings.introspection_enabled else [HideSuggestions]),
         ],
         config=StrawberryConfig(
             disable_field_suggestions=not settings.introspection_enabled,
             relay_max_results=settings.gql_page_max,
         ),
     )
+    document_rules(schema._schema)
+    return schema

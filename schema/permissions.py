@@ -1,71 +1,49 @@
-"""Permissions declared on fields (``permission_classes``), never decided in resolvers."""
+"""Permissions declared on fields (``permission_classes``), never decided in resolvers.
+
+Every field names one rule of ``domain.auth.policy`` with ``Allow(rule)``; the rule says
+who may call it and the denial is worded for the caller: an anonymous caller gets
+``UNAUTHENTICATED`` ("Sign in first"), a member "Members cannot …", a partner the scope it
+lacks (also in ``extensions.requiredScope``), staff the role that may not.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 
-from domain.auth.model import PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal
 
 
-class IsAuthenticated(BasePermission):
-    message = "Sign in first."
-    error_extensions = {"code": "UNAUTHENTICATED"}
-
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return info.context.viewer.kind is not PrincipalKind.ANONYMOUS
-
-
-class IsMember(BasePermission):
-    message = "Only a signed-in member can do this."
-    error_extensions = {"code": "FORBIDDEN"}
-
-    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-        return info.context.viewer.kind is PrincipalKind.MEMBER
+def denied(rule: policy.Rule, viewer: Principal) -> StrawberryGraphQLError:
+    """The GraphQL error telling ``viewer`` why ``rule`` does not let them."""
+    d = policy.denial(rule, viewer)
+    extensions: dict[str, object] = {"code": d.code}
+    if d.required_scopes:
+        extensions["requiredScope"] = " ".join(d.required_scopes)
+    return StrawberryGraphQLError(d.message, extensions=extensions)
 
 
-def StaffWith(*roles: Role) -> type[BasePermission]:
-    """Staff holding one of ``roles`` (any staff role when none is given)."""
+@cache
+def Allow(rule: policy.Rule) -> type[BasePermission]:
+    """The field permission of ``rule`` (one class per rule)."""
 
-    class _StaffWith(BasePermission):
-        message = "Your staff role does not allow this."
-        error_extensions = {"code": "FORBIDDEN"}
+    class _Allow(BasePermission):
+        message = rule.action
 
         def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-            v = info.context.viewer
-            return v.kind is PrincipalKind.STAFF and (not roles or v.role in roles)
+            viewer = info.context.viewer
+            if rule.allows(viewer):
+                return True
+            raise denied(rule, viewer)
 
-    _StaffWith.__name__ = f"StaffWith({','.join(r.value for r in roles) or 'any'})"
-    return _StaffWith
-
-
-def PartnerScope(scope: str) -> type[BasePermission]:
-    """A partner app whose token carries ``scope``."""
-
-    class _PartnerScope(BasePermission):
-        message = f"This needs the partner scope {scope}."
-        error_extensions = {"code": "FORBIDDEN", "requiredScope": scope}
-
-        def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-            v = info.context.viewer
-            return v.kind is PrincipalKind.PARTNER and scope in v.scopes
-
-    _PartnerScope.__name__ = f"PartnerScope({scope})"
-    return _PartnerScope
+    _Allow.__name__ = _Allow.__qualname__ = f"Allow({rule.action})"
+    return _Allow
 
 
-def AnyOf(*perms: type[BasePermission]) -> type[BasePermission]:
-    """Allowed if any of ``perms`` allows."""
-
-    class _AnyOf(BasePermission):
-        message = " / ".join(p.message or "" for p in perms)
-        # keep what the alternatives say (e.g. the partner scope that would do)
-        error_extensions = {k: v for p in perms for k, v in (p.error_extensions or {}).items()} | {
-            "code": "FORBIDDEN"
-        }
-
-        def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
-            return any(p().has_permission(source, info, **kwargs) for p in perms)
-
-    return _AnyOf
+# The two rules other areas use most, by their usual names.
+IsAuthenticated = Allow(policy.SIGNED_IN)
+IsMember = Allow(policy.MEMBER_SELF)

@@ -100,26 +100,45 @@ def base_settings(tmp: Path, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-async def _create_pg_database() -> str:
+# The production split of roles: the owner migrates, the app (API, workers) owns nothing.
+PG_OWNER, PG_APP = f"loyalty_owner_{os.getpid()}", f"loyalty_app_{os.getpid()}"
+
+
+def pg_url(role: str, database: str) -> str:
+    """A URL to ``database`` as ``role`` on the admin URL's server (trust auth locally)."""
+    rest = PG_ADMIN_URL.split("://", 1)[1].split("@", 1)[-1].rsplit("/", 1)[0]
+    return f"postgres://{role}@{rest}/{database}"
+
+
+async def admin_sql(*statements: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{PG_DB}"')
+        for sql in statements:
+            await conn.execute(sql)
     finally:
         await conn.close()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DB}"
 
 
-async def _drop_pg_database() -> None:
-    import asyncpg
+async def create_pg_database(name: str, owner: str, app: str) -> tuple[str, str]:
+    """A fresh database owned by ``owner`` and a login role ``app`` that owns nothing;
+    returns (owner URL, app URL)."""
+    await drop_pg_database(name, owner, app)
+    await admin_sql(
+        f'CREATE ROLE "{owner}" LOGIN',
+        f'CREATE ROLE "{app}" LOGIN',
+        f'CREATE DATABASE "{name}" OWNER "{owner}"',
+    )
+    return pg_url(owner, name), pg_url(app, name)
 
-    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
-    finally:
-        await conn.close()
+
+async def drop_pg_database(name: str, owner: str, app: str) -> None:
+    await admin_sql(
+        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        f'DROP ROLE IF EXISTS "{app}"',
+        f'DROP ROLE IF EXISTS "{owner}"',
+    )
 
 
 BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
@@ -142,13 +161,19 @@ async def settings(request, tmp_path_factory) -> AsyncIterator[Settings]:
         client = Redis.from_url(url)
         await client.flushdb()
         await client.aclose()
-    url = await _create_pg_database()
-    s = base_settings(tmp, database_url=url, redis_url=REDIS_URL, broker_url=BROKER_URL)
+    owner_url, app_url = await create_pg_database(PG_DB, PG_OWNER, PG_APP)
+    s = base_settings(
+        tmp,
+        database_url=app_url,  # every test, the app and the worker run as the app role
+        database_owner_url=owner_url,
+        redis_url=REDIS_URL,
+        broker_url=BROKER_URL,
+    )
     await migrations.migrate(s, progress=lambda _m: None)
     try:
         yield s
     finally:
-        await _drop_pg_database()
+        await drop_pg_database(PG_DB, PG_OWNER, PG_APP)
 
 
 def settings_env(s: Settings) -> dict[str, str]:
@@ -342,17 +367,33 @@ async def sign_in_staff(gql: GQL, email: str, password: str = STAFF_PASSWORD) ->
     return gql.as_(r["accessToken"])
 
 
+def dev_sink(var_dir: Path) -> list[dict]:
+    """What the local sink sent so far (``var/dev-sink.jsonl``, written by any process);
+    the only place a sign-in code can be read, outside production only."""
+    import json
+
+    from domain.notifications.adapters import DEV_SINK_FILE
+
+    path = var_dir / DEV_SINK_FILE
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 async def request_code(gql: GQL, phone: str) -> str:
     """Ask for a code and read it from the local SMS sink once the worker sent it."""
-    from domain.notifications.tables import Message
+    from domain.members.model import normalize_phone
 
-    last = await Message.all().order_by("-id").first()
+    var_dir = gql.client._transport.app.state.settings.var_dir  # type: ignore[attr-defined]
+    seen = len(dev_sink(var_dir))
     sent = (await gql(OTP, {"phone": phone}))["data"]["otpRequest"]
     assert sent["__typename"] == "OtpRequestSuccess", sent
-    message = await wait_for(
-        lambda: Message.filter(id__gt=last.id if last else 0, template="otp", status="SENT").first()
-    )
-    return re.search(r"验证码 (\d{6})", message.body).group(1)
+    to = normalize_phone(phone)
+
+    async def arrived() -> dict | None:
+        new = dev_sink(var_dir)[seen:]
+        return next((m for m in new if m["to"] == to and m["template"] == "otp"), None)
+
+    message = await wait_for(arrived)
+    return re.search(r"验证码 (\d{6})", message["body"]).group(1)
 
 
 async def sign_in_by_sms(gql: GQL, phone: str) -> dict:

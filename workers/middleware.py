@@ -17,6 +17,7 @@ from tortoise import Tortoise
 
 from domain.config import Settings
 from domain.db import tortoise_config
+from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
 from workers.runtime import set_runtime
 
@@ -60,6 +61,7 @@ class TortoiseOnWorkerLoop(Middleware):
 
         adapters_for(self.settings)  # refuse to start with a channel that cannot send
         await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
+        await ensure_migrated(self.settings)  # and, in production, a role that owns nothing
         set_runtime(Runtime.build(self.settings))
         log.info("worker database open")
 

@@ -23,7 +23,7 @@ from workers.actors.coupons import (
     remind_expiring_coupons,
 )
 from workers.actors.members import birthday_events
-from workers.actors.notifications import release_deferred_messages
+from workers.actors.notifications import purge_message_bodies, release_deferred_messages
 from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
 from workers.actors.tiers import tier_nightly_batch
 from workers.relay import relay_once
@@ -78,6 +78,8 @@ JOBS: list[tuple[str, Callable[[], Any], str, dict[str, Any], int]] = [
         3600,
     ),
     ("messages-deferred", release_deferred_messages.send, "interval", {"minutes": 1}, 60),
+    # message text past its retention (MESSAGE_BODY_RETENTION_DAYS), nightly
+    ("messages-purge", purge_message_bodies.send, "cron", {"hour": 4, "minute": 15}, 3600),
 ]
 
 

@@ -9,6 +9,7 @@ from tortoise import Tortoise
 
 from domain.config import get_settings
 from domain.db import tortoise_config
+from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
 from workers.broker import bind_actors, make_broker
 from workers.runtime import set_runtime
@@ -19,6 +20,7 @@ async def _main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await ensure_migrated(settings)  # and, in production, a role that owns nothing
     rt = Runtime.build(settings)
     set_runtime(rt)
     bind_actors(make_broker(settings), settings)

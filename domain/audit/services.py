@@ -95,3 +95,8 @@ async def page(
             qs = qs.filter(**{name: value})
     rows = await qs.order_by("-id").limit(limit + 1).values(*_COLUMNS)
     return [AuditRow(**r) for r in rows[:limit]], len(rows) > limit
+
+
+async def by_ids(ids: list[int]) -> dict[int, AuditRow]:
+    rows = await AuditEntry.filter(id__in=ids).values(*_COLUMNS)
+    return {r["id"]: AuditRow(**r) for r in rows}

@@ -18,4 +18,5 @@ class AuditEntry(models.Model):
 
     class Meta:
         table = "audit_log"
+        append_only = True  # rows are only inserted (domain.db_roles)
         indexes = (("target_type", "target_id", "id"), ("actor", "id"), ("action", "id"))

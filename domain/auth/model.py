@@ -25,16 +25,17 @@ class Role(StrEnum):
     ANALYST = "analyst"
 
 
-# Scopes a partner app may hold (OAuth 2.0 "scope" values).
+# Scopes a partner app may hold (OAuth 2.0 "scope" values). What each allows is decided by
+# the rules of domain.auth.policy (and listed in the README); every one is checked there.
 PARTNER_SCOPES = frozenset(
     {
-        "members:read",
-        "members:write",
-        "orders:write",
-        "orders:read",
-        "coupons:redeem",
-        "loyalty:read",
-        "catalog:write",
+        "members:read",  # find members (lookup, scan code); reach a member's record, masked
+        "members:write",  # register members, link channel identities
+        "loyalty:read",  # a member's points and coupons
+        "orders:read",  # a member's orders
+        "orders:write",  # post orders (spending points) and refunds
+        "coupons:redeem",  # validate, redeem and void coupons
+        "catalog:write",  # create and update products
     }
 )
 
@@ -50,6 +51,8 @@ class Principal:
     store_id: int | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     token_id: str = ""
+    issued_at: int = 0  # the access token's iat (revocation compares it)
+    session: str = ""  # the refresh-token family the access token was issued in
 
     @property
     def subject(self) -> str:
@@ -58,14 +61,37 @@ class Principal:
 
 ANONYMOUS = Principal()
 
+# The JWT ``typ`` header of an access token (RFC 9068 section 2.1); tokens of another
+# type (an ID token, a plain "JWT") are refused.
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
+ACCEPTED_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+# Claims that only one kind of principal may carry: a token of another kind carrying one
+# is forged or confused, and refused.
+_KIND_CLAIMS = {
+    PrincipalKind.MEMBER: frozenset({"fam"}),
+    PrincipalKind.STAFF: frozenset({"role", "rid", "sid", "fam"}),
+    PrincipalKind.PARTNER: frozenset({"scope"}),
+}
+_ALL_KIND_CLAIMS = frozenset().union(*_KIND_CLAIMS.values())
+
+
+def audience(base: str, kind: PrincipalKind) -> str:
+    """Member, staff and partner tokens each have their own audience, so a token of one
+    kind can never be accepted as another (``loyalty-api/member`` ...)."""
+    return f"{base}/{kind.value}"
+
+
+def audiences(base: str) -> list[str]:
+    return [audience(base, k) for k in _KIND_CLAIMS]
+
 
 def access_claims(
-    p: Principal, *, now: datetime, ttl_s: int, issuer: str, audience: str
+    p: Principal, *, now: datetime, ttl_s: int, issuer: str, audience_base: str
 ) -> dict[str, object]:
     iat = int(now.timestamp())
     claims: dict[str, object] = {
         "iss": issuer,
-        "aud": audience,
+        "aud": audience(audience_base, p.kind),
         "sub": p.subject,
         "iat": iat,
         "nbf": iat,
@@ -78,6 +104,8 @@ def access_claims(
         claims["sid"] = p.store_id
     if p.kind is PrincipalKind.PARTNER:
         claims["scope"] = " ".join(sorted(p.scopes))
+    if p.session:
+        claims["fam"] = p.session
     return claims
 
 
@@ -85,7 +113,7 @@ class MalformedClaims(ValueError):
     pass
 
 
-def principal_from_claims(claims: dict[str, object]) -> Principal:
+def principal_from_claims(claims: dict[str, object], audience_base: str) -> Principal:
     kind_s, _, id_s = str(claims.get("sub", "")).partition(":")
     try:
         kind = PrincipalKind(kind_s)
@@ -94,6 +122,11 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         raise MalformedClaims("bad sub") from None
     if kind is PrincipalKind.ANONYMOUS:
         raise MalformedClaims("bad sub")
+    if claims.get("aud") != audience(audience_base, kind):
+        raise MalformedClaims("audience does not match the kind of token")
+    foreign = (_ALL_KIND_CLAIMS - _KIND_CLAIMS[kind]) & claims.keys()
+    if foreign:
+        raise MalformedClaims(f"claims of another kind of token: {sorted(foreign)}")
     role = None
     if kind is PrincipalKind.STAFF:
         try:
@@ -101,6 +134,7 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         except ValueError:
             raise MalformedClaims("bad role") from None
     scope = str(claims.get("scope") or "") if kind is PrincipalKind.PARTNER else ""
+    iat = claims.get("iat")
     return Principal(
         kind=kind,
         id=pid,
@@ -109,6 +143,8 @@ def principal_from_claims(claims: dict[str, object]) -> Principal:
         store_id=_opt_int(claims.get("sid")),
         scopes=frozenset(scope.split()),
         token_id=str(claims.get("jti", "")),
+        issued_at=iat if isinstance(iat, int) else 0,
+        session=str(claims.get("fam") or ""),
     )
 
 

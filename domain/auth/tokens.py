@@ -1,8 +1,11 @@
 """Access tokens (JWT) for the three kinds of principal.
 
 Verification is strict: the algorithm allow-list is fixed (EdDSA only, the header's
-``alg`` is never trusted), the ``kid`` must name a live key, and ``exp iat iss aud sub
-jti`` are required. Times are checked against ``domain.clock`` so tests can move time,
+``alg`` is never trusted), the ``typ`` header must say ``at+jwt`` (RFC 9068), the ``kid``
+must name a live key, ``exp iat iss aud sub jti`` are required, and the audience must be
+the one of the token's kind (member, staff and partner tokens each have their own, so one
+is never taken for another). Revocation is checked after this, per request, by
+``domain.auth.revocation``. Times are checked against ``domain.clock`` so tests can move time,
 on every use: a token's signature is checked once per process (``VERIFIED_MAX``).
 """
 
@@ -12,7 +15,15 @@ import jwt
 
 from domain import clock
 from domain.auth.keys import ALGORITHM, KeyRing
-from domain.auth.model import MalformedClaims, Principal, access_claims, principal_from_claims
+from domain.auth.model import (
+    ACCEPTED_TYPES,
+    ACCESS_TOKEN_TYPE,
+    MalformedClaims,
+    Principal,
+    access_claims,
+    audiences,
+    principal_from_claims,
+)
 from domain.config import Settings
 from domain.errors import InvalidAccessToken
 
@@ -37,10 +48,11 @@ class TokenService:
             now=clock.now(),
             ttl_s=ttl,
             issuer=self.settings.jwt_issuer,
-            audience=self.settings.jwt_audience,
+            audience_base=self.settings.jwt_audience,
         )
         kid, key = await self.keys.signer()
-        return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid}), ttl
+        headers = {"kid": kid, "typ": ACCESS_TOKEN_TYPE}
+        return jwt.encode(claims, key, algorithm=ALGORITHM, headers=headers), ttl
 
     async def verify(self, token: str) -> Principal:
         known = self._verified.get(token)
@@ -61,7 +73,7 @@ class TokenService:
         if nbf > now + LEEWAY_S or iat > now + LEEWAY_S:  # type: ignore[operator]
             raise InvalidAccessToken("not valid yet")
         try:
-            return principal_from_claims(claims)
+            return principal_from_claims(claims, self.settings.jwt_audience)
         except MalformedClaims as exc:
             raise InvalidAccessToken(str(exc)) from None
 
@@ -75,6 +87,8 @@ class TokenService:
         kid = header.get("kid")
         if header.get("alg") != ALGORITHM or not isinstance(kid, str):
             raise InvalidAccessToken("algorithm or key id not accepted")
+        if str(header.get("typ", "")).lower() not in ACCEPTED_TYPES:
+            raise InvalidAccessToken("not an access token (typ)")
         key = await self.keys.public_key(kid)
         if key is None:
             raise InvalidAccessToken("unknown key id")
@@ -83,7 +97,7 @@ class TokenService:
                 token,
                 key,
                 algorithms=[ALGORITHM],
-                audience=self.settings.jwt_audience,
+                audience=audiences(self.settings.jwt_audience),
                 issuer=self.settings.jwt_issuer,
                 options={
                     "require": REQUIRED_CLAIMS,

@@ -14,6 +14,7 @@ from domain.coupons.templates import DESCRIBED, describe
 @dataclass(frozen=True)
 class CouponRow:
     id: int
+    member_id: int
     code: str
     status: str  # ACTIVE / USED / EXPIRED, as of now
     name: str
@@ -26,7 +27,7 @@ class CouponRow:
 
 
 # The app lists coupons on every open: plain SQL reading only the columns it shows.
-SELECT = """SELECT c.id, c.code, c.status, c.valid_from, c.valid_until, c.issued_at,
+SELECT = """SELECT c.id, c.member_id, c.code, c.status, c.valid_from, c.valid_until, c.issued_at,
   c.source, c.value_fen, t.name AS t_name, t.validity_days AS t_validity_days, {described}
 FROM coupons c JOIN coupon_templates t ON t.id = c.template_id
 WHERE {where} ORDER BY c.id DESC LIMIT :limit""".replace(
@@ -46,6 +47,7 @@ def row_of(v: dict, now: datetime) -> CouponRow:
     expired = v["status"] == "ACTIVE" and clock.utc(v["valid_until"]) <= now
     return CouponRow(
         id=v["id"],
+        member_id=v["member_id"],
         code=v["code"],
         status="EXPIRED" if expired else v["status"],
         name=v["t_name"],
@@ -87,3 +89,13 @@ async def of_member(
         where += " AND c.id < :after"
     rows = await _read(where, member=member_id, now=now, after=after_id, limit=limit + 1)
     return [row_of(v, now) for v in rows[:limit]], len(rows) > limit
+
+
+async def by_ids(ids: list[int]) -> dict[int, CouponRow]:
+    """Coupons by id (for ``node``; the caller applies member scope to ``member_id``)."""
+    now = clock.utc(clock.now())
+    found = {}
+    for coupon_id in ids:
+        for v in await _read("c.id = :id", id=coupon_id, limit=1):
+            found[coupon_id] = row_of(v, now)
+    return found

@@ -177,3 +177,7 @@ async def report(t: CouponTemplate) -> TemplateReport:
         discount_given_fen=t.discount_given_fen,
         attributed_revenue_fen=sum(paid - refunded for paid, refunded in orders),
     )
+
+
+async def by_ids(ids: list[int]) -> dict[int, CouponTemplate]:
+    return {r.id: r for r in await CouponTemplate.filter(id__in=ids)}

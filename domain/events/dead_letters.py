@@ -70,3 +70,8 @@ async def take_for_replay(dead_id: int) -> DeadLetter:
     if not won:
         raise Conflict("This dead letter was already replayed.")
     return row
+
+
+async def by_ids(ids: list[int]) -> dict[int, DeadLetterRow]:
+    rows = await DeadLetter.filter(id__in=ids).values(*_COLUMNS)
+    return {r["id"]: DeadLetterRow(**r) for r in rows}

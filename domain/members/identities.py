@@ -94,3 +94,8 @@ async def member_by_identity(channel: str, external_id: str) -> Member:
     if row is None:
         raise NotFound("No member with this channel identity.", field="identity")
     return row.member
+
+
+async def by_ids(ids: list[int]) -> dict[int, IdentityView]:
+    """Identities by id (for ``node``; the caller applies member scope)."""
+    return {r.id: _view(r) for r in await MemberIdentity.filter(id__in=ids)}

@@ -18,7 +18,8 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.events import outbox
 from domain.members.model import NEW_TAG, Status
@@ -27,7 +28,6 @@ from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
 from domain.orders.tables import Order
 from domain.tiers.tables import Tier
 
-MERGE_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
 TOPIC_MERGED = "member.merged"
 TOPIC_UNMERGED = "member.unmerged"
 
@@ -142,7 +142,7 @@ def _view(m: MemberMerge) -> MergeView:
 
 
 def _check_role(viewer: Principal) -> None:
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in MERGE_ROLES:
+    if not policy.MERGE_MEMBERS.allows(viewer):
         raise PermissionDenied("Only an admin or a service agent can merge members.")
 
 
@@ -229,3 +229,8 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
 async def merges_of(member_id: int) -> list[MergeView]:
     rows = await MemberMerge.filter(survivor_id=member_id).order_by("-id").limit(20)
     return [_view(r) for r in rows]
+
+
+async def by_ids(ids: list[int]) -> dict[int, MergeView]:
+    """Merges by id (for ``node``; the caller applies the survivor's member scope)."""
+    return {r.id: _view(r) for r in await MemberMerge.filter(id__in=ids)}

@@ -11,7 +11,8 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal, PrincipalKind
 from domain.errors import InvalidInput, PermissionDenied
 from domain.members import store
 from domain.members.model import Gender, IncomeBand, Status, check_birthday, clean_name
@@ -26,7 +27,6 @@ SELF_FIELDS = frozenset(
     {"display_name", "gender", "birthday", "income_band", "region_code", "home_store_code"}
 )
 STAFF_FIELDS = frozenset({"display_name", "home_store_code", "birthday", "status"})
-STATUS_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
 
 
 async def update(
@@ -92,7 +92,7 @@ async def _validated(
 
 
 def _status_change(viewer: Principal, member: Member, status: str) -> str:
-    if viewer.role not in STATUS_ROLES:
+    if not policy.CHANGE_MEMBER_STATUS.allows(viewer):
         raise PermissionDenied("Only an admin or a service agent can freeze a member.")
     target = enum_value(Status, status, "status")
     if target not in (Status.ACTIVE, Status.FROZEN) or member.status not in (
@@ -107,7 +107,6 @@ def _status_change(viewer: Principal, member: Member, status: str) -> str:
 
 # --- reveal -------------------------------------------------------------------------------
 
-REVEAL_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
 REVEALABLE = ("phone", "birthday", "income_band")
 
 
@@ -124,7 +123,7 @@ async def reveal(
 ) -> Revealed:
     """Unmasked personal data for a staff role that needs it; every call is audited
     (who, which fields, why, from where) in the same transaction as the read."""
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in REVEAL_ROLES:
+    if not policy.REVEAL_PERSONAL_DATA.allows(viewer):
         raise PermissionDenied("Your role cannot see unmasked personal data.")
     reason = " ".join((reason or "").split())
     if len(reason) < 4:

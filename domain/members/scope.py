@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
+from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
 from domain.config import Settings
 from domain.errors import NotFound
 from domain.members.tables import Member
 
-PARTNER_MEMBER_SCOPES = frozenset({"members:read", "members:write"})
-
 
 def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | None:
     """ORM filter of the members ``viewer`` may see; None: none at all."""
+    if not policy.SEE_MEMBERS.allows(viewer):
+        return None  # e.g. analysts (aggregates only), partners without a member scope
     if viewer.kind is PrincipalKind.MEMBER:
         return {"id": viewer.id}
     if viewer.kind is PrincipalKind.STAFF:
@@ -32,9 +33,7 @@ def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | 
         if viewer.region_id is not None:
             return {"home_store__region_id": viewer.region_id}
         return {}
-    if viewer.kind is PrincipalKind.PARTNER and viewer.scopes & PARTNER_MEMBER_SCOPES:
-        return {}
-    return None
+    return {}  # partners with a member scope: everyone, masked
 
 
 def visible(settings: Settings, viewer: Principal) -> QuerySet[Member]:
@@ -64,3 +63,13 @@ def store_in_scope(settings: Settings, viewer: Principal, store_id: int, region_
     if viewer.store_id is not None and settings.store_staff_scope == "store":
         return store_id == viewer.store_id
     return region_id == viewer.region_id
+
+
+async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int]) -> set[int]:
+    """Those of ``member_ids`` that ``viewer`` may see."""
+    if not member_ids:
+        return set()
+    rows = (
+        await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
+    )
+    return set(rows)

@@ -66,6 +66,7 @@ class CardHistory(models.Model):
 
     class Meta:
         table = "card_history"
+        append_only = True  # rows are only inserted (domain.db_roles)
 
 
 class MemberIdentity(models.Model):
@@ -112,6 +113,7 @@ class Consent(models.Model):
 
     class Meta:
         table = "consents"
+        append_only = True  # rows are only inserted (domain.db_roles)
         indexes = (("member_id", "purpose", "id"),)
 
 
@@ -149,4 +151,5 @@ class BirthdayGreeting(models.Model):
 
     class Meta:
         table = "birthday_greetings"
+        append_only = True  # rows are only inserted (domain.db_roles)
         unique_together = (("member_id", "year"),)

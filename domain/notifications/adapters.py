@@ -1,21 +1,61 @@
 """Channel adapters, chosen by configuration. The local sink (default) keeps messages in
-the ``messages`` table for developers, staff and tests; each channel can instead speak
-its provider's protocol: SMS_PROVIDER=tencent (Tencent Cloud SMS), PUSH_PROVIDER=jpush,
-MINI_PROGRAM_PROVIDER=wechat (subscription messages), EMAIL_PROVIDER=smtp. A provider
+the ``messages`` table (and, outside production, in ``var/dev-sink.jsonl``); each
+channel can instead speak its provider's protocol: SMS_PROVIDER=tencent (Tencent Cloud
+SMS), PUSH_PROVIDER=jpush, MINI_PROGRAM_PROVIDER=wechat (subscription messages),
+EMAIL_PROVIDER=smtp. A provider
 chosen without its credentials is a start-up error for that channel, never a silent
 no-op. Adapters are built once per settings object (the WeChat token lives in one)."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+from pathlib import Path
+
+from domain import clock
 from domain.config import ConfigError, Settings
 from domain.notifications.model import Adapter, Channel
 
+log = logging.getLogger("loyalty.notifications")
+DEV_SINK_FILE = "dev-sink.jsonl"
+
+
+def dev_sink_path(settings: Settings) -> Path | None:
+    """Where the local sink shows what it would have sent, sign-in codes included:
+    ``var/dev-sink.jsonl`` in development and tests, nowhere in production."""
+    return None if settings.production else settings.var_dir / DEV_SINK_FILE
+
 
 class LocalSink:
+    """Sends nothing: the (encrypted) message row is the record. Outside production it
+    also appends the provider's copy to the dev sink file (one JSON line per message,
+    read by developers and tests from any process) and logs it."""
+
     name = "local-sink"
 
+    def __init__(self, channel: Channel, dev_file: Path | None) -> None:
+        self.channel, self.dev_file = channel, dev_file
+
     async def send(self, recipient: str, body: str, template: str, variables: dict) -> str:
-        return "local"  # the message row itself is the delivered copy
+        if self.dev_file is None:
+            return "local"
+        line = {
+            "at": clock.now().isoformat(),
+            "channel": self.channel.value,
+            "to": recipient,
+            "template": template,
+            "body": body,
+        }
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+        self.dev_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dev_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, data)  # one append: lines from several processes never interleave
+        finally:
+            os.close(fd)
+        log.info("local sink (development) %s to %s: %s", self.channel.value, recipient, body)
+        return "local"
 
 
 def _require(choice: str, values: dict[str, object]) -> None:
@@ -107,8 +147,8 @@ def adapters_for(settings: Settings) -> dict[Channel, Adapter]:
     held = _built.get(id(settings))
     if held is not None and held[0] is settings:
         return held[1]
-    sink = LocalSink()
-    adapters: dict[Channel, Adapter] = dict.fromkeys(Channel, sink)
+    dev_file = dev_sink_path(settings)
+    adapters: dict[Channel, Adapter] = {c: LocalSink(c, dev_file) for c in Channel}
     if settings.sms_provider == "tencent":
         adapters[Channel.SMS] = _tencent_sms(settings)
     if settings.push_provider == "jpush":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -19,6 +20,7 @@ from domain.members import consents, store
 from domain.members.model import ConsentPurpose, IdentityChannel
 from domain.members.scope import get_visible
 from domain.members.tables import Member, MemberIdentity
+from domain.notifications import sealing
 from domain.notifications.model import (
     MARKETING_CONSENT,
     Channel,
@@ -26,7 +28,6 @@ from domain.notifications.model import (
     Purpose,
     decide,
     parse_quiet_hours,
-    render,
 )
 from domain.notifications.services import RECIPIENT_CONTEXT, TOPIC_REQUESTED
 from domain.notifications.tables import Message
@@ -92,14 +93,13 @@ async def send_marketing(
             channel=channel.value,
             recipient_enc=rt.cipher.encrypt(recipient or "", context=RECIPIENT_CONTEXT),
             template=template,
-            body=render(template, channel, variables),
             purpose=Purpose.MARKETING.value,
             status=decision.status,
             reason=decision.reason,
             send_after=decision.send_after,
             created_at=now,
             dedupe_key=dedupe_key,
-            variables={k: str(v) for k, v in variables.items()},
+            **sealing.seal(rt.cipher, template, channel, variables),
         )
         if decision.status == "QUEUED":
             await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
@@ -137,10 +137,25 @@ class MessageRow:
 async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) -> list[MessageRow]:
     """What was sent to a member in the viewer's scope, deferred or suppressed, and why."""
     member = await get_visible(rt.settings, viewer, member_id)
-    rows = (
-        await Message.filter(member_id=member.id)
-        .order_by("-id")
-        .limit(limit)
-        .values(*MessageRow.__dataclass_fields__)
-    )
-    return [MessageRow(**r) for r in rows]
+    query = Message.filter(member_id=member.id).order_by("-id").limit(limit)
+    return [row for _member_id, row in await _rows(rt, query)]
+
+
+async def by_ids(rt: Runtime, ids: list[int]) -> dict[int, tuple[int | None, MessageRow]]:
+    """Messages by id with their member (for ``node``; the caller applies member scope)."""
+    return {
+        row.id: (member_id, row) for member_id, row in await _rows(rt, Message.filter(id__in=ids))
+    }
+
+
+_FIELDS = [f for f in MessageRow.__dataclass_fields__ if f != "body"]
+
+
+async def _rows(rt: Runtime, query: Any) -> list[tuple[int | None, MessageRow]]:
+    """Rows of ``query`` with the body opened (it is sealed at rest)."""
+    rows = await query.values(*_FIELDS, "body_enc", "member_id")
+    out = []
+    for r in rows:
+        r["body"] = sealing.body_of(rt.cipher, r.pop("body_enc"))
+        out.append((r.pop("member_id"), MessageRow(**r)))
+    return out

@@ -10,8 +10,9 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.events import outbox
+from domain.notifications import sealing
 from domain.notifications.adapters import adapters_for
-from domain.notifications.model import Channel, PermanentProviderError, Purpose, render
+from domain.notifications.model import Channel, PermanentProviderError, Purpose
 from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
@@ -40,11 +41,10 @@ async def queue(
                 channel=channel.value,
                 recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
                 template=template,
-                body=render(template, channel, variables),
                 purpose=purpose.value,
                 created_at=clock.now(),
                 dedupe_key=dedupe_key,
-                variables={k: str(v) for k, v in variables.items()},
+                **sealing.seal(rt.cipher, template, channel, variables),
             )
             await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
     except IntegrityError:
@@ -77,17 +77,28 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
         return False
     adapter = adapters_for(rt.settings)[Channel(message.channel)]
     recipient = rt.cipher.decrypt(message.recipient_enc, context=RECIPIENT_CONTEXT)
+    body, variables = sealing.provider_copy(rt.cipher, message)
+    done = {"adapter": adapter.name, "sending_until": None}
+    if (erased := sealing.without_secrets(rt.cipher, variables)) is not None:
+        done["variables_enc"] = erased  # a sign-in code is kept only until it is out
     try:
-        await adapter.send(recipient, message.body, message.template, message.variables)
+        await adapter.send(recipient, body, message.template, variables)
     except PermanentProviderError as exc:  # retrying cannot help: say why, stop here
-        await Message.filter(id=message_id).update(
-            status="FAILED", adapter=adapter.name, reason=str(exc)[:128], sending_until=None
-        )
+        await Message.filter(id=message_id).update(status="FAILED", reason=str(exc)[:128], **done)
         return False
     except Exception:
         await Message.filter(id=message_id).update(status="QUEUED", sending_until=None)
         raise
-    await Message.filter(id=message_id).update(
-        status="SENT", adapter=adapter.name, sent_at=clock.now(), sending_until=None
-    )
+    await Message.filter(id=message_id).update(status="SENT", sent_at=clock.now(), **done)
     return True
+
+
+async def purge_bodies(rt: Runtime) -> int:
+    """Blank the text and variables of messages done with for MESSAGE_BODY_RETENTION_DAYS
+    (sent, failed or suppressed); the row, its status and times stay. Returns how many."""
+    cutoff = clock.now() - timedelta(days=rt.settings.message_body_retention_days)
+    return await Message.filter(
+        Q(status__in=sealing.TERMINAL)
+        & Q(created_at__lt=cutoff)
+        & (~Q(body_enc="") | ~Q(variables_enc=""))
+    ).update(body_enc="", variables_enc="")

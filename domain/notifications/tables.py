@@ -1,4 +1,5 @@
-"""Outgoing messages. The local sink adapter stores them here instead of sending."""
+"""Outgoing messages, their text encrypted. The local sink adapter sends nothing (in
+development it also appends each message to ``var/dev-sink.jsonl``)."""
 
 from tortoise import fields, models
 
@@ -11,8 +12,11 @@ class Message(models.Model):
     channel = fields.CharField(max_length=16)  # SMS / PUSH / MINI_PROGRAM / EMAIL
     recipient_enc = fields.TextField()  # encrypted address (phone, openid, email)
     template = fields.CharField(max_length=64)
-    body = fields.TextField()
-    variables = fields.JSONField(default=dict)  # what a provider template is filled with
+    # AES-GCM (domain.notifications.sealing): the text as sent, secrets such as sign-in
+    # codes masked; blanked by the purge job after MESSAGE_BODY_RETENTION_DAYS
+    body_enc = fields.TextField(default="", db_default="")
+    # AES-GCM JSON: what a provider template is filled with; secrets erased once sent
+    variables_enc = fields.TextField(default="", db_default="")
     purpose = fields.CharField(max_length=16)  # TRANSACTIONAL / MARKETING
     status = fields.CharField(max_length=16, default="QUEUED")  # + DEFERRED / SUPPRESSED
     reason = fields.CharField(max_length=128, default="")  # why deferred or suppressed

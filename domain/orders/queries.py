@@ -12,6 +12,7 @@ from domain.orders.tables import Order
 @dataclass(frozen=True)
 class OrderRow:
     id: int
+    member_id: int | None
     external_id: str
     channel: str
     store_code: str
@@ -25,6 +26,7 @@ class OrderRow:
 
 _COLUMNS = {
     "id": "id",
+    "member_id": "member_id",
     "external_id": "external_id",
     "channel": "channel",
     "store_code": "store__code",
@@ -64,3 +66,8 @@ async def one(order_id: int) -> OrderRow:
 async def by_external_id(partner_id: int | None, external_id: str) -> OrderRow:
     (row,) = await _rows(Order.filter(partner_id=partner_id, external_id=external_id))
     return row
+
+
+async def by_ids(ids: list[int]) -> dict[int, OrderRow]:
+    """Orders by id (for ``node``; the caller applies member scope to ``member_id``)."""
+    return {r.id: r for r in await _rows(Order.filter(id__in=ids))}

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import secrets
 
-from domain.auth.model import PARTNER_SCOPES
+from tortoise.transactions import in_transaction
+
+from domain.audit import services as audit
+from domain.auth import revocation
+from domain.auth.model import PARTNER_SCOPES, Principal
 from domain.auth.passwords import hash_secret
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.partners.tables import PartnerApp
+from domain.runtime import Runtime
 
 
 async def create_partner(
@@ -28,3 +33,21 @@ async def create_partner(
         scopes=" ".join(sorted(set(scopes))),
     )
     return app, secret
+
+
+async def deactivate_partner(
+    rt: Runtime, actor: Principal, client_id: str, **why: str
+) -> PartnerApp:
+    """Deactivate a partner app: its client credentials stop working and every access
+    token it holds is refused from now on, in every process. Audited."""
+    async with in_transaction():
+        app = await PartnerApp.get_or_none(client_id=client_id)
+        if app is None:
+            raise NotFound(f"No partner app {client_id!r}.", field="clientId")
+        changed = await PartnerApp.filter(id=app.id, active=True).update(active=False)
+        await audit.record(
+            actor, "partner.deactivate", "partner", app.id, already_inactive=not changed, **why
+        )
+    await revocation.revoke_subject(rt.cache, rt.settings, f"partner:{app.id}")
+    app.active = False
+    return app

@@ -100,3 +100,7 @@ async def create_campaign(viewer: Principal, c: CampaignInput) -> PointsCampaign
         )
         await audit.record(viewer, "points.campaign_create", "points_campaign", row.id, name=name)
     return row
+
+
+async def campaigns_by_ids(ids: list[int]) -> dict[int, PointsCampaign]:
+    return {r.id: r for r in await PointsCampaign.filter(id__in=ids)}

@@ -12,7 +12,8 @@ from tortoise.transactions import in_transaction
 
 from domain import clock, sql
 from domain.audit import services as audit
-from domain.auth.model import Principal, PrincipalKind, Role
+from domain.auth import policy
+from domain.auth.model import Principal, PrincipalKind
 from domain.coupons import issuing as coupons
 from domain.coupons.model import Prize, check_prizes, draw
 from domain.coupons.templates import template_by_code
@@ -100,6 +101,7 @@ async def expiring(member: MemberView, days: int, lots: list[dict] | None = None
 @dataclass(frozen=True)
 class EntryRow:
     id: int
+    member_id: int
     kind: str
     points: int
     reason: str
@@ -123,6 +125,7 @@ async def history(
         .limit(limit + 1)
         .values(
             "id",
+            "member_id",
             "kind",
             "points",
             "reason",
@@ -135,14 +138,20 @@ async def history(
     return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
-ADJUST_ROLES = frozenset({Role.ADMIN, Role.SERVICE_AGENT})
+async def entries_by_ids(ids: list[int]) -> dict[int, EntryRow]:
+    """Ledger entries by id (for ``node``; the caller applies member scope)."""
+    rows = await LedgerEntry.filter(id__in=ids).values(
+        *(f for f in EntryRow.__dataclass_fields__ if f != "order_external_id"),
+        order_external_id="order__external_id",
+    )
+    return {r["id"]: EntryRow(**r) for r in rows}
 
 
 async def adjust(
     rt: Runtime, viewer: Principal, member_id: int, points: int, reason: str
 ) -> tuple[PointsSummary, MemberView]:
     """A staff correction, with a mandatory reason; audited with the entry."""
-    if viewer.kind is not PrincipalKind.STAFF or viewer.role not in ADJUST_ROLES:
+    if not policy.ADJUST_POINTS.allows(viewer):
         raise PermissionDenied("Only an admin or a service agent can adjust points.")
     reason = " ".join((reason or "").split())
     if len(reason) < 4:
@@ -204,7 +213,7 @@ async def redeem_reward(
     ``request_id`` (from the app) makes a retry answer with the first result; stock and
     the member's limit are checked on locked rows, so concurrent redemptions never
     oversell or overspend. Any refusal (a coupon limit too) gives every point back."""
-    if viewer.kind is not PrincipalKind.MEMBER:
+    if not policy.REDEEM_REWARDS.allows(viewer):
         raise PermissionDenied("Only a member redeems rewards.")
     if not 1 <= quantity <= 10:
         raise InvalidInput("Redeem 1 to 10 at a time.", field="quantity")

@@ -50,6 +50,7 @@ class LedgerEntry(models.Model):
 
     class Meta:
         table = "ledger_entries"
+        append_only = True  # rows are only inserted (domain.db_roles)
         indexes = (("member_id", "id"), ("order_id", "kind"))
 
 
@@ -174,4 +175,5 @@ class ExpiryReminder(models.Model):
 
     class Meta:
         table = "points_expiry_reminders"
+        append_only = True  # rows are only inserted (domain.db_roles)
         unique_together = (("member_id", "expires_on"),)

@@ -52,6 +52,7 @@ class TierHistory(models.Model):
 
     class Meta:
         table = "tier_history"
+        append_only = True  # rows are only inserted (domain.db_roles)
         indexes = (("member_id", "id"),)
 
 

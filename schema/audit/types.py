@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -10,8 +11,8 @@ from strawberry.scalars import JSON
 
 
 @strawberry.type(description="One audited action: who, what, when, from where.")
-class AuditEntry:
-    id: strawberry.ID
+class AuditEntry(relay.Node):
+    id: relay.NodeID[int]
     at: datetime
     actor: str = strawberry.field(description='"staff:3", "partner:2", "member:9".')
     actor_role: str
@@ -21,6 +22,14 @@ class AuditEntry:
     detail: JSON = strawberry.field(description="What was done or read (never the data).")
     client_ip: str
     request_id: str
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEntry | None]:
+        from resolvers.audit import audit_nodes
+
+        return await audit_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of audit entries, newest first.")

@@ -13,8 +13,10 @@ from schema.errors import (
     CodeExpiredError,
     InvalidCodeError,
     InvalidCredentialsError,
+    InvalidInputError,
     InvalidPhoneError,
     InvalidRefreshTokenError,
+    NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     RefreshTokenReusedError,
@@ -57,9 +59,39 @@ class SignInSuccess:
     )
 
 
-@strawberry.type(description="The session family of the refresh token is revoked.")
+@strawberry.type(
+    description="The session is ended: its refresh tokens and every access token issued in "
+    "it stop working at once."
+)
 class SignOutSuccess:
-    signed_out: bool = strawberry.field(description="False when the token was unknown.")
+    signed_out: bool = strawberry.field(description="False when no session was named.")
+
+
+@strawberry.enum(description="Whose secret a sign-in lockout counts.")
+class SignInAccountKind(Enum):
+    STAFF = "staff"
+    PARTNER = "partner"
+
+
+@strawberry.type(description="The account's sign-in lockout and failure count are cleared.")
+class SignInUnlockSuccess:
+    was_locked: bool = strawberry.field(description="False when the account was not locked.")
+
+
+@strawberry.type(
+    description="The staff account is inactive: it cannot sign in, and its sessions and "
+    "access tokens are revoked."
+)
+class StaffDeactivateSuccess:
+    staff_id: strawberry.ID = strawberry.field(description="The deactivated account.")
+
+
+@strawberry.type(
+    description="The partner app is inactive: its client credentials and access tokens no "
+    "longer work."
+)
+class PartnerDeactivateSuccess:
+    client_id: str = strawberry.field(description="The deactivated app.")
 
 
 OtpRequestResult = Annotated[
@@ -76,10 +108,18 @@ MemberSignInResult = Annotated[
     strawberry.union("MemberSignInResult"),
 ]
 StaffSignInResult = Annotated[
-    SignInSuccess | InvalidCredentialsError,
+    SignInSuccess | InvalidCredentialsError | RateLimitedError,
     strawberry.union("StaffSignInResult"),
 ]
 TokenRefreshResult = Annotated[
     SignInSuccess | InvalidRefreshTokenError | RefreshTokenReusedError,
     strawberry.union("TokenRefreshResult"),
+]
+StaffDeactivateResult = Annotated[
+    StaffDeactivateSuccess | NotFoundError | InvalidInputError,
+    strawberry.union("StaffDeactivateResult"),
+]
+PartnerDeactivateResult = Annotated[
+    PartnerDeactivateSuccess | NotFoundError,
+    strawberry.union("PartnerDeactivateResult"),
 ]

@@ -25,9 +25,9 @@ class Product(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Product | None]:
-        from resolvers.catalog import products_by_ids
+        from resolvers.catalog import product_nodes
 
-        return await products_by_ids([int(i) for i in node_ids])
+        return await product_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of products.")

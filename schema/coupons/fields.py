@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.auth.model import Role
+from domain.auth import policy
 from resolvers import coupons as r
 from schema.coupons import types as t
 from schema.errors import (
@@ -17,10 +17,7 @@ from schema.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
-
-MARKETING = StaffWith(Role.ADMIN, Role.MARKETING_MANAGER)
-REDEEMERS = PartnerScope("coupons:redeem")
+from schema.permissions import Allow
 
 CouponTemplateResult = Annotated[
     t.CouponTemplate | InvalidInputError, strawberry.union("CouponTemplateResult")
@@ -55,13 +52,13 @@ CouponIssueResult = Annotated[
 class CouponQuery:
     coupon_templates: list[t.CouponTemplate] = strawberry.field(
         resolver=r.coupon_templates,
-        permission_classes=[AnyOf(MARKETING, StaffWith(Role.ANALYST))],
+        permission_classes=[Allow(policy.READ_COUPON_TEMPLATES)],
         description="Every coupon template with its report (issued, redeemed, expired, "
         "discount given, attributed revenue).",
     )
     coupon_validate: CouponValidateResult = strawberry.field(
         resolver=r.coupon_validate,
-        permission_classes=[AnyOf(IsMember, REDEEMERS)],
+        permission_classes=[Allow(policy.VALIDATE_COUPONS)],
         description="Whether a coupon applies to an order draft: every reason it does not "
         "(expired, below threshold, wrong store, category excluded, limit reached, not "
         "stackable with another coupon...) or the discount in fen. Changes nothing.",
@@ -72,30 +69,30 @@ class CouponQuery:
 class CouponMutation:
     coupon_template_create: CouponTemplateResult = strawberry.mutation(
         resolver=r.coupon_template_create,
-        permission_classes=[MARKETING],
+        permission_classes=[Allow(policy.MANAGE_COUPONS)],
         description="Create a coupon template. Audited.",
     )
     coupon_issue: CouponIssueResult = strawberry.mutation(
         resolver=r.coupon_issue,
-        permission_classes=[MARKETING],
+        permission_classes=[Allow(policy.MANAGE_COUPONS)],
         description="Issue a template's coupon to members: a report of who got one and who "
         "did not and why. `batchId` makes a rerun issue nothing twice. Audited.",
     )
     coupon_claim: CouponClaimResult = strawberry.mutation(
         resolver=r.coupon_claim,
-        permission_classes=[IsMember],
+        permission_classes=[Allow(policy.CLAIM_COUPONS)],
         description="Claim a claimable coupon (within its stock and your limit).",
     )
     coupon_redeem: CouponRedeemResult = strawberry.mutation(
         resolver=r.coupon_redeem,
-        permission_classes=[REDEEMERS],
+        permission_classes=[Allow(policy.REDEEM_COUPONS)],
         description="Redeem a coupon for one of your orders: once. A retry for the same "
         "orderExternalId answers with the same redemption; any other order gets "
         "CouponAlreadyRedeemedError.",
     )
     coupon_redemption_void: CouponVoidResult = strawberry.mutation(
         resolver=r.coupon_redemption_void,
-        permission_classes=[REDEEMERS],
+        permission_classes=[Allow(policy.REDEEM_COUPONS)],
         description="The order was cancelled: void its redemption; the coupon comes back "
         "if still valid (else it is EXPIRED). Idempotent. A full refund does this itself.",
     )

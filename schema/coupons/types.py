@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
@@ -28,7 +29,8 @@ class CouponStatus(Enum):
 
 
 @strawberry.type(description="One coupon of a member.")
-class Coupon:
+class Coupon(relay.Node):
+    id: relay.NodeID[int]
     code: str = strawberry.field(description="Unique and unguessable: shown as a QR code.")
     status: CouponStatus
     name: str
@@ -38,6 +40,14 @@ class Coupon:
     valid_until: datetime
     issued_at: datetime
     source: str = strawberry.field(description="STAFF, CLAIM, TRIGGER or REWARD.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Coupon | None]:
+        from resolvers.coupons import coupon_nodes
+
+        return await coupon_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of coupons, newest first.")
@@ -140,7 +150,8 @@ class CouponIssueReport:
 
 
 @strawberry.type(description="A coupon template (marketing staff): terms, limits, stock, report.")
-class CouponTemplate:
+class CouponTemplate(relay.Node):
+    id: relay.NodeID[int]
     code: str
     name: str
     kind: CouponKind
@@ -176,10 +187,17 @@ class CouponTemplate:
     claimable: bool
     trigger: CouponTrigger | None
     active: bool
-    template_id: strawberry.Private[int]
 
     @strawberry.field(description="Issued, redeemed, expired, discount given, revenue.")
     async def report(self, info: strawberry.Info) -> CouponTemplateReport:
         from resolvers.coupons import report_of
 
-        return await report_of(self.template_id)
+        return await report_of(self.id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[CouponTemplate | None]:
+        from resolvers.coupons import template_nodes
+
+        return await template_nodes(info, node_ids)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import strawberry
 
-from domain.auth.model import Role
+from domain.auth import policy
 from resolvers import jobs as r
 from schema.errors import ConflictError, InvalidInputError, NotFoundError
 from schema.jobs import types as t
-from schema.permissions import StaffWith
+from schema.permissions import Allow
 
 DeadLetterReplayResult = Annotated[
     t.DeadLetterReplaySuccess | InvalidInputError | NotFoundError | ConflictError,
@@ -22,7 +22,7 @@ DeadLetterReplayResult = Annotated[
 class JobsQuery:
     dead_letters: t.DeadLetterConnection = strawberry.field(
         resolver=r.dead_letters_page,
-        permission_classes=[StaffWith(Role.ADMIN)],
+        permission_classes=[Allow(policy.MANAGE_JOBS)],
         description="Jobs that failed every retry (JOB_MAX_RETRIES), newest first.",
     )
 
@@ -31,6 +31,6 @@ class JobsQuery:
 class JobsMutation:
     dead_letter_replay: DeadLetterReplayResult = strawberry.mutation(
         resolver=r.dead_letter_replay,
-        permission_classes=[StaffWith(Role.ADMIN)],
+        permission_classes=[Allow(policy.MANAGE_JOBS)],
         description="Send a dead letter's job again, once (fix its cause first).",
     )

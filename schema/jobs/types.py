@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -10,8 +11,8 @@ from strawberry.scalars import JSON
 
 
 @strawberry.type(description="A job that failed every retry.")
-class DeadLetter:
-    id: strawberry.ID
+class DeadLetter(relay.Node):
+    id: relay.NodeID[int]
     actor: str
     queue: str
     args: JSON
@@ -20,6 +21,14 @@ class DeadLetter:
     retries: int
     failed_at: datetime
     replayed_at: datetime | None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[DeadLetter | None]:
+        from resolvers.jobs import dead_letter_nodes
+
+        return await dead_letter_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of dead letters, newest first.")

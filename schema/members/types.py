@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
 from schema.auth.types import RegistrationChannel
@@ -27,7 +28,7 @@ from schema.errors import (
     ScanCodeInvalidError,
 )
 from schema.orders.types import Order, OrderConnection
-from schema.permissions import AnyOf, IsMember, PartnerScope, StaffWith
+from schema.permissions import Allow
 from schema.points.types import Points
 from schema.tiers.types import Tier, TierHistoryEntry, TierProgress
 
@@ -87,11 +88,19 @@ class Card:
 
 
 @strawberry.type(description="A channel account linked to the member.")
-class MemberIdentity:
-    id: strawberry.ID
+class MemberIdentity(relay.Node):
+    id: relay.NodeID[int]
     channel: IdentityChannel
     external_id: str
     linked_at: datetime
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MemberIdentity | None]:
+        from resolvers.members import identity_nodes
+
+        return await identity_nodes(info, node_ids)
 
 
 @strawberry.type(description="The member's current choice for one purpose.")
@@ -102,8 +111,9 @@ class Consent:
     recorded_at: datetime | None = strawberry.field(description="Null: never asked.")
 
 
-# Who may read a member's points and orders (the member row itself is scoped already).
-LOYALTY_READERS = AnyOf(IsMember, StaffWith(), PartnerScope("loyalty:read"))
+# Who may read a member's points, coupons and orders (the member row is scoped already).
+LOYALTY_READERS = Allow(policy.READ_LOYALTY)
+ORDER_READERS = Allow(policy.READ_ORDERS)
 
 
 @strawberry.type(description="A member of the loyalty programme (one person, one card).")
@@ -192,7 +202,10 @@ class Member(relay.Node):
 
         return await points_of(self.view)
 
-    @strawberry.field(description="Orders, newest first.", permission_classes=[LOYALTY_READERS])
+    @strawberry.field(
+        description="Orders, newest first (members, staff in scope, partners with orders:read).",
+        permission_classes=[ORDER_READERS],
+    )
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
     ) -> OrderConnection:
@@ -227,9 +240,9 @@ class Member(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Member | None]:
-        from resolvers.members import members_by_ids
+        from resolvers.members import member_nodes
 
-        return await members_by_ids(info, [int(i) for i in node_ids])
+        return await member_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of members.")
@@ -244,14 +257,22 @@ class MovedCount:
 
 
 @strawberry.type(description="A merge of two records of one person.")
-class MemberMerge:
-    id: strawberry.ID
+class MemberMerge(relay.Node):
+    id: relay.NodeID[int]
     survivor_id: strawberry.ID = strawberry.field(description="Global id of the survivor.")
     absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
     reason: str
     moved: list[MovedCount]
     created_at: datetime
     undone_at: datetime | None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MemberMerge | None]:
+        from resolvers.members import merge_nodes
+
+        return await merge_nodes(info, node_ids)
 
 
 @strawberry.type(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.auth import policy
 from resolvers import notifications as r
-from schema.members.fields import MEMBER_STAFF
 from schema.notifications.types import Notification
+from schema.permissions import Allow
 
 
 @strawberry.type
 class NotificationQuery:
-    notifications: list[Notification] = strawberry.field(
+    notifications: list[Notification] | None = strawberry.field(
         resolver=r.notifications,
-        permission_classes=[MEMBER_STAFF],
-        description="Messages to a member in your scope: sent, deferred or suppressed, and why.",
+        permission_classes=[Allow(policy.READ_NOTIFICATIONS)],
+        description="Messages to a member in your scope: sent, deferred or suppressed, and "
+        "why; null when the member is missing or outside your scope.",
     )

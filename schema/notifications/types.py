@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
+from strawberry import relay
 
 
 @strawberry.type(description="A message to a member and what became of it.")
-class Notification:
-    id: strawberry.ID
+class Notification(relay.Node):
+    id: relay.NodeID[int]
     channel: str = strawberry.field(description="SMS, PUSH, MINI_PROGRAM or EMAIL.")
     template: str
     purpose: str = strawberry.field(description="TRANSACTIONAL or MARKETING.")
@@ -27,3 +29,11 @@ class Notification:
     send_after: datetime | None
     created_at: datetime
     sent_at: datetime | None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Notification | None]:
+        from resolvers.notifications import notification_nodes
+
+        return await notification_nodes(info, node_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
@@ -18,7 +19,8 @@ class OrderChannel(Enum):
 
 
 @strawberry.type(description="An order as the loyalty programme knows it.")
-class Order:
+class Order(relay.Node):
+    id: relay.NodeID[int]
     external_id: str = strawberry.field(description="The partner's order number.")
     channel: str
     store_code: str
@@ -28,6 +30,14 @@ class Order:
     points_earned: int
     points_redeemed: int = strawberry.field(description="Points used as payment.")
     status: str = strawberry.field(description="PAID, PARTIALLY_REFUNDED or REFUNDED.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Order | None]:
+        from resolvers.orders_view import order_nodes
+
+        return await order_nodes(info, node_ids)
 
 
 @strawberry.type(description="A page of orders, newest first.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.auth.model import Role
+from domain.auth import policy
 from resolvers import points as r
 from schema.errors import (
     IdempotencyConflictError,
@@ -16,10 +16,10 @@ from schema.errors import (
     PermissionDeniedError,
     RewardUnavailableError,
 )
-from schema.permissions import IsAuthenticated, IsMember, StaffWith
+from schema.permissions import Allow
 from schema.points import types as t
 
-MARKETING = StaffWith(Role.ADMIN, Role.MARKETING_MANAGER)
+MARKETING = Allow(policy.MANAGE_EARNING)
 
 PointsAdjustResult = Annotated[
     t.Points | InvalidInputError | NotFoundError | PermissionDeniedError | InsufficientPointsError,
@@ -48,7 +48,7 @@ CampaignResult = Annotated[
 class PointsQuery:
     rewards: list[t.Reward] = strawberry.field(
         resolver=r.rewards,
-        permission_classes=[IsAuthenticated],
+        permission_classes=[Allow(policy.READ_REWARDS)],
         description="Rewards that can be redeemed with points.",
     )
     earn_rules: t.EarnRules = strawberry.field(
@@ -60,12 +60,12 @@ class PointsQuery:
 class PointsMutation:
     points_adjust: PointsAdjustResult = strawberry.mutation(
         resolver=r.points_adjust,
-        permission_classes=[StaffWith(Role.ADMIN, Role.SERVICE_AGENT)],
+        permission_classes=[Allow(policy.ADJUST_POINTS)],
         description="Add or remove points by hand, with a reason. Audited.",
     )
     reward_redeem: RewardRedeemResult = strawberry.mutation(
         resolver=r.reward_redeem,
-        permission_classes=[IsMember],
+        permission_classes=[Allow(policy.REDEEM_REWARDS)],
         description="Exchange points for a reward. `requestId` (yours) makes retries safe.",
     )
     reward_upsert: RewardUpsertResult = strawberry.mutation(

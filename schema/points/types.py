@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import strawberry
@@ -21,8 +22,8 @@ class PointsUpcoming:
 
 
 @strawberry.type(description="One append-only ledger entry.")
-class LedgerEntry:
-    id: strawberry.ID
+class LedgerEntry(relay.Node):
+    id: relay.NodeID[int]
     kind: PointsKind
     points: int = strawberry.field(description="Signed: credits positive, debits negative.")
     reason: str = strawberry.field(description="Human-readable, e.g. 订单 … 消费 ¥12.30 积分.")
@@ -33,6 +34,14 @@ class LedgerEntry:
     created_at: datetime
     expires_at: datetime | None = strawberry.field(description="For credits: lot expiry.")
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[LedgerEntry | None]:
+        from resolvers.points import entry_nodes
+
+        return await entry_nodes(info, node_ids)
+
 
 @strawberry.type(description="A page of ledger entries, newest first.")
 class LedgerEntryConnection(relay.Connection[LedgerEntry]):
@@ -40,7 +49,8 @@ class LedgerEntryConnection(relay.Connection[LedgerEntry]):
 
 
 @strawberry.type(description="A reward that members can exchange points for.")
-class Reward:
+class Reward(relay.Node):
+    id: relay.NodeID[int]
     code: str
     name: str
     kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
@@ -49,6 +59,14 @@ class Reward:
     per_member_limit: int | None
     tiers: list[str] = strawberry.field(description="Offered to these tiers; empty: everyone.")
     prizes: list[LotteryPrize] = strawberry.field(description="LOTTERY: prizes and their odds.")
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Reward | None]:
+        from resolvers.points import reward_nodes
+
+        return await reward_nodes(info, node_ids)
 
 
 @strawberry.type(description="A prize of a draw and its published odds.")
@@ -81,13 +99,21 @@ class EarnRules:
 
 
 @strawberry.type(description="A points multiplier campaign (e.g. member day x2).")
-class PointsCampaign:
-    id: strawberry.ID
+class PointsCampaign(relay.Node):
+    id: relay.NodeID[int]
     name: str
     multiplier_pct: int
     starts_on: str
     ends_on: str
     weekdays: list[int]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PointsCampaign | None]:
+        from resolvers.points import campaign_nodes
+
+        return await campaign_nodes(info, node_ids)
 
 
 @strawberry.type(description="A member's points.")

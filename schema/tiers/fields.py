@@ -6,13 +6,13 @@ from typing import Annotated
 
 import strawberry
 
-from domain.auth.model import Role
+from domain.auth import policy
 from resolvers import tiers as r
 from schema.errors import ConflictError, InvalidInputError, NotFoundError
-from schema.permissions import IsAuthenticated, StaffWith
+from schema.permissions import Allow
 from schema.tiers import types as t
 
-ADMIN = StaffWith(Role.ADMIN)
+ADMIN = Allow(policy.MANAGE_TIERS)
 
 TierUpsertResult = Annotated[
     t.Tier | InvalidInputError | ConflictError, strawberry.union("TierUpsertResult")
@@ -25,7 +25,7 @@ TierOverrideResult = Annotated[
 @strawberry.type
 class TierQuery:
     tiers: list[t.Tier] = strawberry.field(
-        resolver=r.tiers, permission_classes=[IsAuthenticated], description="The ladder."
+        resolver=r.tiers, permission_classes=[Allow(policy.READ_TIERS)], description="The ladder."
     )
 
 

@@ -54,4 +54,7 @@ class TierInput:
     threshold_fen: int
     threshold_points: int = 0
     points_multiplier_pct: int = 100
-    benefits: JSON = strawberry.field(default_factory=dict)
+    # null, not {}: an object default printed as `= {}` broke introspection and printSchema
+    benefits: JSON | None = strawberry.field(
+        default=None, description="Null: no benefits. Keys as on Tier.benefits."
+    )

@@ -19,12 +19,11 @@ from tests.conftest import ROOT
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
-# Until the central string-argument rule table (schema/input_rules.py) is merged, a NUL
-# byte, a control character or an over-long string still reaches the resolvers and
-# crashes some of them (listed in the issue): the fuzz sends short printable strings.
-# The merge flips this to True: full-range strings (NUL and control characters, any
-# length) in every String argument and input field.
-CENTRAL_STRING_RULES_MERGED = False
+# The central string-argument rules (schema/input_rules.py, enforced before any resolver
+# by schema.input_check.InputRules) refuse NUL bytes, control characters and over-long
+# strings, so the fuzz sends full-range strings (any character, any length) in every
+# String argument and input field. False: short printable strings only.
+CENTRAL_STRING_RULES_MERGED = True
 
 FUZZ_PHONE = "+8613900139321"  # the fuzz's own member (test_fuzz.py signs it in)
 

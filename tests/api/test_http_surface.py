@@ -33,6 +33,18 @@ async def test_body_limit(client, settings):
     big = "x" * (settings.max_body_bytes + 1)
     r = await client.post("/graphql", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
+    assert r.json() == {"errors": [{"message": "Request body too large."}]}
+
+
+async def test_graphql_request_errors_are_json_never_plain_text(client):
+    """strawberry answered these in text/plain (and null or "hello" bodies with a 500)."""
+    for body in ("null", '"hello"', "{", '{"query": "{ viewer { kind } }", "variables": 1}'):
+        r = await client.post(
+            "/graphql", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 400
+        assert r.headers["content-type"].startswith("application/json")
+        assert list(r.json()) == ["errors"]
 
 
 async def test_cors_for_the_app_origins(client, settings):

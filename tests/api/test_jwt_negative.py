@@ -1,4 +1,5 @@
-"""Every malformed or forged access token is a 401 before GraphQL runs."""
+"""Every malformed or forged access token is a 401 before GraphQL runs: wrong ``typ``
+header, an audience that is not the one of the token's kind, claims of another kind."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain import clock
 from domain.auth.tables import SigningKey
-from tests.conftest import sign_in_member
+from tests.conftest import partner_token, sign_in_member, sign_in_staff
 
 QUERY = {"query": "{ viewer { kind } }"}
 
@@ -26,7 +27,7 @@ def _claims(settings, **over):
     now = int(time.time())
     claims = {
         "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+        "aud": f"{settings.jwt_audience}/member",
         "sub": "member:1",
         "iat": now,
         "exp": now + 600,
@@ -34,6 +35,11 @@ def _claims(settings, **over):
     }
     claims.update(over)
     return {k: v for k, v in claims.items() if v is not None}
+
+
+def _encode(claims: dict, key, kid: str, typ: str | None = "at+jwt") -> str:
+    headers = {"kid": kid} if typ is None else {"kid": kid, "typ": typ}
+    return jwt.encode(claims, key, algorithm="EdDSA", headers=headers)
 
 
 async def _status(client, token: str) -> int:
@@ -77,7 +83,7 @@ async def test_claims_rejected(client, app, settings, case):
         "missing_sub": {"sub": None},
         "bad_sub": {"sub": "admin"},
     }[case]
-    token = jwt.encode(_claims(settings, **over), key, algorithm="EdDSA", headers={"kid": kid})
+    token = _encode(_claims(settings, **over), key, kid)
     assert await _status(client, token) == 401
 
 
@@ -136,7 +142,7 @@ async def test_a_token_checked_before_is_refused_once_it_expires(client, setting
     """The signature is checked once per process; the times on every request."""
     kid, key = await _signing_key(app)
     claims = _claims(settings, exp=int(time.time()) + 120)
-    token = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
+    token = _encode(claims, key, kid)
     assert await _status(client, token) == 200
     assert await _status(client, token) == 200
     clock.advance(timedelta(seconds=200))
@@ -146,3 +152,61 @@ async def test_a_token_checked_before_is_refused_once_it_expires(client, setting
         clock.reset()
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert await _status(client, forged) == 401  # another string: checked afresh
+
+
+async def test_a_hand_made_member_token_of_the_right_shape_passes(client, settings, app):
+    """The forgeries below differ from this one in one thing each."""
+    kid, key = await _signing_key(app)
+    assert await _status(client, _encode(_claims(settings), key, kid)) == 200
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "jwt", "id+jwt", "at+jwt+x", ""])
+async def test_typ_header_must_say_access_token(client, settings, app, typ):
+    kid, key = await _signing_key(app)
+    assert await _status(client, _encode(_claims(settings), key, kid, typ=typ)) == 401
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "shared_audience",  # the audience all kinds shared before: a token of no kind
+        "member_sub_partner_aud",
+        "partner_sub_member_aud",
+        "staff_sub_member_aud",
+        "member_with_partner_scope",
+        "member_with_staff_role",
+        "partner_with_staff_role",
+        "audience_list",
+    ],
+)
+async def test_a_token_is_only_ever_its_own_kind(client, settings, app, case):
+    kid, key = await _signing_key(app)
+    base = settings.jwt_audience
+    over = {
+        "shared_audience": {"aud": base, "sub": "partner:1", "scope": "members:read"},
+        "member_sub_partner_aud": {"aud": f"{base}/partner", "scope": "members:read"},
+        "partner_sub_member_aud": {"sub": "partner:1", "scope": "members:read"},
+        "staff_sub_member_aud": {"sub": "staff:1", "role": "admin"},
+        "member_with_partner_scope": {"scope": "members:read"},
+        "member_with_staff_role": {"role": "admin"},
+        "partner_with_staff_role": {
+            "sub": "partner:1",
+            "aud": f"{base}/partner",
+            "scope": "members:read",
+            "role": "admin",
+        },
+        "audience_list": {"aud": [f"{base}/member", f"{base}/partner"], "sub": "partner:1"},
+    }[case]
+    assert await _status(client, _encode(_claims(settings, **over), key, kid)) == 401
+
+
+async def test_issued_tokens_carry_typ_and_their_kinds_audience(client, gql, seed, settings):
+    member = (await sign_in_member(gql))["accessToken"]
+    staff = (await sign_in_staff(gql, seed["staff"][0])).token
+    partner = await partner_token(client, seed["partner"])
+    base = settings.jwt_audience
+    for token, kind in ((member, "member"), (staff, "staff"), (partner, "partner")):
+        assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["aud"] == f"{base}/{kind}" and claims["sub"].startswith(f"{kind}:")
+        assert await _status(client, token) == 200

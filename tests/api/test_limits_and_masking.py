@@ -38,7 +38,7 @@ async def test_depth_20_is_rejected(client, nothing_ran):
 
 
 async def test_100_aliases_hidden_in_fragments_are_rejected(client, nothing_ran):
-    aliases = " ".join(f"a{i}: viewer {{ kind }}" for i in range(100))
+    aliases = " ".join(f"a{i}: viewer {{ kind }}" for i in range(100))  # 1,000 tokens
     query = (
         f"mutation M {{ {PROBE} ...F }} fragment F on Mutation {{ x: __typename }} "
         f"query Q {{ ...G }} fragment G on Query {{ {aliases} }}"
@@ -50,12 +50,119 @@ async def test_100_aliases_hidden_in_fragments_are_rejected(client, nothing_ran)
         assert any("aliases found" in e["message"] for e in body["errors"]), body
 
 
-async def test_100k_token_document_is_rejected_before_parsing_finishes(client, nothing_ran):
-    query = f"mutation {{ {PROBE} }} query Q {{ " + "a " * 100_000 + "}"  # ~200 KB
+@pytest.fixture
+def parses(monkeypatch) -> list[int]:
+    """How many documents graphql-core's parser starts on during the test."""
+    from graphql.language.parser import Parser
+
+    calls: list[int] = []
+    real = Parser.parse_document
+
+    def counted(self):
+        calls.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Parser, "parse_document", counted)
+    return calls
+
+
+async def test_an_over_long_document_is_refused_before_the_parser_sees_it(
+    client, settings, nothing_ran, parses
+):
+    """5,000 duplicate fields (~200 ms to refuse when the parser and validation saw
+    them): now refused by a length check on the raw text, so the parser never starts."""
+    query = f"mutation {{ {PROBE} }} query Q {{ " + "viewer { kind } " * 5_000 + "}"
+    assert len(query) > settings.gql_max_document_chars
+    r = await client.post("/graphql", json={"query": query})
+    assert r.status_code == 200
+    assert r.json() == {
+        "errors": [
+            {
+                "message": "The document is longer than 20000 characters (limit).",
+                "extensions": {"code": "DOCUMENT_TOO_LARGE"},
+            }
+        ]
+    }
+    assert parses == []
+
+
+async def test_a_document_over_1000_tokens_is_refused_before_the_parser_sees_it(
+    client, settings, nothing_ran, parses
+):
+    query = f"mutation {{ {PROBE} }} query Q {{ " + "a " * 5_000 + "}"  # 10 KB, 5,000 tokens
+    assert len(query) < settings.gql_max_document_chars
     r = await client.post("/graphql", json={"query": query})
     body = r.json()
-    assert body.get("data") is None
-    assert "more than 5000 tokens" in body["errors"][0]["message"]
+    assert "data" not in body
+    assert "more than 1000 tokens" in body["errors"][0]["message"]
+    assert parses == []
+
+
+async def test_the_token_estimate_leaves_close_calls_to_the_parser(client, parses):
+    """Strings and comments hide words the lexer does not count as tokens: a document
+    under the limit by the lexer's count is parsed and answered."""
+    words = " ".join(["word"] * 2_000)
+    query = f'# {words}\n{{ products(category: "{words[:90]}") {{ edges {{ cursor }} }} }}'
+    body = (await client.post("/graphql", json={"query": query})).json()
+    assert parses == [1]
+    assert "tokens" not in str(body.get("errors"))
+
+
+async def test_15_aliases_pass_and_16_are_refused(client):
+    def doc(n: int) -> str:
+        return "{ " + " ".join(f"a{i}: __typename" for i in range(n)) + " }"
+
+    ok = (await client.post("/graphql", json={"query": doc(15)})).json()
+    assert ok["data"] == {f"a{i}": "Query" for i in range(15)}
+    refused = (await client.post("/graphql", json={"query": doc(16)})).json()
+    assert "data" not in refused
+    assert "16 aliases found" in refused["errors"][0]["message"]
+
+
+async def test_two_sign_ins_in_one_request_are_refused(client, nothing_ran):
+    """However they are spelled: aliases, fragments, inline fragments."""
+    second = 'again: otpRequest(phone: "13911118888") { __typename }'
+    documents = [
+        f"mutation {{ {PROBE} {second} }}",
+        f"mutation {{ {PROBE} ...F }} fragment F on Mutation {{ {second} }}",
+        f"mutation {{ {PROBE} ... on Mutation {{ {second} }} }}",
+        'mutation { a: staffSignIn(email: "a@test.cn", password: "x") { __typename } '
+        'b: memberSignIn(phone: "13911119999", code: "1") { __typename } }',
+    ]
+    for query in documents:
+        body = (await client.post("/graphql", json={"query": query})).json()
+        assert "data" not in body
+        assert _codes(body) == ["TOO_MANY_SIGN_INS"], body
+
+
+async def test_one_sign_in_per_request_is_allowed(client):
+    r = await client.post("/graphql", json={"query": f"mutation {{ {PROBE} }}"})
+    assert r.json()["data"]["probe"]["__typename"] == "OtpRequestSuccess"
+
+
+async def test_expensive_fields_count_in_the_cost(client, gql, nothing_ran):
+    """Five pages of 100 products cost 4,510: ten cheap fields beside them pass the cost
+    limit, ten customer360 look-ups (50 each) do not."""
+    from tests.conftest import sign_in_member
+
+    token = (await sign_in_member(gql))["accessToken"]
+    pages = " ".join(
+        f"p{i}: products(first: 100) {{ edges {{ node {{ ...P }} }} }}" for i in range(5)
+    )
+    fragment = (
+        "fragment P on Product { id sku name categoryPath brand priceFen excludedFromPoints }"
+    )
+    cheap = " ".join(f"c{i}: viewer {{ kind }}" for i in range(10))
+    costly = " ".join(f'c{i}: customer360(memberId: "x") {{ __typename }}' for i in range(10))
+    auth = {"Authorization": f"Bearer {token}"}
+    ok = await client.post(
+        "/graphql", json={"query": f"query Q {{ {pages} {cheap} }} {fragment}"}, headers=auth
+    )
+    assert ok.json().get("errors") is None and len(ok.json()["data"]) == 15
+    refused = await client.post(
+        "/graphql", json={"query": f"query Q {{ {pages} {costly} }} {fragment}"}, headers=auth
+    )
+    assert _codes(refused.json()) == ["COST_LIMIT"]
 
 
 async def test_cost_limit_counts_page_sizes_inside_fragments(client, gql, nothing_ran):
@@ -151,3 +258,51 @@ async def test_a_repeated_document_is_validated_once(gql):
         assert (await gql(document))["data"] == {"__typename": "Query"}
     after = cache.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+
+
+@pytest.fixture
+async def production(settings, app):
+    """A client of the app as APP_ENV=production builds it (introspection off), on the
+    running app's database and runtime."""
+    import httpx
+
+    from server import create_app
+
+    prod = settings.model_copy(update={"graphiql": None, "introspection": None})
+    object.__setattr__(prod, "app_env", "production")  # skip the validator: same test database
+    assert not prod.introspection_enabled
+    prod_app = create_app(prod)
+    prod_app.state.rt, prod_app.state.settings = app.state.rt, prod
+    prod_app.state.broker, prod_app.state.relay = app.state.broker, app.state.relay
+    transport = httpx.ASGITransport(app=prod_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+MISSPELLED = [
+    ("field", "{ viewr { kind } }", None),
+    ("argument", "{ products(frist: 1) { edges { cursor } } }", None),
+    ("type name", "query($f: MemberFilterInptu) { viewer { kind } }", None),
+    ("type condition", "{ viewer { ... on Viewr { kind } } }", None),
+    ("input field", '{ members(filter: { phon: "1" }) { edges { cursor } } }', None),
+    ("enum literal", "{ members(filter: { status: ACTIV }) { edges { cursor } } }", None),
+    (
+        "enum variable",
+        "query($f: MemberFilterInput) { members(filter: $f) { edges { cursor } } }",
+        {"f": {"status": "ACTIV"}},
+    ),
+    (
+        "input field variable",
+        "query($f: MemberFilterInput) { members(filter: $f) { edges { cursor } } }",
+        {"f": {"phon": "1"}},
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "query", "variables"), MISSPELLED, ids=[m[0] for m in MISSPELLED])
+async def test_production_suggests_nothing(production, client, kind, query, variables):
+    dev = (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "Did you mean" in str(dev["errors"])  # the same mistake is suggested in development
+    body = (await production.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert body["errors"] and "data" not in body
+    assert "Did you mean" not in str(body["errors"]), body

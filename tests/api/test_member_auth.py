@@ -103,7 +103,9 @@ async def test_wrong_code_for_test_number_signs_nobody_in(gql):
 async def test_me_needs_a_member(gql):
     r = await gql(ME)
     assert r["data"] is None
-    assert r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # no token: the caller has to sign in (UNAUTHENTICATED), not "not allowed"
+    assert r["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert r["errors"][0]["message"].startswith("Sign in first")
 
 
 async def test_per_ip_hourly_cap_counts_every_phone(gql, settings):

@@ -12,7 +12,8 @@ from strawberry.relay import to_base64
 from domain import clock
 from domain.members.tables import Consent
 from domain.notifications.marketing import release_deferred, send_marketing
-from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours, render
+from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours
+from domain.notifications.sealing import seal
 from domain.notifications.services import RECIPIENT_CONTEXT, StillSending, deliver
 from domain.notifications.tables import Message
 from tests.api.test_orders_points import pos_and_member
@@ -88,7 +89,8 @@ async def test_consent_cap_and_quiet_hours_with_reasons(gql, client, seed, app):
     assert sum(1 for s in statuses if s[0] == "SUPPRESSED") == 2
     store = await sign_in_staff(gql, "gz01@test.cn")  # a store of another region
     hidden = await store(NOTIFICATIONS, {"id": to_base64("Member", pk)})
-    assert hidden["data"] is None or hidden["errors"]
+    # null, as `member` answers; not an "Unexpected error." with a logged traceback
+    assert hidden == {"data": {"notifications": None}}
 
 
 async def _status_is(message_id: int, status: str) -> bool:
@@ -126,8 +128,7 @@ async def mini_program_message(app, pk: int, openid: str) -> Message:
         channel=Channel.MINI_PROGRAM.value,
         recipient_enc=app.state.rt.cipher.encrypt(openid, context=RECIPIENT_CONTEXT),
         template="points_expiring",
-        body=render("points_expiring", Channel.MINI_PROGRAM, VARS),
-        variables=VARS,
+        **seal(app.state.rt.cipher, "points_expiring", Channel.MINI_PROGRAM, VARS),
         purpose=Purpose.TRANSACTIONAL.value,
         created_at=clock.now(),
     )

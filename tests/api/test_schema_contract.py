@@ -62,5 +62,5 @@ async def test_get_queries_work_and_mutations_via_get_do_not(client):
     r = await client.get(
         "/graphql", params={"query": 'mutation { otpRequest(phone: "13911112222") { __typename } }'}
     )
-    assert r.status_code == 400  # mutations only over POST
+    assert r.status_code == 405  # mutations only over POST (GraphQL over HTTP)
     assert await OtpChallenge.all().count() == before

@@ -108,3 +108,72 @@ def test_catalog_import_reports_bad_rows_and_ledger_verify(tmp_path):
     db.commit()
     bad = run(env, "ledger-verify")
     assert bad.returncode == 1 and "member 1: balance 5" in bad.stderr
+
+
+def test_demo_load_is_refused_in_production(tmp_path):
+    from tests.conftest import _key
+
+    env = clean_env(
+        APP_ENV="production",
+        DATABASE_URL="postgres://nobody@127.0.0.1:9/none",  # refused before connecting
+        DATA_KEYS=json.dumps({"p1": _key()}),
+        DATA_KEY_ID="p1",
+        HMAC_KEY=_key(),
+        VAR_DIR=str(tmp_path),
+    )
+    done = run(env, "demo-load")
+    assert done.returncode == 2, done.stderr
+    assert "demo data is refused when APP_ENV=production" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "demo-credentials.json").exists()
+
+
+def test_jobs_run_once_purges_old_message_text(tmp_path):
+    import sqlite3
+
+    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+    assert run(env, "migrate").returncode == 0
+    db = sqlite3.connect(tmp_path / "loyalty.sqlite3")
+    for created in ("2020-01-01 00:00:00+00:00", "2099-01-01 00:00:00+00:00"):
+        db.execute(
+            "INSERT INTO messages (channel, recipient_enc, template, purpose, status, reason, "
+            "adapter, created_at, body_enc, variables_enc) "
+            "VALUES ('SMS', 'x', 'tier_up', 'TRANSACTIONAL', 'SENT', '', '', ?, 'b', 'v')",
+            [created],
+        )
+    db.commit()
+    listed = run(env, "jobs", "list")
+    assert listed.returncode == 0 and "messages-purge" in listed.stdout
+    done = run(env, "jobs", "run", "messages-purge")
+    assert done.returncode == 0 and "job messages-purge done" in done.stdout, done.stderr
+    rows = db.execute("SELECT created_at, body_enc, variables_enc FROM messages ORDER BY id")
+    assert [(b, v) for _, b, v in rows] == [("", ""), ("b", "v")]
+    unknown = run(env, "jobs", "run", "no-such-job")
+    assert unknown.returncode == 2 and "no job named" in unknown.stderr
+
+
+def test_bad_settings_print_one_line_per_variable_and_no_traceback(tmp_path):
+    bad = {"APP_ENV": "Production", "GQL_MAX_ALIASES": "abc"}
+    expected = [
+        "APP_ENV: must be one of development, production, test (got 'Production')",
+        "GQL_MAX_ALIASES: must be a whole number (got 'abc')",
+    ]
+    for command in (["migrate"], ["serve", "--port", "1"], ["jobs", "list"]):
+        done = run(clean_env(VAR_DIR=str(tmp_path), **bad), *command)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.splitlines() == [f"loyalty {command[0]}: {line}" for line in expected]
+    not_json = run(clean_env(VAR_DIR=str(tmp_path), DATA_KEYS="notjson"), "migrate")
+    assert not_json.returncode == 2 and "Traceback" not in not_json.stderr
+    assert not_json.stderr.startswith("loyalty migrate: DATA_KEYS: must be JSON")
+    assert "notjson" not in not_json.stderr  # a key's value is never echoed
+    uvicorn = subprocess.run(
+        [str(Path(sys.executable).parent / "uvicorn"), "server:app", "--port", "1"],
+        cwd=ROOT,
+        env=clean_env(VAR_DIR=str(tmp_path), **bad),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert uvicorn.returncode == 2 and "Traceback" not in uvicorn.stderr
+    assert [f"server:app: {line}" for line in expected] == uvicorn.stderr.splitlines()[-2:]
+    assert list(tmp_path.iterdir()) == []  # nothing was created: no database, no keys

@@ -15,12 +15,17 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from tests.conftest import ROOT, require_services
+from tests.conftest import ROOT, dev_sink, require_services
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -114,7 +119,9 @@ def assert_connections_spread(port: int, workers: int) -> None:
     connections opened one after the other land on all of them: with one shared
     socket, one process took 27-29 of 32 here. (Hashing leaves a process fewer than 4
     of 32 about once in 400,000 runs.)"""
-    listening, _ = _sockets_on(port)
+    deadline = time.monotonic() + 60  # /healthz answered: the other workers may still start
+    while len(listening := _sockets_on(port)[0]) < workers and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert len(listening) == workers and set(listening.values()) == {1}, listening
     clients = []
     try:
@@ -187,15 +194,14 @@ def test_readme_run_command_serves_the_member_sign_in_flow(tmp_path):
         )
         db = tmp_path / "var" / "loyalty.sqlite3"
 
-        def latest() -> str | None:
-            with sqlite3.connect(db) as conn:
-                row = conn.execute(
-                    "SELECT body FROM messages WHERE status='SENT' AND "
-                    "template='otp' ORDER BY id DESC LIMIT 1"
-                ).fetchone()
-            return row[0] if row else None
+        def latest() -> str | None:  # development shows codes in var/dev-sink.jsonl only
+            sent = [m for m in dev_sink(tmp_path / "var") if m["to"] == phone]
+            return sent[-1]["body"] if sent else None
 
         code = wait_code(latest)
+        with sqlite3.connect(db) as conn:
+            stored = str(conn.execute("SELECT * FROM messages").fetchall())
+        assert code not in stored
         signed = gql(base, SIGN_IN, {"p": phone, "c": code})["data"]["memberSignIn"]
         assert signed["__typename"] == "SignInSuccess"
         # demo data as promised
@@ -236,6 +242,24 @@ def test_serve_refuses_an_unmigrated_database(tmp_path):
     assert "is not migrated" in bare.stderr and "Application startup failed" in bare.stderr
 
 
+@dataclass
+class FakeTencentSms:
+    """Tencent Cloud SMS ``SendSms`` on a local port: keeps what it was asked to send."""
+
+    sent: list[dict] = field(default_factory=list)
+
+    def app(self) -> Starlette:
+        async def send(request: Request) -> JSONResponse:
+            self.sent.append(await request.json())
+            ok = {"Code": "Ok", "SerialNo": str(len(self.sent)), "Message": "send success"}
+            return JSONResponse({"Response": {"SendStatusSet": [ok], "RequestId": "r"}})
+
+        return Starlette(routes=[Route("/", send, methods=["POST"])])
+
+
+METRICS_TOKEN = "metrics-" + "m" * 32
+
+
 @pytest.mark.backend("postgres")  # the production shape
 def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
     require_services()
@@ -243,93 +267,106 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
 
     import asyncpg
 
-    from tests.conftest import PG_ADMIN_URL, _key
+    from tests.conftest import _key, create_pg_database, drop_pg_database
+    from tests.fakes import serving
 
-    db_name = f"loyalty_e2e_{os.getpid()}"
-    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
-
-    async def admin_sql(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
-    asyncio.run(admin_sql(f'CREATE DATABASE "{db_name}"'))
+    pid = os.getpid()
+    roles = (f"loyalty_e2e_{pid}", f"loyalty_e2e_owner_{pid}", f"loyalty_e2e_app_{pid}")
+    owner_url, db_url = asyncio.run(create_pg_database(*roles))
     subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=False, capture_output=True)
-    db_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{db_name}"
-    env = clean_env(
-        APP_ENV="production",
-        DATABASE_URL=db_url,
-        REDIS_URL="redis://127.0.0.1:6379/13",
-        BROKER_URL="amqp://guest:guest@127.0.0.1:5672/",
-        DATA_KEYS=json.dumps({"p1": _key()}),
-        DATA_KEY_ID="p1",
-        HMAC_KEY=_key(),
-        VAR_DIR=str(tmp_path),
-        LOG_LEVEL="WARNING",
-    )
-
-    def loyalty(*args: str) -> subprocess.CompletedProcess:
-        argv = [str(BIN / "loyalty"), *args]
-        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-    try:
-        release = loyalty("migrate")
-        assert release.returncode == 0, release.stderr
-        worker = subprocess.Popen(
-            [str(BIN / "loyalty"), "worker", "--processes", "1", "--threads", "2"],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    sms = FakeTencentSms()
+    with serving(sms.app()) as sms_endpoint:
+        env = clean_env(
+            APP_ENV="production",
+            DATABASE_URL=db_url,  # the API and the worker: a role that owns nothing
+            DATABASE_OWNER_URL=owner_url,  # `loyalty migrate` only
+            METRICS_TOKEN=METRICS_TOKEN,
+            SMS_PROVIDER="tencent",  # production shows a code nowhere but in the SMS
+            TENCENT_SECRET_ID="AKIDe2e",
+            TENCENT_SECRET_KEY="e2e-secret",
+            TENCENT_SMS_SDK_APP_ID="1400000000",
+            TENCENT_SMS_SIGN_NAME="鲜选会员",
+            TENCENT_SMS_TEMPLATES=json.dumps({"otp": {"id": "1", "params": ["code", "minutes"]}}),
+            TENCENT_SMS_ENDPOINT=sms_endpoint,
+            REDIS_URL="redis://127.0.0.1:6379/13",
+            BROKER_URL="amqp://guest:guest@127.0.0.1:5672/",
+            DATA_KEYS=json.dumps({"p1": _key()}),
+            DATA_KEY_ID="p1",
+            HMAC_KEY=_key(),
+            VAR_DIR=str(tmp_path),
+            LOG_LEVEL="WARNING",
         )
-        port = free_port()
-        serve = ["serve", "--workers", "2", "--port", str(port)]
-        try:
-            with running([str(BIN / "loyalty"), *serve], env, port, tmp_path / "api.log") as base:
-                ready = httpx.get(f"{base}/readyz", timeout=10).json()
-                assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
-                assert_connections_spread(port, workers=2)
-                # a second server on the same port is refused, not let into the group
-                before = _sockets_on(port)[0]
-                again = loyalty(*serve)
-                assert again.returncode == 3, again.stderr
-                assert "cannot listen on" in again.stderr
-                assert _sockets_on(port)[0] == before  # the same two listeners, no more
-                assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
-                page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
-                assert "graphiql" not in page.text.lower()  # production: no IDE
-                phone = f"+86136{secrets.randbelow(10**8):08d}"  # fresh daily SMS budget
-                assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
-                    "OtpRequestSuccess"
-                )
 
-                async def latest_body() -> str | None:
-                    conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://"))
-                    try:
-                        return await conn.fetchval(
-                            "SELECT body FROM messages WHERE status='SENT' ORDER BY id DESC"
-                        )
-                    finally:
-                        await conn.close()
+        def loyalty(*args: str) -> subprocess.CompletedProcess:
+            argv = [str(BIN / "loyalty"), *args]
+            return subprocess.run(
+                argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+            )
 
-                code = wait_code(lambda: asyncio.run(latest_body()))
-                signed = gql(base, SIGN_IN, {"p": phone, "c": code})["data"]["memberSignIn"]
-                assert signed["__typename"] == "SignInSuccess"
-                me = gql(base, "{ me { phone } }", {}, signed["accessToken"])["data"]["me"]
-                assert me == {"phone": phone}
-                # a test number is refused in production: no fixed code exists
-                r = gql(base, SIGN_IN, {"p": "+8613800138000", "c": "246810"})
-                assert r["data"]["memberSignIn"]["__typename"] == "CodeExpiredError"
-        finally:
-            worker.terminate()  # dramatiq's main process stops its children itself
+        async def stored_messages() -> str:
+            conn = await asyncpg.connect(db_url.replace("postgres://", "postgresql://"))
             try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
-    finally:
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+                return str(await conn.fetch("SELECT * FROM messages"))
+            finally:
+                await conn.close()
+
+        try:
+            release = loyalty("migrate")
+            assert release.returncode == 0, release.stderr
+            assert "granted the app role" in release.stdout
+            worker = subprocess.Popen(
+                [str(BIN / "loyalty"), "worker", "--processes", "1", "--threads", "2"],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            port = free_port()
+            serve = ["serve", "--workers", "2", "--port", str(port)]
+            try:
+                with running(
+                    [str(BIN / "loyalty"), *serve], env, port, tmp_path / "api.log"
+                ) as base:
+                    # the outside learns ready / not ready; the operator's token shows why
+                    assert httpx.get(f"{base}/readyz", timeout=10).json() == {"status": "ok"}
+                    assert httpx.get(f"{base}/metrics", timeout=10).status_code == 401
+                    operator = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+                    ready = httpx.get(f"{base}/readyz", headers=operator, timeout=10).json()
+                    assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+                    assert_connections_spread(port, workers=2)
+                    # a second server on the same port is refused, not let into the group
+                    before = _sockets_on(port)[0]
+                    again = loyalty(*serve)
+                    assert again.returncode == 3, again.stderr
+                    assert "cannot listen on" in again.stderr
+                    assert _sockets_on(port)[0] == before  # the same two listeners, no more
+                    assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+                    page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
+                    assert "graphiql" not in page.text.lower()  # production: no IDE
+                    phone = f"+86136{secrets.randbelow(10**8):08d}"  # fresh daily SMS budget
+                    assert gql(base, OTP, {"p": phone})["data"]["otpRequest"]["__typename"] == (
+                        "OtpRequestSuccess"
+                    )
+
+                    code = wait_code(
+                        lambda: sms.sent and f"验证码 {sms.sent[-1]['TemplateParamSet'][0]}"
+                    )
+                    assert sms.sent[-1]["PhoneNumberSet"] == [phone]
+                    assert code not in asyncio.run(stored_messages())  # not even sealed
+                    signed = gql(base, SIGN_IN, {"p": phone, "c": code})["data"]["memberSignIn"]
+                    assert signed["__typename"] == "SignInSuccess"
+                    me = gql(base, "{ me { phone } }", {}, signed["accessToken"])["data"]["me"]
+                    assert me == {"phone": phone}
+                    # a test number is refused in production: no fixed code exists
+                    r = gql(base, SIGN_IN, {"p": "+8613800138000", "c": "246810"})
+                    assert r["data"]["memberSignIn"]["__typename"] == "CodeExpiredError"
+            finally:
+                worker.terminate()  # dramatiq's main process stops its children itself
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait()
+        finally:
+            asyncio.run(drop_pg_database(*roles))

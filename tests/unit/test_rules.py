@@ -54,10 +54,11 @@ def test_scopes_granted():
 def test_claims_round_trip_for_staff():
     p = Principal(kind=PrincipalKind.STAFF, id=7, role=Role.STORE_STAFF, region_id=1, store_id=2)
     claims = access_claims(
-        p, now=datetime(2026, 1, 1, tzinfo=UTC), ttl_s=600, issuer="i", audience="a"
+        p, now=datetime(2026, 1, 1, tzinfo=UTC), ttl_s=600, issuer="i", audience_base="a"
     )
     assert claims["exp"] - claims["iat"] == 600
-    back = principal_from_claims(claims)
+    assert claims["aud"] == "a/staff"  # each kind of token has its own audience
+    back = principal_from_claims(claims, "a")
     assert (back.kind, back.id, back.role, back.region_id, back.store_id) == (
         PrincipalKind.STAFF,
         7,

@@ -12,6 +12,7 @@ from workers.actors.coupons import (
 from workers.actors.members import birthday_events
 from workers.actors.notifications import (
     notify_points_expiring,
+    purge_message_bodies,
     release_deferred_messages,
     send_notification,
 )
@@ -28,6 +29,7 @@ ALL_ACTORS = [
     notify_tier_event,
     release_deferred_messages,
     notify_points_expiring,
+    purge_message_bodies,
     birthday_events,
     coupon_for_birthday,
     coupon_for_tier_upgrade,

@@ -19,6 +19,12 @@ async def release_deferred_messages() -> None:
     await release_deferred()
 
 
+@job(queue_name="notifications", max_retries=3)
+async def purge_message_bodies() -> None:
+    """Blank the text of messages past MESSAGE_BODY_RETENTION_DAYS (idempotent)."""
+    await services.purge_bodies(runtime())
+
+
 @job(queue_name="notifications", max_retries=5)
 async def notify_points_expiring(
     member_id: int, points: int, expires_on: str, event_id: int | None = None

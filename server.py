@@ -16,6 +16,7 @@ from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
@@ -37,7 +38,7 @@ from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
-from resolvers.graphql_http import GraphQLOverHTTP
+from resolvers.graphql_http import GraphQLOverHTTP, error_body, http_code
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -162,7 +163,8 @@ class _TooLarge(Exception):
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"errors": [{"message": "Request body too large."}]}, status_code=413)
+    body = error_body("Request body too large.", http_code(413))
+    response = JSONResponse(body, status_code=413)
     await response(scope, receive, send)
 
 
@@ -204,10 +206,49 @@ class AccessLog:
             )
 
 
+class JsonErrors:
+    """Any exception no one handled answers a JSON 500 with the request id, and is logged
+    as one line (not uvicorn's plain-text "Internal Server Error" and traceback)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            request_id = correlation_id.get() or ""
+            log.error(
+                "unhandled error",
+                exc_info=exc,
+                extra={"method": scope["method"], "path": scope["path"]},
+            )
+            if started:  # the answer is on its way: nothing else can be sent
+                return
+            body = error_body("Unexpected error.", http_code(500), requestId=request_id)
+            await JSONResponse(body, status_code=500)(scope, receive, tracked)
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (no route 404, method 405) in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    body = error_body(exc.detail, http_code(exc.status_code))
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
 class BoundedJsonFormatter(JsonFormatter):
     """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
     client-chosen string (a 1 MB variable in an error message) cannot make a line of any
-    size."""
+    size; of a traceback the end is kept."""
 
     def __init__(self, *args: Any, max_value_chars: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -219,7 +260,10 @@ class BoundedJsonFormatter(JsonFormatter):
             text = value if isinstance(value, str) else None
             if isinstance(value, (dict, list, tuple)):  # kept as JSON when short enough
                 text = orjson.dumps(value, default=str).decode()
-            if text is not None and len(text) > limit:
+            if text is not None and len(text) > limit and key == "exc_info":
+                # a traceback's end names the failing line and the exception
+                log_data[key] = f"[{len(text) - limit} characters before]...{text[-limit:]}"
+            elif text is not None and len(text) > limit:
                 log_data[key] = f"{text[:limit]}...[{len(text) - limit} more characters]"
         return log_data
 
@@ -244,6 +288,10 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # its text handlers
+        uvicorn_log = logging.getLogger(name)
+        uvicorn_log.handlers.clear()
+        uvicorn_log.propagate = True  # through ours: JSON, bounded, with the request id
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per 2 s run is noise
 
 
@@ -294,6 +342,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         middleware=[
             Middleware(AccessLog),
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            Middleware(JsonErrors),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -305,6 +354,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware, backend=BearerBackend(), on_error=auth_error),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
 

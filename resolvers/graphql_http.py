@@ -10,6 +10,8 @@ its request-level refusals in plain text.
   ``{"errors": [...]}`` without ``data``: 400 for ``application/graphql-response+json``,
   200 for ``application/json`` as the specification keeps for legacy clients.
   Malformed HTTP requests are 400 (or 405/406/413/415) with a JSON body for both.
+* A document of several operations needs ``operationName`` (a request error,
+  ``OPERATION_NAME_REQUIRED``, raised in ``schema.document_checks``).
 * GET runs queries only: a mutation over GET is 405 with ``Allow: POST``; any method
   but GET and POST is 405 with ``Allow: GET, POST``.
 """
@@ -69,7 +71,7 @@ class GraphQLOverHTTP(GraphQL):
             headers["Allow"] = "POST" if request.method == "GET" else "GET, POST"
         media = request.state.media_type
         return Response(
-            orjson.dumps({"errors": [{"message": exc.reason}]}),
+            orjson.dumps(error_body(exc.reason, http_code(exc.status_code))),
             status_code=exc.status_code,
             headers=headers,
             media_type=f"{media}; charset=utf-8",
@@ -114,6 +116,27 @@ class GraphQLOverHTTP(GraphQL):
             request.state.request_error = True
             processed.pop("data", None)
         return processed
+
+
+# extensions.code of an HTTP refusal, by status (documented in README)
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "INTERNAL_SERVER_ERROR",
+}
+
+
+def http_code(status: int) -> str:
+    return HTTP_CODES.get(status, f"HTTP_{status}")
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    """The API's one error shape, also for answers outside GraphQL."""
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
 def is_request_error(result: ExecutionResult) -> bool:

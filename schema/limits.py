@@ -213,7 +213,7 @@ def extensions(settings: Settings) -> list:
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
     # graphql-core's documented knob (read as each validation starts): a document that
-    # makes its overlapping-fields rule compare this much is refused after ~17 ms, not
+    # makes its overlapping-fields rule compare this much is refused after ~20-25 ms, not
     # ~170 ms (its default is 500,000 units); the member-home query spends none of it
     overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = OVERLAP_BUDGET
     return [

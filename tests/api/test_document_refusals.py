@@ -54,6 +54,16 @@ async def test_a_comment_padded_document_is_refused_with_a_code(client, nothing_
     assert error["extensions"] == {"code": "DOCUMENT_TOO_LARGE"}
 
 
+async def test_a_document_nested_too_deeply_for_the_parser_is_refused_with_a_code(
+    client, nothing_ran
+):
+    query = f"mutation {{ {PROBE} }} query Q {{ __typename(a: {'[' * 480}{']' * 480}) }}"
+    r = await client.post("/graphql", json={"query": query, "operationName": "Q"})
+    error = _refusal(r)
+    assert "nested too deeply" in error["message"]
+    assert error["extensions"] == {"code": "TOO_DEEP"}
+
+
 async def test_970_duplicate_fields_are_refused_before_validation(client, nothing_ran, validations):
     """970 fit under the token limit: graphql-core compared them pairwise for ~170 ms,
     then answered "Validation aborted." without a code."""

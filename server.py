@@ -38,7 +38,8 @@ from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
 from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
-from resolvers.graphql_http import GraphQLOverHTTP, error_body, http_code
+from resolvers.graphql_http import GraphQLOverHTTP
+from resolvers.http_errors import JsonErrors, error_body, http_code, http_error
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -204,45 +205,6 @@ class AccessLog:
                     "client": client[0] if client else None,
                 },
             )
-
-
-class JsonErrors:
-    """Any exception no one handled answers a JSON 500 with the request id, and is logged
-    as one line (not uvicorn's plain-text "Internal Server Error" and traceback)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracked)
-        except Exception as exc:
-            request_id = correlation_id.get() or ""
-            log.error(
-                "unhandled error",
-                exc_info=exc,
-                extra={"method": scope["method"], "path": scope["path"]},
-            )
-            if started:  # the answer is on its way: nothing else can be sent
-                return
-            body = error_body("Unexpected error.", http_code(500), requestId=request_id)
-            await JSONResponse(body, status_code=500)(scope, receive, tracked)
-
-
-async def http_error(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own refusals (no route 404, method 405) in the API's error shape."""
-    assert isinstance(exc, HTTPException)
-    body = error_body(exc.detail, http_code(exc.status_code))
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 class BoundedJsonFormatter(JsonFormatter):

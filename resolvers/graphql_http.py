@@ -31,6 +31,8 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from resolvers.http_errors import error_body, http_code
+
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 
@@ -116,27 +118,6 @@ class GraphQLOverHTTP(GraphQL):
             request.state.request_error = True
             processed.pop("data", None)
         return processed
-
-
-# extensions.code of an HTTP refusal, by status (documented in README)
-HTTP_CODES = {
-    400: "BAD_REQUEST",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    500: "INTERNAL_SERVER_ERROR",
-}
-
-
-def http_code(status: int) -> str:
-    return HTTP_CODES.get(status, f"HTTP_{status}")
-
-
-def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
-    """The API's one error shape, also for answers outside GraphQL."""
-    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
 def is_request_error(result: ExecutionResult) -> bool:

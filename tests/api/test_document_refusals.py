@@ -46,9 +46,16 @@ def _refusal(response) -> dict:
     return error
 
 
-async def test_a_comment_padded_document_is_refused_with_a_code(client, nothing_ran):
-    """5,000 comment lines: the token estimate skips comments, the parser counts them."""
-    query = f"mutation {{ {PROBE} }}" + "\n#" * 5_000
+PAST_THE_ESTIMATE = [
+    # the token estimate skips comments; the parser counts them
+    f"mutation {{ {PROBE} }}" + "\n#" * 5_000,
+    # the estimate counts `...F` as one token, the parser as two
+    f"mutation {{ {PROBE} ...F {'...F ' * 600}}} fragment F on Mutation {{ __typename }}",
+]
+
+
+@pytest.mark.parametrize("query", PAST_THE_ESTIMATE, ids=["comments", "spreads"])
+async def test_the_parsers_token_limit_is_refused_with_a_code(client, nothing_ran, query):
     error = _refusal(await client.post("/graphql", json={"query": query}))
     assert "Parsing aborted." in error["message"]
     assert error["extensions"] == {"code": "DOCUMENT_TOO_LARGE"}

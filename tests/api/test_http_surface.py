@@ -136,7 +136,7 @@ async def test_an_unhandled_exception_is_a_json_500_with_the_request_id(
 
     monkeypatch.setattr(probes, "generate_latest", boom)
     request_id = "b" * 32
-    with caplog.at_level(logging.ERROR, logger="loyalty.server"):
+    with caplog.at_level(logging.ERROR, logger="loyalty.http"):
         r = await client.get("/metrics", headers={"X-Request-ID": request_id})
     assert r.status_code == 500
     assert r.headers["x-request-id"] == request_id

@@ -17,6 +17,7 @@ from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from prometheus_client import Counter, Histogram
 from pythonjsonlogger.json import JsonFormatter
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
@@ -39,6 +40,7 @@ from domain.runtime import Runtime
 from resolvers import graphiql, oauth
 from resolvers.bearer import BearerBackend, auth_error
 from resolvers.graphql_http import GraphQLOverHTTP
+from resolvers.http_errors import JsonErrors, error_body, http_code, http_error
 from resolvers.probes import healthz, metrics, readyz
 from schema import build_schema
 from schema.context import Context
@@ -163,7 +165,8 @@ class _TooLarge(Exception):
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"errors": [{"message": "Request body too large."}]}, status_code=413)
+    body = error_body("Request body too large.", http_code(413))
+    response = JSONResponse(body, status_code=413)
     await response(scope, receive, send)
 
 
@@ -208,7 +211,7 @@ class AccessLog:
 class BoundedJsonFormatter(JsonFormatter):
     """One JSON line per record, each value cut to LOG_MAX_VALUE_CHARS characters: a
     client-chosen string (a 1 MB variable in an error message) cannot make a line of any
-    size."""
+    size; of a traceback the end is kept."""
 
     def __init__(self, *args: Any, max_value_chars: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,7 +223,10 @@ class BoundedJsonFormatter(JsonFormatter):
             text = value if isinstance(value, str) else None
             if isinstance(value, (dict, list, tuple)):  # kept as JSON when short enough
                 text = orjson.dumps(value, default=str).decode()
-            if text is not None and len(text) > limit:
+            if text is not None and len(text) > limit and key == "exc_info":
+                # a traceback's end names the failing line and the exception
+                log_data[key] = f"[{len(text) - limit} characters before]...{text[-limit:]}"
+            elif text is not None and len(text) > limit:
                 log_data[key] = f"{text[:limit]}...[{len(text) - limit} more characters]"
         return log_data
 
@@ -245,6 +251,10 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # its text handlers
+        uvicorn_log = logging.getLogger(name)
+        uvicorn_log.handlers.clear()
+        uvicorn_log.propagate = True  # through ours: JSON, bounded, with the request id
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per 2 s run is noise
 
 
@@ -295,6 +305,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         middleware=[
             Middleware(AccessLog),
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            Middleware(JsonErrors),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -306,6 +317,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(AuthenticationMiddleware, backend=BearerBackend(), on_error=auth_error),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
 

@@ -10,6 +10,8 @@ its request-level refusals in plain text.
   ``{"errors": [...]}`` without ``data``: 400 for ``application/graphql-response+json``,
   200 for ``application/json`` as the specification keeps for legacy clients.
   Malformed HTTP requests are 400 (or 405/406/413/415) with a JSON body for both.
+* A document of several operations needs ``operationName`` (a request error,
+  ``OPERATION_NAME_REQUIRED``, raised in ``schema.document_checks``).
 * GET runs queries only: a mutation over GET is 405 with ``Allow: POST``; any method
   but GET and POST is 405 with ``Allow: GET, POST``.
 """
@@ -28,6 +30,8 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+
+from resolvers.http_errors import error_body, http_code
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -69,7 +73,7 @@ class GraphQLOverHTTP(GraphQL):
             headers["Allow"] = "POST" if request.method == "GET" else "GET, POST"
         media = request.state.media_type
         return Response(
-            orjson.dumps({"errors": [{"message": exc.reason}]}),
+            orjson.dumps(error_body(exc.reason, http_code(exc.status_code))),
             status_code=exc.status_code,
             headers=headers,
             media_type=f"{media}; charset=utf-8",

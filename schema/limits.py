@@ -2,8 +2,11 @@
 
 In order: ``DocumentSize`` refuses a document longer than GQL_MAX_DOCUMENT_CHARS before
 the parser sees it (code DOCUMENT_TOO_LARGE); the parser stops after GQL_MAX_TOKENS
-tokens; then validation rules: depth, aliases (strawberry's), one sign-in per request
-and cost (here).
+tokens (DOCUMENT_TOO_LARGE); ``schema.document_checks`` refuses several operations without
+``operationName`` and a field repeated too often in one selection set; then validation
+rules: depth (TOO_DEEP), aliases (TOO_MANY_ALIASES; strawberry's rules, with codes), one
+sign-in per request and cost (here), under a smaller work budget of graphql-core's
+overlapping-fields rule (VALIDATION_ABORTED).
 
 Cost: every field costs 1, except the expensive ones in ``FIELD_COSTS`` (a sign-in
 hashes a password or sends an SMS); a field taking ``first`` multiplies the cost of what
@@ -31,17 +34,17 @@ from graphql import (
     ValidationRule,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
 
 from domain.config import Settings
+from schema.document_checks import CheckedParse, CheckedValidation, coded
 
 # What a field costs instead of 1: the work behind it (documented in README "Limits").
 FIELD_COSTS: dict[str, int] = {
@@ -202,17 +205,24 @@ def extensions(settings: Settings) -> list:
     (what ``QueryDepthLimiter(...)`` does) would make every request a miss and every
     document be validated again (a third of a member-home request's CPU)."""
     rules: list[type[ValidationRule]] = [
-        query_depth_limiter.create_validator(settings.gql_max_depth, None, None),
-        max_aliases.create_validator(settings.gql_max_aliases),
+        coded(query_depth_limiter.create_validator(settings.gql_max_depth, None, None), "TOO_DEEP"),
+        coded(max_aliases.create_validator(settings.gql_max_aliases), "TOO_MANY_ALIASES"),
         OneSignIn,
         cost_rule(settings.gql_max_cost, settings.gql_page_max),
     ]
     if not settings.introspection_enabled:
         rules.append(NoSchemaIntrospectionCustomRule)
+    # graphql-core's documented knob (read as each validation starts): a document that
+    # makes its overlapping-fields rule compare this much is refused after ~20-25 ms, not
+    # ~170 ms (its default is 500,000 units); the member-home query spends none of it
+    overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = OVERLAP_BUDGET
     return [
         lambda: DocumentSize(settings.gql_max_document_chars, settings.gql_max_tokens),
         lambda: MaxTokensLimiter(max_token_count=settings.gql_max_tokens),
-        lambda: ParserCache(maxsize=1024),
+        lambda: CheckedParse(maxsize=1024, max_field_repeats=settings.gql_max_field_repeats),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: CheckedValidation(maxsize=1024),
     ]
+
+
+OVERLAP_BUDGET = 50_000

@@ -35,6 +35,9 @@ async def test_depth_20_is_rejected(client, nothing_ran):
     body = r.json()
     assert body.get("data") is None
     assert any("exceeds maximum operation depth" in e["message"] for e in body["errors"])
+    assert {e["extensions"]["code"] for e in body["errors"] if "depth" in e["message"]} == {
+        "TOO_DEEP"
+    }
 
 
 async def test_100_aliases_hidden_in_fragments_are_rejected(client, nothing_ran):
@@ -48,6 +51,9 @@ async def test_100_aliases_hidden_in_fragments_are_rejected(client, nothing_ran)
         body = r.json()
         assert body.get("data") is None
         assert any("aliases found" in e["message"] for e in body["errors"]), body
+        assert {e["extensions"]["code"] for e in body["errors"] if "aliases" in e["message"]} == {
+            "TOO_MANY_ALIASES"
+        }
 
 
 @pytest.fixture
@@ -117,6 +123,7 @@ async def test_15_aliases_pass_and_16_are_refused(client):
     refused = (await client.post("/graphql", json={"query": doc(16)})).json()
     assert "data" not in refused
     assert "16 aliases found" in refused["errors"][0]["message"]
+    assert refused["errors"][0]["extensions"] == {"code": "TOO_MANY_ALIASES"}
 
 
 async def test_two_sign_ins_in_one_request_are_refused(client, nothing_ran):

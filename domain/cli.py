@@ -201,14 +201,20 @@ def _operator() -> dict[str, str]:
     return {"via": "cli", "operator": user}
 
 
-def _revocation_note(s: Settings) -> None:
-    if not s.redis_url:
-        print(
-            "note: REDIS_URL is empty, so a running embedded server keeps its own in-memory "
-            "revocations and counters: its access tokens stop at expiry "
-            f"(ACCESS_TOKEN_TTL_S={s.access_token_ttl_s}s), sign-in and refresh stop now",
-            file=sys.stderr,
-        )
+def _tokens_note(s: Settings, mutation: str, ttl_s: int, ttl_name: str) -> str:
+    """What a deactivation did to the tokens already issued: with Redis they are refused
+    at once everywhere; in the embedded default (no REDIS_URL) the running server keeps
+    its revocations in its own memory, which this process cannot reach."""
+    if s.redis_url:
+        return "every access token it holds is refused from now on"
+    print(
+        "warning: REDIS_URL is empty, so the running server keeps its revocations in its "
+        "own memory, out of this command's reach: the access tokens it already issued stay "
+        f"valid until they expire (up to {ttl_name}={ttl_s}s). To end them at once, use the "
+        f"{mutation} mutation as an admin.",
+        file=sys.stderr,
+    )
+    return f"access tokens already issued last until they expire (up to {ttl_s}s)"
 
 
 def cmd_staff_deactivate(s: Settings, a: argparse.Namespace) -> int:
@@ -225,12 +231,14 @@ def cmd_staff_deactivate(s: Settings, a: argparse.Namespace) -> int:
             print(f"no staff account {ref!r}", file=sys.stderr)
             return 1
         await deactivate_staff(rt, ANONYMOUS, staff.id, **_operator())
-        print(f"staff {staff.email} (id {staff.id}) deactivated; its sessions are revoked")
+        tokens = _tokens_note(s, "staffDeactivate", s.access_token_ttl_s, "ACCESS_TOKEN_TTL_S")
+        print(
+            f"staff {staff.email} (id {staff.id}) deactivated: sign-in and refresh are "
+            f"refused now; {tokens}"
+        )
         return 0
 
-    code = _with_db(s, job)
-    _revocation_note(s)
-    return code
+    return _with_db(s, job)
 
 
 def cmd_partner_deactivate(s: Settings, a: argparse.Namespace) -> int:
@@ -239,10 +247,13 @@ def cmd_partner_deactivate(s: Settings, a: argparse.Namespace) -> int:
 
     async def job(rt: Runtime) -> None:
         app = await deactivate_partner(rt, ANONYMOUS, a.client_id, **_operator())
-        print(f"partner {app.client_id} ({app.name}) deactivated; its tokens are revoked")
+        tokens = _tokens_note(s, "partnerDeactivate", s.partner_token_ttl_s, "PARTNER_TOKEN_TTL_S")
+        print(
+            f"partner {app.client_id} ({app.name}) deactivated: its client credentials are "
+            f"refused now; {tokens}"
+        )
 
     _with_db(s, job)
-    _revocation_note(s)
     return 0
 
 
@@ -252,13 +263,21 @@ def cmd_signin_unlock(s: Settings, a: argparse.Namespace) -> int:
     from domain.auth.throttle import AccountKind
 
     kind = AccountKind.PARTNER if a.partner else AccountKind.STAFF
+    if not s.redis_url:
+        print(
+            "loyalty signin-unlock: REDIS_URL is empty, so the sign-in counters and lockouts "
+            "live in the running server's memory, out of this command's reach: nothing was "
+            "unlocked. Use the signInUnlock mutation as an admin (a restart of the server "
+            "also forgets every lockout).",
+            file=sys.stderr,
+        )
+        return 1
 
     async def job(rt: Runtime) -> bool:
         return await unlock(rt, ANONYMOUS, kind, a.account, **_operator())
 
     lifted = _with_db(s, job)
     print(f"{kind.value} {a.account}: " + ("lockout lifted" if lifted else "was not locked"))
-    _revocation_note(s)
     return 0
 
 

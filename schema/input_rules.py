@@ -170,7 +170,7 @@ BY_NAME: dict[str, Rule] = {
     "productId": token(100),
     "templateId": token(100),
     "staffId": token(100),
-    "clientId": token(100),
+    "clientId": token(64),  # PartnerApp.client_id holds 64
     # structured
     "benefits": json_object(32),
 }

@@ -4,7 +4,9 @@ client secrets.
 Counted in the runtime cache (Redis in production), so every API process shares the
 counters. Two scopes are counted for each attempt: the account (a staff email or a
 partner client id, whether or not it exists, so an answer never tells which accounts
-exist) and the client address.
+exist) and the client address, counted apart for staff passwords and for partner
+secrets: wrong staff passwords from an address never hold up a partner's right secret
+from it (a shop's POS behind the same NAT as its staff), nor the other way round.
 
 * The first ``SIGNIN_FREE_ATTEMPTS`` failures of an account (``SIGNIN_IP_FREE_ATTEMPTS``
   of an address) in ``SIGNIN_WINDOW_S`` are free. Every further attempt must first take
@@ -36,7 +38,7 @@ class AccountKind(StrEnum):
 
 @dataclass(frozen=True)
 class _Scope:
-    key: str  # "acct:staff:<digest>" / "ip:<address>"
+    key: str  # "acct:staff:<digest>" / "ip:staff:<address>"
     free: int
 
     @property
@@ -78,7 +80,7 @@ async def admit(cache: Cache, s: Settings, kind: AccountKind, name: str, client_
     """Count one attempt, or raise ``RateLimited`` (locked, or waiting for a slot)."""
     ticket = Ticket(
         account=_Scope(account_key(kind, name), s.signin_free_attempts),
-        address=_Scope(f"ip:{client_ip[:64]}", s.signin_ip_free_attempts),
+        address=_Scope(f"ip:{kind.value}:{client_ip[:64]}", s.signin_ip_free_attempts),
     )
     locked_for = await cache.ttl(_lock(ticket.account))
     if locked_for != -2:  # -2: no such key

@@ -7,9 +7,9 @@ from tortoise.transactions import in_transaction
 
 from domain.audit import services as audit
 from domain.auth import sessions
-from domain.auth.model import Principal
+from domain.auth.model import Principal, PrincipalKind, Role
 from domain.auth.passwords import hash_secret
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.org.model import check_attachment
 from domain.org.tables import Region, Staff, Store
 from domain.runtime import Runtime
@@ -58,11 +58,27 @@ async def create_staff(
 async def deactivate_staff(rt: Runtime, actor: Principal, staff_id: int, **why: str) -> Staff:
     """Deactivate a staff account and sign it out everywhere at once: its refresh tokens
     are revoked and every access token it holds is refused from now on, in every process.
-    Audited; doing it again changes nothing more."""
+    Audited; doing it again changes nothing more.
+
+    Refused (``Conflict``, nothing changed) for the caller's own account and for the last
+    active admin: either would leave nobody able to undo it through the API. The active
+    admins are locked while counted, so two admins deactivating each other at once
+    cannot both succeed."""
+    if actor.kind is PrincipalKind.STAFF and actor.id == staff_id:
+        raise Conflict(_SELF, field="staffId")
     async with in_transaction():
         staff = await Staff.get_or_none(id=staff_id)
         if staff is None:
             raise NotFound(f"No staff account {staff_id}.", field="staffId")
+        if staff.active and staff.role == Role.ADMIN.value:
+            admins = (
+                await Staff.filter(role=Role.ADMIN.value, active=True)
+                .order_by("id")
+                .select_for_update()
+                .values_list("id", flat=True)
+            )
+            if set(admins) <= {staff_id}:
+                raise Conflict(_LAST_ADMIN, field="staffId")
         changed = await Staff.filter(id=staff_id, active=True).update(active=False)
         await audit.record(
             actor, "staff.deactivate", "staff", staff_id, already_inactive=not changed, **why
@@ -70,3 +86,7 @@ async def deactivate_staff(rt: Runtime, actor: Principal, staff_id: int, **why: 
     await sessions.revoke_subject(rt, f"staff:{staff_id}")
     staff.active = False
     return staff
+
+
+_SELF = "You cannot deactivate your own account: ask another admin."
+_LAST_ADMIN = "This is the last active admin: create or reactivate another admin first."

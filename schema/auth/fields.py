@@ -51,7 +51,8 @@ class AuthMutation:
     staff_deactivate: t.StaffDeactivateResult = strawberry.mutation(
         resolver=r.staff_deactivate,
         permission_classes=[Allow(policy.MANAGE_ACCESS)],
-        description="Deactivate a staff account; it is signed out everywhere at once (audited).",
+        description="Deactivate a staff account; it is signed out everywhere at once (audited). "
+        "ConflictError for your own account and for the last active admin.",
     )
     partner_deactivate: t.PartnerDeactivateResult = strawberry.mutation(
         resolver=r.partner_deactivate,

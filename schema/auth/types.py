@@ -11,6 +11,7 @@ import strawberry
 from domain.members.model import Channel
 from schema.errors import (
     CodeExpiredError,
+    ConflictError,
     InvalidCodeError,
     InvalidCredentialsError,
     InvalidInputError,
@@ -116,7 +117,7 @@ TokenRefreshResult = Annotated[
     strawberry.union("TokenRefreshResult"),
 ]
 StaffDeactivateResult = Annotated[
-    StaffDeactivateSuccess | NotFoundError | InvalidInputError,
+    StaffDeactivateSuccess | NotFoundError | InvalidInputError | ConflictError,
     strawberry.union("StaffDeactivateResult"),
 ]
 PartnerDeactivateResult = Annotated[

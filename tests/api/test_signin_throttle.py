@@ -112,6 +112,23 @@ async def test_the_address_is_throttled_across_accounts(gql, seed, settings, mon
     assert kinds == ["InvalidCredentialsError"] * 5 + ["RateLimitedError"] * 2
 
 
+async def test_wrong_staff_passwords_from_an_address_do_not_hold_up_partners(
+    gql, client, seed, settings, monkeypatch
+):
+    """Staff and partner secrets are counted apart per address: a flood of wrong staff
+    passwords from one address (or one NAT) does not refuse a partner's right secret
+    from it, and wrong partner secrets still slow that address's partner attempts."""
+    monkeypatch.setattr(settings, "signin_ip_free_attempts", 4)
+    monkeypatch.setattr(settings, "signin_delay_base_s", 60)
+    kinds = [(await _attempt(gql, f"flood{i}@test.cn", "wrong"))["__typename"] for i in range(7)]
+    assert kinds[-1] == "RateLimitedError"  # the address is throttled for staff
+    r = await _token(client, *seed["partner"])
+    assert r.status_code == 200 and r.json()["access_token"]
+    statuses = [(await _token(client, f"pa_guess{i}", "wrong")).status_code for i in range(6)]
+    assert statuses == [401] * 5 + [429]  # partner guesses have their own count
+    assert (await _token(client, *seed["narrow_partner"])).status_code == 429
+
+
 # --- partner client secrets at /oauth/token ---------------------------------------------
 
 

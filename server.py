@@ -384,7 +384,7 @@ def __getattr__(name: str) -> Any:  # `uvicorn server:app` builds the app on fir
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The `loyalty` command (see domain/cli.py)."""
+    """The `loyalty` command (see domain/cli/)."""
     from domain.cli import run
 
     return run(argv)

@@ -1,0 +1,131 @@
+"""Commands over the data and the jobs: catalogue import, ledger check, dead letters and
+running a scheduled job once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from domain.cli.base import Command, with_db
+from domain.config import Settings
+from domain.runtime import Runtime
+
+IMPORT_COLUMNS = ("sku", "name", "category_path", "brand", "price_fen", "excluded_from_points")
+
+
+def cmd_catalog_import(s: Settings, a: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from domain.catalog.importer import import_rows, read_rows
+
+    rows, first = read_rows(Path(a.file))
+
+    async def job(rt: Runtime):
+        with tqdm(total=len(rows), unit="row", desc="importing", file=sys.stderr) as bar:
+
+            def advance(done: int) -> None:
+                bar.update(done - bar.n)
+
+            return await import_rows(rows, advance, first_row=first)
+
+    report = with_db(s, job)
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rejected")
+    for row, sku, problem in report.errors:
+        print(f"  row {row} (sku {sku or '?'}): {problem}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_ledger_verify(s: Settings, a: argparse.Namespace) -> int:
+    from domain.points.verify import accounts_checked, verify
+
+    async def job(rt: Runtime):
+        return await accounts_checked(), await verify()
+
+    checked, mismatches = with_db(s, job)
+    for m in mismatches:
+        print(m.describe(), file=sys.stderr)
+    print(f"{checked} accounts checked, {len(mismatches)} with differences")
+    return 1 if mismatches else 0
+
+
+def cmd_dead_letters(s: Settings, a: argparse.Namespace) -> int:
+    from domain.events import dead_letters
+    from workers.broker import bind_actors, make_broker
+
+    async def job(rt: Runtime):
+        if a.replay is None:
+            rows, _ = await dead_letters.page(after_id=None, limit=100, waiting_only=True)
+            for r in rows:
+                print(f"{r.id}\t{r.failed_at:%Y-%m-%d %H:%M}\t{r.actor}\t{r.kwargs}\t{r.error}")
+            print(f"{len(rows)} dead letters waiting", file=sys.stderr)
+            return 0
+        from workers.dead_letters import replay
+
+        bind_actors(make_broker(s), s)
+        ids = a.replay or [
+            r.id for r in (await dead_letters.page(after_id=None, limit=1000, waiting_only=True))[0]
+        ]
+        for dead_id in ids:
+            print(f"replayed {dead_id} ({await replay(dead_id)})")
+        return 0
+
+    return with_db(s, job)
+
+
+def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
+    """``loyalty jobs list`` / ``loyalty jobs run NAME``: a scheduled job, once, here."""
+    from workers.scheduler import JOBS
+
+    fires = {job_id: fire for job_id, fire, *_ in JOBS}
+    if a.action == "list" or a.name not in fires:
+        for job_id, _fire, trigger, args, _slot in JOBS:
+            print(f"{job_id:<20} {trigger} {args}")
+        if a.action == "list":
+            return 0
+        print(f"loyalty jobs: no job named {a.name!r}", file=sys.stderr)
+        return 2
+    from workers.broker import bind_actors, make_broker
+    from workers.runtime import set_runtime
+
+    fire = fires[a.name]
+    actor = getattr(fire, "__self__", None)  # scheduled as `actor.send`: run its body
+    body = actor.fn.__wrapped__ if actor is not None else fire
+
+    async def job(rt: Runtime) -> None:
+        bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
+        set_runtime(rt)
+        await body()
+        print(f"job {a.name} done")
+
+    with_db(s, job)
+    return 0
+
+
+def _jobs_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "run"])
+    p.add_argument("name", nargs="?", default="")
+
+
+COMMANDS = {
+    "catalog-import": Command(
+        cmd_catalog_import,
+        "import products from a .csv or .json file",
+        lambda p: p.add_argument("file", help="columns: " + ", ".join(IMPORT_COLUMNS)),
+    ),
+    "dead-letters": Command(
+        cmd_dead_letters,
+        "list jobs that failed every retry, or --replay them",
+        lambda p: p.add_argument(
+            "--replay", nargs="*", type=int, help="ids to send again (none given: all)"
+        ),
+    ),
+    "ledger-verify": Command(
+        cmd_ledger_verify, "check every points balance against its ledger and lots"
+    ),
+    "jobs": Command(
+        cmd_jobs,
+        "list the scheduled jobs, or run one once now (`jobs run NAME`)",
+        _jobs_arguments,
+    ),
+}

@@ -5,7 +5,6 @@ reach the running server's in-memory counters and revocations, and say so."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 
 import pytest
@@ -57,16 +56,15 @@ def test_embedded_default_unlock_refuses_and_deactivation_says_tokens_live_on(tm
     assert _active(tmp_path, "staff", "email", "boss@example.cn") == 1
 
 
+@pytest.mark.backend("postgres")  # the pass with the services (a missing one fails in CI)
 def test_with_redis_unlock_lifts_the_lock_the_servers_share(tmp_path):
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("TEST_REDIS_URL", "")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
+    import redis
+
+    from tests.conftest import REDIS_URL as url
+    from tests.conftest import require_services
+
+    require_services()
     r = redis.Redis.from_url(url)
-    try:
-        r.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {url}")
     env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false", REDIS_URL=url)
     assert run(env, "migrate").returncode == 0
     lock = f"signin:lock:{account_key(AccountKind.STAFF, 'locked@example.cn')}"

@@ -8,10 +8,9 @@ import strawberry
 
 from domain.auth import credentials, services, sessions
 from domain.auth.throttle import AccountKind
-from domain.errors import InvalidInput
 from domain.org.services import deactivate_staff
 from domain.partners.services import deactivate_partner
-from resolvers.common import attempt, guarded
+from resolvers.common import attempt, guarded, parse_key
 from schema.auth import types as t
 from schema.context import Info
 
@@ -97,10 +96,7 @@ async def staff_deactivate(
     ctx = info.context
 
     def call():
-        try:
-            sid = int(staff_id)
-        except ValueError:
-            raise InvalidInput("Not a staff id.", field="staffId") from None
+        sid = parse_key(staff_id, "staffId", "Not a staff id.")  # a key its column can hold
         return deactivate_staff(ctx.rt, ctx.viewer, sid)
 
     return await guarded(

@@ -35,7 +35,7 @@ def no_traceback(caplog):
     "node_id",
     [
         gid("", 11),  # no type name: GlobalIDValueError
-        gid("Order", 1),  # a type that is not a Node
+        gid("Tier", 1),  # a type that is not a Node
         gid("Member", "Ö"),  # a key that is no integer: ValueError in resolve_nodes
         gid("Member", HUGE),  # past BIGINT
         gid("Product", 2**31),  # past the 32-bit product key (PostgreSQL driver error)
@@ -83,6 +83,7 @@ UNION = "{ __typename ... on InvalidInputError { code field } }"
             "identityId",
         ),
         (f'memberUnmerge(mergeId: "{HUGE}", reason: "fuzz") {UNION}', "mergeId"),
+        (f'staffDeactivate(staffId: "{HUGE}") {UNION}', "staffId"),
         (
             f'pointsAdjust(memberId: "{gid("Member", HUGE)}", points: 1, reason: "x") {UNION}',
             "memberId",
@@ -99,8 +100,8 @@ async def test_an_id_past_bigint_is_invalid_input(admin, no_traceback, mutation,
     assert await AuditEntry.all().count() == before
 
 
-TIER = """mutation($b: JSON) { tierUpsert(input: {code: "FUZZTIER", name: "fuzz", rank: 900,
-  thresholdFen: 900000000, benefits: $b}) {
+TIER = """mutation($b: JSON) { tierUpsert(input: {code: "FUZZTIER", name: "fuzz", rank: 99999,
+  thresholdFen: 2000000000, benefits: $b}) {
   __typename ... on InvalidInputError { code field message } } }"""
 
 

@@ -135,12 +135,29 @@ async def test_tier_benefits_that_are_not_an_object_of_known_types_are_invalid_i
     assert not await Tier.filter(code="FUZZTIER").exists()
 
 
+def _free_rung(ladder: list) -> tuple[int, int]:
+    """A rank and a threshold (a GraphQL Int) that fit between or above the rungs there."""
+    rungs = sorted((t.rank, t.threshold_fen) for t in ladder) or [(-1, -1)]
+    above = [*rungs[1:], (None, None)]
+    for (rank, fen), (next_rank, next_fen) in zip(rungs, above, strict=True):
+        if next_rank is None or (next_rank - rank > 1 and next_fen - fen > 1):
+            if fen + 1 < 2**31:
+                return rank + 1, fen + 1
+    raise AssertionError(f"no free rung on the ladder {rungs}")
+
+
 async def test_tier_benefits_of_the_documented_types_are_kept(admin, no_traceback):
     from domain.tiers.tables import Tier
 
     benefits = {"birthdayCouponValueFen": 1000, "freeReturns": True, "birthdayCouponTemplate": "B"}
-    r = await admin(TIER.replace("{ code field message }", "{ code }"), {"b": benefits})
-    assert r["data"]["tierUpsert"]["__typename"] == "Tier"
+    rank, threshold = _free_rung(await Tier.all())  # whatever other tests left on the ladder
+    r = await admin(
+        TIER.replace("rank: 99999,", f"rank: {rank},").replace(
+            "thresholdFen: 2000000000,", f"thresholdFen: {threshold},"
+        ),
+        {"b": benefits},
+    )
+    assert r["data"]["tierUpsert"]["__typename"] == "Tier", r
     tier = await Tier.get(code="FUZZTIER")
     assert tier.benefits == benefits
     await tier.delete()  # out of the shared ladder again

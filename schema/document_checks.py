@@ -4,22 +4,22 @@ input rules").
 
 * ``CheckedParse`` (strawberry's parser cache): a parser refusal gets a code
   (``DOCUMENT_TOO_LARGE``: more tokens or comments than the limit; ``TOO_DEEP``: nested
-  too deeply); a document of several operations without ``operationName`` is refused
-  (``OPERATION_NAME_REQUIRED``: the GraphQL spec's GetOperation; strawberry ran the first
-  one); a selection set with more than GQL_MAX_FIELD_REPEATS fields of one response name
+  too deeply; any other syntax error ``GRAPHQL_PARSE_FAILED``, the common convention);
+  a document of several operations without ``operationName`` is refused
+  (``OPERATION_NAME_REQUIRED``: the GraphQL spec's GetOperation; strawberry ran the
+  first one); a selection set with more than GQL_MAX_FIELD_REPEATS fields of one response name
   is refused (``TOO_MANY_REPEATED_FIELDS``) before graphql-core's overlapping-fields rule
   compares them pairwise.
 * ``CheckedValidation`` (strawberry's validation cache): graphql-core's
   "Validation aborted." (its overlapping-fields work budget spent, or too many errors)
-  gets ``VALIDATION_ABORTED``.
-* ``coded``: a validation rule whose errors carry a code (``TOO_DEEP``,
-  ``TOO_MANY_ALIASES`` for strawberry's depth and alias rules).
+  gets ``VALIDATION_ABORTED``; any other validation error without a code (graphql-core's
+  rules: "Cannot query field …") ``GRAPHQL_VALIDATION_FAILED``. The rules of
+  ``schema.limits`` give their own codes.
 """
 
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -31,8 +31,6 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
 )
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import ParserCache, ValidationCache
@@ -57,6 +55,7 @@ class CheckedParse(ParserCache):
             nested = "nested too deeply" in error.message
             if nested or "Parsing aborted." in error.message:
                 with_code(error, "TOO_DEEP" if nested else "DOCUMENT_TOO_LARGE")
+            with_code(error, "GRAPHQL_PARSE_FAILED")  # any other syntax error
             raise
         document = self.execution_context.graphql_document
         if document is not None:
@@ -105,33 +104,10 @@ class CheckedValidation(ValidationCache):
         steps = super().on_validate()
         next(steps)  # validated (or found in the cache)
         for error in self.execution_context.pre_execution_errors or ():
-            if isinstance(error, ValidationAbortedError):
-                with_code(error, "VALIDATION_ABORTED")
+            aborted = isinstance(error, ValidationAbortedError)
+            with_code(error, "VALIDATION_ABORTED" if aborted else "GRAPHQL_VALIDATION_FAILED")
         yield
         next(steps, None)
-
-
-def coded(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
-    """``rule`` with ``code`` on every error it reports (strawberry's depth and alias
-    rules report theirs, without a code, while they are constructed)."""
-
-    class Coded(rule):  # type: ignore[misc, valid-type]
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(_Tagging(context, code))  # type: ignore[arg-type]
-
-    Coded.__name__ = Coded.__qualname__ = f"Coded{rule.__name__}"
-    return Coded
-
-
-class _Tagging:
-    def __init__(self, context: ValidationContext, code: str) -> None:
-        self._context, self._code = context, code
-
-    def report_error(self, error: GraphQLError) -> None:
-        self._context.report_error(with_code(error, self._code))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
 
 
 def most_repeated_field(document: DocumentNode) -> tuple[str, int]:

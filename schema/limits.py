@@ -4,9 +4,9 @@ In order: ``DocumentSize`` refuses a document longer than GQL_MAX_DOCUMENT_CHARS
 the parser sees it (code DOCUMENT_TOO_LARGE); the parser stops after GQL_MAX_TOKENS
 tokens (DOCUMENT_TOO_LARGE); ``schema.document_checks`` refuses several operations without
 ``operationName`` and a field repeated too often in one selection set; then validation
-rules: depth (TOO_DEEP), aliases (TOO_MANY_ALIASES; strawberry's rules, with codes), one
-sign-in per request and cost (here), under a smaller work budget of graphql-core's
-overlapping-fields rule (VALIDATION_ABORTED).
+rules (here): depth (TOO_DEEP), aliases (TOO_MANY_ALIASES), one sign-in per request and
+cost, each linear in the document (``Measure``: a fragment is measured once), under a
+smaller work budget of graphql-core's overlapping-fields rule (VALIDATION_ABORTED).
 
 Cost: every field costs 1, except the expensive ones in ``FIELD_COSTS`` (a sign-in
 hashes a password or sends an SMS); a field taking ``first`` multiplies the cost of what
@@ -20,8 +20,10 @@ TOO_MANY_SIGN_INS), aliased or not, so one request cannot try many passwords.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -39,12 +41,10 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     SchemaExtension,
-    max_aliases,
-    query_depth_limiter,
 )
 
 from domain.config import Settings
-from schema.document_checks import CheckedParse, CheckedValidation, coded
+from schema.document_checks import CheckedParse, CheckedValidation
 
 # What a field costs instead of 1: the work behind it (documented in README "Limits").
 FIELD_COSTS: dict[str, int] = {
@@ -98,12 +98,8 @@ class OneSignIn(ValidationRule):
     """At most one of SIGN_IN_FIELDS per operation, however it is spelled."""
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
-        fragments = {
-            d.name.value: d
-            for d in self.context.document.definitions
-            if isinstance(d, FragmentDefinitionNode)
-        }
-        if _count_sign_ins(node.selection_set, fragments, frozenset()) > 1:
+        signed = Measure(self.context.document, sum, lambda f, _: f.name.value in SIGN_IN_FIELDS, 2)
+        if signed.of(node.selection_set) > 1:
             self.report_error(
                 GraphQLError(
                     "At most one sign-in mutation (staffSignIn, memberSignIn, otpRequest, "
@@ -114,24 +110,113 @@ class OneSignIn(ValidationRule):
             )
 
 
-def _count_sign_ins(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    seen: frozenset[str],
-) -> int:
-    count = 0
-    for sel in selection_set.selections if selection_set else ():
-        if isinstance(sel, FieldNode):
-            count += sel.name.value in SIGN_IN_FIELDS
-        elif isinstance(sel, InlineFragmentNode):
-            count += _count_sign_ins(sel.selection_set, fragments, seen)
-        elif isinstance(sel, FragmentSpreadNode):
-            frag = fragments.get(sel.name.value)
-            if frag is not None and sel.name.value not in seen:
-                count += _count_sign_ins(frag.selection_set, fragments, seen | {sel.name.value})
-        if count > 1:
-            return count
-    return count
+class Measure:
+    """A number measured over selection sets with fragments expanded, in time linear in
+    the document: each fragment is measured once and its value reused at every spread
+    (strawberry's depth and alias rules expanded each spread again: ten spreads a level,
+    eight levels took 119 s). ``combine`` joins a set's selections (sum or max),
+    ``field(node, inner)`` gives a field's value from its selection set's; every value is
+    capped at ``cap``, so sums and products of a fragment bomb stay small numbers. An
+    unknown or cyclic spread counts 0 (graphql-core's rules refuse it)."""
+
+    def __init__(
+        self,
+        document: DocumentNode,
+        combine: Callable[[list[int]], int],
+        field: Callable[[FieldNode, int], int],
+        cap: int,
+    ) -> None:
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.combine, self.field, self.cap = combine, field, cap
+        self.memo: dict[str, int] = {}
+        self.visiting: set[str] = set()
+
+    def of(self, selection_set: SelectionSetNode | None) -> int:
+        values = [0]
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, FieldNode):
+                values.append(self.field(sel, self.of(sel.selection_set)))
+            elif isinstance(sel, InlineFragmentNode):
+                values.append(self.of(sel.selection_set))
+            elif isinstance(sel, FragmentSpreadNode):
+                values.append(self._fragment(sel.name.value))
+        return min(self.combine(values), self.cap)
+
+    def _fragment(self, name: str) -> int:
+        if name not in self.memo:
+            if name in self.visiting or name not in self.fragments:
+                return 0
+            self.visiting.add(name)
+            self.memo[name] = self.of(self.fragments[name].selection_set)
+            self.visiting.discard(name)
+        return self.memo[name]
+
+
+def _operations(document: DocumentNode) -> list[OperationDefinitionNode]:
+    return [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def _name(op: OperationDefinitionNode) -> str:
+    return op.name.value if op.name else "anonymous"
+
+
+def depth_rule(max_depth: int) -> type[ValidationRule]:
+    """Nesting depth of fields, fragments expanded (strawberry's rule: a leaf is 0, a field
+    1 + its deepest child; introspection fields ``__*`` count 0)."""
+
+    def field(node: FieldNode, inner: int) -> int:
+        return 0 if node.name.value.startswith("__") or not node.selection_set else 1 + inner
+
+    class DepthLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            depth = Measure(context.document, max, field, max_depth + 1)
+            for op in _operations(context.document):
+                if depth.of(op.selection_set) > max_depth:
+                    context.report_error(
+                        GraphQLError(
+                            f"'{_name(op)}' exceeds maximum operation depth of {max_depth}",
+                            op,
+                            extensions={"code": "TOO_DEEP"},
+                        )
+                    )
+
+    return DepthLimit
+
+
+def alias_rule(max_aliases: int) -> type[ValidationRule]:
+    """Aliases in the document's operations, each fragment's counted once per spread."""
+    cap = max(max_aliases + 1, 1_000_000)  # the message gives the count up to here
+
+    class AliasLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            aliases = Measure(context.document, sum, lambda f, n: (f.alias is not None) + n, cap)
+            total = min(
+                sum(aliases.of(op.selection_set) for op in _operations(context.document)), cap
+            )
+            if total > max_aliases:
+                context.report_error(
+                    GraphQLError(
+                        f"{'At least ' if total >= cap else ''}{total} aliases found. "
+                        f"Allowed: {max_aliases}",
+                        extensions={"code": "TOO_MANY_ALIASES"},
+                    )
+                )
+
+    return AliasLimit
+
+
+def operation_costs(document: DocumentNode, page_max: int, ceiling: int) -> list[int]:
+    """The cost of each operation of ``document``, capped at ``ceiling`` + 1."""
+
+    def field(node: FieldNode, inner: int) -> int:
+        return FIELD_COSTS.get(node.name.value, 1) + _page_size(node, page_max) * inner
+
+    cost = Measure(document, sum, field, ceiling + 1)
+    return [cost.of(op.selection_set) for op in _operations(document)]
 
 
 def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
@@ -139,18 +224,12 @@ def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             doc = context.document
-            fragments = {
-                d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)
-            }
-            for op in doc.definitions:
-                if not isinstance(op, OperationDefinitionNode):
-                    continue
-                cost = _cost(op.selection_set, fragments, page_max, max_cost, frozenset())
+            costs = operation_costs(doc, page_max, max_cost)
+            for op, cost in zip(_operations(doc), costs, strict=True):
                 if cost > max_cost:
-                    name = op.name.value if op.name else "anonymous"
                     context.report_error(
                         GraphQLError(
-                            f"Operation '{name}' costs more than {max_cost} (limit); "
+                            f"Operation '{_name(op)}' costs more than {max_cost} (limit); "
                             "ask for fewer items or fields.",
                             op,
                             extensions={"code": "COST_LIMIT"},
@@ -158,34 +237,6 @@ def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
                     )
 
     return CostLimit
-
-
-def _cost(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    page_max: int,
-    ceiling: int,
-    seen: frozenset[str],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for sel in selection_set.selections:
-        if isinstance(sel, FieldNode):
-            inner = _cost(sel.selection_set, fragments, page_max, ceiling, seen)
-            own = FIELD_COSTS.get(sel.name.value, 1)
-            total += own + _page_size(sel, page_max) * inner
-        elif isinstance(sel, InlineFragmentNode):
-            total += _cost(sel.selection_set, fragments, page_max, ceiling, seen)
-        elif isinstance(sel, FragmentSpreadNode):
-            name = sel.name.value
-            frag = fragments.get(name)
-            if frag is None or name in seen:  # unknown / cyclic: other rules report it
-                continue
-            total += _cost(frag.selection_set, fragments, page_max, ceiling, seen | {name})
-        if total > ceiling:  # stop early on a huge document
-            return total
-    return total
 
 
 def _page_size(field: FieldNode, page_max: int) -> int:
@@ -201,12 +252,12 @@ def extensions(settings: Settings) -> list:
     """Schema extensions as factories (a fresh instance per request), in order.
 
     The validation rules are built once, here: the validation cache is keyed by the
-    document *and* the rule classes, so a depth or alias rule class made per request
-    (what ``QueryDepthLimiter(...)`` does) would make every request a miss and every
-    document be validated again (a third of a member-home request's CPU)."""
+    document *and* the rule classes, so a rule class made per request would make every
+    request a miss and every document be validated again (a third of a member-home
+    request's CPU)."""
     rules: list[type[ValidationRule]] = [
-        coded(query_depth_limiter.create_validator(settings.gql_max_depth, None, None), "TOO_DEEP"),
-        coded(max_aliases.create_validator(settings.gql_max_aliases), "TOO_MANY_ALIASES"),
+        depth_rule(settings.gql_max_depth),
+        alias_rule(settings.gql_max_aliases),
         OneSignIn,
         cost_rule(settings.gql_max_cost, settings.gql_page_max),
     ]

@@ -18,7 +18,7 @@ from domain.auth.model import (
 from domain.errors import InvalidInput, InvalidPhone
 from domain.members.model import mask_phone, normalize_phone
 from domain.org.model import check_attachment
-from schema.limits import _cost
+from schema.limits import operation_costs
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,5 @@ def test_staff_attachment_rules():
 
 def test_cost_multiplies_pages_and_expands_fragments():
     doc = parse("{ products(first: 10) { edges { node { ...P } } } } fragment P on Product { a b }")
-    op = doc.definitions[0]
-    frags = {d.name.value: d for d in doc.definitions[1:]}
     # products 1 + 10 x (edges 1 + (node 1 + 2))
-    assert _cost(op.selection_set, frags, 100, 10_000, frozenset()) == 1 + 10 * (1 + 3)
+    assert operation_costs(doc, 100, 10_000) == [1 + 10 * (1 + 3)]

@@ -20,6 +20,7 @@ from domain.notifications.tables import Message
 PROBE = 'mutation M { probe: otpRequest(phone: "13911119999") { __typename } }'
 SPREADS = 10  # the most the repeated-field pre-check lets through (GQL_MAX_FIELD_REPEATS)
 REFUSALS = {"TOO_DEEP", "TOO_MANY_ALIASES", "COST_LIMIT", "VALIDATION_ABORTED"}
+REFUSALS |= {"GRAPHQL_VALIDATION_FAILED"}  # "Unknown fragment" (costless_bomb)
 
 # Query.members -> edges -> node -> points -> history -> edges -> node: the types a
 # member-facing client reaches, no introspection
@@ -56,6 +57,15 @@ def production_bomb() -> str:
     return f"query Q {{ ...F0 }} {fragments} fragment F{len(CHAIN)} on LedgerEntry {{ id }}"
 
 
+def costless_bomb(levels: int) -> str:
+    """No field at all: the old cost rule, which stopped only past the ceiling, expanded it
+    all; the unknown fragment at the bottom is graphql-core's refusal."""
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ ... on Query {{ {_spreads(i + 1)} }} }}" for i in range(levels)
+    )
+    return f"query Q {{ ...F0 }} {fragments} fragment F{levels} on Query {{ ...Nope }}"
+
+
 @pytest.fixture
 async def nothing_ran():
     before = (await OtpChallenge.all().count(), await Message.all().count())
@@ -66,8 +76,8 @@ async def nothing_ran():
 @pytest.mark.timeout(20, func_only=True)  # the request, not the database setup
 @pytest.mark.parametrize(
     "document",
-    [introspection_bomb(8), introspection_bomb(12), production_bomb()],
-    ids=["introspection-8-levels", "introspection-12-levels", "members-chain-8-levels"],
+    [introspection_bomb(8), introspection_bomb(12), production_bomb(), costless_bomb(12)],
+    ids=["introspection-8", "introspection-12", "members-chain-8", "costless-12"],
 )
 async def test_a_fragment_bomb_is_refused_with_a_code(client, nothing_ran, document):
     assert len(document) < 2_500  # small: under every size limit

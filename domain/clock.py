@@ -34,7 +34,9 @@ def utc_input(at: datetime, field: str) -> datetime:
     """A caller's time in UTC: InvalidInput naming ``field`` unless it has both a UTC
     instant and a business date that a datetime can hold (year 1 at +14:00, year 9999 at
     -12:00 or in the last hours of 9999 UTC raised OverflowError or ValueError, some only
-    later, when the time was shown as a Shanghai date)."""
+    later, when the time was shown as a Shanghai date). A time without an offset is UTC."""
+    if at.tzinfo is None:  # no offset: UTC, whatever the machine's own zone is
+        at = at.replace(tzinfo=UTC)
     try:
         at = utc(at)
         at.astimezone(SHANGHAI)

@@ -59,11 +59,11 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = 0  # how many X-Forwarded-For hops to trust for client IPs
 
     # --- GraphQL limits ---------------------------------------------------------------
-    gql_max_depth: int = 10
-    gql_max_aliases: int = 15  # the apps' queries use none
-    gql_max_tokens: int = 1_000  # the apps' largest query has 75
-    gql_max_cost: int = 5_000
-    gql_page_max: int = 100
+    gql_max_depth: int = Field(10, ge=2, le=100)
+    gql_max_aliases: int = Field(15, ge=0, le=1000)  # the apps' queries use none
+    gql_max_tokens: int = Field(1_000, ge=100, le=100_000)  # the apps' largest query: 75
+    gql_max_cost: int = Field(5_000, ge=10, le=1_000_000)
+    gql_page_max: int = Field(100, ge=1, le=1000)
 
     # --- auth -------------------------------------------------------------------------
     jwt_issuer: str = "https://loyalty.example.cn"

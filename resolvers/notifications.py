@@ -12,6 +12,7 @@ from resolvers.members import member_pk
 from resolvers.nodes import visible_nodes
 from schema.context import Info
 from schema.notifications.types import Notification
+from schema.relay import page_size
 
 
 async def notifications(
@@ -19,8 +20,9 @@ async def notifications(
 ) -> list[Notification] | None:
     ctx = info.context
     pk = member_pk(member_id)
+    limit = page_size(first, ctx.rt.settings.gql_page_max)
     try:
-        rows = await marketing.of_member(ctx.rt, ctx.viewer, pk, min(first, 100))
+        rows = await marketing.of_member(ctx.rt, ctx.viewer, pk, limit)
     except NotFound:
         return None  # missing or outside the caller's scope, as `member` answers
     return [_notification(r) for r in rows]

@@ -19,7 +19,10 @@ def decode_cursor(kind: str, cursor: str | None) -> int | None:
         prefix, _, key = raw.partition(":")
         if prefix != kind:
             raise ValueError
-        return int(key)
+        value = int(key)
+        if not -(2**63) <= value < 2**63:  # past a BIGINT key: the driver raised, not missed
+            raise ValueError
+        return value
     except ValueError:
         raise InvalidInput("The cursor is not valid for this list.", field="after") from None
 

@@ -112,17 +112,20 @@ async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
         raise InvalidInput("A period limit needs its period.", field="limitPeriod")
     if v.get("trigger"):
         v["trigger"] = m.Trigger(v["trigger"]).value
+    # in UTC before they are compared (a time with an offset and one without could not be)
+    for k, field in (("valid_from", "validFrom"), ("valid_until", "validUntil")):
+        if v.get(k) is not None:
+            v[k] = clock.utc_input(v[k], field)
     vf, vu = v.get("valid_from"), v.get("valid_until")
     if vu is not None and vf is not None and vu <= vf:
         raise InvalidInput("validUntil must be after validFrom.", field="validUntil")
+    if vu is not None and vu <= clock.now():
+        raise InvalidInput("validUntil is already past.", field="validUntil")
     if vu is None and not v.get("validity_days"):
         raise InvalidInput("Give fixed dates or validityDays.", field="validityDays")
     days = v.get("validity_days")
     if days is not None and not 1 <= days <= MAX_VALIDITY_DAYS:
         raise InvalidInput(f"validityDays is 1-{MAX_VALIDITY_DAYS}.", field="validityDays")
-    for k, field in (("valid_from", "validFrom"), ("valid_until", "validUntil")):
-        if v.get(k) is not None:
-            v[k] = clock.utc_input(v[k], field)
     row = CouponTemplate(code=code, name=t.name.strip(), kind=t.kind.value, **v)
     m.check_terms(terms_of(row))
     row.stock_left = row.total_stock

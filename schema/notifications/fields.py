@@ -16,5 +16,6 @@ class NotificationQuery:
         resolver=r.notifications,
         permission_classes=[Allow(policy.READ_NOTIFICATIONS)],
         description="Messages to a member in your scope: sent, deferred or suppressed, and "
-        "why; null when the member is missing or outside your scope.",
+        "why, newest first, `first` 1-100 (GQL_PAGE_MAX); null when the member is missing or "
+        "outside your scope.",
     )

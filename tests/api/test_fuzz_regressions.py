@@ -225,7 +225,7 @@ async def test_a_member_filter_before_year_1_utc_is_invalid_input(admin, no_trac
     ("code", "terms", "field"),
     [
         ("FUZZ-V1", {"validFrom": AFTER_9999, "validityDays": 30}, "validFrom"),
-        ("FUZZ-V2", {"validUntil": "0001-01-01T04:00:00"}, "validUntil"),  # naive: year 0
+        ("FUZZ-V2", {"validUntil": "0001-01-01T04:00:00"}, "validUntil"),  # no offset, past
         # stored, then every read of the template crashed showing its Shanghai date
         ("FUZZ-V3", {"validUntil": "9999-12-31T23:00:00+00:00"}, "validUntil"),
         ("FUZZ-V4", {"validityDays": 2**31 - 1}, "validityDays"),  # overflowed at issue/claim
@@ -248,3 +248,52 @@ async def test_coupon_template_validity_out_of_range_is_invalid_input(
         "field": field,
     }
     assert not await CouponTemplate.filter(code=code).exists()
+
+
+async def test_coupon_template_dates_with_and_without_an_offset_compare_in_utc(admin, no_traceback):
+    """A validFrom with an offset and a validUntil without one were compared as they came
+    (TypeError: can't compare offset-naive and offset-aware datetimes)."""
+    from domain.coupons.tables import CouponTemplate
+
+    terms = {"validFrom": "2030-01-01T00:00:00+08:00", "validUntil": "2031-01-01T00:00:00"}
+    template = {"code": "FUZZ-TZ", "name": "fuzz", "kind": "AMOUNT_OFF", "valueFen": 100}
+    r = await admin(
+        "mutation($in: CouponTemplateInput!) { couponTemplateCreate(input: $in) { __typename } }",
+        {"in": {**template, **terms}},
+    )
+    assert r["data"]["couponTemplateCreate"] == {"__typename": "CouponTemplate"}, r
+    row = await CouponTemplate.get(code="FUZZ-TZ")
+    assert row.valid_until.isoformat().startswith("2031-01-01T00:00:00")  # no offset: UTC
+    assert row.valid_from.isoformat().startswith("2029-12-31T16:00:00")
+
+
+@pytest.mark.parametrize("kind", ["member", "product", "audit", "dead"])
+async def test_a_cursor_past_bigint_is_invalid_input(admin, no_traceback, kind):
+    field = {"member": "members", "product": "products", "audit": "auditLog", "dead": "deadLetters"}
+    after = base64.urlsafe_b64encode(f"{kind}:{2**63}".encode()).decode().rstrip("=")
+    r = await admin(f'{{ {field[kind]}(first: 1, after: "{after}") {{ edges {{ cursor }} }} }}')
+    assert r["data"] is None, r
+    [error] = r["errors"]
+    assert error["extensions"]["code"] == "INVALID_INPUT", error
+    assert error["message"] == "The cursor is not valid for this list."
+
+
+@pytest.mark.parametrize("first", [-3, 0, 101, 100_000])
+async def test_notifications_outside_one_page_are_invalid_input(admin, gql, no_traceback, first):
+    """first=-3 for a member in scope reached the database as a negative LIMIT."""
+    from tests.conftest import TEST_PHONE, sign_in_member
+
+    await sign_in_member(gql)  # the member exists (registered on first sign-in)
+    found = await admin(
+        "query($p: String!) { members(first: 1, filter: {phone: $p}) { edges { node { id } } } }",
+        {"p": TEST_PHONE},
+    )
+    member_id = found["data"]["members"]["edges"][0]["node"]["id"]
+    r = await admin(
+        "query($m: ID!, $n: Int!) { notifications(memberId: $m, first: $n) { id } }",
+        {"m": member_id, "n": first},
+    )
+    assert r["data"] == {"notifications": None}, r
+    [error] = r["errors"]
+    assert error["extensions"]["code"] == "INVALID_INPUT", error
+    assert error["message"] == "`first` must be between 1 and 100."

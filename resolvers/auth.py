@@ -10,7 +10,7 @@ from domain.auth import credentials, services, sessions
 from domain.auth.throttle import AccountKind
 from domain.org.services import deactivate_staff
 from domain.partners.services import deactivate_partner
-from resolvers.common import attempt, guarded, parse_key
+from resolvers.common import INT_KEY_MAX, attempt, guarded, parse_key
 from schema.auth import types as t
 from schema.context import Info
 
@@ -96,7 +96,7 @@ async def staff_deactivate(
     ctx = info.context
 
     def call():
-        sid = parse_key(staff_id, "staffId", "Not a staff id.")  # a key its column can hold
+        sid = parse_key(staff_id, "staffId", "Not a staff id.", INT_KEY_MAX)  # an INTEGER key
         return deactivate_staff(ctx.rt, ctx.viewer, sid)
 
     return await guarded(

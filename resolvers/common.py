@@ -13,6 +13,7 @@ from schema.relay import encode_cursor
 
 T = TypeVar("T")
 KEY_MAX = 2**63 - 1  # a BIGINT key: a larger int makes the database driver raise, not miss
+INT_KEY_MAX = 2**31 - 1  # an INTEGER key (staff, stores, regions)
 R = TypeVar("R")
 C = TypeVar("C")
 
@@ -51,13 +52,13 @@ def connection(
     )
 
 
-def parse_key(raw: object, field: str, message: str) -> int:
+def parse_key(raw: object, field: str, message: str, maximum: int = KEY_MAX) -> int:
     """The database key in an id argument: InvalidInput (naming ``field``) for anything but
     a positive integer a key column can hold."""
     try:
         key = int(str(raw))
     except ValueError:
         raise InvalidInput(message, field=field) from None
-    if not 0 < key <= KEY_MAX:
+    if not 0 < key <= maximum:
         raise InvalidInput(message, field=field)
     return key

@@ -71,12 +71,13 @@ async def deactivate_staff(rt: Runtime, actor: Principal, staff_id: int, **why: 
         if staff is None:
             raise NotFound(f"No staff account {staff_id}.", field="staffId")
         if staff.active and staff.role == Role.ADMIN.value:
-            admins = (
+            # rows, not values_list: `.values*()` after select_for_update drops the lock
+            locked = (
                 await Staff.filter(role=Role.ADMIN.value, active=True)
                 .order_by("id")
                 .select_for_update()
-                .values_list("id", flat=True)
             )
+            admins = [row.id for row in locked]
             if set(admins) <= {staff_id}:
                 raise Conflict(_LAST_ADMIN, field="staffId")
         changed = await Staff.filter(id=staff_id, active=True).update(active=False)

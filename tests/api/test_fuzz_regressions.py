@@ -84,6 +84,7 @@ UNION = "{ __typename ... on InvalidInputError { code field } }"
         ),
         (f'memberUnmerge(mergeId: "{HUGE}", reason: "fuzz") {UNION}', "mergeId"),
         (f'staffDeactivate(staffId: "{HUGE}") {UNION}', "staffId"),
+        (f'staffDeactivate(staffId: "{2**31}") {UNION}', "staffId"),  # an INTEGER key
         (
             f'pointsAdjust(memberId: "{gid("Member", HUGE)}", points: 1, reason: "x") {UNION}',
             "memberId",

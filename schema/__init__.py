@@ -37,7 +37,9 @@ from schema.tiers.fields import TierMutation, TierQuery
 log = logging.getLogger("loyalty.graphql")
 
 # Node types whose table has a 32-bit key (a larger int overflows the PostgreSQL driver).
-NODE_KEY_MAX = {"Product": 2**31 - 1}
+# Node types whose key is an INTEGER column (the rest are BIGINT): a larger key names
+# nothing, and the PostgreSQL driver would raise rather than miss.
+NODE_KEY_MAX = dict.fromkeys(("Product", "CouponTemplate", "PointsCampaign", "Reward"), 2**31 - 1)
 
 
 @strawberry.type(description="Everything a member app, a partner or staff can read.")

@@ -39,6 +39,9 @@ def no_traceback(caplog):
         gid("Member", "Ö"),  # a key that is no integer: ValueError in resolve_nodes
         gid("Member", HUGE),  # past BIGINT
         gid("Product", 2**31),  # past the 32-bit product key (PostgreSQL driver error)
+        gid("CouponTemplate", 2**31),  # the other INTEGER keys
+        gid("PointsCampaign", 2**31),
+        gid("Reward", 2**31),
         gid("Member", -1),
     ],
 )
@@ -298,3 +301,28 @@ async def test_notifications_outside_one_page_are_invalid_input(admin, gql, no_t
     [error] = r["errors"]
     assert error["extensions"]["code"] == "INVALID_INPUT", error
     assert error["message"] == "`first` must be between 1 and 100."
+
+
+def test_every_node_type_with_an_integer_key_is_bounded():
+    """node() refuses a key past the type's key column before it reaches the database: a
+    Node type stored with an INTEGER key (not BIGINT) must be in NODE_KEY_MAX."""
+    from tortoise import fields
+    from tortoise.models import Model
+
+    from domain.auth.policy import NODE_RULES
+    from schema import NODE_KEY_MAX
+
+    models = {m.__name__: m for m in _subclasses(Model)}
+    stored_as = {"Notification": "Message"}
+    for node in NODE_RULES:
+        model = models[stored_as.get(node, node)]
+        pk = model._meta.fields_map[model._meta.pk_attr]
+        if not isinstance(pk, fields.BigIntField):
+            assert NODE_KEY_MAX.get(node) == 2**31 - 1, node
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out

@@ -76,3 +76,10 @@ def tortoise_config(settings: Settings, *, migrating: bool = False) -> dict[str,
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def ping() -> None:
+    """One round trip to the database (readiness probe)."""
+    from tortoise.connection import get_connection
+
+    await get_connection("default").execute_query("SELECT 1")

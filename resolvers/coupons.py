@@ -8,7 +8,6 @@ import strawberry
 
 from domain.coupons import issuing, redemption, services, templates
 from domain.coupons.model import Kind
-from domain.coupons.tables import CouponTemplate as TemplateRow
 from domain.members.services import MemberView
 from resolvers.common import attempt, connection, guarded
 from resolvers.members import member_gid, member_pk
@@ -34,7 +33,7 @@ def to_coupon(r: services.CouponRow) -> t.Coupon:
     )
 
 
-def to_template(row: TemplateRow) -> t.CouponTemplate:
+def to_template(row: templates.CouponTemplate) -> t.CouponTemplate:
     terms = templates.terms_of(row)
     return t.CouponTemplate(
         id=row.id,
@@ -77,7 +76,7 @@ def to_template(row: TemplateRow) -> t.CouponTemplate:
 
 
 async def report_of(template_id: int) -> t.CouponTemplateReport:
-    r = await templates.report(await TemplateRow.get(id=template_id))
+    r = await templates.report_by_id(template_id)
     return t.CouponTemplateReport(
         issued=r.issued,
         redeemed=r.redeemed,

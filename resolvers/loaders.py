@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -32,13 +32,19 @@ def _key(key: Any) -> Any:
     return getattr(key, "id", key)
 
 
-async def load_by_id(info: Info, model: Any, pk: int | None) -> Any:
-    """A row of a small reference table (tier, store, region) by id, batched."""
+async def load_by_id(
+    info: Info,
+    name: str,
+    fetch: Callable[[list[int]], Awaitable[Mapping[int, Any]]],
+    pk: int | None,
+) -> Any:
+    """A row of a small reference table (store, region) by id, batched through ``fetch``
+    (the area's store: ids -> rows by id)."""
     if pk is None:
         return None
 
     async def batch(ids: list[int]) -> list[Any]:
-        rows = {r.id: r for r in await model.filter(id__in=ids)}
+        rows = await fetch(ids)
         return [rows.get(i) for i in ids]
 
-    return await loader(info, f"by_id.{model.__name__}", batch).load(pk)
+    return await loader(info, f"by_id.{name}", batch).load(pk)

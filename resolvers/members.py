@@ -8,12 +8,11 @@ import strawberry
 from strawberry import relay
 
 from domain.errors import DomainError
-from domain.members import cards, identities, lookup, merge, services
+from domain.members import cards, identities, lookup, merge, services, store
 from domain.members import consents as consent_service
 from domain.members.services import MemberView
-from domain.members.tables import MemberTag
 from domain.orders import queries as orders
-from domain.org.tables import Region, Store
+from domain.org import store as org
 from resolvers.common import attempt, connection, guarded
 from resolvers.loaders import load_by_id, loader
 from resolvers.nodes import gid_of, pk_of, visible_nodes
@@ -190,11 +189,8 @@ def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
 
 async def tags_of(info: Info, v: MemberView) -> list[str]:
     async def batch(views: list[MemberView]) -> list[list[str]]:
-        rows = await MemberTag.filter(member_id__in=[m.id for m in views]).order_by("tag")
-        out: dict[int, list[str]] = {m.id: [] for m in views}
-        for row in rows:
-            out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
-        return [out[m.id] for m in views]
+        tags = await store.tags_by_member([m.id for m in views])
+        return [tags[m.id] for m in views]
 
     return await loader(info, "member.tags", batch).load(v)
 
@@ -217,12 +213,12 @@ async def region_of(info: Info, v: MemberView) -> t.Region | None:
 
 
 async def _region(info: Info, region_id: int | None) -> t.Region | None:
-    row = await load_by_id(info, Region, region_id)
+    row = await load_by_id(info, "Region", org.regions_by_ids, region_id)
     return t.Region(code=row.code, name=row.name) if row else None
 
 
 async def store_of(info: Info, v: MemberView) -> t.Store | None:
-    row = await load_by_id(info, Store, v.home_store_id)
+    row = await load_by_id(info, "Store", org.stores_by_ids, v.home_store_id)
     if row is None:
         return None
     region = await _region(info, row.region_id)  # type: ignore[attr-defined]

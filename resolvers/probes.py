@@ -25,8 +25,8 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from tortoise.connection import get_connection
 
+from domain import db
 from domain.events import dead_letters, outbox
 from workers.broker import ping, queue_depth
 
@@ -69,7 +69,7 @@ async def readyz(request: Request) -> Response:
         except Exception as exc:  # report, never raise: this endpoint exists to say what is down
             checks[name] = f"down: {type(exc).__name__}"
 
-    await check("database", get_connection("default").execute_query("SELECT 1"))
+    await check("database", db.ping())
     await check("cache", state.rt.cache.ping())
     await check("broker", asyncio.to_thread(ping, state.broker))
     ok = all(v == "ok" for v in checks.values())

@@ -8,7 +8,6 @@ import strawberry
 
 from domain.members.services import MemberView
 from domain.tiers import services
-from domain.tiers.tables import Tier
 from resolvers.common import attempt, guarded
 from resolvers.loaders import loader
 from resolvers.members import member_pk
@@ -16,7 +15,7 @@ from schema.context import Info
 from schema.tiers import types as t
 
 
-def to_tier(row: Tier | services.TierRow) -> t.Tier:
+def to_tier(row: services.Tier | services.TierRow) -> t.Tier:
     return t.Tier(
         code=row.code,
         name=row.name,
@@ -77,7 +76,7 @@ async def history_of(v: MemberView) -> list[t.TierHistoryEntry]:
 
 
 async def tiers(info: Info) -> list[t.Tier]:
-    return [to_tier(row) for row in await Tier.all().order_by("rank")]
+    return [to_tier(row) for row in await services.all_tiers()]
 
 
 async def tier_upsert(info: Info, input: t.TierInput):

@@ -162,6 +162,10 @@ class TemplateReport:
     attributed_revenue_fen: int
 
 
+async def report_by_id(template_id: int) -> TemplateReport:
+    return await report(await CouponTemplate.get(id=template_id))
+
+
 async def report(t: CouponTemplate) -> TemplateReport:
     """Per template: issued, redeemed, expired, discount given and the revenue of the
     orders its coupons were redeemed on (net of refunds)."""

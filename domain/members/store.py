@@ -83,6 +83,14 @@ async def get_or_create_by_phone(rt: Runtime, e164: str, channel: str) -> tuple[
     return await current(found), False
 
 
+async def tags_by_member(member_ids: list[int]) -> dict[int, list[str]]:
+    """Each member's tags, alphabetically (every id present, with [] when it has none)."""
+    out: dict[int, list[str]] = {m: [] for m in member_ids}
+    for row in await MemberTag.filter(member_id__in=member_ids).order_by("tag"):
+        out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
+    return out
+
+
 async def issue_card(member_id: int) -> Card:
     """The member's card, issuing one if they have none. The unique member_id makes a
     concurrent second issue fail, and we answer with the card the winner made."""

@@ -47,6 +47,11 @@ TIERS = """SELECT id, code, name, rank, threshold_fen, threshold_points, points_
   benefits FROM tiers ORDER BY rank"""
 
 
+async def all_tiers() -> list[Tier]:
+    """Every rung, lowest first (the ``tiers`` query)."""
+    return await Tier.all().order_by("rank")
+
+
 async def tier_rows() -> list[TierRow]:
     """Every tier in rank order."""
     rows = await sql.select(TIERS)

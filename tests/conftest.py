@@ -29,11 +29,11 @@ import httpx
 import pytest
 
 from domain.config import Settings
+from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PHONE = "+8613800138000"
 TEST_CODE = "135790"
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = f"loyalty_test_{os.getpid()}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -98,47 +98,6 @@ def base_settings(tmp: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
-
-
-# The production split of roles: the owner migrates, the app (API, workers) owns nothing.
-PG_OWNER, PG_APP = f"loyalty_owner_{os.getpid()}", f"loyalty_app_{os.getpid()}"
-
-
-def pg_url(role: str, database: str) -> str:
-    """A URL to ``database`` as ``role`` on the admin URL's server (trust auth locally)."""
-    rest = PG_ADMIN_URL.split("://", 1)[1].split("@", 1)[-1].rsplit("/", 1)[0]
-    return f"postgres://{role}@{rest}/{database}"
-
-
-async def admin_sql(*statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"))
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-async def create_pg_database(name: str, owner: str, app: str) -> tuple[str, str]:
-    """A fresh database owned by ``owner`` and a login role ``app`` that owns nothing;
-    returns (owner URL, app URL)."""
-    await drop_pg_database(name, owner, app)
-    await admin_sql(
-        f'CREATE ROLE "{owner}" LOGIN',
-        f'CREATE ROLE "{app}" LOGIN',
-        f'CREATE DATABASE "{name}" OWNER "{owner}"',
-    )
-    return pg_url(owner, name), pg_url(app, name)
-
-
-async def drop_pg_database(name: str, owner: str, app: str) -> None:
-    await admin_sql(
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        f'DROP ROLE IF EXISTS "{app}"',
-        f'DROP ROLE IF EXISTS "{owner}"',
-    )
 
 
 BACKEND = os.environ.get("TEST_BACKEND", "sqlite")

@@ -16,7 +16,8 @@ from tortoise.connection import get_connection
 
 from domain.db_roles import append_only_tables, model_tables, role_of
 from tests.api.test_members import new_phone, register
-from tests.conftest import PG_APP, PG_OWNER, ROOT, admin_sql, pg_url, settings_env, sign_in_staff
+from tests.conftest import ROOT, settings_env, sign_in_staff
+from tests.pg import PG_APP, PG_OWNER, admin_sql, pg_url
 
 pytestmark = pytest.mark.backend("postgres")
 

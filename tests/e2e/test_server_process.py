@@ -267,8 +267,9 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
 
     import asyncpg
 
-    from tests.conftest import _key, create_pg_database, drop_pg_database
+    from tests.conftest import _key
     from tests.fakes import serving
+    from tests.pg import create_pg_database, drop_pg_database
 
     pid = os.getpid()
     roles = (f"loyalty_e2e_{pid}", f"loyalty_e2e_owner_{pid}", f"loyalty_e2e_app_{pid}")

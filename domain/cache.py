@@ -103,7 +103,13 @@ def create_cache(settings: Settings) -> Cache:
 
 
 async def hit(cache: Cache, key: str, window_s: int) -> tuple[int, int]:
-    """Count one event in a fixed window; returns (count so far, seconds left)."""
+    """Count one event in a fixed window; returns (count so far, seconds left). A count
+    given back (``incr(key, -1)``) after its window ended leaves a key without expiry: it
+    gets the window here, so no counter lives for ever."""
     await cache.set(key, 0, ex=window_s, nx=True)
     count = await cache.incr(key)
-    return count, max(await cache.ttl(key), 1)
+    left = await cache.ttl(key)
+    if left == -1:
+        await cache.expire(key, window_s)
+        left = window_s
+    return count, max(left, 1)

@@ -26,7 +26,7 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from domain.cache import Cache
+from domain.cache import Cache, hit
 from domain.config import Settings
 from domain.errors import RateLimited
 
@@ -101,12 +101,7 @@ async def admit(cache: Cache, s: Settings, kind: AccountKind, name: str, client_
 
 
 async def _count(cache: Cache, key: str, window_s: int) -> int:
-    """Count one in a fixed window. A count given back after its window ended leaves a
-    key without expiry: it gets the window here, so no counter lives for ever."""
-    await cache.set(key, 0, ex=window_s, nx=True)
-    count = await cache.incr(key)
-    if await cache.ttl(key) == -1:
-        await cache.expire(key, window_s)
+    count, _left = await hit(cache, key, window_s)
     return count
 
 

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.audit import services as audit
-from domain.auth import policy
+from domain.auth import policy, sessions
 from domain.auth.model import Principal, PrincipalKind
 from domain.errors import InvalidInput, PermissionDenied
 from domain.members import store
@@ -48,6 +48,8 @@ async def update(
             await Member.filter(id=member.id).update(**values, updated_at=clock.now())
         if staff:
             await audit.record(viewer, "member.update", "member", member.id, fields=sorted(changes))
+    if values.get("status") == Status.FROZEN:  # signed out everywhere at once, like staff
+        await sessions.revoke_subject(rt, f"member:{member.id}")
     return await get(rt, viewer, member_id)
 
 

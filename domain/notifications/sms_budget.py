@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from prometheus_client import Counter, Gauge
 
 from domain import clock
-from domain.cache import Cache
+from domain.cache import Cache, hit
 from domain.errors import RateLimited
 from domain.notifications.model import SHANGHAI
 from domain.runtime import Runtime
@@ -65,8 +65,7 @@ async def spend_one(rt: Runtime) -> None:
     now = clock.now()
     taken: list[tuple[Cache, str]] = []
     for window, key, cap, ttl in _windows(rt, now):
-        await rt.cache.set(key, 0, ex=ttl, nx=True)
-        used = await rt.cache.incr(key)
+        used, _left = await hit(rt.cache, key, ttl)
         taken.append((rt.cache, key))
         CAP.labels(window=window).set(cap)
         if used > cap:

@@ -7,7 +7,7 @@ import secrets
 from tortoise.transactions import in_transaction
 
 from domain.audit import services as audit
-from domain.auth import revocation
+from domain.auth import sessions
 from domain.auth.model import PARTNER_SCOPES, Principal
 from domain.auth.passwords import hash_secret
 from domain.errors import InvalidInput, NotFound
@@ -48,6 +48,6 @@ async def deactivate_partner(
         await audit.record(
             actor, "partner.deactivate", "partner", app.id, already_inactive=not changed, **why
         )
-    await revocation.revoke_subject(rt.cache, rt.settings, f"partner:{app.id}")
+    await sessions.revoke_subject(rt, f"partner:{app.id}")
     app.active = False
     return app

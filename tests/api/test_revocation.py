@@ -16,6 +16,7 @@ from tests.conftest import (
     STAFF_PASSWORD,
     STAFF_SIGN_IN,
     partner_token,
+    sign_in_by_sms,
     sign_in_member,
     sign_in_staff,
 )
@@ -144,3 +145,25 @@ async def test_an_unreachable_cache_lets_valid_tokens_through(
     monkeypatch.setattr(app.state.rt.cache, "mget", unreachable)
     assert await status(client, tokens["accessToken"]) == 200
     assert await status(client, "not.a.token") == 401  # verification itself still holds
+
+
+async def test_a_frozen_member_is_signed_out_everywhere(client, gql, seed):
+    """Freezing a member (staff, memberUpdateByStaff) refuses the access tokens it already
+    holds at once, as deactivating staff or a partner does; unfreezing does not revive them."""
+    tokens = await sign_in_by_sms(gql, "+8613900007788")
+    me = await gql.as_(tokens["accessToken"])("{ me { id } }")
+    member_id = me["data"]["me"]["id"]
+    freeze = """mutation($m: ID!, $s: MemberStatus!) { memberUpdateByStaff(memberId: $m,
+      input: {status: $s}) { __typename ... on Member { status } } }"""
+    agent = await sign_in_staff(gql, "agent@test.cn")
+    assert await status(client, tokens["accessToken"]) == 200
+
+    frozen = (await agent(freeze, {"m": member_id, "s": "FROZEN"}))["data"]
+    assert frozen["memberUpdateByStaff"] == {"__typename": "Member", "status": "FROZEN"}
+    assert await status(client, tokens["accessToken"]) == 401
+    refreshed = (await gql(REFRESH, {"t": tokens["refreshToken"]}))["data"]["tokenRefresh"]
+    assert refreshed["__typename"] != "SignInSuccess"
+
+    thawed = (await agent(freeze, {"m": member_id, "s": "ACTIVE"}))["data"]
+    assert thawed["memberUpdateByStaff"] == {"__typename": "Member", "status": "ACTIVE"}
+    assert await status(client, tokens["accessToken"]) == 401

@@ -257,6 +257,15 @@ async def ladder(seed) -> dict:
     return out
 
 
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    """Every test ends on the real clock, whatever it moved (``domain.clock.advance``)."""
+    yield
+    from domain import clock
+
+    clock.reset()
+
+
 @pytest.fixture
 async def client(app, seed) -> AsyncIterator[httpx.AsyncClient]:
     await app.state.rt.cache.flushdb()  # rate-limit windows start empty in every test

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.e2e.test_server_process import free_port
+from tests.processes import free_port
 
 
 @contextmanager
@@ -154,3 +154,15 @@ def smtp_server(user: str, password: str, refuse: set[str]) -> Iterator[tuple[in
         yield port, inbox
     finally:
         controller.stop()
+
+
+VARS = {"points": "120", "date": "2026-12-31"}
+
+
+WECHAT_TEMPLATES = {
+    "points_expiring": {
+        "id": "TPL-POINTS",
+        "page": "pages/points/index",
+        "data": {"number1": "points", "date2": "date", "thing3": "body"},
+    }
+}

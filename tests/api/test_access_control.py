@@ -72,7 +72,7 @@ async def test_analyst_reads_no_member_order_or_coupon_through_node(gql, client,
 
 
 async def test_a_member_reaches_only_their_own_objects_by_id(gql, client, seed, app):
-    from tests.api.test_coupons import as_member
+    from tests.factories import as_member
 
     pos = await _till(gql, client, ["members:read", "members:write", "orders:write"])
     mine, my_order = await _member_with_order(pos)
@@ -270,7 +270,7 @@ async def test_the_demo_till_can_read_the_points_it_spends(gql, client, seed):
 
 
 async def test_denials_say_sign_in_or_what_is_missing_for_each_kind(gql, client, seed, app):
-    from tests.api.test_coupons import as_member
+    from tests.factories import as_member
 
     members = "{ members(first: 1) { edges { cursor } } }"
     anonymous = (await gql(members))["errors"][0]

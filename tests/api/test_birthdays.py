@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 from domain.events.tables import OutboxEvent
 from domain.members.birthdays import TOPIC_BIRTHDAY, emit_birthdays
-from tests.api.test_members import _node, new_phone, partner, register
-from tests.api.test_notifications import _reset_clock, at  # noqa: F401 (autouse fixture)
+from tests.factories import _node, at, new_phone, partner, register
 
 
 async def birthday_events_of(pks: set[int]) -> list[tuple[int, int]]:

@@ -7,19 +7,20 @@ from datetime import timedelta
 
 from domain import clock
 from domain.coupons.tables import Coupon, CouponTemplate
-from tests.api.test_coupons import (  # noqa: F401  (_reset_clock: the autouse fixture)
+from tests.conftest import sign_in_staff
+from tests.factories import (
     ISSUE,
+    ORDER,
     REPORT,
     TEMPLATE,
-    _reset_clock,
     issue,
     member_gid,
     new_code,
+    order_input,
+    pos_and_member,
     staff,
     template,
 )
-from tests.api.test_orders_points import ORDER, order_input, pos_and_member
-from tests.conftest import sign_in_staff
 
 
 async def test_staff_issue_reports_who_did_not_get_one_and_why(gql, client, seed, app):

@@ -16,11 +16,24 @@ from domain.members.tables import Member
 from domain.notifications.tables import Message
 from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.tiers.tables import Tier
-from tests.api.test_coupons import MY_COUPONS, as_member, new_code, template
-from tests.api.test_members import _node, new_phone, partner, register
-from tests.api.test_notifications import _reset_clock, at, consent  # noqa: F401 (autouse)
-from tests.api.test_orders_points import ADJUST, ORDER, account, order_input, pos_and_member
 from tests.conftest import sign_in_staff, wait_for
+from tests.factories import (
+    ADJUST,
+    MY_COUPONS,
+    ORDER,
+    _node,
+    account,
+    as_member,
+    at,
+    consent,
+    new_code,
+    new_phone,
+    order_input,
+    partner,
+    pos_and_member,
+    register,
+    template,
+)
 
 SHANGHAI_NOON = time(12, 0, tzinfo=clock.SHANGHAI)
 
@@ -135,7 +148,7 @@ async def test_expiry_reminder_follows_the_marketing_rules_then_expires(gql, cli
     _, _, no = await pos_and_member(gql, client, seed)
     await consent(yes)
     admin = await sign_in_staff(gql, "admin@test.cn")
-    from tests.api.test_coupons import ISSUE
+    from tests.factories import ISSUE
 
     r = await admin(
         ISSUE, {"t": code, "ids": [to_base64("Member", yes), to_base64("Member", no)], "b": "exp"}

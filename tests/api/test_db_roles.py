@@ -15,8 +15,8 @@ import pytest
 from tortoise.connection import get_connection
 
 from domain.db_roles import append_only_tables, model_tables, role_of
-from tests.api.test_members import new_phone, register
 from tests.conftest import ROOT, settings_env, sign_in_staff
+from tests.factories import new_phone, register
 from tests.pg import PG_APP, PG_OWNER, admin_sql, pg_url
 
 pytestmark = pytest.mark.backend("postgres")

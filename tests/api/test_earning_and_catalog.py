@@ -14,8 +14,8 @@ from domain.catalog.tables import Product
 from domain.points.model import business_day
 from domain.points.tables import EarnRules, LedgerEntry, PointsCampaign, Reward, RewardRedemption
 from domain.tiers.tables import Tier
-from tests.api.test_orders_points import ADJUST, ORDER, account, order_input, pos_and_member
 from tests.conftest import sign_in_member, sign_in_staff
+from tests.factories import ADJUST, ORDER, account, order_input, pos_and_member
 
 RULES = """mutation($cap: Int, $cats: [String!], $skus: [String!]) {
   earnRulesUpdate(pointsPerYuan: 1, dailyCap: $cap, excludedCategories: $cats,

@@ -9,8 +9,7 @@ from domain.cache import MemoryCache
 from domain.config import ConfigError, Settings
 from domain.members.home_cache import HomeCache
 from domain.members.tables import Member
-from tests.api.test_coupons import as_member
-from tests.api.test_orders_points import ORDER, order_input, pos_and_member
+from tests.factories import ORDER, as_member, order_input, pos_and_member
 
 HOME = """query Home { me { displayName points { balance pending } } }"""
 MIXED = """{ me { displayName } tiers { code } }"""

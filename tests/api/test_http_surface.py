@@ -85,8 +85,7 @@ async def test_operations_beyond_the_limit_wait_their_turn(
     import asyncio
 
     from domain.members import services
-    from tests.api.test_coupons import as_member
-    from tests.api.test_orders_points import pos_and_member
+    from tests.factories import as_member, pos_and_member
 
     _, _, pk = await pos_and_member(gql, client, seed)
     member = await as_member(gql, app, pk)

@@ -4,8 +4,8 @@ the configured order."""
 from __future__ import annotations
 
 from domain.members.tables import Consent, MemberIdentity
-from tests.api.test_members import LOOKUP, _pk, new_phone, partner, register
 from tests.conftest import sign_in_by_sms
+from tests.factories import LOOKUP, my_pk, new_phone, partner, register
 
 CONSENT = """mutation($c: [ConsentInput!]!) { consentUpdate(consents: $c) {
   __typename ... on ConsentUpdateSuccess { consents { purpose granted policyVersion } }
@@ -15,7 +15,7 @@ CONSENT = """mutation($c: [ConsentInput!]!) { consentUpdate(consents: $c) {
 async def test_consent_is_granted_and_withdrawn_per_purpose_with_history(gql, seed):
     phone = new_phone()
     member = gql.as_((await sign_in_by_sms(gql, phone))["accessToken"])
-    pk = int(await _pk(member))
+    pk = int(await my_pk(member))
     grant = [
         {"purpose": "MARKETING_SMS", "granted": True},
         {"purpose": "PERSONALISATION", "granted": True},

@@ -11,11 +11,18 @@ from domain.members.tables import Member, MemberIdentity, MemberTag
 from domain.orders.tables import Order
 from domain.points.tables import PointsLot
 from domain.tiers.tables import TierState
-from tests.api.test_coupons import template as coupon_template
-from tests.api.test_member_scope import _pk
-from tests.api.test_members import REGISTER, new_phone
-from tests.api.test_orders_points import ADJUST, ORDER, account, ledger_sum, order_input
 from tests.conftest import GQL, partner_token, sign_in_staff, wait_for
+from tests.factories import (
+    ADJUST,
+    ORDER,
+    REGISTER,
+    account,
+    ledger_sum,
+    new_phone,
+    order_input,
+    pk_of,
+)
+from tests.factories import template as coupon_template
 
 MERGE = """mutation($s: ID!, $a: ID!) { memberMerge(survivorId: $s, absorbedId: $a,
   reason: "同一顾客的两个手机号") { __typename ... on MemberMerge { id moved { area count } }
@@ -77,7 +84,7 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder
     for phone in phones:
         r = await admin(REGISTER, {"in": {"phone": phone, "homeStoreCode": "SH01"}})
         gids.append(r["data"]["memberRegister"]["member"]["id"])
-    survivor, absorbed = (_pk(g) for g in gids)
+    survivor, absorbed = (pk_of(g) for g in gids)
     await MemberTag.create(member_id=absorbed, tag="fresh-food-lover", created_at=clock.now())
     pos = gql.as_(await partner_token(client, seed["partner"]))
     agent = await sign_in_staff(gql, "agent@test.cn")
@@ -151,11 +158,11 @@ async def test_store_staff_cannot_merge_and_nothing_moves(gql, client, seed):
         r = await admin(REGISTER, {"in": {"phone": new_phone(), "homeStoreCode": "SH01"}})
         gids.append(r["data"]["memberRegister"]["member"]["id"])
     await _orders(gql.as_(await partner_token(client, seed["partner"])), gids[1], 1, 900)
-    await wait_for(lambda: _both_placed(_pk(gids[1])))  # the order's tier placement is done
-    before = await _state([_pk(g) for g in gids])
+    await wait_for(lambda: _both_placed(pk_of(gids[1])))  # the order's tier placement is done
+    before = await _state([pk_of(g) for g in gids])
     store = await sign_in_staff(gql, "sh01@test.cn")
     r = await store(MERGE, {"s": gids[0], "a": gids[1]})
     assert r["data"] is None and r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     self_merge = (await admin(MERGE, {"s": gids[0], "a": gids[0]}))["data"]["memberMerge"]
     assert self_merge == {"__typename": "InvalidInputError", "code": "INVALID_INPUT"}
-    assert await _state([_pk(g) for g in gids]) == before
+    assert await _state([pk_of(g) for g in gids]) == before

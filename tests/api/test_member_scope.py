@@ -7,8 +7,8 @@ import pytest
 
 from domain.audit.tables import AuditEntry
 from domain.members.tables import Card, Member
-from tests.api.test_members import REGISTER, new_phone
 from tests.conftest import GQL, sign_in_staff
+from tests.factories import REGISTER, new_phone, pk_of
 
 READS = {
     "member": "query($id: ID!) { member(id: $id) { id } }",
@@ -66,7 +66,7 @@ async def test_store_staff_of_one_region_cannot_reach_a_member_of_another(gql, t
     # default scope for store staff: their store's whole region (SH02 is in EAST too)
     assert all((await _sees(sh01, east_id, east_phone)).values())
 
-    before = (await Member.get(id=_pk(south_id)), await Card.get(member_id=_pk(south_id)))
+    before = (await Member.get(id=pk_of(south_id)), await Card.get(member_id=pk_of(south_id)))
     audits = await AuditEntry.all().count()
     for field, mutation in ACTIONS.items():
         r = await sh01(mutation, {"id": south_id})
@@ -74,7 +74,7 @@ async def test_store_staff_of_one_region_cannot_reach_a_member_of_another(gql, t
             assert r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         else:
             assert r["data"][field] == {"__typename": "NotFoundError", "code": "NOT_FOUND"}
-    after = (await Member.get(id=_pk(south_id)), await Card.get(member_id=_pk(south_id)))
+    after = (await Member.get(id=pk_of(south_id)), await Card.get(member_id=pk_of(south_id)))
     assert (after[0].display_name, after[1].status) == (before[0].display_name, before[1].status)
     assert await AuditEntry.all().count() == audits
 
@@ -118,9 +118,3 @@ async def test_a_member_sees_only_themself(gql, two_regions):
     me = gql.as_((await sign_in_member(gql))["accessToken"])
     r = await me(READS["node"], {"id": two_regions["east"][0]})
     assert r["data"]["node"] is None
-
-
-def _pk(gid: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(gid).node_id)

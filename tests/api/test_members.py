@@ -4,33 +4,17 @@ consents, masking and reveal, and the audit trail they leave."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 
 import pytest
-from strawberry.relay import GlobalID, to_base64
+from strawberry.relay import to_base64
 
 from domain import clock
 from domain.audit.tables import AuditEntry
 from domain.members.model import luhn_valid
 from domain.members.tables import Card, Member, MemberTag
-from tests.conftest import GQL, TEST_PHONE, partner_token, sign_in_by_sms, sign_in_member
-
-_numbers = itertools.count(1)
-
-
-def new_phone() -> str:
-    return f"+86137{next(_numbers):08d}"
-
-
-MEMBER_FIELDS = """id phone displayName gender birthday incomeBand status tags
-  registrationChannel homeStore { code region { code } } card { number status }"""
-
-REGISTER = f"""mutation($in: MemberRegisterInput!) {{ memberRegister(input: $in) {{
-  __typename
-  ... on MemberRegisterSuccess {{ created member {{ {MEMBER_FIELDS} }} }}
-  ... on UserError {{ code message }}
-  ... on InvalidInputError {{ field }} ... on InvalidPhoneError {{ field }} }} }}"""
+from tests.conftest import GQL, TEST_PHONE, sign_in_by_sms, sign_in_member
+from tests.factories import LOOKUP, MEMBER_FIELDS, _node, my_pk, new_phone, partner, register
 
 ME = f"{{ me {{ {MEMBER_FIELDS} card {{ scanCode {{ code expiresAt }} }} }} }}"
 
@@ -38,25 +22,12 @@ UPDATE = f"""mutation($in: MemberProfileInput!) {{ memberUpdate(input: $in) {{
   __typename ... on Member {{ {MEMBER_FIELDS} }}
   ... on UserError {{ code message }} ... on InvalidInputError {{ field }} }} }}"""
 
-LOOKUP = f"""query($ref: MemberRefInput!) {{ memberLookup(ref: $ref) {{
-  __typename ... on Member {{ {MEMBER_FIELDS} }}
-  ... on UserError {{ code }} ... on CardNotActiveError {{ cardStatus }} }} }}"""
 
 BY_SCAN = """query($c: String!) { memberByScanCode(code: $c) {
   __typename ... on Member { id } ... on UserError { code } } }"""
 
 CARD = """mutation($id: ID) { %s(memberId: $id) {
   __typename ... on Card { number status scanCode { code } } ... on UserError { code } } }"""
-
-
-async def partner(gql: GQL, client, seed, scope: str = "") -> GQL:
-    return gql.as_(await partner_token(client, seed["partner"], scope))
-
-
-async def register(who: GQL, phone: str, **fields) -> dict:
-    r = await who(REGISTER, {"in": {"phone": phone, **fields}})
-    assert "errors" not in r, r
-    return r["data"]["memberRegister"]
 
 
 async def counts() -> tuple[int, ...]:
@@ -123,12 +94,7 @@ async def test_partner_registers_member_who_signs_in_and_edits_profile(gql, clie
     # withdrawing the income band erases it
     cleared = (await me_client(UPDATE, {"in": {"incomeBand": None}}))["data"]["memberUpdate"]
     assert cleared["incomeBand"] is None
-    assert (await Member.get(id=int(await _pk(me_client)))).income_enc is None
-
-
-async def _pk(member_client: GQL) -> str:
-    gid = (await member_client("{ me { id } }"))["data"]["me"]["id"]
-    return GlobalID.from_id(gid).node_id
+    assert (await Member.get(id=int(await my_pk(me_client)))).income_enc is None
 
 
 @pytest.mark.parametrize(
@@ -221,10 +187,6 @@ async def test_lost_card_is_blocked_and_replacement_keeps_the_member(gql, client
     r = (await pos(LOOKUP, {"ref": {"cardNumber": old}}))["data"]["memberLookup"]
     assert r["cardStatus"] == "REPLACED"
     assert await Card.filter(member_id=int(_node(mid))).count() == 1
-
-
-def _node(gid: str) -> str:
-    return GlobalID.from_id(gid).node_id
 
 
 async def test_concurrent_card_issues_leave_exactly_one_card(gql, seed, app):

@@ -15,8 +15,8 @@ from domain.notifications.model import Channel, Purpose
 from domain.notifications.sealing import body_of, seal, variables_of
 from domain.notifications.services import RECIPIENT_CONTEXT
 from domain.notifications.tables import Message
-from tests.api.test_orders_points import pos_and_member
 from tests.conftest import request_code, sign_in_member, sign_in_staff, wait_for
+from tests.factories import pos_and_member
 
 NOTIFICATIONS = """query($id: ID!) { notifications(memberId: $id) { template status body } }"""
 

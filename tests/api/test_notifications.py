@@ -10,32 +10,19 @@ import pytest
 from strawberry.relay import to_base64
 
 from domain import clock
-from domain.members.tables import Consent
 from domain.notifications.marketing import release_deferred, send_marketing
 from domain.notifications.model import Channel, Purpose, decide, parse_quiet_hours
 from domain.notifications.sealing import seal
 from domain.notifications.services import RECIPIENT_CONTEXT, StillSending, deliver
 from domain.notifications.tables import Message
-from tests.api.test_orders_points import pos_and_member
 from tests.conftest import sign_in_staff, wait_for
-from tests.fakes import FakeWeChat, serving
-from tests.service.test_channel_adapters import VARS, WECHAT_TEMPLATES
+from tests.factories import at, consent, pos_and_member
+from tests.fakes import VARS, WECHAT_TEMPLATES, FakeWeChat, serving
 
 NOTIFICATIONS = """query($id: ID!) { notifications(memberId: $id) {
   channel template purpose status reason adapter sendAfter } }"""
 NOON = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 NIGHT = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
-
-
-def at(moment: datetime) -> None:
-    clock.reset()
-    clock.advance(moment - clock.now())
 
 
 async def marketing(app, pk: int) -> Message:
@@ -45,17 +32,6 @@ async def marketing(app, pk: int) -> Message:
         channel=Channel.SMS,
         template="points_expiring",
         variables={"points": 120, "date": "2026-12-31"},
-    )
-
-
-async def consent(pk: int, granted: bool = True) -> None:
-    await Consent.create(
-        member_id=pk,
-        purpose="MARKETING_SMS",
-        granted=granted,
-        policy_version="2026-01",
-        source="member",
-        recorded_at=clock.now(),
     )
 
 

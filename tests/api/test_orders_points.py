@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,60 +11,22 @@ from domain import clock
 from domain.orders.tables import Order, Refund
 from domain.points import jobs
 from domain.points.model import business_day
-from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
+from domain.points.tables import LedgerEntry, PointsLot
 from domain.points.verify import verify
-from tests.api.test_member_scope import _pk
-from tests.api.test_members import REGISTER, new_phone
-from tests.conftest import GQL, partner_token, sign_in_staff
+from tests.conftest import partner_token, sign_in_staff
+from tests.factories import (
+    ADJUST,
+    ORDER,
+    REFUND,
+    account,
+    ledger_sum,
+    order_input,
+    pos_and_member,
+)
 
-_serial = itertools.count(1)
-
-ORDER = """mutation($in: OrderCreateInput!) { orderCreate(input: $in) {
-  __typename
-  ... on OrderCreateSuccess { replayed order { externalId pointsEarned pointsRedeemed status } }
-  ... on UserError { code message } ... on InsufficientPointsError { needed available } } }"""
-REFUND = """mutation($in: OrderRefundInput!) { orderRefund(input: $in) {
-  __typename
-  ... on OrderRefundSuccess { replayed refund { amountFen pointsReversed pointsReturned }
-                              order { status refundedFen } }
-  ... on UserError { code message } } }"""
 POINTS = """query($id: ID!) { member(id: $id) { points { balance pending debt
   availableSoon { points } history(first: 50) { edges { node { kind points reason breakdown } } }
 } } }"""
-
-
-def order_id() -> str:
-    return f"SH01-20261123-{next(_serial):05d}"
-
-
-def order_input(card: str, fen: int = 10_000, **extra) -> dict:
-    return {
-        "externalId": order_id(),
-        "channel": "POS",
-        "storeCode": "SH01",
-        "paidAt": clock.now().isoformat(),
-        "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": fen}],
-        "totalPaidFen": fen,
-        "member": {"cardNumber": card},
-        **extra,
-    }
-
-
-async def pos_and_member(gql: GQL, client, seed) -> tuple[GQL, str, int]:
-    """A partner client and a new member of SH01: (partner, card number, member pk)."""
-    pos = gql.as_(await partner_token(client, seed["partner"]))
-    r = await pos(REGISTER, {"in": {"phone": new_phone(), "homeStoreCode": "SH01"}})
-    m = r["data"]["memberRegister"]["member"]
-    return pos, m["card"]["number"], _pk(m["id"])
-
-
-async def account(pk: int) -> tuple[int, int, int]:
-    a = await PointsAccount.get_or_none(member_id=pk)
-    return (a.balance, a.pending, a.debt) if a else (0, 0, 0)
-
-
-async def ledger_sum(pk: int) -> int:
-    return sum(await LedgerEntry.filter(member_id=pk).values_list("points", flat=True))
 
 
 async def snapshot(pk: int) -> tuple:
@@ -86,12 +47,6 @@ async def release_after_return_window(settings) -> int:
         return await jobs.release_due()
     finally:
         clock.reset()
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
 
 
 async def test_order_retries_credit_once_forever_and_changes_conflict(gql, client, seed):
@@ -294,11 +249,6 @@ async def test_member_reads_points_and_history_with_reasons(gql, client, seed, s
     assert await release_after_return_window(settings) == 0  # twice: nothing more
     p = (await admin(POINTS, {"id": gid}))["data"]["member"]["points"]
     assert (p["balance"], p["pending"], p["availableSoon"]) == (123, 0, [])
-
-
-ADJUST = """mutation($id: ID!, $p: Int!, $why: String!) {
-  pointsAdjust(memberId: $id, points: $p, reason: $why) {
-  __typename ... on Points { balance } ... on UserError { code } } }"""
 
 
 async def test_staff_adjustments_need_a_reason_and_are_audited(gql, client, seed):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from domain.members.tables import Member
-from tests.api.test_members import REGISTER, new_phone
 from tests.conftest import TEST_PHONE, sign_in_by_sms, sign_in_member, sign_in_staff
+from tests.factories import REGISTER, new_phone
 
 BIRTHDAYS = ["1988-08-08", "1971-12-30"]
 

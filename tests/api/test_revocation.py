@@ -20,20 +20,12 @@ from tests.conftest import (
     sign_in_member,
     sign_in_staff,
 )
+from tests.factories import SIGN_OUT, status
 
-VIEWER = {"query": "{ viewer { kind } }"}
-SIGN_OUT = """mutation($t: String) { signOut(refreshToken: $t) { signedOut } }"""
 STAFF_DEACTIVATE = """mutation($id: ID!) { staffDeactivate(staffId: $id) {
   __typename ... on StaffDeactivateSuccess { staffId } ... on UserError { code } } }"""
 PARTNER_DEACTIVATE = """mutation($c: String!) { partnerDeactivate(clientId: $c) {
   __typename ... on PartnerDeactivateSuccess { clientId } ... on UserError { code } } }"""
-
-
-async def status(client, token: str) -> int:
-    r = await client.post("/graphql", json=VIEWER, headers={"Authorization": f"Bearer {token}"})
-    if r.status_code == 401:
-        assert r.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    return r.status_code
 
 
 async def new_staff(role: str = "service_agent") -> str:

@@ -16,8 +16,8 @@ from domain.members.tables import Member
 from domain.notifications.tables import Message
 from domain.tiers import batch
 from domain.tiers.tables import TierBatchRun, TierHistory, TierState
-from tests.api.test_orders_points import ORDER, REFUND, order_input, pos_and_member
 from tests.conftest import sign_in_staff, wait_for
+from tests.factories import ORDER, REFUND, order_input, pos_and_member
 
 PROGRESS = """query($id: ID!) { member(id: $id) { tier { code } tierProgress {
   current { code } next { code } qualifyingSpendFen spendToNextFen spendToKeepFen reviewAt }
@@ -31,12 +31,6 @@ async def tier_of(pk: int) -> str | None:
 
 async def messages(pk: int, template: str) -> int:
     return await Message.filter(member_id=pk, template=template).count()
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
 
 
 async def test_crossing_silver_upgrades_once_with_one_message(gql, client, seed, ladder, app):

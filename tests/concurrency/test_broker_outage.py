@@ -11,8 +11,8 @@ from domain.events.tables import OutboxEvent
 from domain.members.tables import Member
 from domain.notifications.tables import Message
 from domain.tiers.tables import TierHistory
-from tests.api.test_orders_points import ORDER, order_input, pos_and_member
 from tests.conftest import wait_for
+from tests.factories import ORDER, order_input, pos_and_member
 
 pytestmark = pytest.mark.backend("postgres")  # a real Redis broker and worker process
 MEMBERS, ORDERS_EACH = 50, 10  # 10 x 250 yuan: each member crosses silver (2,000) once

@@ -14,10 +14,18 @@ import aiohttp
 import pytest
 
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
-from tests.api.test_coupons import CLAIM, REDEEM, as_member, draft, issue, redeemer, template
-from tests.api.test_orders_points import pos_and_member
 from tests.conftest import settings_env
-from tests.e2e.test_server_process import free_port, running
+from tests.factories import (
+    CLAIM,
+    REDEEM,
+    as_member,
+    draft,
+    issue,
+    pos_and_member,
+    redeemer,
+    template,
+)
+from tests.processes import free_port, running
 
 pytestmark = pytest.mark.backend("postgres")
 BIN = Path(sys.executable).parent

@@ -12,9 +12,9 @@ import pytest
 from strawberry.relay import to_base64
 
 from domain.points.tables import LedgerEntry, PointsAccount
-from tests.api.test_orders_points import ORDER, order_input, pos_and_member
 from tests.conftest import settings_env, sign_in_staff
-from tests.e2e.test_server_process import free_port, running
+from tests.factories import ORDER, order_input, pos_and_member
+from tests.processes import free_port, running
 
 pytestmark = pytest.mark.backend("postgres")
 BIN = Path(sys.executable).parent

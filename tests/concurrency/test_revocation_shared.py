@@ -20,7 +20,6 @@ from domain.org.services import create_staff, deactivate_staff
 from domain.org.tables import Staff
 from domain.partners.services import create_partner
 from domain.runtime import Runtime
-from tests.api.test_revocation import SIGN_OUT, status
 from tests.conftest import (
     ROOT,
     STAFF_PASSWORD,
@@ -30,6 +29,7 @@ from tests.conftest import (
     sign_in_member,
     wait_for,
 )
+from tests.factories import SIGN_OUT, status
 
 pytestmark = pytest.mark.backend("postgres")
 LOYALTY = str(Path(sys.executable).parent / "loyalty")

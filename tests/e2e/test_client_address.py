@@ -9,8 +9,8 @@ import subprocess
 import httpx
 import pytest
 
-from tests.e2e.test_ops_cli import LOYALTY
-from tests.e2e.test_server_process import OTP, ROOT, clean_env, free_port, running
+from tests.conftest import ROOT
+from tests.processes import LOYALTY, OTP, clean_env, free_port, running
 
 pytestmark = [pytest.mark.e2e, pytest.mark.backend("sqlite")]
 

@@ -10,22 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.test_server_process import clean_env
+from tests.processes import clean_env, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.backend("sqlite")]
-LOYALTY = str(Path(sys.executable).parent / "loyalty")
-
-
-def run(env: dict, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [LOYALTY, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input=stdin,
-    )
 
 
 def test_partner_staff_and_key_commands(tmp_path):

@@ -13,8 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,66 +24,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.conftest import ROOT, dev_sink, require_services
+from tests.processes import OTP, clean_env, free_port, running
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
-OTP = "mutation($p: String!) { otpRequest(phone: $p) { __typename } }"
 SIGN_IN = """mutation($p: String!, $c: String!) { memberSignIn(phone: $p, code: $c) {
   __typename ... on SignInSuccess { accessToken refreshToken } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    drop = (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "BROKER_URL",
-        "APP_ENV",
-        "DATA_KEYS",
-        "HMAC_KEY",
-        "DATA_KEY_ID",
-        "TEST_PHONE_NUMBERS",
-        "VAR_DIR",
-        "TEST_BACKEND",
-    )
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(extra)
-    return env
-
-
-@contextmanager
-def running(argv: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def _sockets_on(port: int) -> tuple[Counter, Counter]:

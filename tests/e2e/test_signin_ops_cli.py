@@ -10,8 +10,7 @@ import sqlite3
 import pytest
 
 from domain.auth.throttle import AccountKind, account_key
-from tests.e2e.test_ops_cli import run
-from tests.e2e.test_server_process import clean_env
+from tests.processes import clean_env, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.backend("sqlite")]
 PASSWORD = {"STAFF_PASSWORD": "a long enough secret"}

@@ -15,17 +15,9 @@ from domain.notifications.model import Channel, PermanentProviderError, Provider
 from domain.notifications.smtp_email import SmtpEmail
 from domain.notifications.wechat import WeChatSubscribe
 from tests.conftest import base_settings
-from tests.fakes import FakeJPush, FakeWeChat, serving, smtp_server
+from tests.fakes import VARS, WECHAT_TEMPLATES, FakeJPush, FakeWeChat, serving, smtp_server
 
 BODY = "您有 120 积分将于 2026-12-31 到期，快来兑换好礼吧。"
-VARS = {"points": "120", "date": "2026-12-31"}
-WECHAT_TEMPLATES = {
-    "points_expiring": {
-        "id": "TPL-POINTS",
-        "page": "pages/points/index",
-        "data": {"number1": "points", "date2": "date", "thing3": "body"},
-    }
-}
 
 
 def wechat(fake: FakeWeChat, base: str, secret: str | None = None) -> WeChatSubscribe:

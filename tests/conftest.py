@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from domain.config import Settings
+from tests import isolation
 from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +190,37 @@ async def app(settings: Settings, worker_process):
 
     application = create_app(settings)
     async with application.router.lifespan_context(application):
-        yield application
+        await isolation.settle(application)
+        await isolation.snapshot(settings)  # modules that run before ``seed`` go back to this
+        _live["app"] = application
+        try:
+            yield application
+        finally:
+            _live.pop("app", None)
+
+
+_live: dict[str, object] = {}  # the session's app while it runs (for the module reset)
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _module_starts_from_the_seed(request) -> AsyncIterator[None]:
+    """After a module whose tests used the database, every table is put back as the
+    session ``seed`` left it (tests/isolation.py), so the next module sees only the seed.
+    Modules that never asked for ``settings`` (unit tests) neither create nor reset it."""
+    yield
+    app = _live.get("app")
+    if app is None or not any(
+        "settings" in item.fixturenames
+        for item in request.session.items
+        if item.getparent(pytest.Module) is request.node
+    ):
+        return
+    await isolation.reset(app, app.state.settings, request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in isolation.STATS.lines():
+        terminalreporter.write_line(line)
 
 
 STAFF_PASSWORD = "correct horse battery"
@@ -222,6 +253,8 @@ async def seed(app) -> dict:
         "pos", ["members:read", "members:write", "orders:write"]
     )
     narrow, narrow_secret = await create_partner("shop", ["orders:write"])
+    await isolation.settle(app)
+    await isolation.snapshot(app.state.settings)  # what every module starts from
     return {
         "staff": ("admin@test.cn", STAFF_PASSWORD),
         "partner": (full.client_id, full_secret),

@@ -241,6 +241,8 @@ async def seed(app) -> dict:
     from domain.org.tables import Region, Store
     from domain.partners.services import create_partner
 
+    await isolation.settle(app)
+    await isolation.restore(app.state.settings)  # no rows of earlier tests in the snapshot
     east = await Region.create(code="EAST", name="华东")
     south = await Region.create(code="SOUTH", name="华南")
     await Store.create(code="SH01", name="上海徐汇店", region=east)

@@ -39,6 +39,7 @@ SETTLE_WITHIN_S = 10.0  # longest wait for the worker before restoring anyway
 @dataclass
 class Stats:
     snapshots: int = 0
+    snapshot_seconds: float = 0.0
     restores: int = 0
     seconds: float = 0.0  # restore time, settling included
     settle_seconds: float = 0.0
@@ -52,7 +53,8 @@ class Stats:
         out = [
             f"isolation: {self.restores} restores of the seeded database, {self.seconds:.2f} s"
             f" in all ({self.settle_seconds:.2f} s waiting for the worker), mean {mean:.3f} s,"
-            f" slowest {self.slowest:.3f} s"
+            f" slowest {self.slowest:.3f} s; {self.snapshots} snapshots"
+            f" {self.snapshot_seconds:.2f} s"
         ]
         out += [f"isolation: restored with work still in flight after {m}" for m in self.unsettled]
         return out
@@ -87,6 +89,7 @@ def _sqlite() -> Any:
 
 async def snapshot(settings: Settings) -> None:
     """Copy every table's rows as they are now; ``restore`` puts them back."""
+    started = time.monotonic()
     if _postgres(settings):
         conn = await _admin(settings)
         try:
@@ -118,6 +121,7 @@ async def snapshot(settings: Settings) -> None:
         await client.execute_script(f"BEGIN;{script}COMMIT;")
     _tables[settings.db_url] = tables
     STATS.snapshots += 1
+    STATS.snapshot_seconds += time.monotonic() - started
 
 
 async def restore(settings: Settings) -> None:

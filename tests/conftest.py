@@ -197,6 +197,7 @@ async def app(settings: Settings, worker_process):
             yield application
         finally:
             _live.pop("app", None)
+            await isolation.close()
 
 
 _live: dict[str, object] = {}  # the session's app while it runs (for the module reset)

@@ -6,10 +6,12 @@ process, and some tests start real server processes. Instead the rows themselves
 copied once and put back after each module that used the database:
 
 * ``snapshot`` copies every table server-side, once when the app starts (the migrated
-  database) and again once the session ``seed`` is in (regions, stores, staff, partners).
-  PostgreSQL: schema ``seed_snapshot`` (``CREATE TABLE seed_snapshot.t AS SELECT * FROM
-  public.t``), as the superuser; the app role cannot even see it. SQLite: ``snap__t``
-  tables in the same file, through the app's Tortoise connection.
+  database) and again once the session ``seed`` is in (regions, stores, staff, partners),
+  into temporary tables (``CREATE TEMP TABLE ... AS SELECT * FROM t``) of a connection
+  kept for the session: on PostgreSQL a superuser's (tests/pg.py), on SQLite the app's
+  own Tortoise connection (as ``temp.snap__t``). No other connection sees them, and the
+  database itself holds nothing but the app's tables (``pg_dump`` and the SQLite file read
+  by tests/api/test_pii_at_rest.py have no copies in them).
 * ``restore`` waits until the worker is idle (``settle``), then in one transaction empties
   every table and copies the snapshot back. Triggers and foreign keys are off meanwhile
   (PostgreSQL ``session_replication_role = replica``; SQLite ``PRAGMA foreign_keys=OFF``,
@@ -31,8 +33,6 @@ from typing import Any
 from domain.config import Settings
 from tests.pg import PG_ADMIN_URL
 
-SCHEMA = "seed_snapshot"  # PostgreSQL: where the copies live
-PREFIX = "snap__"  # SQLite: prefix of the copies, in the same file
 SETTLE_WITHIN_S = 10.0  # longest wait for the worker before restoring anyway
 
 
@@ -61,7 +61,8 @@ class Stats:
 
 
 STATS = Stats()
-_tables: dict[str, list[str]] = {}  # database URL -> tables copied (snapshot order)
+_tables: dict[str, list[str]] = {}  # database URL -> tables copied
+_admins: dict[str, Any] = {}  # database URL -> the PostgreSQL connection holding the copies
 
 
 def _postgres(settings: Settings) -> bool:
@@ -72,13 +73,35 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _live(settings: Settings, table: str) -> str:
+    return ("public." if _postgres(settings) else "main.") + _q(table)
+
+
+def _copy(settings: Settings, table: str) -> str:
+    # SQLite resolves an unqualified name in ``temp`` first, and the copy lives on the
+    # app's own connection: a prefix keeps the app's queries off it
+    return "pg_temp." + _q(table) if _postgres(settings) else "temp." + _q("snap__" + table)
+
+
 async def _admin(settings: Settings) -> Any:
-    """A superuser connection to the test database (PostgreSQL)."""
+    """The superuser connection to the PostgreSQL test database that holds the copies,
+    kept for the session."""
     import asyncpg
 
-    database = settings.db_url.rsplit("/", 1)[1].split("?", 1)[0]
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
-    return await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    conn = _admins.get(settings.db_url)
+    if conn is None:
+        database = settings.db_url.rsplit("/", 1)[1].split("?", 1)[0]
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        _admins[settings.db_url] = conn
+    return conn
+
+
+async def close() -> None:
+    """Close the kept connections (their copies go with them)."""
+    while _admins:
+        _, conn = _admins.popitem()
+        await conn.close()
 
 
 def _sqlite() -> Any:
@@ -87,38 +110,28 @@ def _sqlite() -> Any:
     return connections.get("default")
 
 
+async def _script(settings: Settings, sql: str) -> None:
+    if _postgres(settings):
+        await (await _admin(settings)).execute(sql)
+    else:
+        await _sqlite().execute_script(sql)
+
+
 async def snapshot(settings: Settings) -> None:
     """Copy every table's rows as they are now; ``restore`` puts them back."""
     started = time.monotonic()
     if _postgres(settings):
-        conn = await _admin(settings)
-        try:
-            rows = await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
-            )
-            tables = [r["tablename"] for r in rows]
-            copies = "".join(
-                f"CREATE TABLE {SCHEMA}.{_q(t)} AS SELECT * FROM public.{_q(t)};"  # noqa: S608
-                for t in tables
-            )
-            await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};")
-            await conn.execute(copies)
-        finally:
-            await conn.close()
+        rows = await (await _admin(settings)).fetch(
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+        )
     else:
-        client = _sqlite()
-        rows = await client.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " AND name NOT LIKE ? ORDER BY 1",
-            [PREFIX + "%"],
+        rows = await _sqlite().execute_query_dict(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
-        tables = [r["name"] for r in rows]
-        copy = "CREATE TABLE {} AS SELECT * FROM {};"
-        script = "".join(
-            f"DROP TABLE IF EXISTS {_q(PREFIX + t)};" + copy.format(_q(PREFIX + t), _q(t))
-            for t in tables
-        )
-        await client.execute_script(f"BEGIN;{script}COMMIT;")
+    tables = sorted(r["name"] for r in rows)
+    copy = "DROP TABLE IF EXISTS {0}; CREATE TEMP TABLE {0} AS SELECT * FROM {1};"
+    sql = "".join(copy.format(_copy(settings, t), _live(settings, t)) for t in tables)
+    await _script(settings, f"BEGIN; {sql} COMMIT;")
     _tables[settings.db_url] = tables
     STATS.snapshots += 1
     STATS.snapshot_seconds += time.monotonic() - started
@@ -127,45 +140,36 @@ async def snapshot(settings: Settings) -> None:
 async def restore(settings: Settings) -> None:
     """Put every table back as the last ``snapshot`` found it."""
     tables = _tables[settings.db_url]
+    # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table took ~1 s (new files
+    # for each table and index), these small tables empty in milliseconds
+    empty = "".join(f"DELETE FROM {_live(settings, t)};" for t in tables)  # noqa: S608
+    fill = "".join(
+        f"INSERT INTO {_live(settings, t)} SELECT * FROM {_copy(settings, t)};"  # noqa: S608
+        for t in tables
+    )
     if _postgres(settings):
-        conn = await _admin(settings)
-        try:
-            # DELETE, not TRUNCATE: a TRUNCATE of every table took ~1 s (new files for each
-            # table and index), these small tables empty in milliseconds
-            empty = "".join(f"DELETE FROM public.{_q(t)};" for t in tables)  # noqa: S608
-            fill = "".join(
-                f"INSERT INTO public.{_q(t)} SELECT * FROM {SCHEMA}.{_q(t)};"  # noqa: S608
-                for t in tables
-            )
-            await conn.execute(
-                "BEGIN; SET LOCAL session_replication_role = replica;"
-                f" SET LOCAL lock_timeout = '20s'; {empty} {fill} COMMIT;"
-            )
-        finally:
-            await conn.close()
+        await _script(
+            settings,
+            "BEGIN; SET LOCAL session_replication_role = replica;"  # no triggers, no FK checks
+            f" SET LOCAL lock_timeout = '20s'; {empty} {fill} COMMIT;",
+        )
         return
     client = _sqlite()
+    fk = client.pragmas.get("foreign_keys", "ON")  # what Tortoise set on its connection
     async with client.acquire_connection() as conn:  # holds Tortoise's lock throughout
-        guards = await conn.execute_fetchall(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name NOT LIKE ?",
-            (PREFIX + "%",),
+        triggers = await conn.execute_fetchall(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger'"
         )
-        guards = [(name, sql) for name, sql in guards if _on_delete(sql)]
-        drop = "".join(f"DROP TRIGGER {_q(name)};" for name, _ in guards)
-        empty = "".join(f"DELETE FROM {_q(t)};" for t in tables)  # noqa: S608
-        fill = "".join(
-            f"INSERT INTO {_q(t)} SELECT * FROM {_q(PREFIX + t)};"  # noqa: S608
-            for t in tables
-        )
+        guards = [(name, sql) for name, sql in triggers if _on_delete(sql)]
+        drop = "".join(f"DROP TRIGGER main.{_q(name)};" for name, _ in guards)
         create = "".join(f"{sql};" for _, sql in guards)
-        script = (
-            f"PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE; {drop} {empty} {fill} {create}"
-            " COMMIT; PRAGMA foreign_keys = ON;"
-        )
         try:
-            await conn.executescript(script)
+            await conn.executescript(
+                f"PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE; {drop} {empty} {fill} {create}"
+                f" COMMIT; PRAGMA foreign_keys = {fk};"
+            )
         except Exception:
-            await conn.executescript("ROLLBACK; PRAGMA foreign_keys = ON;")
+            await conn.executescript(f"ROLLBACK; PRAGMA foreign_keys = {fk};")
             raise
 
 
@@ -178,35 +182,23 @@ def _on_delete(trigger_sql: str) -> bool:
 async def differences(settings: Settings) -> dict[str, tuple[int, int]]:
     """Tables whose rows differ from the snapshot: name -> (rows not in the snapshot,
     snapshot rows missing). Empty when the database is exactly the snapshot."""
-    tables = _tables[settings.db_url]
     out: dict[str, tuple[int, int]] = {}
-    if _postgres(settings):
-        conn = await _admin(settings)
-        try:
-            for t in tables:
-                live, snap = f"public.{_q(t)}", f"{SCHEMA}.{_q(t)}"
-                extra = await conn.fetchval(
-                    f"SELECT count(*) FROM (TABLE {live} EXCEPT ALL TABLE {snap}) d"  # noqa: S608
-                )
-                missing = await conn.fetchval(
-                    f"SELECT count(*) FROM (TABLE {snap} EXCEPT ALL TABLE {live}) d"  # noqa: S608
-                )
-                if extra or missing:
-                    out[t] = (extra, missing)
-        finally:
-            await conn.close()
-        return out
-    client = _sqlite()
-    for t in tables:
-        live, snap = _q(t), _q(PREFIX + t)
-        extra_q = f"SELECT * FROM {live} EXCEPT SELECT * FROM {snap}"  # noqa: S608
-        missing_q = f"SELECT * FROM {snap} EXCEPT SELECT * FROM {live}"  # noqa: S608
-        counts = "SELECT (SELECT count(*) FROM ({})), (SELECT count(*) FROM ({})),"
-        counts += " (SELECT count(*) FROM {}), (SELECT count(*) FROM {})"
-        _, rows = await client.execute_query(counts.format(extra_q, missing_q, live, snap))
-        extra, missing, n, m = rows[0]
-        if extra or missing or n != m:
-            out[t] = (extra, missing)
+    # SQLite has no EXCEPT ALL: its EXCEPT drops duplicates, so compare the counts too
+    minus = "EXCEPT ALL" if _postgres(settings) else "EXCEPT"
+    for t in _tables[settings.db_url]:
+        live, copy = _live(settings, t), _copy(settings, t)
+        extra = f"SELECT * FROM {live} {minus} SELECT * FROM {copy}"  # noqa: S608
+        gone = f"SELECT * FROM {copy} {minus} SELECT * FROM {live}"  # noqa: S608
+        n, m = f"SELECT count(*) FROM {live}", f"SELECT count(*) FROM {copy}"  # noqa: S608
+        sql = "SELECT (SELECT count(*) FROM ({}) AS d) AS extra,"
+        sql += " (SELECT count(*) FROM ({}) AS d) AS gone, ({}) AS n, ({}) AS m"
+        sql = sql.format(extra, gone, n, m)
+        if _postgres(settings):
+            row = dict(await (await _admin(settings)).fetchrow(sql))
+        else:
+            row = (await _sqlite().execute_query_dict(sql))[0]
+        if row["extra"] or row["gone"] or row["n"] != row["m"]:
+            out[t] = (row["extra"], row["gone"])
     return out
 
 

@@ -18,7 +18,6 @@ import base64
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,8 @@ import pytest
 
 from domain.config import Settings
 from tests import isolation
-from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database
+from tests.isolation import module_starts_from_the_seed, pytest_terminal_summary  # noqa: F401
+from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database, require_services
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PHONE = "+8613800138000"
@@ -38,29 +38,6 @@ TEST_CODE = "135790"
 PG_DB = f"loyalty_test_{os.getpid()}"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/14")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def require_services() -> None:
-    missing = [
-        name
-        for name, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672))
-        if not _reachable("127.0.0.1", port)
-    ]
-    if not missing:
-        return
-    reason = f"{', '.join(missing)} not running on 127.0.0.1 (start them or run .ci/run)"
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -189,39 +166,8 @@ async def app(settings: Settings, worker_process):
     from server import create_app
 
     application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        await isolation.settle(application)
-        await isolation.snapshot(settings)  # modules that run before ``seed`` go back to this
-        _live["app"] = application
-        try:
-            yield application
-        finally:
-            _live.pop("app", None)
-            await isolation.close()
-
-
-_live: dict[str, object] = {}  # the session's app while it runs (for the module reset)
-
-
-@pytest.fixture(scope="module", autouse=True)
-async def _module_starts_from_the_seed(request) -> AsyncIterator[None]:
-    """After a module whose tests used the database, every table is put back as the
-    session ``seed`` left it (tests/isolation.py), so the next module sees only the seed.
-    Modules that never asked for ``settings`` (unit tests) neither create nor reset it."""
-    yield
-    app = _live.get("app")
-    if app is None or not any(
-        "settings" in item.fixturenames
-        for item in request.session.items
-        if item.getparent(pytest.Module) is request.node
-    ):
-        return
-    await isolation.reset(app, app.state.settings, request.node.nodeid)
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    for line in isolation.STATS.lines():
-        terminalreporter.write_line(line)
+    async with application.router.lifespan_context(application), isolation.session(application):
+        yield application
 
 
 STAFF_PASSWORD = "correct horse battery"
@@ -242,8 +188,7 @@ async def seed(app) -> dict:
     from domain.org.tables import Region, Store
     from domain.partners.services import create_partner
 
-    await isolation.settle(app)
-    await isolation.restore(app.state.settings)  # no rows of earlier tests in the snapshot
+    await isolation.reset(app, "before the seed")  # no rows of earlier tests in the seed
     east = await Region.create(code="EAST", name="华东")
     south = await Region.create(code="SOUTH", name="华南")
     await Store.create(code="SH01", name="上海徐汇店", region=east)
@@ -256,8 +201,7 @@ async def seed(app) -> dict:
         "pos", ["members:read", "members:write", "orders:write"]
     )
     narrow, narrow_secret = await create_partner("shop", ["orders:write"])
-    await isolation.settle(app)
-    await isolation.snapshot(app.state.settings)  # what every module starts from
+    await isolation.snapshot(app)  # what every module starts from
     return {
         "staff": ("admin@test.cn", STAFF_PASSWORD),
         "partner": (full.client_id, full_secret),

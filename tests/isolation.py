@@ -27,8 +27,12 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+import pytest
 
 from domain.config import Settings
 from tests.pg import PG_ADMIN_URL
@@ -117,8 +121,11 @@ async def _script(settings: Settings, sql: str) -> None:
         await _sqlite().execute_script(sql)
 
 
-async def snapshot(settings: Settings) -> None:
-    """Copy every table's rows as they are now; ``restore`` puts them back."""
+async def snapshot(app: Any) -> None:
+    """Once the worker is idle, copy every table's rows as they are; ``restore`` puts
+    them back."""
+    await settle(app)
+    settings = app.state.settings
     started = time.monotonic()
     if _postgres(settings):
         rows = await (await _admin(settings)).fetch(
@@ -233,13 +240,13 @@ async def settle(app: Any, within: float = SETTLE_WITHIN_S) -> bool:
         await asyncio.sleep(0.02)
 
 
-async def reset(app: Any, settings: Settings, where: str) -> None:
+async def reset(app: Any, where: str) -> None:
     """Settle, restore the snapshot, and clear what the processes remember of the rows."""
     started = time.monotonic()
     if not await settle(app):
         STATS.unsettled.append(where)
     settled = time.monotonic()
-    await restore(settings)
+    await restore(app.state.settings)
     await app.state.rt.cache.flushdb()
     await app.state.rt.keys.load()  # signing keys a test rotated are gone again
     spent = time.monotonic() - started
@@ -247,3 +254,39 @@ async def reset(app: Any, settings: Settings, where: str) -> None:
     STATS.seconds += spent
     STATS.settle_seconds += settled - started
     STATS.slowest = max(STATS.slowest, spent)
+
+
+_running: dict[str, Any] = {}  # the session's app while it runs
+
+
+@asynccontextmanager
+async def session(app: Any) -> AsyncIterator[None]:
+    """The session's app, copied as migrated (modules before ``seed`` go back to that)."""
+    await snapshot(app)
+    _running["app"] = app
+    try:
+        yield
+    finally:
+        _running.pop("app", None)
+        await close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def module_starts_from_the_seed(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After a module whose tests used the database, every table is put back as the
+    session ``seed`` left it, so the next module sees only the seed. Modules that never
+    asked for ``settings`` (unit tests) neither create the app nor reset anything."""
+    yield
+    app = _running.get("app")
+    if app is not None and any(
+        "settings" in item.fixturenames
+        for item in request.session.items
+        if item.getparent(pytest.Module) is request.node
+    ):
+        await reset(app, request.node.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The cost of the resets, at the end of the session (imported by conftest)."""
+    for line in STATS.lines():
+        terminalreporter.write_line(line)

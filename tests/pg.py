@@ -1,9 +1,13 @@
-"""PostgreSQL for the test runs: the production split of roles (the owner migrates, the
-app role that the API and workers use owns nothing), a database per run, and admin SQL."""
+"""PostgreSQL for the test runs: the services it needs, the production split of roles (the
+owner migrates, the app role that the API and workers use owns nothing), a database per
+run, and admin SQL."""
 
 from __future__ import annotations
 
 import os
+import socket
+
+import pytest
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -46,3 +50,29 @@ async def drop_pg_database(name: str, owner: str, app: str) -> None:
         f'DROP ROLE IF EXISTS "{app}"',
         f'DROP ROLE IF EXISTS "{owner}"',
     )
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_services() -> None:
+    """PostgreSQL, Redis and RabbitMQ answer locally, or the pass is skipped (failed in CI)."""
+    missing = [
+        name
+        for name, port in (("PostgreSQL", 5432), ("Redis", 6379), ("RabbitMQ", 5672))
+        if not _reachable("127.0.0.1", port)
+    ]
+    if not missing:
+        return
+    reason = f"{', '.join(missing)} not running on 127.0.0.1 (start them or run .ci/run)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -171,6 +171,7 @@ class Settings(BaseSettings):
     # to their queues; the check runs on this many of a million broker commands
     redis_broker_heartbeat_ms: int = Field(60_000, ge=1_000)
     redis_broker_maintenance_chance: int = Field(1_000, ge=0, le=1_000_000)
+    # retry policy of the actors that do not declare their own (an actor's options win)
     job_max_retries: int = Field(5, ge=0, le=50)  # then the job is a dead letter
     job_min_backoff_ms: int = Field(1_000, ge=1)  # exponential backoff between retries
     job_max_backoff_ms: int = Field(300_000, ge=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.notifications import services
-from workers.actors.base import job
+from workers.actors.base import cron, every, job
 from workers.runtime import runtime
 
 
@@ -12,14 +12,22 @@ async def send_notification(message_id: int, event_id: int | None = None) -> Non
     await services.deliver(runtime(), message_id)
 
 
-@job(queue_name="notifications", max_retries=3)
+@job(
+    queue_name="notifications",
+    schedule=every("messages-deferred", minutes=1),
+    max_retries=3,
+)
 async def release_deferred_messages() -> None:
     from domain.notifications.marketing import release_deferred
 
     await release_deferred()
 
 
-@job(queue_name="notifications", max_retries=3)
+@job(
+    queue_name="notifications",
+    schedule=cron("messages-purge", hour=4, minute=15),  # nightly
+    max_retries=3,
+)
 async def purge_message_bodies() -> None:
     """Blank the text of messages past MESSAGE_BODY_RETENTION_DAYS (idempotent)."""
     await services.purge_bodies(runtime())

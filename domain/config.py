@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_from: str = ""  # e.g. "鲜选会员 <member@example.com>"
+    # seconds to wait for the SMTP server (connect and each reply); past it the send fails
+    # and is retried like any provider error
+    smtp_timeout_s: float = Field(15, gt=0, le=300)
     message_send_lease_s: int = Field(300, ge=1, le=3600)  # a crashed send is retried after
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
     quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends

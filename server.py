@@ -260,7 +260,6 @@ def configure_logging(settings: Settings) -> None:
 
 # --- the application ----------------------------------------------------------------------
 
-UNAUTHENTICATED = "UNAUTHENTICATED"
 _ROUTES = {"/graphql", "/oauth/token", "/healthz", "/readyz", "/metrics"}
 
 

@@ -1,7 +1,7 @@
 """JWT signing keys: Ed25519 (EdDSA), identified by ``kid``, rotatable without downtime.
 
 The newest non-retired key signs; every non-retired key verifies. Processes reload
-the ring every ``KEY_REFRESH_INTERVAL_S`` and at once (at most every 5 s) when a
+the ring every ``KEY_REFRESH_INTERVAL_S`` and at once (at most once a second) when a
 token names a ``kid`` they have not seen, so a key created by ``loyalty key-rotate``
 in one process is trusted everywhere before anyone signs with it for long.
 """

@@ -18,7 +18,6 @@ from domain.auth.model import Principal
 from domain.catalog.tables import Product
 from domain.errors import InvalidInput, InvalidRow
 
-FIELDS = ("sku", "name", "category_path", "brand", "price_fen", "excluded_from_points")
 CHUNK = 500
 
 

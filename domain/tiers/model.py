@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,3 @@ def progress(
 def upgrade_due(current_rank: int | None, target_rank: int, override_active: bool) -> bool:
     """On an event: only ever up, at once; never while staff hold an override."""
     return not override_active and (current_rank is None or target_rank > current_rank)
-
-
-def review_window(review_at: datetime, grace_days: int) -> tuple[datetime, datetime]:
-    """(review, downgrade): a tier failing its review falls after the grace period."""
-    return review_at, review_at + timedelta(days=grace_days)

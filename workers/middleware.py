@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Coroutine
+from typing import TypeVar
 
 from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
 from dramatiq.middleware import Middleware
@@ -22,10 +25,23 @@ from domain.runtime import Runtime
 from workers.runtime import set_runtime
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 class _BorrowedLoop(EventLoopThread):
-    """An EventLoopThread facade over a loop that is already running (never started)."""
+    """An EventLoopThread facade over a loop that is already running (never started).
+
+    The borrowed loop does not always run: the test suite's session loop is idle between
+    tests (and during every test that is not async), a server's loop stops at shutdown.
+    Dramatiq's ``async_to_sync`` has already made the actor's coroutine when it calls
+    ``run_coroutine``, which raised at once on an idle loop: the job failed, was retried,
+    and its coroutine was dropped unawaited ("coroutine 'recompute_tier' was never
+    awaited" at the end of a test run). Here a job taken while the loop is idle waits for
+    it to run again; on a closed loop (or after ``IDLE_WAIT_S``) the coroutine is closed
+    before the job fails, so nothing is left unawaited and the job is retried."""
+
+    IDLE_WAIT_S = 600.0
+    POLL_S = 0.02
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(log)
@@ -34,6 +50,16 @@ class _BorrowedLoop(EventLoopThread):
 
     def stop(self) -> None:  # the loop belongs to the server
         return None
+
+    def run_coroutine(self, coro: Awaitable[R]) -> R:
+        deadline = time.monotonic() + self.IDLE_WAIT_S
+        while not self.loop.is_running():
+            if self.loop.is_closed() or time.monotonic() > deadline:
+                if isinstance(coro, Coroutine):
+                    coro.close()  # never started: closing it is all it needs
+                raise RuntimeError("the server's event loop is not running")
+            time.sleep(self.POLL_S)
+        return super().run_coroutine(coro)
 
 
 class EmbeddedLoop(Middleware):

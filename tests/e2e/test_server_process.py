@@ -114,15 +114,50 @@ def _sockets_on(port: int) -> tuple[Counter, Counter]:
     return listening, established
 
 
+def _answered(port: int, timeout: float) -> socket.socket | None:
+    """A keep-alive connection that got its /healthz answer (None: no answer in time)."""
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except OSError:
+        return None
+    try:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n")
+        if c.recv(4096).startswith(b"HTTP/1.1 200"):
+            return c
+    except OSError:  # a worker that listens but has not finished starting
+        pass
+    c.close()
+    return None
+
+
+def wait_until_every_worker_answers(port: int, workers: int, within: float = 90) -> Counter:
+    """The listeners of ``port`` once each of ``workers`` processes has one and has
+    answered a request on it. /healthz answering means one worker is up; the others may
+    still be starting (a listener is bound before the app's start-up runs, and under
+    load that start-up takes seconds), so the condition is polled to a deadline."""
+    deadline = time.monotonic() + within
+    listening: Counter = Counter()
+    answered: Counter = Counter()
+    while time.monotonic() < deadline:
+        listening = _sockets_on(port)[0]
+        if len(listening) == workers:
+            held = [c for _ in range(4 * workers) if (c := _answered(port, 1.0)) is not None]
+            answered = _sockets_on(port)[1]
+            for c in held:
+                c.close()
+            if set(answered) == set(listening):
+                return listening
+        time.sleep(0.5)
+    raise AssertionError(f"not every worker answers: listening {listening}, served {answered}")
+
+
 def assert_connections_spread(port: int, workers: int) -> None:
     """Each API process listens on its own socket (SO_REUSEPORT), and 32 keep-alive
     connections opened one after the other land on all of them: with one shared
     socket, one process took 27-29 of 32 here. (Hashing leaves a process fewer than 4
     of 32 about once in 400,000 runs.)"""
-    deadline = time.monotonic() + 60  # /healthz answered: the other workers may still start
-    while len(listening := _sockets_on(port)[0]) < workers and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert len(listening) == workers and set(listening.values()) == {1}, listening
+    listening = wait_until_every_worker_answers(port, workers)
+    assert set(listening.values()) == {1}, listening
     clients = []
     try:
         for _ in range(32):

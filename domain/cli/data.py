@@ -92,6 +92,10 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
             raise ConfigError("name the job to run (see `loyalty jobs list`)")
         known = ", ".join(jobs)
         raise ConfigError(f"no job named {a.name!r} (known: {known}; see `loyalty jobs list`)")
+    if a.name == "outbox-sweep" and s.embedded:  # its events would go to a broker of no one
+        raise ConfigError(
+            "outbox-sweep needs BROKER_URL: with none, the embedded server relays the outbox"
+        )
     at = _job_time(a.at) if a.at else None
     from domain import clock
     from workers.broker import bind_actors, make_broker

@@ -245,4 +245,7 @@ def test_jobs_run_at_a_time_has_the_effect_of_that_time_once(tmp_path):
     unknown = run(env, "jobs", "run", "points-expyre", "--at", "2030-01-02")
     assert unknown.returncode == 2 and "no job named 'points-expyre'" in unknown.stderr
     assert "points-expire" in unknown.stderr  # the known names are listed
+    # embedded (no BROKER_URL): a sweep here would mark events sent to a broker of no one
+    sweep = run(env, "jobs", "run", "outbox-sweep")
+    assert sweep.returncode == 2 and "outbox-sweep needs BROKER_URL" in sweep.stderr
     assert state() == (0, 0, [("EARN", 100), ("EXPIRE", -100)])

@@ -2,8 +2,9 @@
 
 * ``EmbeddedLoop`` (embedded default): async actors run on the API server's own event
   loop, where Tortoise is already open, so the in-process worker shares its context.
-* ``TortoiseOnWorkerLoop`` (production): after dramatiq's AsyncIO middleware started
-  the worker's event-loop thread, Tortoise is opened on that loop and closed at shutdown.
+* ``TortoiseOnWorkerLoop`` (production): once dramatiq's AsyncIO middleware (added
+  before it) has started the worker's event-loop thread, and before any worker thread
+  takes a message, Tortoise is opened on that loop; it is closed at shutdown.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ class TortoiseOnWorkerLoop(Middleware):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def after_worker_boot(self, broker, worker) -> None:
+    def before_worker_boot(self, broker, worker) -> None:
+        # not after_worker_boot: the worker threads run by then, and the first jobs failed
+        # with "worker runtime not initialised" and waited out their backoff
         thread = get_event_loop_thread()
         assert thread is not None, "add dramatiq's AsyncIO middleware before this one"
         thread.run_coroutine(self._open())

@@ -181,6 +181,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen | None]:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=30)  # reaped: an unreaped process is a ResourceWarning (an error)
 
 
 @pytest.fixture(scope="session")

@@ -44,13 +44,16 @@ def start(module_args: list[str], env: dict[str, str], log) -> subprocess.Popen:
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """Stop the group, and always reap the process (an unreaped one is a ResourceWarning,
+    an error in this suite)."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except ProcessLookupError:
-        return
+        pass
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
 
 
 async def _run_state() -> TierBatchRun | None:

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.conftest import ROOT, dev_sink, require_services
+from tests.e2e.listeners import assert_connections_spread, sockets_on
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -86,92 +86,6 @@ def running(argv: list[str], env: dict[str, str], port: int, log: Path) -> Itera
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-
-
-def _sockets_on(port: int) -> tuple[Counter, Counter]:
-    """Server-side sockets on ``port`` by the process holding them: (listening,
-    established), read from /proc."""
-    states: dict[str, str] = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            f = line.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port:
-                states[f"socket:[{f[9]}]"] = f[3]  # 0A listening, 01 established
-    listening: Counter = Counter()
-    established: Counter = Counter()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
-        except OSError:
-            continue
-        for link in links:
-            if states.get(link) == "0A":
-                listening[proc.name] += 1
-            elif states.get(link) == "01":
-                established[proc.name] += 1
-    return listening, established
-
-
-def _answered(port: int, timeout: float) -> socket.socket | None:
-    """A keep-alive connection that got its /healthz answer (None: no answer in time)."""
-    try:
-        c = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    except OSError:
-        return None
-    try:
-        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n")
-        if c.recv(4096).startswith(b"HTTP/1.1 200"):
-            return c
-    except OSError:  # a worker that listens but has not finished starting
-        pass
-    c.close()
-    return None
-
-
-def wait_until_every_worker_answers(port: int, workers: int, within: float = 90) -> Counter:
-    """The listeners of ``port`` once each of ``workers`` processes has one and has
-    answered a request on it. /healthz answering means one worker is up; the others may
-    still be starting (a listener is bound before the app's start-up runs, and under
-    load that start-up takes seconds), so the condition is polled to a deadline."""
-    deadline = time.monotonic() + within
-    listening: Counter = Counter()
-    answered: Counter = Counter()
-    while time.monotonic() < deadline:
-        listening = _sockets_on(port)[0]
-        if len(listening) == workers:
-            held = [c for _ in range(4 * workers) if (c := _answered(port, 1.0)) is not None]
-            answered = _sockets_on(port)[1]
-            for c in held:
-                c.close()
-            if set(answered) == set(listening):
-                return listening
-        time.sleep(0.5)
-    raise AssertionError(f"not every worker answers: listening {listening}, served {answered}")
-
-
-def assert_connections_spread(port: int, workers: int) -> None:
-    """Each API process listens on its own socket (SO_REUSEPORT), and 32 keep-alive
-    connections opened one after the other land on all of them: with one shared
-    socket, one process took 27-29 of 32 here. (Hashing leaves a process fewer than 4
-    of 32 about once in 400,000 runs.)"""
-    listening = wait_until_every_worker_answers(port, workers)
-    assert set(listening.values()) == {1}, listening
-    clients = []
-    try:
-        for _ in range(32):
-            c = socket.create_connection(("127.0.0.1", port), timeout=10)
-            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n")
-            assert c.recv(4096).startswith(b"HTTP/1.1 200"), "no answer"
-            clients.append(c)
-        _, established = _sockets_on(port)
-        assert set(established) == set(listening), (established, listening)
-        assert sum(established.values()) == 32
-        assert min(established.values()) >= 4, established
-    finally:
-        for c in clients:
-            c.close()
 
 
 def gql(base: str, query: str, variables: dict, token: str | None = None) -> dict:
@@ -372,11 +286,11 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
                     assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
                     assert_connections_spread(port, workers=2)
                     # a second server on the same port is refused, not let into the group
-                    before = _sockets_on(port)[0]
+                    before = sockets_on(port)[0]
                     again = loyalty(*serve)
                     assert again.returncode == 3, again.stderr
                     assert "cannot listen on" in again.stderr
-                    assert _sockets_on(port)[0] == before  # the same two listeners, no more
+                    assert sockets_on(port)[0] == before  # the same two listeners, no more
                     assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
                     page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
                     assert "graphiql" not in page.text.lower()  # production: no IDE

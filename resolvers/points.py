@@ -30,8 +30,8 @@ def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
     )
 
 
-async def points_of(v: MemberView) -> t.Points:
-    return to_points(await services.summary(v), v)
+async def points_of(info: Info, v: MemberView) -> t.Points:
+    return to_points(await info.context.loaders.points.load(v), v)
 
 
 async def expiring(v: MemberView, days: int, lots: list[dict] | None) -> list[t.PointsUpcoming]:

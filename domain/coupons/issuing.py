@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
+from domain.coupons import store
 from domain.coupons.tables import Coupon, CouponTemplate
 from domain.coupons.templates import template_by_code
 from domain.errors import (
@@ -173,22 +174,17 @@ async def claim(viewer: Principal, template_code: str) -> Coupon:
     return got
 
 
-async def claimable(member_id: int) -> list[CouponTemplate]:
-    """Templates this member could claim now (offered, in stock, tier, under the limit)."""
-    member = await Member.get(id=member_id)
-    now = clock.now()
-    tier = await tier_code(member)
-    held: dict[int, int] = {}
-    for tid in await Coupon.filter(member_id=member_id).values_list("template_id", flat=True):
-        held[tid] = held.get(tid, 0) + 1  # type: ignore[index]
-    rows = await CouponTemplate.filter(
-        Q(claimable=True, active=True)
-        & (Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        & (Q(stock_left__isnull=True) | Q(stock_left__gt=0))
-    ).order_by("id")
-    return [
-        t
-        for t in rows
-        if (not t.tiers or tier in t.tiers)
-        and (t.per_member_limit is None or held.get(t.id, 0) < t.per_member_limit)
-    ]
+async def claimable_many(member_ids: list[int]) -> dict[int, list[CouponTemplate]]:
+    """``claimable`` for many members in three statements, whatever their number."""
+    templates = await store.claimable_templates(clock.now())
+    tiers = await store.tier_codes_of(member_ids)
+    held = await store.held_of(member_ids)
+    return {
+        m: [
+            t
+            for t in templates
+            if (not t.tiers or tiers.get(m, "") in t.tiers)
+            and (t.per_member_limit is None or held[m].get(t.id, 0) < t.per_member_limit)
+        ]
+        for m in member_ids
+    }

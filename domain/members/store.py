@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.errors import PhoneTaken
 from domain.members.model import NEW_TAG, Status, birth_month_day, new_card_number
-from domain.members.tables import Card, Member, MemberTag
+from domain.members.tables import Card, Consent, Member, MemberTag
 from domain.runtime import Runtime
 
 PHONE_CONTEXT = "members.phone"
@@ -147,3 +147,19 @@ def income_of(rt: Runtime, member: Member) -> str | None:
 
 def is_active(member: Member) -> bool:
     return member.status == Status.ACTIVE
+
+
+# --- batch reads for many members at once -------------------------------------------------
+
+
+async def consents_by_member(member_ids: list[int]) -> dict[int, list[dict]]:
+    """Every consent row of each member, oldest first (the newest per purpose is in force)."""
+    out: dict[int, list[dict]] = {m: [] for m in member_ids}
+    rows = (
+        await Consent.filter(member_id__in=member_ids)
+        .order_by("id")
+        .values("member_id", "purpose", "granted", "policy_version", "recorded_at")
+    )
+    for row in rows:
+        out[row["member_id"]].append(row)
+    return out

@@ -27,7 +27,7 @@ from domain.errors import (
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
 from domain.members.tables import Member
-from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
+from domain.points import ledger, store, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points.model import Kind, lot_expiry
 from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
@@ -68,9 +68,13 @@ async def live_lots(member_id: int) -> list[dict]:
 async def summary(member: MemberView) -> PointsSummary:
     account = await sql.select(ACCOUNT, {"member": member.id})
     lots = await live_lots(member.id)
-    acct = account[0] if account else {"balance": 0, "pending": 0, "debt": 0}
+    return _summary(member.id, account[0] if account else None, lots)
+
+
+def _summary(member_id: int, account: dict | None, lots: list[dict]) -> PointsSummary:
+    acct = account or {"balance": 0, "pending": 0, "debt": 0}
     return PointsSummary(
-        member_id=member.id,
+        member_id=member_id,
         balance=acct["balance"],
         pending=acct["pending"],
         debt=acct["debt"],
@@ -361,3 +365,10 @@ async def active_rewards(viewer: Principal) -> list[Reward]:
         return rows
     tier = await coupons.tier_code(await Member.get(id=viewer.id or 0))
     return [r for r in rows if not r.tiers or tier in r.tiers]
+
+
+async def summaries(member_ids: list[int]) -> dict[int, PointsSummary]:
+    """``summary`` of many members in two statements, whatever their number."""
+    accounts = await store.accounts_of(member_ids)
+    lots = await store.live_lots_of(member_ids)
+    return {m: _summary(m, accounts.get(m), lots.get(m, [])) for m in member_ids}

@@ -18,6 +18,7 @@ from domain.events import outbox
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
 from domain.members.tables import Member
+from domain.tiers import store
 from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
 from domain.tiers.tables import Tier, TierHistory, TierState
 
@@ -161,23 +162,6 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         )
 
 
-REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
-
-
-async def progress_of(
-    settings: Settings, member: MemberView, tiers: list[TierRow] | None = None
-) -> Progress | None:
-    """Where the member stands; ``tiers`` (in rank order) when the caller has them."""
-    rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)
-    if not rungs:
-        return None
-    by_id = {r.id: r for r in rungs}
-    current = by_id.get(member.tier_id or 0) or rungs[0]
-    state = await sql.select(REVIEW_AT, {"member": member.id}, times=("review_at",))
-    measure = await measure_of(settings, member.id, clock.now())
-    return progress(rungs, current, measure, state[0]["review_at"] if state else None)
-
-
 @dataclass(frozen=True)
 class HistoryRow:
     from_code: str | None
@@ -186,26 +170,6 @@ class HistoryRow:
     measure: int
     detail: str
     created_at: datetime
-
-
-async def history_of(member: MemberView) -> list[HistoryRow]:
-    rows = (
-        await TierHistory.filter(member_id=member.id)
-        .order_by("-id")
-        .limit(50)
-        .values("reason", "measure", "detail", "created_at", "from_tier__code", "to_tier__code")
-    )
-    return [
-        HistoryRow(
-            r["from_tier__code"],
-            r["to_tier__code"],
-            r["reason"],
-            r["measure"],
-            r["detail"],
-            r["created_at"],
-        )
-        for r in rows
-    ]
 
 
 async def override(
@@ -310,3 +274,48 @@ BENEFITS: dict[str, type] = {
     "memberPrices": bool,
 }
 BENEFIT_KINDS = {str: "a string", int: "a whole number of fen, 0 or more", bool: "true or false"}
+
+
+# --- many members at once (a staff list: the same statements for 5 members or 50) ---------
+
+
+async def progress_many(
+    settings: Settings, members: list[MemberView], tiers: list[TierRow] | None = None
+) -> dict[int, Progress | None]:
+    """Where each member stands; ``tiers`` (in rank order) when the caller has them."""
+    rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)
+    if not rungs:
+        return {m.id: None for m in members}
+    ids = [m.id for m in members]
+    by_id = {r.id: r for r in rungs}
+    review_at = await store.review_at_of(ids)
+    since = clock.utc(clock.now() - WINDOW)
+    measures = await store.measures_of(settings.tier_measure, ids, since)
+    return {
+        m.id: progress(
+            rungs, by_id.get(m.tier_id or 0) or rungs[0], measures.get(m.id, 0), review_at.get(m.id)
+        )
+        for m in members
+    }
+
+
+HISTORY_LIMIT = 50  # changes shown per member, newest first
+
+
+async def history_many(member_ids: list[int]) -> dict[int, list[HistoryRow]]:
+    """Each member's tier changes, newest first."""
+    rows = await store.history_of(member_ids, HISTORY_LIMIT)
+    return {
+        m: [
+            HistoryRow(
+                r["from_code"],
+                r["to_code"],
+                r["reason"],
+                r["measure"],
+                r["detail"],
+                r["created_at"],
+            )
+            for r in rows.get(m, [])
+        ]
+        for m in member_ids
+    }

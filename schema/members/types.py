@@ -160,7 +160,7 @@ class Member(relay.Node):
     async def consents(self, info: strawberry.Info) -> list[Consent]:
         from resolvers.members import consents_of
 
-        return await consents_of(self.view)
+        return await consents_of(info, self.view)
 
     @strawberry.field(description="Current tier (null: not yet placed).")
     async def tier(self, info: strawberry.Info) -> Tier | None:
@@ -178,7 +178,7 @@ class Member(relay.Node):
     async def tier_history(self, info: strawberry.Info) -> list[TierHistoryEntry]:
         from resolvers.tiers import history_of
 
-        return await history_of(self.view)
+        return await history_of(info, self.view)
 
     @strawberry.field(description="Home store, which decides which staff can see the member.")
     async def home_store(self, info: strawberry.Info) -> Store | None:
@@ -200,7 +200,7 @@ class Member(relay.Node):
     async def points(self, info: strawberry.Info) -> Points:
         from resolvers.points import points_of
 
-        return await points_of(self.view)
+        return await points_of(info, self.view)
 
     @strawberry.field(
         description="Orders, newest first (members, staff in scope, partners with orders:read).",
@@ -234,7 +234,7 @@ class Member(relay.Node):
     async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon]:
         from resolvers.coupons import claimable_of
 
-        return await claimable_of(self.view)
+        return await claimable_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

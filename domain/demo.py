@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.catalog.tables import Product
 from domain.config import ConfigError, Settings
 from domain.coupons.issuing import issue_to
 from domain.coupons.tables import CouponTemplate
 from domain.coupons.templates import template_by_code
+from domain.db import in_transaction
 from domain.demo_constants import (
     DEMO_MEMBER_PHONE,
     DEMO_PARTNER_CLIENT_ID,

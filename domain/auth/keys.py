@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.auth.tables import SigningKey
 from domain.crypto import Cipher
+from domain.db import in_transaction
 
 ALGORITHM = "EdDSA"
 _CONTEXT = "signing_keys.private"

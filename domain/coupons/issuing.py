@@ -7,32 +7,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
+from domain.coupons import store
 from domain.coupons.tables import Coupon, CouponTemplate
 from domain.coupons.templates import template_by_code
+from domain.db import in_transaction
 from domain.errors import (
     CouponUnavailable,
     InvalidInput,
     NotFound,
 )
+from domain.members import store as members
 from domain.members.model import Status
 from domain.members.scope import get_visible
-from domain.members.tables import Member
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 async def tier_code(member: Member) -> str:
     if member.tier_id is None:  # type: ignore[attr-defined]
         return ""
-    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)  # type: ignore[attr-defined]
+    codes = await tiers.codes(member.tier_id)  # type: ignore[attr-defined]
     return str(codes[0]) if codes else ""
 
 
@@ -70,12 +73,7 @@ async def issue_locked(
         return "ALREADY_ISSUED"
     if t.per_member_limit is not None and await held.count() >= t.per_member_limit:
         return "LIMIT_REACHED"
-    taken = CouponTemplate.filter(id=t.id)
-    if t.total_stock is not None:
-        taken = taken.filter(stock_left__gte=1)
-        won = await taken.update(stock_left=F("stock_left") - 1, issued_count=F("issued_count") + 1)
-    else:
-        won = await taken.update(issued_count=F("issued_count") + 1)
+    won = await store.take_one(t.id, stocked=t.total_stock is not None)
     if not won:
         return "OUT_OF_STOCK"
     start, end = m.validity(now, t.valid_from, t.valid_until, t.validity_days)
@@ -102,7 +100,7 @@ async def issue_to(
 ) -> Coupon | str:
     """``issue_locked`` in its own transaction (triggers, staff issues)."""
     async with in_transaction():
-        member = await Member.select_for_update().get_or_none(id=member_id)
+        member = await members.lock_or_none(member_id)
         if member is None:
             return "NOT_FOUND"
         return await issue_locked(
@@ -175,17 +173,13 @@ async def claim(viewer: Principal, template_code: str) -> Coupon:
 
 async def claimable(member_id: int) -> list[CouponTemplate]:
     """Templates this member could claim now (offered, in stock, tier, under the limit)."""
-    member = await Member.get(id=member_id)
+    member = await members.get(member_id)
     now = clock.now()
     tier = await tier_code(member)
     held: dict[int, int] = {}
     for tid in await Coupon.filter(member_id=member_id).values_list("template_id", flat=True):
         held[tid] = held.get(tid, 0) + 1  # type: ignore[index]
-    rows = await CouponTemplate.filter(
-        Q(claimable=True, active=True)
-        & (Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        & (Q(stock_left__isnull=True) | Q(stock_left__gt=0))
-    ).order_by("id")
+    rows = await store.claimable_templates(now)
     return [
         t
         for t in rows

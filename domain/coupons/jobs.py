@@ -12,22 +12,17 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from tortoise.expressions import Subquery
-from tortoise.functions import Max, Sum
-
 from domain import clock
 from domain.coupons import model as m
 from domain.coupons.issuing import issue_to
 from domain.coupons.tables import Coupon, CouponTemplate
-from domain.members.model import Status
-from domain.members.tables import Member
+from domain.members import store as members
 from domain.notifications.marketing import send_marketing
 from domain.notifications.model import Channel
-from domain.orders.tables import Order
-from domain.points.model import Kind
-from domain.points.tables import LedgerEntry
+from domain.orders import store as orders
+from domain.points import store as points_store
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
 
 log = logging.getLogger("loyalty.coupons")
 Progress = Callable[[str], None]
@@ -54,8 +49,8 @@ async def _issue(
 async def on_birthday(member_id: int, year: int) -> str | None:
     """The birthday coupon, its value from the member's tier (none when the tier gives
     none)."""
-    member = await Member.get_or_none(id=member_id)
-    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None  # type: ignore[attr-defined]
+    member = await members.get_or_none(member_id)
+    tier = await tiers.get_or_none(member.tier_id) if member else None  # type: ignore[attr-defined]
     value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
     if value <= 0:
         return None
@@ -67,7 +62,7 @@ async def on_tier_changed(
 ) -> str | None:
     """A coupon for moving up the ladder: not for a downgrade, nor for being placed on
     the lowest rung (a new member's first placement)."""
-    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    ranks: dict[str, int] = await tiers.ranks_by_code()
     to_rank = ranks.get(to_tier)
     if to_rank is None or to_rank <= min(ranks.values()):
         return None
@@ -89,28 +84,17 @@ async def first_order_and_win_back(
     now = clock.now()
     nudged = won = 0
     if await _template(m.Trigger.FIRST_ORDER):
-        buyers = Subquery(Order.filter(member_id__isnull=False).values("member_id"))
-        ids = (
-            await Member.filter(
-                status=Status.ACTIVE.value,
-                created_at__lte=now - timedelta(days=s.coupon_first_order_days),
-                created_at__gt=now - timedelta(days=s.coupon_first_order_days + 30),
-            )
-            .exclude(id__in=buyers)
-            .values_list("id", flat=True)
+        ids = await members.active_created_between(
+            now - timedelta(days=s.coupon_first_order_days + 30),
+            now - timedelta(days=s.coupon_first_order_days),
+            orders.buyers(),
         )
         for member_id in ids:
             nudged += await _issue(m.Trigger.FIRST_ORDER, member_id, "first-order") is not None
         progress(f"first-order nudge: {nudged} coupons for {len(ids)} members")
     if await _template(m.Trigger.WIN_BACK):
         cut = now - timedelta(days=s.coupon_win_back_days)
-        lapsed = (
-            await Order.filter(member_id__isnull=False)
-            .group_by("member_id")
-            .annotate(last=Max("paid_at"))
-            .filter(last__lte=cut, last__gt=cut - timedelta(days=30))
-            .values_list("member_id", "last")
-        )
+        lapsed = await orders.last_paid_between(cut - timedelta(days=30), cut)
         for member_id, last in lapsed:
             day = clock.business_date(last if isinstance(last, datetime) else cut)
             won += await _issue(m.Trigger.WIN_BACK, member_id, f"winback:{day}") is not None
@@ -125,12 +109,7 @@ async def year_end_rebate(rt: Runtime, year: int, progress: Progress = lambda _m
     if await _template(m.Trigger.YEAR_END_REBATE) is None:
         return 0
     start, end = clock.day_start(date(year, 1, 1)), clock.day_start(date(year + 1, 1, 1))
-    earned = (
-        await LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
-        .group_by("member_id")
-        .annotate(total=Sum("points"))
-        .values_list("member_id", "total")
-    )
+    earned = await points_store.earned_by_member(start, end)
     issued = 0
     for n, (member_id, points) in enumerate(earned, 1):
         value = int(points or 0) * s.coupon_rebate_fen_per_100_points // 100

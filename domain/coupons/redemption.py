@@ -9,17 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.auth.model import Principal, PrincipalKind
-from domain.catalog.tables import Product
+from domain.catalog import store as catalog
 from domain.coupons import model as m
-from domain.coupons import transfer  # noqa: F401 - registers the merge step
+from domain.coupons import (
+    store,
+    transfer,  # noqa: F401 - registers the merge step
+)
 from domain.coupons.issuing import tier_code_of
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.coupons.templates import terms_of
+from domain.db import in_transaction
 from domain.errors import (
     CouponAlreadyRedeemed,
     CouponNotApplicable,
@@ -44,7 +45,7 @@ async def draft_of(d: DraftIn) -> m.Draft:
     if d.delivery_fee_fen < 0:
         raise InvalidInput("deliveryFeeFen cannot be negative.", field="deliveryFeeFen")
     skus = [ln[0] for ln in d.lines]
-    paths = dict(await Product.filter(sku__in=skus).values_list("sku", "category_path"))
+    paths = await catalog.category_paths(skus)
     return m.Draft(
         store_code=d.store_code,
         channel=d.channel,
@@ -144,13 +145,6 @@ async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
 
 
-# Redemption's conditional updates (plain SQL: a till waits on every one of them).
-USE = "UPDATE coupons SET status = 'USED' WHERE id = :id AND status = 'ACTIVE'"
-SPEND = "UPDATE coupon_templates SET discount_given_fen = discount_given_fen + :off WHERE id = :id"
-SPEND_BUDGET = """UPDATE coupon_templates SET budget_left_fen = budget_left_fen - :off,
-  discount_given_fen = discount_given_fen + :off WHERE id = :id AND budget_left_fen >= :off"""
-
-
 async def _redeem_locked(
     coupon_id: int,
     partner_id: int | None,
@@ -178,12 +172,10 @@ async def _redeem_locked(
             code_=c.code,
             reasons=list(verdict.failures),
         )
-    if not await sql.execute(USE, {"id": c.id}):
+    if not await store.use(c.id):
         raise CouponAlreadyRedeemed()  # cannot happen under the row lock; never pass silently
     off = verdict.discount_fen
-    if t.budget_fen is None:
-        await sql.execute(SPEND, {"id": t.id, "off": off})
-    elif not await sql.execute(SPEND_BUDGET, {"id": t.id, "off": off}):
+    if not await store.spend(t.id, off, budgeted=t.budget_fen is not None):
         raise CouponNotApplicable(
             "This promotion's budget is spent.",
             code_=c.code,
@@ -264,14 +256,7 @@ async def _void_row(c: Coupon, r: CouponRedemption, now: datetime) -> str:
     await CouponRedemption.filter(id=r.id, status="REDEEMED").update(status="VOIDED", voided_at=now)
     back = "ACTIVE" if now < clock.utc(c.valid_until) else "EXPIRED"
     await Coupon.filter(id=c.id, status="USED").update(status=back)
-    t = CouponTemplate.filter(id=c.template_id)  # type: ignore[attr-defined]
-    if await t.filter(budget_fen__isnull=False).exists():
-        await t.update(
-            budget_left_fen=F("budget_left_fen") + r.discount_fen,
-            discount_given_fen=F("discount_given_fen") - r.discount_fen,
-        )
-    else:
-        await t.update(discount_given_fen=F("discount_given_fen") - r.discount_fen)
+    await store.give_back(c.template_id, r.discount_fen)  # type: ignore[attr-defined]
     return back
 
 
@@ -294,10 +279,7 @@ async def void(viewer: Principal, code: str, order_external_id: str) -> Voided:
 
 async def void_for_order(order_id: int, partner_id: int | None, order_external_id: str) -> int:
     """A fully refunded order: give back its coupons (inside the refund transaction)."""
-    rows = await CouponRedemption.filter(
-        Q(order_id=order_id) | Q(partner_id=partner_id, order_external_id=order_external_id),
-        status="REDEEMED",
-    )
+    rows = await store.redeemed_for_order(order_id, partner_id, order_external_id)
     now = clock.now()
     for r in rows:
         c = await Coupon.select_for_update().get(id=r.coupon_id)  # type: ignore[attr-defined]

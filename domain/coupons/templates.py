@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
+from domain.coupons import store
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.db import IntegrityError, in_transaction
 from domain.errors import (
     InvalidInput,
     NotFound,
@@ -170,7 +168,6 @@ async def report(t: CouponTemplate) -> TemplateReport:
     """Per template: issued, redeemed, expired, discount given and the revenue of the
     orders its coupons were redeemed on (net of refunds)."""
     now = clock.now()
-    coupons = Coupon.filter(template_id=t.id)
     live = CouponRedemption.filter(coupon__template_id=t.id, status="REDEEMED")
     orders = await live.filter(order_id__isnull=False).values_list(
         "order__total_paid_fen", "order__refunded_fen"
@@ -178,9 +175,7 @@ async def report(t: CouponTemplate) -> TemplateReport:
     return TemplateReport(
         issued=t.issued_count,
         redeemed=await live.count(),
-        expired=await coupons.filter(
-            Q(status="EXPIRED") | Q(status="ACTIVE", valid_until__lte=now)
-        ).count(),
+        expired=await store.count_expired(t.id, now),
         discount_given_fen=t.discount_given_fen,
         attributed_revenue_fen=sum(paid - refunded for paid, refunded in orders),
     )

@@ -12,9 +12,8 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import Q
-
 from domain import clock
+from domain.events import store
 from domain.events.tables import OutboxEvent
 
 LEASE = timedelta(seconds=30)
@@ -47,15 +46,7 @@ def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
 
 
 async def claim(limit: int = 100) -> list[OutboxEvent]:
-    now = clock.now()
-    free = Q(dispatched_at=None) & (Q(claimed_until=None) | Q(claimed_until__lt=now))
-    candidates = await OutboxEvent.filter(free).order_by("id").limit(limit)
-    claimed = []
-    for event in candidates:  # conditional update per row: only one relay wins each
-        won = await OutboxEvent.filter(Q(id=event.id) & free).update(claimed_until=now + LEASE)
-        if won:
-            claimed.append(event)
-    return claimed
+    return await store.claim(LEASE, limit)
 
 
 async def mark_dispatched(event_id: int) -> None:

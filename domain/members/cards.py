@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
 from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import CardNotActive, InvalidInput, NotFound
 from domain.members import store
 from domain.members.model import ScanCode, make_scan_code, new_card_number, read_scan_code

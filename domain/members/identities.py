@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdentityTaken, InvalidInput, NotFound
 from domain.members.model import IdentityChannel, clean_external_id
 from domain.members.scope import get_visible

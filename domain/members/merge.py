@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy
 from domain.auth.model import Principal
+from domain.db import in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.events import outbox
 from domain.members.model import NEW_TAG, Status
 from domain.members.scope import get_visible
 from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
-from domain.orders.tables import Order
-from domain.tiers.tables import Tier
+from domain.orders import store as orders
+from domain.tiers import store as tiers
 
 TOPIC_MERGED = "member.merged"
 TOPIC_UNMERGED = "member.unmerged"
@@ -61,6 +60,22 @@ class MoveRows:
             )
 
 
+class Orders:
+    """The absorbed member's orders, re-pointed by their ids (through the orders store)."""
+
+    name = "orders"
+
+    async def move(self, absorbed: Member, survivor: Member) -> list[int]:
+        ids = await orders.member_order_ids(absorbed.id)
+        if ids:
+            await orders.repoint(ids, absorbed.id, survivor.id)
+        return sorted(ids)
+
+    async def restore(self, record: list[int], absorbed: Member, survivor: Member) -> None:
+        if record:
+            await orders.repoint(record, survivor.id, absorbed.id)
+
+
 class Tags:
     """The survivor gains the absorbed member's tags it lacks (``new`` is never carried
     over: the person is not new); unmerge removes exactly the tags it added."""
@@ -89,10 +104,7 @@ class HigherTier:
 
     async def move(self, absorbed: Member, survivor: Member) -> dict[str, int | None]:
         before = survivor.tier_id  # type: ignore[attr-defined]
-        ranks = {
-            t.id: t.rank
-            for t in await Tier.filter(id__in=[i for i in (before, absorbed.tier_id) if i])  # type: ignore[attr-defined]
-        }
+        ranks = await tiers.ranks_by_id([i for i in (before, absorbed.tier_id) if i])  # type: ignore[attr-defined]
         best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)  # type: ignore[attr-defined]
         if best != before:
             await Member.filter(id=survivor.id).update(tier_id=best)
@@ -104,7 +116,7 @@ class HigherTier:
 
 PARTICIPANTS: list[Participant] = [
     MoveRows("identities", MemberIdentity),
-    MoveRows("orders", Order),
+    Orders(),
     Tags(),
     HigherTier(),
 ]

@@ -4,7 +4,8 @@ encrypted personal fields. Callers above this module decide who may do what."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -12,7 +13,7 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.errors import PhoneTaken
 from domain.members.model import NEW_TAG, Status, birth_month_day, new_card_number
-from domain.members.tables import Card, Member, MemberTag
+from domain.members.tables import Card, Member, MemberIdentity, MemberTag
 from domain.runtime import Runtime
 
 PHONE_CONTEXT = "members.phone"
@@ -147,3 +148,45 @@ def income_of(rt: Runtime, member: Member) -> str | None:
 
 def is_active(member: Member) -> bool:
     return member.status == Status.ACTIVE
+
+
+# Row reads and writes other areas need (they never import domain.members.tables).
+
+
+async def get(member_id: int) -> Member:
+    return await Member.get(id=member_id)
+
+
+async def get_or_none(member_id: int, **where: object) -> Member | None:
+    return await Member.get_or_none(id=member_id, **where)
+
+
+async def lock(member_id: int) -> Member:
+    """The member row under a row lock (inside the caller's transaction)."""
+    return await Member.select_for_update().get(id=member_id)
+
+
+async def lock_or_none(member_id: int) -> Member | None:
+    return await Member.select_for_update().get_or_none(id=member_id)
+
+
+async def set_tier(member_id: int, tier_id: int | None) -> None:
+    await Member.filter(id=member_id).update(tier_id=tier_id)
+
+
+async def drop_tag(member_id: int, tag: str) -> None:
+    await MemberTag.filter(member_id=member_id, tag=tag).delete()
+
+
+async def identity_external_id(member_id: int, channel: str) -> str | None:
+    row = await MemberIdentity.get_or_none(member_id=member_id, channel=channel)
+    return row.external_id if row else None
+
+
+async def active_created_between(after: datetime, until: datetime, without: Any) -> list[int]:
+    """Ids of ACTIVE members registered in (after, until], excluding the ids ``without``."""
+    return await (
+        Member.filter(status=Status.ACTIVE.value, created_at__lte=until, created_at__gt=after)
+        .exclude(id__in=without)
+        .values_list("id", flat=True)
+    )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
-
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
-from domain.notifications import sealing
+from domain.notifications import sealing, store
 from domain.notifications.adapters import adapters_for
 from domain.notifications.model import Channel, PermanentProviderError, Purpose
 from domain.notifications.tables import Message
@@ -67,10 +64,8 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     if message is None or message.status not in ("QUEUED", "SENDING"):
         return False  # sent already, failed, or deferred / suppressed by the marketing rules
     now = clock.now()
-    free = Q(status="QUEUED") | Q(status="SENDING", sending_until__lt=now)
-    claimed = await Message.filter(Q(id=message_id) & free).update(
-        status="SENDING", sending_until=now + timedelta(seconds=rt.settings.message_send_lease_s)
-    )
+    until = now + timedelta(seconds=rt.settings.message_send_lease_s)
+    claimed = await store.claim_for_sending(message_id, now, until)
     if not claimed:
         if await Message.filter(id=message_id, status="SENDING").exists():
             raise StillSending(f"message {message_id} is held by another send")
@@ -97,8 +92,4 @@ async def purge_bodies(rt: Runtime) -> int:
     """Blank the text and variables of messages done with for MESSAGE_BODY_RETENTION_DAYS
     (sent, failed or suppressed); the row, its status and times stay. Returns how many."""
     cutoff = clock.now() - timedelta(days=rt.settings.message_body_retention_days)
-    return await Message.filter(
-        Q(status__in=sealing.TERMINAL)
-        & Q(created_at__lt=cutoff)
-        & (~Q(body_enc="") | ~Q(variables_enc=""))
-    ).update(body_enc="", variables_enc="")
+    return await store.blank_bodies(sealing.TERMINAL, cutoff)

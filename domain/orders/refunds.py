@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.auth.model import Principal
 from domain.coupons.redemption import void_for_order
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.orders import model

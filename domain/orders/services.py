@@ -10,23 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth.model import Principal
-from domain.catalog.tables import Product
+from domain.catalog import store as catalog
 from domain.coupons import model as coupon_model
 from domain.coupons import redemption as coupons
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
+from domain.members import store as member_store
 from domain.members.lookup import resolve
 from domain.members.model import NEW_TAG
-from domain.members.tables import Member, MemberTag
 from domain.orders import model
 from domain.orders.tables import Order, OrderLine
-from domain.org.tables import Store
+from domain.org import store as org_store
 from domain.points import ledger, rules
 from domain.points.model import (
     Kind,
@@ -36,7 +35,11 @@ from domain.points.model import (
     lot_expiry,
 )
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.catalog.tables import Product
+    from domain.members.tables import Member
 
 TOPIC_ORDER_CREATED = "order.created"
 TOPIC_ORDER_REFUNDED = "order.refunded"
@@ -82,7 +85,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
     existing = await Order.get_or_none(partner_id=partner_id, external_id=o.external_id)
     if existing is not None:  # a retry, however late: answer without resolving anything
         return _replay(existing, digest)
-    store = await Store.get_or_none(code=o.store_code)
+    store = await org_store.store_by_code(o.store_code)
     if store is None:
         raise NotFound(f"No store {o.store_code!r}.", field="storeCode")
     member = await resolve(rt, None, o.member) if o.member else None
@@ -106,7 +109,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
         except IntegrityError:
             winner = await Order.get(partner_id=partner_id, external_id=o.external_id)
             return _replay(winner, digest)
-        products = {p.sku: p for p in await Product.filter(sku__in=[ln.sku for ln in o.lines])}
+        products = await catalog.by_sku([ln.sku for ln in o.lines])
         await OrderLine.bulk_create(
             [
                 OrderLine(
@@ -125,7 +128,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
             await _redeem_coupons(order, member, o, lines)
         if member is not None:
             await _points_for_order(rt, viewer, order, member, o, lines)
-            await MemberTag.filter(member_id=member.id, tag=NEW_TAG).delete()
+            await member_store.drop_tag(member.id, NEW_TAG)
         await outbox.record(
             TOPIC_ORDER_CREATED,
             {"order_id": order.id, "member_id": order.member_id},  # type: ignore[attr-defined]
@@ -184,7 +187,7 @@ async def _points_for_order(
         )
         order.points_redeemed = o.points_to_redeem
     day = business_day(o.paid_at)
-    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+    tier = await tiers.get_or_none(member.tier_id)  # type: ignore[attr-defined]
     earned = compute_earn(
         order_ref=o.external_id,
         lines=list(lines),

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-
-from tortoise.exceptions import IntegrityError
-from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
 from domain.points import ledger
 from domain.points.model import business_day
 from domain.points.tables import ExpiryReminder, PointsAccount, PointsLot
+
+if TYPE_CHECKING:
+    from tortoise.queryset import QuerySet
 
 TOPIC_EXPIRING = "points.expiring"
 BATCH = 500

@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
-
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.errors import InsufficientPoints
+from domain.points import store
 from domain.points.model import Kind, ShortfallPolicy, plan_consumption
 from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
@@ -129,7 +127,7 @@ async def _take(lots: list[PointsLot], plan: dict[int, int]) -> None:
     for lot in lots:
         take = plan.get(lot.id, 0)
         if take:
-            await PointsLot.filter(id=lot.id).update(remaining=F("remaining") - take)
+            await store.take_from_lot(lot.id, take)
 
 
 async def debit(

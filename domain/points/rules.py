@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
+from domain.db import in_transaction
 from domain.errors import InvalidInput
 from domain.points.model import Campaign, Rules
 from domain.points.tables import EarnRules, PointsCampaign

@@ -5,10 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock, sql
 from domain.audit import services as audit
@@ -17,6 +14,7 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.coupons import issuing as coupons
 from domain.coupons.model import Prize, check_prizes, draw
 from domain.coupons.templates import template_by_code
+from domain.db import IntegrityError, in_transaction
 from domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -24,13 +22,17 @@ from domain.errors import (
     PermissionDenied,
     RewardUnavailable,
 )
+from domain.members import store as member_store
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
-from domain.members.tables import Member
 from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
+from domain.points import store as points_store
 from domain.points.model import Kind, lot_expiry
 from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ async def redeem_reward(
         reward = await Reward.get_or_none(code=reward_code, active=True)
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
-        member = await Member.select_for_update().get(id=member_id)
+        member = await member_store.lock(member_id)
         if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
             raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:
@@ -241,9 +243,7 @@ async def redeem_reward(
             if sum(r.quantity for r in taken) + quantity > reward.per_member_limit:
                 raise RewardUnavailable(f"At most {reward.per_member_limit} per member.")
         if reward.stock is not None:
-            won = await Reward.filter(Q(id=reward.id) & Q(stock__gte=quantity)).update(
-                stock=F("stock") - quantity
-            )
+            won = await points_store.take_reward_stock(reward.id, quantity)
             if not won:
                 raise RewardUnavailable("Out of stock.")
         cost = reward.points_cost * quantity
@@ -359,5 +359,5 @@ async def active_rewards(viewer: Principal) -> list[Reward]:
     rows = await Reward.filter(active=True).order_by("points_cost", "id")
     if viewer.kind is not PrincipalKind.MEMBER:
         return rows
-    tier = await coupons.tier_code(await Member.get(id=viewer.id or 0))
+    tier = await coupons.tier_code(await member_store.get(viewer.id or 0))
     return [r for r in rows if not r.tiers or tier in r.tiers]

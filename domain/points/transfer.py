@@ -4,13 +4,15 @@ ledger is never rewritten); unmerge moves the same lots back the same way."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.members.merge import register_participant
-from domain.members.tables import Member
 from domain.points import ledger
 from domain.points.model import Kind
 from domain.points.tables import PointsAccount, PointsLot
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 async def _move(

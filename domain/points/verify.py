@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise import connections
+from domain import sql
 
 SQL = """
 SELECT a.member_id, a.balance, a.pending,
@@ -46,7 +46,7 @@ class Mismatch:
 
 
 async def verify() -> list[Mismatch]:
-    rows = await connections.get("default").execute_query_dict(SQL)
+    rows = await sql.connection().execute_query_dict(SQL)
     return [
         Mismatch(
             member_id=int(r["member_id"]),
@@ -61,7 +61,5 @@ async def verify() -> list[Mismatch]:
 
 
 async def accounts_checked() -> int:
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT COUNT(*) AS n FROM points_accounts"
-    )
+    rows = await sql.connection().execute_query_dict("SELECT COUNT(*) AS n FROM points_accounts")
     return int(rows[0]["n"])

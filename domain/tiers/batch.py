@@ -17,12 +17,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tortoise import connections
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.config import Settings
-from domain.sql import bind
+from domain.db import in_transaction
+from domain.sql import bind, connection
 from domain.tiers.services import TOPIC_TIER_CHANGED, WINDOW
 from domain.tiers.tables import Tier, TierBatchRun
 
@@ -169,7 +167,7 @@ async def run_nightly(
     if state.finished_at is not None or not rungs:
         return state
     size = chunk or settings.tier_batch_chunk
-    conn = connections.get("default")
+    conn = connection()
     dialect = conn.capabilities.dialect
     top = await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS n FROM members")
     last_id = int(top[0]["n"])

@@ -4,7 +4,6 @@ Keyed by the event id, so an event delivered twice sends one message."""
 from __future__ import annotations
 
 from domain.members import store
-from domain.members.tables import Member
 from domain.notifications import services as notifications
 from domain.notifications.model import Channel, Purpose
 from domain.runtime import Runtime
@@ -23,7 +22,7 @@ TEMPLATES = {
 async def tier_event(
     rt: Runtime, *, member_id: int, to: str, reason: str, event_id: int, review_at: str | None
 ) -> bool:
-    member = await Member.get_or_none(id=member_id)
+    member = await store.get_or_none(member_id)
     tier = await Tier.get_or_none(code=to)
     template = TEMPLATES.get(reason)
     if member is None or member.status != "ACTIVE" or tier is None or template is None:

@@ -6,20 +6,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock, sql
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.config import Settings
+from domain.db import in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import outbox
+from domain.members import store as members
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
-from domain.members.tables import Member
 from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
 from domain.tiers.tables import Tier, TierHistory, TierState
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 TOPIC_TIER_CHANGED = "tier.changed"
 WINDOW = timedelta(days=365)  # the rolling qualifying window
@@ -99,7 +102,7 @@ async def _change(
 ) -> TierHistory:
     """Move ``member`` to ``target``: member row, state, history and the event, in the
     caller's transaction."""
-    await Member.filter(id=member.id).update(tier_id=target.id)
+    await members.set_tier(member.id, target.id)
     state = await TierState.get_or_none(member_id=member.id)
     review = now + timedelta(days=review_days)
     if state is None:
@@ -137,7 +140,7 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         return None
     now = clock.now()
     async with in_transaction():
-        member = await Member.select_for_update().get_or_none(id=member_id)
+        member = await members.lock_or_none(member_id)
         if member is None or member.status != "ACTIVE":
             return None
         current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
@@ -146,7 +149,7 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         measure = await measure_of(settings, member_id, now)
         target = qualifying(rungs, measure)
         if current is None and target.rank == rungs[0].rank:  # first placement: no news
-            await Member.filter(id=member_id).update(tier_id=target.id)
+            await members.set_tier(member_id, target.id)
             if state is None:
                 await TierState.create(
                     member_id=member_id,
@@ -230,7 +233,7 @@ async def override(
     rung = Rung(tier.id, tier.code, tier.name, tier.rank, tier.threshold_fen)
     async with in_transaction():
         member = await get_visible(settings, viewer, member_id)
-        member = await Member.select_for_update().get(id=member.id)
+        member = await members.lock(member.id)
         current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
         measure = await measure_of(settings, member.id, now)
         row = await _change(

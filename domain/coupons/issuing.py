@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
@@ -41,11 +41,7 @@ async def tier_code(member: Member) -> str:
 
 async def tier_code_of(member_id: int) -> str:
     """The member's tier code ("" when not placed), in one query."""
-    rows = await sql.select(TIER_CODE, {"member": member_id})
-    return str(rows[0]["code"]) if rows else ""
-
-
-TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
+    return await tiers.code_of_member(member_id)
 
 
 async def issue_locked(

@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 from domain.errors import InvalidInput
 from domain.points.model import Line
 
+# the template columns a description needs (what a coupon list reads, and no more)
+DESCRIBED = ("kind", "ladder", "threshold_fen", "value_fen", "percent_off", "cap_fen", "gift_sku")
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a till
 CODE_LENGTH = 14  # 31^14 ~ 2^69: not guessable, not enumerable

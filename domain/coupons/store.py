@@ -4,11 +4,13 @@ updates stay plain SQL (a till waits on every one of them); the give-back is the
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from tortoise.expressions import F, Q
 
 from domain import sql
+from domain.coupons.model import DESCRIBED
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 
 # Redemption's conditional updates (plain SQL: a till waits on every one of them).
@@ -79,3 +81,27 @@ async def count_expired(template_id: int, now: datetime) -> int:
         .filter(Q(status="EXPIRED") | Q(status="ACTIVE", valid_until__lte=now))
         .count()
     )
+
+
+# The app lists coupons on every open: plain SQL reading only the columns it shows.
+SELECT = """SELECT c.id, c.member_id, c.code, c.status, c.valid_from, c.valid_until, c.issued_at,
+  c.source, c.value_fen, t.name AS t_name, t.validity_days AS t_validity_days, {described}
+FROM coupons c JOIN coupon_templates t ON t.id = c.template_id
+WHERE {where} ORDER BY c.id DESC LIMIT :limit""".replace(
+    "{described}", ", ".join(f"t.{k} AS t_{k}" for k in DESCRIBED)
+)
+STATUS = {
+    None: "",
+    "ACTIVE": " AND c.status = 'ACTIVE' AND c.valid_until > :now",
+    "EXPIRED": " AND (c.status = 'EXPIRED' OR (c.status = 'ACTIVE' AND c.valid_until <= :now))",
+    "USED": " AND c.status = 'USED'",
+}
+TIMES = ("valid_from", "valid_until", "issued_at")
+
+
+async def list_rows(where: str, **params) -> list[dict]:
+    rows = await sql.select(SELECT.format(where=where), params, times=TIMES)
+    for v in rows:  # asyncpg and SQLite both hand JSON columns back as text
+        if isinstance(v["t_ladder"], str):
+            v["t_ladder"] = json.loads(v["t_ladder"])
+    return rows

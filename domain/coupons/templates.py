@@ -10,6 +10,7 @@ from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
 from domain.coupons import store
+from domain.coupons.model import DESCRIBED
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.db import IntegrityError, in_transaction
 from domain.errors import (
@@ -29,10 +30,6 @@ def ladder_of(
     if override is not None and kind == m.Kind.AMOUNT_OFF.value:
         steps = ((steps[0][0] if steps else threshold_fen, override),)
     return steps
-
-
-# the template columns a description needs (what a coupon list reads, and no more)
-DESCRIBED = ("kind", "ladder", "threshold_fen", "value_fen", "percent_off", "cap_fen", "gift_sku")
 
 
 def describe(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
 from domain.db import in_transaction
@@ -35,13 +35,10 @@ def _view(card: Card) -> CardView:
     )
 
 
-CARDS = "SELECT member_id, number, status, issued_at FROM cards WHERE member_id IN (:members)"
-
-
 async def cards_of(members: list[MemberView]) -> list[CardView | None]:
     """The card of each visible member (None until issued); plain SQL, as the app's home
     reads it on every open."""
-    found = await sql.select(CARDS, {"members": [m.id for m in members]}, times=("issued_at",))
+    found = await store.card_rows([m.id for m in members])
     rows = {r["member_id"]: CardView(**r) for r in found}
     return [rows.get(m.id) for m in members]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
@@ -28,6 +28,7 @@ from domain.members.services import MemberView, get
 from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points import store as points_store
 from domain.points.model import Kind, lot_expiry
+from domain.points.store import live_lots
 from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
 
@@ -51,24 +52,8 @@ class PointsSummary:
     live_lots: list[dict]  # every lot with points left (LIVE_LOTS rows), for ``expiring``
 
 
-# The member home reads these on every app open: plain SQL, no ORM building or hydration.
-ACCOUNT = "SELECT balance, pending, debt FROM points_accounts WHERE member_id = :member"
-# A member's lots with points left, pending and released alike, in one statement. No
-# condition on released_at on purpose: with one, a planner whose statistics still said
-# no lot was pending (after a bulk load, before autovacuum analysed the day's orders)
-# chose the release job's index and walked every pending lot of every member (0.05 ->
-# 35 ms at 1,000,000 members); without, only the member's own indexes can serve it.
-LIVE_LOTS = """SELECT remaining, available_at, expires_at, released_at FROM points_lots
-  WHERE member_id = :member AND remaining > 0
-  ORDER BY available_at, id"""
-
-
-async def live_lots(member_id: int) -> list[dict]:
-    return await sql.select(LIVE_LOTS, {"member": member_id}, times=("available_at", "expires_at"))
-
-
 async def summary(member: MemberView) -> PointsSummary:
-    account = await sql.select(ACCOUNT, {"member": member.id})
+    account = await points_store.account_row(member.id)
     lots = await live_lots(member.id)
     acct = account[0] if account else {"balance": 0, "pending": 0, "debt": 0}
     return PointsSummary(

@@ -3,12 +3,11 @@ staff overrides. Downgrades happen only in the review (``domain.tiers.batch``)."
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.config import Settings
@@ -18,6 +17,7 @@ from domain.events import outbox
 from domain.members import store as members
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
+from domain.tiers import store
 from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
 from domain.tiers.tables import Tier, TierHistory, TierState
 
@@ -46,10 +46,6 @@ class TierRow:
     benefits: dict
 
 
-TIERS = """SELECT id, code, name, rank, threshold_fen, threshold_points, points_multiplier_pct,
-  benefits FROM tiers ORDER BY rank"""
-
-
 async def all_tiers() -> list[Tier]:
     """Every rung, lowest first (the ``tiers`` query)."""
     return await Tier.all().order_by("rank")
@@ -57,11 +53,7 @@ async def all_tiers() -> list[Tier]:
 
 async def tier_rows() -> list[TierRow]:
     """Every tier in rank order."""
-    rows = await sql.select(TIERS)
-    for r in rows:  # JSON comes back as text from both drivers
-        if isinstance(r["benefits"], str):
-            r["benefits"] = json.loads(r["benefits"])
-    return [TierRow(**r) for r in rows]
+    return [TierRow(**r) for r in await store.tier_rows()]
 
 
 def rungs_of(settings: Settings, tiers: list[TierRow]) -> list[Rung]:
@@ -73,21 +65,9 @@ def rungs_of(settings: Settings, tiers: list[TierRow]) -> list[Rung]:
     ]
 
 
-MEASURE_SQL = {
-    "spend": "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0) AS m FROM orders "
-    "WHERE member_id = :member AND paid_at > :since",
-    "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
-    "WHERE member_id = :member AND kind = 'EARN' AND created_at > :since",
-}
-
-
 async def measure_of(settings: Settings, member_id: int, now: datetime) -> int:
     """Qualifying spend (fen, net of refunds) or points earned in the last 12 months."""
-    since = clock.utc(now - WINDOW)
-    rows = await sql.select(
-        MEASURE_SQL[settings.tier_measure], {"member": member_id, "since": since}
-    )
-    return int(rows[0]["m"])
+    return await store.measure(settings.tier_measure, member_id, clock.utc(now - WINDOW))
 
 
 async def _change(
@@ -164,9 +144,6 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         )
 
 
-REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
-
-
 async def progress_of(
     settings: Settings, member: MemberView, tiers: list[TierRow] | None = None
 ) -> Progress | None:
@@ -176,7 +153,7 @@ async def progress_of(
         return None
     by_id = {r.id: r for r in rungs}
     current = by_id.get(member.tier_id or 0) or rungs[0]
-    state = await sql.select(REVIEW_AT, {"member": member.id}, times=("review_at",))
+    state = await store.review_at(member.id)
     measure = await measure_of(settings, member.id, clock.now())
     return progress(rungs, current, measure, state[0]["review_at"] if state else None)
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+from domain import sql
 from domain.tiers.tables import Tier
 
 
@@ -20,3 +24,44 @@ async def ranks_by_code() -> dict[str, int]:
 
 async def ranks_by_id(ids: list[int]) -> dict[int, int]:
     return {t.id: t.rank for t in await Tier.filter(id__in=ids)}
+
+
+# Member home reads the ladder, the measure and the review date on every app open:
+# plain SQL, no model building.
+TIERS = """SELECT id, code, name, rank, threshold_fen, threshold_points, points_multiplier_pct,
+  benefits FROM tiers ORDER BY rank"""
+MEASURE_SQL = {
+    "spend": "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0) AS m FROM orders "
+    "WHERE member_id = :member AND paid_at > :since",
+    "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
+    "WHERE member_id = :member AND kind = 'EARN' AND created_at > :since",
+}
+REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
+
+
+async def tier_rows() -> list[dict]:
+    """Every tier in rank order, as dict rows."""
+    rows = await sql.select(TIERS)
+    for r in rows:  # JSON comes back as text from both drivers
+        if isinstance(r["benefits"], str):
+            r["benefits"] = json.loads(r["benefits"])
+    return rows
+
+
+async def measure(kind: str, member_id: int, since: datetime) -> int:
+    """Qualifying spend (fen, net of refunds) or points earned since ``since``."""
+    rows = await sql.select(MEASURE_SQL[kind], {"member": member_id, "since": since})
+    return int(rows[0]["m"])
+
+
+async def review_at(member_id: int) -> list[dict]:
+    return await sql.select(REVIEW_AT, {"member": member_id}, times=("review_at",))
+
+
+TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
+
+
+async def code_of_member(member_id: int) -> str:
+    """The member's tier code ("" when not placed), in one query (the till's path)."""
+    rows = await sql.select(TIER_CODE, {"member": member_id})
+    return str(rows[0]["code"]) if rows else ""

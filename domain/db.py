@@ -16,14 +16,18 @@ from tortoise.transactions import in_transaction
 
 from domain.config import Settings
 
-__all__ = [
+__all__ = [  # IntegrityError and in_transaction: what services use instead of tortoise
     "APP_LABEL",
+    "MODEL_MODULES",
     "IntegrityError",
     "close",
+    "connection_config",
+    "database_url",
     "in_transaction",
     "open_on_this_loop",
     "ping",
     "scoped_context",
+    "tortoise_config",
 ]
 
 APP_LABEL = "loyalty"

@@ -203,7 +203,8 @@ class Member(relay.Node):
         return await points_of(self.view)
 
     @strawberry.field(
-        description="Orders, newest first (members, staff in scope, partners with orders:read).",
+        description="Orders, newest first: by paidAt, then the later posted (members, staff "
+        "in scope, partners with orders:read).",
         permission_classes=[ORDER_READERS],
     )
     async def orders(
@@ -281,7 +282,9 @@ class MemberMerge(relay.Node):
 )
 class Customer360:
     member: Member
-    recent_orders: list[Order] = strawberry.field(description="Newest 10 orders.")
+    recent_orders: list[Order] = strawberry.field(
+        description="Newest 10 orders, in the order of Member.orders (paidAt, then id)."
+    )
     merges: list[MemberMerge] = strawberry.field(description="Merges into this member.")
 
 

@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     )
     consent_policy_version: str = "2026-01"
 
+    # --- orders -----------------------------------------------------------------------
+    # The paidAt window of orderCreate (domain.orders.model.check_paid_at): older than
+    # this many days, or later than now plus the clock skew, is PaidAtOutOfRangeError.
+    order_backdate_max_days: int = Field(30, ge=1, le=3660)
+    order_clock_skew_s: int = Field(300, ge=0, le=3600)
+
     # --- points -----------------------------------------------------------------------
     points_pending_days: int = Field(7, ge=0, le=90)  # the return window
     points_expiry_extra_years: int = Field(1, ge=0, le=10)  # 1: end of the following year

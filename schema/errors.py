@@ -7,6 +7,8 @@ the OAuth token endpoint), so a new domain error cannot reach a client unmapped.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
@@ -38,6 +40,25 @@ class ScanCodeInvalidError(UserError):
 @strawberry.type(description="A genuine member code past its lifetime: ask for a fresh one.")
 class ScanCodeExpiredError(UserError):
     field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(
+    description="The order's paidAt is older than ORDER_BACKDATE_MAX_DAYS (default 30 days) "
+    "or later than now plus ORDER_CLOCK_SKEW_S (default 300 s); nothing was written. "
+    "Post it with a paidAt between `earliest` and `latest`, or not at all."
+)
+class PaidAtOutOfRangeError(UserError):
+    field: str = strawberry.field(description="Always paidAt.")
+    earliest: datetime = strawberry.field(description="The oldest paidAt accepted now (UTC).")
+    latest: datetime = strawberry.field(description="The latest paidAt accepted now (UTC).")
+
+
+@strawberry.type(
+    description="The member's account is FROZEN: it earns no points, spends none, and "
+    "redeems or claims no coupons, whoever asks; nothing was written. Staff unfreeze it."
+)
+class MemberFrozenError(UserError):
+    pass
 
 
 @strawberry.type(description="The current state of the data does not allow this.")
@@ -94,7 +115,7 @@ class CouponNotApplicableError(UserError):
 class CouponUnavailableError(UserError):
     reason: str = strawberry.field(
         description="OUT_OF_STOCK, LIMIT_REACHED, NOT_ELIGIBLE, ENDED, TEMPLATE_INACTIVE, "
-        "MEMBER_NOT_ACTIVE."
+        "MEMBER_NOT_ACTIVE (a frozen member claiming gets MemberFrozenError instead)."
     )
 
 
@@ -158,6 +179,7 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.InvalidRow: ProductRowError,
     e.ScanCodeInvalid: ScanCodeInvalidError,
     e.ScanCodeExpired: ScanCodeExpiredError,
+    e.PaidAtOutOfRange: PaidAtOutOfRangeError,
     e.Conflict: ConflictError,
     e.PhoneTaken: PhoneTakenError,
     e.IdentityTaken: IdentityTakenError,
@@ -168,6 +190,7 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.CouponAlreadyRedeemed: CouponAlreadyRedeemedError,
     e.CouponNotApplicable: CouponNotApplicableError,
     e.CouponUnavailable: CouponUnavailableError,
+    e.MemberFrozen: MemberFrozenError,
     e.NotFound: NotFoundError,
     e.PermissionDenied: PermissionDeniedError,
     e.RateLimited: RateLimitedError,
@@ -195,6 +218,8 @@ _EXTRA = {
     "coupon_code": "coupon_code",
     "reasons": "reasons",
     "reason": "reason",
+    "earliest": "earliest",
+    "latest": "latest",
 }
 
 

@@ -20,9 +20,10 @@ from domain.coupons.templates import template_by_code
 from domain.errors import (
     CouponUnavailable,
     InvalidInput,
+    MemberFrozen,
     NotFound,
 )
-from domain.members.model import Status
+from domain.members.model import Status, refuse_frozen
 from domain.members.scope import get_visible
 from domain.members.tables import Member
 from domain.runtime import Runtime
@@ -36,13 +37,18 @@ async def tier_code(member: Member) -> str:
     return str(codes[0]) if codes else ""
 
 
-async def tier_code_of(member_id: int) -> str:
-    """The member's tier code ("" when not placed), in one query."""
-    rows = await sql.select(TIER_CODE, {"member": member_id})
-    return str(rows[0]["code"]) if rows else ""
+async def usable_tier_code_of(member_id: int) -> str:
+    """The tier code ("" when not placed) of a member who may use a coupon now, in one
+    query; MemberFrozen for a frozen member (no coupons while frozen)."""
+    rows = await sql.select(HOLDER, {"member": member_id})
+    if not rows:
+        return ""
+    refuse_frozen(str(rows[0]["status"]))
+    return str(rows[0]["code"] or "")
 
 
-TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
+HOLDER = """SELECT t.code, m.status FROM members m LEFT JOIN tiers t ON t.id = m.tier_id
+  WHERE m.id = :member"""
 
 
 async def issue_locked(
@@ -61,6 +67,8 @@ async def issue_locked(
         return "TEMPLATE_INACTIVE"
     if t.valid_until is not None and now >= t.valid_until:
         return "ENDED"
+    if member.status == Status.FROZEN.value:
+        return "MEMBER_FROZEN"
     if member.status != Status.ACTIVE.value:
         return "MEMBER_NOT_ACTIVE"
     if t.tiers and await tier_code(member) not in t.tiers:
@@ -155,6 +163,7 @@ CLAIM_MESSAGES = {
     "TEMPLATE_INACTIVE": "This coupon is no longer offered.",
     "ENDED": "This offer has ended.",
     "MEMBER_NOT_ACTIVE": "Your membership is not active.",
+    "MEMBER_FROZEN": "Your membership is frozen.",
     "NOT_ELIGIBLE": "This coupon is for other tiers.",
     "LIMIT_REACHED": "You already have as many of these as allowed.",
     "OUT_OF_STOCK": "All of these coupons have been claimed.",
@@ -168,6 +177,8 @@ async def claim(viewer: Principal, template_code: str) -> Coupon:
     if not t.claimable:
         raise NotFound("This coupon cannot be claimed.", field="templateCode")
     got = await issue_to(t, viewer.id or 0, source="CLAIM")
+    if got == "MEMBER_FROZEN":  # checked under the member's row lock; nothing written
+        raise MemberFrozen()
     if isinstance(got, str):
         raise CouponUnavailable(CLAIM_MESSAGES.get(got), reason=got)
     return got

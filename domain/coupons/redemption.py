@@ -17,7 +17,7 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.catalog.tables import Product
 from domain.coupons import model as m
 from domain.coupons import transfer  # noqa: F401 - registers the merge step
-from domain.coupons.issuing import tier_code_of
+from domain.coupons.issuing import usable_tier_code_of
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.coupons.templates import terms_of
 from domain.errors import (
@@ -91,7 +91,7 @@ async def _verdict(
         held,
         d,
         at=now,
-        tier_code=await tier_code_of(c.member_id),  # type: ignore[attr-defined]
+        tier_code=await usable_tier_code_of(c.member_id),  # type: ignore[attr-defined]
         usage=m.Usage(
             used_in_period=used,
             period_limit=t.period_limit,

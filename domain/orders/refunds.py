@@ -129,9 +129,10 @@ async def _reverse_points(
 ) -> None:
     s = rt.settings
     acct = await ledger.lock(order.member_id)  # type: ignore[attr-defined]
-    due = due_points(
-        order.points_earned, order.total_paid_fen, order.refunded_fen, order.points_reversed
-    )
+    # points written already expired (a backdated order) were never the member's to lose
+    dead = await ledger.expired_on_arrival(order.id) if order.points_earned else 0
+    live = order.points_earned - dead
+    due = due_points(live, order.total_paid_fen, order.refunded_fen, order.points_reversed)
     if due:
         await ledger.reverse_for_order(
             acct,

@@ -17,12 +17,13 @@ from tortoise.transactions import in_transaction
 from domain import clock
 from domain.auth.model import Principal
 from domain.catalog.tables import Product
+from domain.config import Settings
 from domain.coupons import model as coupon_model
 from domain.coupons import redemption as coupons
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.members.lookup import resolve
-from domain.members.model import NEW_TAG
+from domain.members.model import NEW_TAG, refuse_frozen
 from domain.members.tables import Member, MemberTag
 from domain.orders import model
 from domain.orders.tables import Order, OrderLine
@@ -39,6 +40,16 @@ from domain.runtime import Runtime
 from domain.tiers.tables import Tier
 
 TOPIC_ORDER_CREATED = "order.created"
+
+
+def paid_at_window(s: Settings) -> model.PaidAtWindow:
+    """The paidAt window of the settings (ORDER_BACKDATE_MAX_DAYS, ORDER_CLOCK_SKEW_S)."""
+    return model.PaidAtWindow(
+        max_age=timedelta(days=s.order_backdate_max_days),
+        clock_skew=timedelta(seconds=s.order_clock_skew_s),
+    )
+
+
 TOPIC_ORDER_REFUNDED = "order.refunded"
 
 
@@ -75,17 +86,21 @@ def _replay(existing: Order, digest: str) -> OrderResult:
 
 async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResult:
     s = rt.settings
-    model.check_order(o, clock.now(), s.points_value_fen)
-    o = replace(o, paid_at=clock.utc_input(o.paid_at, "paidAt"))
+    if o.paid_at.tzinfo is not None:  # first: a time near year 1 or 9999 cannot be compared
+        o = replace(o, paid_at=clock.utc_input(o.paid_at, "paidAt"))
+    model.check_order(o, s.points_value_fen)
     digest = model.order_digest(o)
     partner_id = viewer.id
     existing = await Order.get_or_none(partner_id=partner_id, external_id=o.external_id)
     if existing is not None:  # a retry, however late: answer without resolving anything
         return _replay(existing, digest)
+    model.check_paid_at(o.paid_at, clock.now(), paid_at_window(s))
     store = await Store.get_or_none(code=o.store_code)
     if store is None:
         raise NotFound(f"No store {o.store_code!r}.", field="storeCode")
     member = await resolve(rt, None, o.member) if o.member else None
+    if member is not None:  # frozen: no order for it at all (earning, points, coupons)
+        refuse_frozen(member.status)
     if o.points_to_redeem and member is None:
         raise InvalidInput("Paying with points needs a member.", field="pointsToRedeem")
     async with in_transaction():
@@ -197,13 +212,19 @@ async def _points_for_order(
         earned_today=await _earned_on(member.id, day),
     )
     if earned.points > 0:
-        await ledger.credit(
+        dates = model.earn_dates(
+            o.paid_at,
+            clock.now(),
+            timedelta(days=s.points_pending_days),
+            lot_expiry(o.paid_at, s.points_expiry_extra_years),
+        )
+        await ledger.credit(  # a lot already past expiry is written as EARN + EXPIRE
             acct,
             Kind.EARN,
             earned.points,
             earned.reason,
-            available_at=o.paid_at + timedelta(days=s.points_pending_days),
-            expires_at=lot_expiry(o.paid_at, s.points_expiry_extra_years),
+            available_at=dates.available_at,
+            expires_at=dates.expires_at,
             order_id=order.id,
             breakdown=earned.breakdown,
             actor=viewer.subject,

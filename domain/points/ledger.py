@@ -9,7 +9,7 @@ Invariants kept by every move (see ``domain.points.tables``):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -65,7 +65,21 @@ async def credit(
     breakdown: dict | None = None,
     actor: str = "system",
 ) -> LedgerEntry:
-    """Add points as a new lot: pending until ``available_at``, released at once if due."""
+    """Add points as a new lot: pending until ``available_at``, released at once if due.
+    A lot already past ``expires_at`` (a backdated order) is written expired: the credit
+    and an EXPIRE entry for the same points, so the ledger shows both, the balance and
+    pending do not move, and nothing can spend it (``credit_expired``)."""
+    if expires_at <= clock.now():
+        return await credit_expired(
+            acct,
+            kind,
+            points,
+            reason,
+            expires_at=expires_at,
+            order_id=order_id,
+            breakdown=breakdown,
+            actor=actor,
+        )
     entry = await append(
         acct,
         kind,
@@ -92,6 +106,64 @@ async def credit(
     else:
         await save_account(acct)
     return entry
+
+
+async def credit_expired(
+    acct: PointsAccount,
+    kind: Kind,
+    points: int,
+    reason: str,
+    *,
+    expires_at: datetime,
+    order_id: int | None = None,
+    breakdown: dict | None = None,
+    actor: str = "system",
+) -> LedgerEntry:
+    """A credit whose lot is past expiry when written: the credit entry, its lot with
+    nothing left, and the EXPIRE entry (with the order, so a refund of that order knows
+    these points were never spendable: ``expired_on_arrival``). Balance unchanged."""
+    entry = await append(
+        acct,
+        kind,
+        points,
+        reason,
+        order_id=order_id,
+        breakdown=breakdown or {},
+        actor=actor,
+        expires_at=expires_at,
+    )
+    now = clock.now()
+    last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
+    lot = await PointsLot.create(
+        member_id=acct.member_id,  # type: ignore[attr-defined]
+        entry_id=entry.id,
+        order_id=order_id,
+        points=points,
+        remaining=0,
+        available_at=now,
+        released_at=now,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    await append(
+        acct,
+        Kind.EXPIRE,
+        -points,
+        f"积分入账时已过期（有效期至 {last_day.isoformat()}）",
+        breakdown={"lots": {str(lot.id): points}, "expiredOnArrival": True},
+        order_id=order_id,
+        actor=actor,
+        expires_at=expires_at,
+    )
+    return entry
+
+
+async def expired_on_arrival(order_id: int) -> int:
+    """Points an order earned that were written already expired (never spendable)."""
+    rows = await LedgerEntry.filter(order_id=order_id, kind=Kind.EXPIRE.value).values_list(
+        "points", flat=True
+    )
+    return -sum(rows)
 
 
 async def release(acct: PointsAccount, lot: PointsLot) -> None:

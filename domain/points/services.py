@@ -24,6 +24,7 @@ from domain.errors import (
     PermissionDenied,
     RewardUnavailable,
 )
+from domain.members.model import refuse_frozen
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
 from domain.members.tables import Member
@@ -234,6 +235,7 @@ async def redeem_reward(
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
         member = await Member.select_for_update().get(id=member_id)
+        refuse_frozen(member.status)  # no spending while frozen
         if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
             raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:

@@ -133,7 +133,7 @@ class CouponIssueSkip:
     member_id: strawberry.ID
     reason: str = strawberry.field(
         description="NOT_FOUND, ALREADY_ISSUED, LIMIT_REACHED, OUT_OF_STOCK, NOT_ELIGIBLE, "
-        "ENDED, TEMPLATE_INACTIVE or MEMBER_NOT_ACTIVE."
+        "ENDED, TEMPLATE_INACTIVE, MEMBER_FROZEN or MEMBER_NOT_ACTIVE (erased, merged)."
     )
 
 

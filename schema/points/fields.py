@@ -12,6 +12,7 @@ from schema.errors import (
     IdempotencyConflictError,
     InsufficientPointsError,
     InvalidInputError,
+    MemberFrozenError,
     NotFoundError,
     PermissionDeniedError,
     RewardUnavailableError,
@@ -32,7 +33,8 @@ RewardRedeemResult = Annotated[
     | PermissionDeniedError
     | InsufficientPointsError
     | RewardUnavailableError
-    | IdempotencyConflictError,
+    | IdempotencyConflictError
+    | MemberFrozenError,
     strawberry.union("RewardRedeemResult"),
 ]
 RewardUpsertResult = Annotated[

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from strawberry.relay import GlobalID, to_base64
 
+from domain import clock
 from domain.demo_constants import DEMO_PARTNER_SCOPES
 from domain.events.tables import DeadLetter
 from domain.members.tables import MemberIdentity, MemberMerge
@@ -38,7 +39,7 @@ async def _member_with_order(pos: GQL) -> tuple[str, str]:
         "externalId": serial("AC-"),
         "channel": "POS",
         "storeCode": "SH01",
-        "paidAt": "2026-11-20T10:00:00+08:00",
+        "paidAt": clock.now().isoformat(),
         "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": 8_800}],
         "totalPaidFen": 8_800,
         "member": {"memberId": gid},

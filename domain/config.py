@@ -104,11 +104,9 @@ class Settings(BaseSettings):
     )
     consent_policy_version: str = "2026-01"
 
-    # --- orders -----------------------------------------------------------------------
-    # The paidAt window of orderCreate (domain.orders.model.check_paid_at): older than
-    # this many days, or later than now plus the clock skew, is PaidAtOutOfRangeError.
-    order_backdate_max_days: int = Field(30, ge=1, le=3660)
-    order_clock_skew_s: int = Field(300, ge=0, le=3600)
+    # --- orders: orderCreate's paidAt window (domain.orders.model.check_paid_at) -------
+    order_backdate_max_days: int = Field(30, ge=1, le=3660)  # oldest paidAt, days back
+    order_clock_skew_s: int = Field(300, ge=0, le=3600)  # latest paidAt, seconds ahead
 
     # --- points -----------------------------------------------------------------------
     points_pending_days: int = Field(7, ge=0, le=90)  # the return window

@@ -40,6 +40,7 @@ from domain.runtime import Runtime
 from domain.tiers.tables import Tier
 
 TOPIC_ORDER_CREATED = "order.created"
+TOPIC_ORDER_REFUNDED = "order.refunded"
 
 
 def paid_at_window(s: Settings) -> model.PaidAtWindow:
@@ -48,9 +49,6 @@ def paid_at_window(s: Settings) -> model.PaidAtWindow:
         max_age=timedelta(days=s.order_backdate_max_days),
         clock_skew=timedelta(seconds=s.order_clock_skew_s),
     )
-
-
-TOPIC_ORDER_REFUNDED = "order.refunded"
 
 
 @dataclass(frozen=True)

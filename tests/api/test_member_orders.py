@@ -43,3 +43,19 @@ async def test_orders_are_newest_paid_first_everywhere(gql, client, seed):
     assert seen == expected
     c360 = (await staff(C360, {"id": gid}))["data"]["customer360"]["recentOrders"]
     assert [o["externalId"] for o in c360] == expected
+
+
+async def test_a_cursor_of_another_members_order_is_invalid_input(gql, client, seed):
+    """The keyset reads the cursor order's paidAt within this member's orders only."""
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    for _ in range(3):
+        await pos(ORDER, {"in": order_input(card)})
+    _, other_card, other = await pos_and_member(gql, client, seed)
+    await pos(ORDER, {"in": order_input(other_card)})
+    staff = await sign_in_staff(gql, "admin@test.cn")
+    first = await staff(ORDERS, {"id": to_base64("Member", pk), "after": None})
+    cursor = first["data"]["member"]["orders"]["pageInfo"]["endCursor"]
+    r = await staff(ORDERS, {"id": to_base64("Member", other), "after": cursor})
+    [error] = r["errors"]
+    assert error["extensions"]["code"] == "INVALID_INPUT", error
+    assert error["message"] == "The cursor is not valid for this list."

@@ -60,6 +60,7 @@ from domain.points.tables import (
     Reward,
 )
 from domain.runtime import Runtime
+from domain.tiers import batch as tier_batch
 from domain.tiers.tables import Tier
 
 
@@ -136,6 +137,10 @@ async def load(
         for code in ("CPN-50-10", "FREE-DELIVERY"):
             await issue_to(await template_by_code(code), demo.id, source="STAFF", source_ref="demo")
         progress(f"coupons: {len(COUPONS)} templates, two coupons for the demo member")
+    # by the nightly rules, at once: members are on the tier their spend reaches from
+    # the start, not from the first 02:30 batch (history written, no messages sent)
+    placed = await tier_batch.place_all(rt.settings, detail="demo data")
+    progress(f"tiers: {placed} members placed above {tiers[0].code}")
     staff = []
     for email, name, role, region, store in STAFF:
         await create_staff(

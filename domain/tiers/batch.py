@@ -24,14 +24,14 @@ from tortoise.transactions import in_transaction
 
 from domain import clock, sql
 from domain.config import Settings
-from domain.events.tables import OutboxEvent
+from domain.events import outbox
 from domain.sql import bind
-from domain.tiers.model import TOPIC_REVIEW_REMINDER, ChangeReason, ReviewReminder, TierChanged
+from domain.tiers.model import TOPIC_REVIEW_REMINDER as TOPIC_REVIEW_REMINDER  # re-export
+from domain.tiers.model import ChangeReason, ReviewReminder, TierChanged
 from domain.tiers.services import WINDOW
 from domain.tiers.tables import Tier, TierBatchRun
 
 log = logging.getLogger("loyalty.tiers")
-__all__ = ["TOPIC_REVIEW_REMINDER"]  # the topic's home is the model; importers of it here stay
 
 # The chunk's range is repeated on the orders / entries side: without it the planner
 # hash-joined every order of every member for each chunk (1,000,000 members: 135 of the
@@ -129,7 +129,7 @@ async def _write_events(
     )
     if not announce:
         return
-    now, next_review = params["now"], params["next_review"]
+    next_review = params["next_review"]
     events: list[TierChanged | ReviewReminder] = []
     for r in await sql.select(CHANGES, times=("review_at",)):
         if r["action"] == "REMIND":
@@ -145,10 +145,7 @@ async def _write_events(
                 review_at=None if r["target_rank"] == base_rank else next_review,
             )
         )
-    await OutboxEvent.bulk_create(
-        [OutboxEvent(topic=e.topic, payload=e.payload(), created_at=now) for e in events],
-        batch_size=1_000,
-    )
+    await outbox.record_many([(e.topic, e.payload()) for e in events])
 
 
 async def _run_chunk(

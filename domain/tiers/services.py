@@ -18,8 +18,8 @@ from domain.events import outbox
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
 from domain.members.tables import Member
+from domain.tiers.model import TOPIC_TIER_CHANGED as TOPIC_TIER_CHANGED  # re-export
 from domain.tiers.model import (
-    TOPIC_TIER_CHANGED,
     ChangeReason,
     Progress,
     Rung,
@@ -31,7 +31,6 @@ from domain.tiers.model import (
 )
 from domain.tiers.tables import Tier, TierHistory, TierState
 
-__all__ = ["TOPIC_TIER_CHANGED"]  # the topic's home is the model; importers of it here stay
 WINDOW = timedelta(days=365)  # the rolling qualifying window
 
 

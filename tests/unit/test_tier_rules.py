@@ -133,6 +133,8 @@ def test_codes_go_at_night_tier_news_waits_for_morning():
     assert (held.status, held.reason) == ("DEFERRED", "quiet hours")
     assert held.send_after == datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     assert hold_for_quiet_hours(Urgency.DEFERRABLE, NOON, QUIET).status == "QUEUED"
+    none = parse_quiet_hours("00:00-00:00")  # an empty window: no quiet hours at all
+    assert hold_for_quiet_hours(Urgency.DEFERRABLE, NIGHT, none).status == "QUEUED"
     d = decide(
         purpose=Purpose.TRANSACTIONAL,
         channel=Channel.SMS,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tortoise.expressions import Subquery
-from tortoise.functions import Max, Sum
+from tortoise.functions import Max
 
 from domain import clock
 from domain.coupons import model as m
@@ -24,8 +24,6 @@ from domain.members.tables import Member
 from domain.notifications.marketing import send_marketing
 from domain.notifications.model import Channel
 from domain.orders.tables import Order
-from domain.points.model import Kind
-from domain.points.tables import LedgerEntry
 from domain.runtime import Runtime
 from domain.tiers.tables import Tier
 
@@ -118,29 +116,16 @@ async def first_order_and_win_back(
     return nudged, won
 
 
-async def year_end_rebate(rt: Runtime, year: int, progress: Progress = lambda _m: None) -> int:
-    """Once a year: points earned in ``year`` become a rebate coupon at
-    COUPON_REBATE_FEN_PER_100_POINTS (none below COUPON_REBATE_MIN_FEN)."""
-    s = rt.settings
-    if await _template(m.Trigger.YEAR_END_REBATE) is None:
-        return 0
-    start, end = clock.day_start(date(year, 1, 1)), clock.day_start(date(year + 1, 1, 1))
-    earned = (
-        await LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
-        .group_by("member_id")
-        .annotate(total=Sum("points"))
-        .values_list("member_id", "total")
-    )
-    issued = 0
-    for n, (member_id, points) in enumerate(earned, 1):
-        value = int(points or 0) * s.coupon_rebate_fen_per_100_points // 100
-        if value >= s.coupon_rebate_min_fen:
-            got = await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value)
-            issued += got is not None
-        if n % 1000 == 0:
-            progress(f"rebate {year}: {n}/{len(earned)} members, {issued} coupons")
-    progress(f"rebate {year}: {issued} coupons for {len(earned)} members")
-    return issued
+async def rebate_coupon(member_id: int, year: int, value_fen: int) -> str | None:
+    """The year-end rebate coupon of ``year``, worth ``value_fen``: its code, or None when
+    none can be issued (no active template, already issued, member not active). The
+    points are converted by ``domain.points.jobs.year_end_rebate``, in the same
+    transaction, which gives them back when this answers None."""
+    return await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value_fen)
+
+
+async def has_rebate_template() -> bool:
+    return await _template(m.Trigger.YEAR_END_REBATE) is not None
 
 
 async def expire_due(progress: Progress = lambda _m: None) -> int:

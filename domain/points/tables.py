@@ -177,3 +177,26 @@ class ExpiryReminder(models.Model):
         table = "points_expiry_reminders"
         append_only = True  # rows are only inserted (domain.db_roles)
         unique_together = (("member_id", "expires_on"),)
+
+
+class PointsRebate(models.Model):
+    """One year-end conversion per member and year (``domain.points.jobs.year_end_rebate``):
+    the unique pair makes the job idempotent; the REBATE entry took the points."""
+
+    id = fields.BigIntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "loyalty.Member", related_name="points_rebates", on_delete=fields.RESTRICT
+    )
+    year = fields.IntField()  # the business year (Asia/Shanghai) whose points were converted
+    points = fields.BigIntField()
+    value_fen = fields.BigIntField()
+    entry = fields.ForeignKeyField(
+        "loyalty.LedgerEntry", related_name="rebates", on_delete=fields.RESTRICT
+    )
+    coupon_code = fields.CharField(max_length=20)  # the rebate coupon issued for it
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_rebates"
+        append_only = True  # rows are only inserted (domain.db_roles)
+        unique_together = (("member_id", "year"),)

@@ -39,7 +39,7 @@ async def points_of(v: MemberView) -> t.Points:
 
 async def expiring(v: MemberView, days: int, lots: list[dict] | None) -> list[t.PointsUpcoming]:
     rows = await services.expiring(v, days, lots)
-    return [t.PointsUpcoming(points=u.points, at=u.at) for u in rows]
+    return [t.PointsUpcoming(points=u.points, at=u.at, last_usable_day=u.last_day) for u in rows]
 
 
 async def history(
@@ -64,6 +64,7 @@ def _entry(r: services.EntryRow) -> t.LedgerEntry:
         order_external_id=r.order_external_id,
         created_at=r.created_at,
         expires_at=r.expires_at,
+        last_usable_day=r.last_day,
     )
 
 

@@ -34,13 +34,20 @@ TEMPLATES: dict[tuple[str, Channel], str] = {
         "tier_review",
         Channel.SMS,
     ): "【鲜选会员】您的会员等级将于 {date} 复核，届时未达保级标准将调整。",
+    # points_expiring: {date} is the last day the points can be used (Asia/Shanghai)
     (
         "points_expiring",
         Channel.SMS,
-    ): "【鲜选会员】您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.PUSH): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分将于 {date} 到期",
-    ("points_expiring", Channel.EMAIL): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ): "【鲜选会员】您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    (
+        "points_expiring",
+        Channel.PUSH,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分有效期至 {date}",
+    (
+        "points_expiring",
+        Channel.EMAIL,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
     ("coupon_expiring", Channel.SMS): "【鲜选会员】您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.PUSH): "您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.MINI_PROGRAM): "「{name}」{date} 到期",

@@ -9,7 +9,7 @@ did, for logs and tests.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
@@ -21,7 +21,7 @@ from domain.config import Settings
 from domain.coupons import jobs as coupon_jobs
 from domain.events import outbox
 from domain.points import ledger
-from domain.points.model import Kind, business_day, year_bounds, year_rebate
+from domain.points.model import Kind, business_day, last_usable_day, year_bounds, year_rebate
 from domain.points.tables import ExpiryReminder, LedgerEntry, PointsAccount, PointsLot, PointsRebate
 from domain.runtime import Runtime
 
@@ -81,6 +81,9 @@ async def expire_due(progress: Callable[[str], None] = lambda _m: None) -> int:
 
 async def remind_expiring(days: int) -> int:
     """One ``points.expiring`` event per member and expiry date within ``days``.
+    ``expires_on`` is the business day of the expiry instant (the idempotency key, and the
+    coupon's occasion); ``last_day`` is what the member is told: the last day the points
+    can be used (2027-12-31 for points gone at 00:00 on 2028-01-01, Asia/Shanghai).
     Returns how many reminders were recorded now."""
     now = clock.now()
     rows = await PointsLot.filter(
@@ -89,10 +92,12 @@ async def remind_expiring(days: int) -> int:
         expires_at__gt=now,
         expires_at__lte=now + timedelta(days=days),
     ).values("member_id", "expires_at", "remaining")
-    sums: dict[tuple[int, object], int] = {}
+    sums: dict[tuple[int, date], int] = {}
+    first: dict[tuple[int, date], datetime] = {}
     for r in rows:
         key = (r["member_id"], business_day(r["expires_at"]))
         sums[key] = sums.get(key, 0) + r["remaining"]
+        first[key] = min(first.get(key, r["expires_at"]), r["expires_at"])
     sent = 0
     for (member_id, day), points in sorted(sums.items()):
         try:
@@ -102,7 +107,12 @@ async def remind_expiring(days: int) -> int:
                 )
                 await outbox.record(
                     TOPIC_EXPIRING,
-                    {"member_id": member_id, "expires_on": day.isoformat(), "points": points},
+                    {
+                        "member_id": member_id,
+                        "expires_on": day.isoformat(),
+                        "last_day": last_usable_day(first[(member_id, day)]).isoformat(),
+                        "points": points,
+                    },
                 )
             sent += 1
         except IntegrityError:

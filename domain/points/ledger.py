@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.errors import InsufficientPoints
-from domain.points.model import Kind, ShortfallPolicy, plan_consumption
+from domain.points.model import Kind, ShortfallPolicy, last_usable_day, plan_consumption
 from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
 
@@ -174,7 +174,7 @@ async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
         acct,
         Kind.EXPIRE,
         -amount,
-        f"积分到期（{fresh.expires_at.astimezone().date().isoformat()}）",
+        f"积分到期（有效期至 {last_usable_day(fresh.expires_at).isoformat()}）",
         breakdown={"lots": {str(lot.id): amount}},
         expires_at=fresh.expires_at,
     )

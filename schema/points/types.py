@@ -18,7 +18,15 @@ PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledg
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
 class PointsUpcoming:
     points: int
-    at: datetime
+    at: datetime = strawberry.field(
+        description="The instant (UTC) of the change: for expiring points, the moment they "
+        "are gone (00:00 Asia/Shanghai), so not a day to show; show `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="Expiring points: the last day (Asia/Shanghai) they can be used, the day "
+        "before `at` when it is a midnight. Null for points becoming spendable.",
+    )
 
 
 @strawberry.type(description="One append-only ledger entry.")
@@ -32,7 +40,15 @@ class LedgerEntry(relay.Node):
     )
     order_external_id: str | None
     created_at: datetime
-    expires_at: datetime | None = strawberry.field(description="For credits: lot expiry.")
+    expires_at: datetime | None = strawberry.field(
+        description="For credits (and expiries): the instant (UTC) the lot's points are gone, "
+        "00:00 Asia/Shanghai; to show a date, use `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="The last day (Asia/Shanghai) the lot's points can be used: the day "
+        "before `expiresAt` when that is a midnight.",
+    )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -144,9 +144,9 @@ async def year_end_rebate(
     earners = await (
         LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
         .distinct()
-        .values_list("member_id", flat=True)
+        .values("member_id")
     )
-    members = sorted(set(earners))
+    members = sorted({int(r["member_id"]) for r in earners})
     converted = 0
     for n, member_id in enumerate(members, 1):
         try:
@@ -178,9 +178,9 @@ async def _rebate(s: Settings, member_id: int, year: int) -> int:
             )
             .group_by("member_id")
             .annotate(total=Sum("points"))
-            .values_list("total", flat=True)
+            .values("total")
         )
-        net_points = int(net[0] or 0) if net else 0
+        net_points = int(net[0]["total"] or 0) if net else 0
         rebate = year_rebate(
             net_points,
             acct.balance,

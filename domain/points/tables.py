@@ -85,7 +85,7 @@ class PointsLot(models.Model):
 
 
 class EarnRules(models.Model):
-    """The earning rules of the chain (one row, id 1), edited by marketing staff."""
+    """The earning rules of the chain (one row, id 1), changed by admins."""
 
     id = fields.IntField(primary_key=True)
     points_per_yuan = fields.IntField(default=1)

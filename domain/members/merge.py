@@ -118,24 +118,71 @@ def register_participant(participant: Participant) -> None:
 
 
 @dataclass(frozen=True)
+class PointsMoved:
+    """What the points participant moved: the amounts of its TRANSFER_OUT / TRANSFER_IN
+    entries, and the lots (each keeping its own expiry)."""
+
+    balance: int = 0
+    pending: int = 0
+    debt: int = 0
+    lot_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CouponsMoved:
+    """What the coupons participant moved: the coupons and their redemptions."""
+
+    coupon_ids: tuple[int, ...] = ()
+    redemption_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MergeView:
     id: int
     survivor_id: int
     absorbed_id: int
     reason: str
     moved_counts: dict[str, int]
+    points: PointsMoved
+    coupons: CouponsMoved
     created_at: datetime
     undone_at: datetime | None
 
 
+def _points_moved(record: Any) -> PointsMoved:
+    """The record of ``domain.points.transfer`` (absent before that area took part)."""
+    if not isinstance(record, dict):
+        return PointsMoved()
+    return PointsMoved(
+        balance=int(record.get("balance", 0)),
+        pending=int(record.get("pending", 0)),
+        debt=int(record.get("debt", 0)),
+        lot_ids=tuple(sorted(record.get("lots", []))),
+    )
+
+
+def _coupons_moved(record: Any) -> CouponsMoved:
+    """The record of ``domain.coupons.transfer``: ``[[coupon id, occasion], ...]``."""
+    if not isinstance(record, dict):
+        return CouponsMoved()
+    return CouponsMoved(
+        coupon_ids=tuple(sorted(pair[0] for pair in record.get("coupons", []))),
+        redemption_ids=tuple(sorted(record.get("redemptions", []))),
+    )
+
+
 def _view(m: MemberMerge) -> MergeView:
     counts = {k: len(v) for k, v in m.moved.items() if isinstance(v, list)}
+    points, coupons = _points_moved(m.moved.get("points")), _coupons_moved(m.moved.get("coupons"))
+    counts["coupons"] = len(coupons.coupon_ids)  # a record, not a list: counted here
     return MergeView(
         id=m.id,
         survivor_id=m.survivor_id,  # type: ignore[attr-defined]
         absorbed_id=m.absorbed_id,  # type: ignore[attr-defined]
         reason=m.reason,
         moved_counts=counts,
+        points=points,
+        coupons=coupons,
         created_at=m.created_at,
         undone_at=m.undone_at,
     )

@@ -256,6 +256,25 @@ class MovedCount:
     count: int
 
 
+@strawberry.type(
+    description="Points a merge moved to the survivor (a TRANSFER_OUT / TRANSFER_IN pair of "
+    "ledger entries); an unmerge moves them back."
+)
+class MovedPoints:
+    balance: int = strawberry.field(description="Spendable points moved (negative: overdraft).")
+    pending: int = strawberry.field(description="Pending points moved (not yet spendable).")
+    debt: int = strawberry.field(description="Debt moved, settled from future credits.")
+    total: int = strawberry.field(description="balance + pending: the amount transferred.")
+    lots: int = strawberry.field(description="Lots moved; each keeps its own expiry.")
+
+
+@strawberry.type(description="Coupons a merge moved to the survivor; an unmerge moves them back.")
+class MovedCoupons:
+    count: int
+    ids: list[strawberry.ID] = strawberry.field(description="Global ids of the coupons.")
+    redemptions: int = strawberry.field(description="Redemptions of them that moved along.")
+
+
 @strawberry.type(description="A merge of two records of one person.")
 class MemberMerge(relay.Node):
     id: relay.NodeID[int]
@@ -263,6 +282,8 @@ class MemberMerge(relay.Node):
     absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
     reason: str
     moved: list[MovedCount]
+    points_moved: MovedPoints
+    coupons_moved: MovedCoupons
     created_at: datetime
     undone_at: datetime | None
 

@@ -9,6 +9,10 @@ value against its rule. Violations answer the operation as a request error, with
     {"errors": [{"message": "Input `staffSignIn.email` is not valid: at most 254
       characters.", "extensions": {"code": "INVALID_INPUT", "field": "staffSignIn.email"}}]}
 
+In a mutation, every ``first`` argument of its selection (a page of the payload, e.g.
+``memberUpdate { ... on Member { orders(first: 0) } }``) is checked too, against
+GQL_PAGE_MAX: a resolver would refuse it only after the write was saved.
+
 Which fields to look at depends on the document only, so that list is kept per document
 (``_plans``): a query without such arguments (member home) costs one dictionary look-up.
 """
@@ -29,6 +33,7 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationType,
     get_named_type,
     get_operation_ast,
 )
@@ -38,6 +43,7 @@ from strawberry.extensions import SchemaExtension
 from schema.input_rules import CHECKED_SCALARS, invalid_input, walk_value
 
 MAX_REPORTED = 10
+PAGE_ARG = "first"  # checked before a mutation runs (see the module docstring)
 PLANS_KEPT = 1024
 
 
@@ -58,6 +64,10 @@ class InputRules(SchemaExtension):
     def on_execute(self):  # type: ignore[override]
         ctx = self.execution_context
         errors = violations(ctx.schema._schema, ctx.graphql_document, ctx)
+        rt = getattr(ctx.context, "rt", None)
+        if not errors and rt is not None:
+            page_max = rt.settings.gql_page_max
+            errors = page_violations(ctx.schema._schema, ctx.graphql_document, ctx, page_max)
         if errors:
             ctx.result = ExecutionResult(data=None, errors=errors)
         yield
@@ -102,6 +112,34 @@ def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> lis
     return errors
 
 
+def page_violations(schema: GraphQLSchema, document: DocumentNode | None, ctx, page_max: int):
+    """``first`` arguments of a mutation's selection outside 1..``page_max``."""
+    operation = get_operation_ast(document, ctx.operation_name) if document else None
+    if operation is None or operation.operation is not OperationType.MUTATION:
+        return []
+    variables = get_variable_values(
+        schema, operation.variable_definitions or (), ctx.variables or {}, max_errors=1
+    )
+    if isinstance(variables, list):  # the executor answers coercion errors itself
+        return []
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    paged: list[_Checked] = []
+    root = schema.get_root_type(operation.operation)
+    _collect(schema, root, operation.selection_set, fragments, set(), "", paged, PAGE_ARG)
+    errors = []
+    for item in paged:
+        try:
+            first = get_argument_values(item.field, item.node, variables).get(PAGE_ARG)
+        except GraphQLError:  # the executor reports it
+            continue
+        if isinstance(first, int) and not 1 <= first <= page_max:
+            problem = f"between 1 and {page_max}"
+            errors.append(invalid_input(f"{item.path}.{PAGE_ARG}", problem, [item.node]))
+    return errors[:MAX_REPORTED]
+
+
 def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None):
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -115,7 +153,8 @@ def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     return operation, checked
 
 
-def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> None:
+def _collect(schema, parent, selection_set, fragments, seen, prefix, out, arg=None) -> None:
+    """Fields of the selection with rules (or, given ``arg``, with that argument)."""
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
             fields = getattr(parent, "fields", None) or {}
@@ -123,15 +162,18 @@ def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> Non
             if field_def is None:  # __typename, introspection: nothing to check
                 continue
             path = f"{prefix}{sel.alias.value if sel.alias else sel.name.value}"
-            if sel.arguments and any(_has_rules(a.type) for a in field_def.args.values()):
+            if arg is not None:
+                if any(a.name.value == arg for a in sel.arguments or ()):
+                    out.append(_Checked(parent.name, field_def, sel, path))
+            elif sel.arguments and any(_has_rules(a.type) for a in field_def.args.values()):
                 out.append(_Checked(parent.name, field_def, sel, path))
             if sel.selection_set:
                 child = get_named_type(field_def.type)
-                _collect(schema, child, sel.selection_set, fragments, seen, f"{path}.", out)
+                _collect(schema, child, sel.selection_set, fragments, seen, f"{path}.", out, arg)
         elif isinstance(sel, InlineFragmentNode):
             cond = sel.type_condition
             target = schema.get_type(cond.name.value) if cond else parent
-            _collect(schema, target, sel.selection_set, fragments, seen, prefix, out)
+            _collect(schema, target, sel.selection_set, fragments, seen, prefix, out, arg)
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
             frag = fragments.get(name)
@@ -139,7 +181,7 @@ def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> Non
                 continue
             seen.add(name)
             target = schema.get_type(frag.type_condition.name.value)
-            _collect(schema, target, frag.selection_set, fragments, seen, prefix, out)
+            _collect(schema, target, frag.selection_set, fragments, seen, prefix, out, arg)
 
 
 def _has_rules(arg_type: object) -> bool:

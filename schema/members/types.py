@@ -116,7 +116,12 @@ LOYALTY_READERS = Allow(policy.READ_LOYALTY)
 ORDER_READERS = Allow(policy.READ_ORDERS)
 
 
-@strawberry.type(description="A member of the loyalty programme (one person, one card).")
+@strawberry.type(
+    description="A member of the loyalty programme (one person, one card). Fields that take "
+    "arguments or need a right (points, orders, coupons, claimableCoupons) are null with an "
+    "error on their path when they fail, so a mutation answering a member still reports its "
+    "write."
+)
 class Member(relay.Node):
     id: relay.NodeID[int]
     display_name: str = strawberry.field(description="Name shown in the app.")
@@ -197,7 +202,7 @@ class Member(relay.Node):
         "partners with loyalty:read).",
         permission_classes=[LOYALTY_READERS],
     )
-    async def points(self, info: strawberry.Info) -> Points:
+    async def points(self, info: strawberry.Info) -> Points | None:
         from resolvers.points import points_of
 
         return await points_of(self.view)
@@ -208,7 +213,7 @@ class Member(relay.Node):
     )
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
-    ) -> OrderConnection:
+    ) -> OrderConnection | None:
         from resolvers.orders import orders_of
 
         return await orders_of(info, self.view, first, after)
@@ -223,7 +228,7 @@ class Member(relay.Node):
         status: CouponStatus | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> CouponConnection:
+    ) -> CouponConnection | None:
         from resolvers.coupons import coupons_of
 
         return await coupons_of(info, self.view, status, first, after)
@@ -231,7 +236,7 @@ class Member(relay.Node):
     @strawberry.field(
         description="Coupons this member can claim now.", permission_classes=[LOYALTY_READERS]
     )
-    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon]:
+    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
         from resolvers.coupons import claimable_of
 
         return await claimable_of(self.view)

@@ -132,7 +132,7 @@ class Points:
     live_lots: strawberry.Private[list[dict] | None] = None  # read with the summary
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
-    async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
+    async def expiring(self, days: int = 30) -> list[PointsUpcoming] | None:
         from resolvers.points import expiring
 
         return await expiring(self.view, days, self.live_lots)
@@ -144,7 +144,7 @@ class Points:
         first: int | None = 20,
         after: str | None = None,
         kind: PointsKind | None = None,
-    ) -> LedgerEntryConnection:
+    ) -> LedgerEntryConnection | None:
         from resolvers.points import history
 
         return await history(info, self.view, first, after, kind)

@@ -5,11 +5,12 @@ write, so nothing is written."""
 
 from __future__ import annotations
 
-from strawberry.relay import from_base64
+from strawberry.relay import from_base64, to_base64
 
 from domain.members.tables import Member
 from tests.api.test_members import new_phone
-from tests.conftest import GQL, sign_in_by_sms
+from tests.api.test_orders_points import account
+from tests.conftest import GQL, sign_in_by_sms, sign_in_staff
 
 UPDATE = """mutation($in: MemberProfileInput!, $first: Int, $after: String) {
   memberUpdate(input: $in) { __typename
@@ -53,3 +54,18 @@ async def test_a_bad_page_size_in_the_payload_is_refused_before_the_write(gql):
     r = await me(literal, {"in": {"displayName": "韩梅梅"}})
     assert r.get("data") is None and r["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert await _name(pk) == before  # nothing written
+
+
+ADJUST = """mutation($id: ID!, $after: String) {
+  pointsAdjust(memberId: $id, points: 25, reason: "补录积分") { __typename
+    ... on Points { balance history(first: 5, after: $after) { edges { cursor } } }
+    ... on UserError { code } } }"""
+
+
+async def test_points_adjust_reports_its_write_when_the_history_page_fails(gql):
+    _me, pk = await _member(gql)
+    agent = await sign_in_staff(gql, "agent@test.cn")
+    r = await agent(ADJUST, {"id": to_base64("Member", pk), "after": "not-a-cursor"})
+    assert r["data"] == {"pointsAdjust": {"__typename": "Points", "balance": 25, "history": None}}
+    assert [e["path"] for e in r["errors"]] == [["pointsAdjust", "history"]]
+    assert await account(pk) == (25, 0, 0)

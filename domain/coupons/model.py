@@ -36,6 +36,28 @@ class Trigger(StrEnum):
     YEAR_END_REBATE = "YEAR_END_REBATE"  # points earned in the year, converted
 
 
+class Source(StrEnum):
+    """How a coupon reached its holder."""
+
+    STAFF = "STAFF"
+    CLAIM = "CLAIM"
+    TRIGGER = "TRIGGER"
+    REWARD = "REWARD"
+
+
+class Refusal(StrEnum):
+    """Why a coupon was not issued or claimed."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_ISSUED = "ALREADY_ISSUED"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    ENDED = "ENDED"
+    TEMPLATE_INACTIVE = "TEMPLATE_INACTIVE"
+    MEMBER_NOT_ACTIVE = "MEMBER_NOT_ACTIVE"
+
+
 class Period(StrEnum):
     DAY = "DAY"
     WEEK = "WEEK"

@@ -23,6 +23,15 @@ class Purpose(StrEnum):
     MARKETING = "MARKETING"
 
 
+class Status(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DEFERRED = "DEFERRED"  # quiet hours
+    SUPPRESSED = "SUPPRESSED"  # the rules said no
+    FAILED = "FAILED"  # the provider will never take it
+
+
 TEMPLATES: dict[tuple[str, Channel], str] = {
     ("otp", Channel.SMS): "【鲜选会员】验证码 {code}，{minutes} 分钟内有效。请勿告诉他人。",
     ("tier_up", Channel.SMS): "【鲜选会员】恭喜您升级为{tier}！积分倍率与专属权益已生效。",

@@ -6,11 +6,26 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from domain.errors import InvalidInput
 from domain.members.model import MemberRef
 
-CHANNELS = ("POS", "ECOMMERCE", "MINI_PROGRAM", "APP")
+
+class Channel(StrEnum):
+    POS = "POS"
+    ECOMMERCE = "ECOMMERCE"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    APP = "APP"
+
+
+class Status(StrEnum):
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+CHANNELS = tuple(Channel)
 MAX_LINES = 500
 CLOCK_SKEW = timedelta(minutes=5)
 

@@ -23,6 +23,12 @@ class Kind(StrEnum):
     TRANSFER_OUT = "TRANSFER_OUT"
 
 
+class RewardKind(StrEnum):
+    GOODS = "GOODS"
+    COUPON = "COUPON"
+    LOTTERY = "LOTTERY"  # a draw
+
+
 class ShortfallPolicy(StrEnum):
     DEBT = "debt"  # balance stays >= 0; the shortfall is settled from future credits
     NEGATIVE = "negative"  # the balance goes below zero until future credits cover it

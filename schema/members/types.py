@@ -13,10 +13,12 @@ from strawberry import relay
 from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
+from domain.org.model import StoreChannel as _StoreChannel
 from schema.auth.types import RegistrationChannel
 from schema.coupons.types import ClaimableCoupon, CouponConnection, CouponStatus
 from schema.errors import (
     CardNotActiveError,
+    CardStatus,
     ConflictError,
     IdentityTakenError,
     InvalidInputError,
@@ -42,6 +44,7 @@ IdentityChannel = strawberry.enum(
     m.IdentityChannel, description="A channel account a member can link."
 )
 ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
+StoreChannel = strawberry.enum(_StoreChannel, description="A store, or an online shop.")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -61,7 +64,7 @@ class Region:
 class Store:
     code: str
     name: str
-    channel: str = strawberry.field(description="STORE or ECOMMERCE.")
+    channel: StoreChannel
     region: Region
 
 
@@ -74,7 +77,7 @@ class ScanCode:
 @strawberry.type(description="The member's one card.")
 class Card:
     number: str = strawberry.field(description="16 digits, the last a Luhn check digit.")
-    status: str = strawberry.field(description="ACTIVE or LOST.")
+    status: CardStatus = strawberry.field(description="ACTIVE or LOST.")
     issued_at: datetime
     member_id: strawberry.Private[int]
 

@@ -13,6 +13,9 @@ from domain.members.services import MemberView
 from domain.points import model as m
 
 PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
+RewardKind = strawberry.enum(
+    m.RewardKind, name="RewardKind", description="GOODS, COUPON or LOTTERY (a draw)."
+)
 
 
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
@@ -53,7 +56,7 @@ class Reward(relay.Node):
     id: relay.NodeID[int]
     code: str
     name: str
-    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
+    kind: RewardKind
     points_cost: int
     stock: int | None = strawberry.field(description="Null: unlimited.")
     per_member_limit: int | None

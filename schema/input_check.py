@@ -63,11 +63,9 @@ class InputRules(SchemaExtension):
 
     def on_execute(self):  # type: ignore[override]
         ctx = self.execution_context
-        errors = violations(ctx.schema._schema, ctx.graphql_document, ctx)
         rt = getattr(ctx.context, "rt", None)
-        if not errors and rt is not None:
-            page_max = rt.settings.gql_page_max
-            errors = page_violations(ctx.schema._schema, ctx.graphql_document, ctx, page_max)
+        page_max = rt.settings.gql_page_max if rt is not None else None
+        errors = violations(ctx.schema._schema, ctx.graphql_document, ctx, page_max)
         if errors:
             ctx.result = ExecutionResult(data=None, errors=errors)
         yield
@@ -76,7 +74,9 @@ class InputRules(SchemaExtension):
 _plans: OrderedDict[tuple[int, str, str | None], tuple] = OrderedDict()
 
 
-def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> list[GraphQLError]:
+def violations(
+    schema: GraphQLSchema, document: DocumentNode | None, ctx, page_max: int | None = None
+) -> list[GraphQLError]:
     if document is None:
         return []
     key = (id(schema), ctx.query or "", ctx.operation_name)
@@ -86,8 +86,8 @@ def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> lis
         _plans[key] = plan
         if len(_plans) > PLANS_KEPT:
             _plans.popitem(last=False)
-    operation, checked = plan[1]
-    if not checked:
+    operation, checked, paged = plan[1]
+    if not checked and not (paged and page_max):
         return []
     variables = get_variable_values(
         schema, operation.variable_definitions or (), ctx.variables or {}, max_errors=1
@@ -109,26 +109,13 @@ def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> lis
                 errors.append(invalid_input(where, problem, [item.node]))
                 if len(errors) >= MAX_REPORTED:
                     return errors
-    return errors
+    if page_max is not None:
+        errors.extend(_page_problems(paged, variables, page_max))
+    return errors[:MAX_REPORTED]
 
 
-def page_violations(schema: GraphQLSchema, document: DocumentNode | None, ctx, page_max: int):
+def _page_problems(paged: list[_Checked], variables: dict, page_max: int):
     """``first`` arguments of a mutation's selection outside 1..``page_max``."""
-    operation = get_operation_ast(document, ctx.operation_name) if document else None
-    if operation is None or operation.operation is not OperationType.MUTATION:
-        return []
-    variables = get_variable_values(
-        schema, operation.variable_definitions or (), ctx.variables or {}, max_errors=1
-    )
-    if isinstance(variables, list):  # the executor answers coercion errors itself
-        return []
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    paged: list[_Checked] = []
-    root = schema.get_root_type(operation.operation)
-    _collect(schema, root, operation.selection_set, fragments, set(), "", paged, PAGE_ARG)
-    errors = []
     for item in paged:
         try:
             first = get_argument_values(item.field, item.node, variables).get(PAGE_ARG)
@@ -136,21 +123,23 @@ def page_violations(schema: GraphQLSchema, document: DocumentNode | None, ctx, p
             continue
         if isinstance(first, int) and not 1 <= first <= page_max:
             problem = f"between 1 and {page_max}"
-            errors.append(invalid_input(f"{item.path}.{PAGE_ARG}", problem, [item.node]))
-    return errors[:MAX_REPORTED]
+            yield invalid_input(f"{item.path}.{PAGE_ARG}", problem, [item.node])
 
 
 def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None):
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return None, []
+        return None, [], []
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     checked: list[_Checked] = []
     root = schema.get_root_type(operation.operation)
     _collect(schema, root, operation.selection_set, fragments, set(), "", checked)
-    return operation, checked
+    paged: list[_Checked] = []
+    if operation.operation is OperationType.MUTATION:
+        _collect(schema, root, operation.selection_set, fragments, set(), "", paged, PAGE_ARG)
+    return operation, checked, paged
 
 
 def _collect(schema, parent, selection_set, fragments, seen, prefix, out, arg=None) -> None:

@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from domain.config import Settings
+from tests import masked
 from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,30 +258,17 @@ async def ladder(seed) -> dict:
     return out
 
 
-MASKED = b"Unexpected error."
-
-
 def pytest_configure(config) -> None:
-    config.addinivalue_line(
-        "markers", "masked_error_expected: the test provokes an unexpected (masked) error"
-    )
+    masked.register(config)
 
 
 @pytest.fixture
 async def client(app, seed, request) -> AsyncIterator[httpx.AsyncClient]:
-    """The API over the test transport. An answer carrying "Unexpected error." (an
-    unmapped exception) fails the test unless it is marked ``masked_error_expected``."""
+    """The API over the test transport; a masked error fails the test (tests/masked.py)."""
     await app.state.rt.cache.flushdb()  # rate-limit windows start empty in every test
-    expected = request.node.get_closest_marker("masked_error_expected") is not None
-
-    async def unmasked(response: httpx.Response) -> None:
-        if not expected and MASKED in await response.aread():
-            pytest.fail(f"masked error: map it to a typed error: {response.text[:500]}")
-
     transport = httpx.ASGITransport(app=app)
-    hooks = {"response": [unmasked]}
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", event_hooks=hooks
+        transport=transport, base_url="http://testserver", event_hooks=masked.hooks(request)
     ) as c:
         yield c
 

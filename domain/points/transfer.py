@@ -23,7 +23,7 @@ async def _move(
     note: str,
 ) -> None:
     if lot_ids:
-        await PointsLot.filter(id__in=lot_ids).update(member_id=dst.member_id)  # type: ignore[attr-defined]
+        await PointsLot.filter(id__in=lot_ids).update(member_id=dst.member_id)
     total = balance + pending
     src.balance -= balance
     src.pending -= pending

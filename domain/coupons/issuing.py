@@ -30,9 +30,9 @@ from domain.tiers.tables import Tier
 
 
 async def tier_code(member: Member) -> str:
-    if member.tier_id is None:  # type: ignore[attr-defined]
+    if member.tier_id is None:
         return ""
-    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)  # type: ignore[attr-defined]
+    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)
     return str(codes[0]) if codes else ""
 
 

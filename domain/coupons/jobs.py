@@ -55,7 +55,7 @@ async def on_birthday(member_id: int, year: int) -> str | None:
     """The birthday coupon, its value from the member's tier (none when the tier gives
     none)."""
     member = await Member.get_or_none(id=member_id)
-    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None  # type: ignore[attr-defined]
+    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None
     value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
     if value <= 0:
         return None
@@ -67,7 +67,7 @@ async def on_tier_changed(
 ) -> str | None:
     """A coupon for moving up the ladder: not for a downgrade, nor for being placed on
     the lowest rung (a new member's first placement)."""
-    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))
     to_rank = ranks.get(to_tier)
     if to_rank is None or to_rank <= min(ranks.values()):
         return None
@@ -170,7 +170,7 @@ async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> 
             continue  # another run took it
         await send_marketing(
             rt,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             channel=Channel.SMS,
             template="coupon_expiring",
             variables={"name": c.template.name, "date": clock.business_date(c.valid_until)},

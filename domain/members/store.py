@@ -41,8 +41,8 @@ async def by_phone(rt: Runtime, e164: str) -> Member | None:
 async def current(member: Member) -> Member:
     """Follow merges to the record that holds the person's data now."""
     seen = 0
-    while member.merged_into_id is not None and seen < 10:  # type: ignore[attr-defined]
-        member = await Member.get(id=member.merged_into_id)  # type: ignore[attr-defined]
+    while member.merged_into_id is not None and seen < 10:
+        member = await Member.get(id=member.merged_into_id)
         seen += 1
     return member
 
@@ -87,7 +87,7 @@ async def tags_by_member(member_ids: list[int]) -> dict[int, list[str]]:
     """Each member's tags, alphabetically (every id present, with [] when it has none)."""
     out: dict[int, list[str]] = {m: [] for m in member_ids}
     for row in await MemberTag.filter(member_id__in=member_ids).order_by("tag"):
-        out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
+        out[row.member_id].append(row.tag)
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Max, Sum
@@ -99,7 +100,7 @@ async def first_order_and_win_back(
             .exclude(id__in=buyers)
             .values_list("id", flat=True)
         )
-        for member_id in ids:
+        for member_id in cast(list[int], ids):
             nudged += await _issue(m.Trigger.FIRST_ORDER, member_id, "first-order") is not None
         progress(f"first-order nudge: {nudged} coupons for {len(ids)} members")
     if await _template(m.Trigger.WIN_BACK):

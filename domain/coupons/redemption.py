@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -140,7 +141,10 @@ async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str
     )
     if r is None or r.status != "REDEEMED":
         raise CouponAlreadyRedeemed()
-    gift = await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True)
+    gift = cast(
+        list[str],
+        await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True),
+    )
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
 
 

@@ -128,6 +128,7 @@ async def _reverse_points(
     rt: Runtime, viewer: Principal, order: Order, row: Refund, full: bool
 ) -> None:
     s = rt.settings
+    assert order.member_id is not None  # the caller reverses points of members' orders only
     acct = await ledger.lock(order.member_id)
     due = due_points(
         order.points_earned, order.total_paid_fen, order.refunded_fen, order.points_reversed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -218,4 +219,4 @@ async def _earned_on(member_id: int, day) -> int:
     rows = await Order.filter(
         member_id=member_id, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
     ).values_list("points_earned", flat=True)
-    return sum(rows)
+    return sum(cast(list[int], rows))

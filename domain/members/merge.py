@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tortoise.transactions import in_transaction
 
@@ -69,7 +69,9 @@ class Tags:
 
     async def move(self, absorbed: Member, survivor: Member) -> list[str]:
         have = set(await MemberTag.filter(member_id=survivor.id).values_list("tag", flat=True))
-        theirs = await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        theirs: list[str] = cast(
+            list[str], await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        )
         added = sorted({t for t in theirs if t not in have and t != NEW_TAG})
         now = clock.now()
         await MemberTag.bulk_create(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from tortoise.transactions import in_transaction
 
@@ -205,7 +206,7 @@ async def places(
     return region_id, store_id
 
 
-def enum_value(kind: type, value: str, name: str) -> str:
+def enum_value(kind: type[StrEnum], value: str, name: str) -> str:
     try:
         return kind(value).value
     except ValueError:

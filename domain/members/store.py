@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -116,11 +117,17 @@ async def issue_card(member_id: int) -> Card:
     raise RuntimeError("could not draw a free card number")
 
 
+class PersonalFields(TypedDict, total=False):
+    birthday_enc: str
+    birth_md_hash: str
+    income_enc: str
+
+
 def personal_fields(
     rt: Runtime, *, birthday: date | None = None, income_band: str | None = None
-) -> dict[str, object]:
+) -> PersonalFields:
     """Column values for the encrypted personal fields that are given."""
-    out: dict[str, object] = {}
+    out: PersonalFields = {}
     if birthday is not None:
         out["birthday_enc"] = rt.cipher.encrypt(birthday.isoformat(), context=BIRTHDAY_CONTEXT)
         out["birth_md_hash"] = rt.cipher.blind_index(birth_month_day(birthday), purpose="bday")

@@ -343,7 +343,8 @@ async def _load_points(rt: Runtime, now) -> int:
         batch_size=1000,
     )
     entry_of = dict(await LedgerEntry.filter(kind="EARN").values_list("order_id", "id"))
-    lots, totals = [], {}
+    lots: list[PointsLot] = []
+    totals: dict[int | None, tuple[int, int]] = {}  # member id -> (balance, pending)
     for o, pts in earned:
         available = o.paid_at + timedelta(days=s.points_pending_days)
         released = available <= now

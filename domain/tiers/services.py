@@ -275,7 +275,9 @@ async def upsert_rung(
         raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
     for key, value in benefits.items():
         kind = BENEFITS[key]
-        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+        if not isinstance(value, kind) or (
+            kind is int and (isinstance(value, bool) or (isinstance(value, int) and value < 0))
+        ):
             raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
     others = await Tier.exclude(code=code)
     if any(t.rank == rank for t in others):

@@ -55,7 +55,7 @@ class InputRules(SchemaExtension):
     """Check every argument of the operation about to run against its rule, before any
     resolver runs; violations answer the operation as a request error (no ``data``)."""
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         ctx = self.execution_context
         errors = violations(ctx.schema._schema, ctx.graphql_document, ctx)
         if errors:

@@ -221,7 +221,7 @@ async def store_of(info: Info, v: MemberView) -> t.Store | None:
     row = await load_by_id(info, "Store", org.stores_by_ids, v.home_store_id)
     if row is None:
         return None
-    region = await _region(info, row.region_id)  # type: ignore[attr-defined]
+    region = await _region(info, row.region_id)
     return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
 
 

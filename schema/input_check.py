@@ -61,7 +61,7 @@ class InputRules(SchemaExtension):
     """Check every argument of the operation about to run against its rule, before any
     resolver runs; violations answer the operation as a request error (no ``data``)."""
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         ctx = self.execution_context
         rt = getattr(ctx.context, "rt", None)
         page_max = rt.settings.gql_page_max if rt is not None else None

@@ -13,7 +13,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidInput
-from domain.points.model import Line
+from domain.points.model import Line as Line  # coupon terms are checked on order lines
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a till

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tortoise.transactions import in_transaction
 
@@ -69,7 +69,9 @@ class Tags:
 
     async def move(self, absorbed: Member, survivor: Member) -> list[str]:
         have = set(await MemberTag.filter(member_id=survivor.id).values_list("tag", flat=True))
-        theirs = await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        theirs: list[str] = cast(
+            list[str], await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        )
         added = sorted({t for t in theirs if t not in have and t != NEW_TAG})
         now = clock.now()
         await MemberTag.bulk_create(
@@ -88,12 +90,12 @@ class HigherTier:
     name = "tier"
 
     async def move(self, absorbed: Member, survivor: Member) -> dict[str, int | None]:
-        before = survivor.tier_id  # type: ignore[attr-defined]
+        before = survivor.tier_id
         ranks = {
             t.id: t.rank
-            for t in await Tier.filter(id__in=[i for i in (before, absorbed.tier_id) if i])  # type: ignore[attr-defined]
+            for t in await Tier.filter(id__in=[i for i in (before, absorbed.tier_id) if i])
         }
-        best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)  # type: ignore[attr-defined]
+        best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)
         if best != before:
             await Member.filter(id=survivor.id).update(tier_id=best)
         return {"survivor_tier_id": before}
@@ -177,8 +179,8 @@ def _view(m: MemberMerge) -> MergeView:
     counts["coupons"] = len(coupons.coupon_ids)  # a record, not a list: counted here
     return MergeView(
         id=m.id,
-        survivor_id=m.survivor_id,  # type: ignore[attr-defined]
-        absorbed_id=m.absorbed_id,  # type: ignore[attr-defined]
+        survivor_id=m.survivor_id,
+        absorbed_id=m.absorbed_id,
         reason=m.reason,
         moved_counts=counts,
         points=points,
@@ -247,10 +249,10 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
         record = await MemberMerge.select_for_update().get_or_none(id=merge_id)
         if record is None:
             raise NotFound("No such merge.", field="mergeId")
-        await get_visible(settings, viewer, record.survivor_id)  # type: ignore[attr-defined]
+        await get_visible(settings, viewer, record.survivor_id)
         if record.undone_at is not None:
             raise Conflict("This merge was already undone.")
-        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)  # type: ignore[attr-defined]
+        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)
         if survivor.status == Status.MERGED:
             raise Conflict("The survivor was merged again since; undo that merge first.")
         for p in reversed(PARTICIPANTS):

@@ -8,7 +8,8 @@ did, for logs and tests.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -34,7 +35,8 @@ async def _per_member(
     per member, batch after batch until nothing is due. Returns the sum of the steps."""
     total = 0
     while True:
-        members = sorted(set(await due().limit(BATCH * 20).values_list("member_id", flat=True)))
+        ids = await due().limit(BATCH * 20).values_list("member_id", flat=True)
+        members = sorted(set(cast(list[int], ids)))
         if not members:
             return total
         for member_id in members:
@@ -84,7 +86,7 @@ async def remind_expiring(days: int) -> int:
         expires_at__gt=now,
         expires_at__lte=now + timedelta(days=days),
     ).values("member_id", "expires_at", "remaining")
-    sums: dict[tuple[int, object], int] = {}
+    sums: dict[tuple[int, date], int] = {}
     for r in rows:
         key = (r["member_id"], business_day(r["expires_at"]))
         sums[key] = sums.get(key, 0) + r["remaining"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.errors import InsufficientPoints
@@ -76,7 +77,7 @@ class Campaign:
 class Earned:
     points: int
     reason: str
-    breakdown: dict = field(default_factory=dict)
+    breakdown: dict[str, Any] = field(default_factory=dict)  # JSON, kept on the ledger entry
 
 
 def is_excluded(line: Line, rules: Rules) -> bool:
@@ -107,7 +108,7 @@ def compute_earn(
     eligible_fen = eligible_net * paid_fen // total_net if total_net > 0 else 0
     base = eligible_fen * rules.points_per_yuan // 100
     points = base * tier_pct // 100
-    steps = []
+    steps: list[dict[str, Any]] = []
     for c in campaigns:
         if c.applies(day):
             points = points * c.multiplier_pct // 100

@@ -24,4 +24,8 @@ class Migration(migrations.Migration):
             options={'table': 'points_rebates', 'app': 'loyalty', 'unique_together': (('member_id', 'year'),), 'pk_attr': 'id', 'table_description': 'One year-end conversion per member and year (``domain.points.jobs.year_end_rebate``):'},
             bases=['Model'],
         ),
+        ops.AlterModelOptions(
+            name='EarnRules',
+            options={'table': 'earn_rules', 'app': 'loyalty', 'pk_attr': 'id', 'table_description': 'The earning rules of the chain (one row, id 1), changed by admins.'},
+        ),
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Max
@@ -53,7 +54,7 @@ async def on_birthday(member_id: int, year: int) -> str | None:
     """The birthday coupon, its value from the member's tier (none when the tier gives
     none)."""
     member = await Member.get_or_none(id=member_id)
-    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None  # type: ignore[attr-defined]
+    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None
     value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
     if value <= 0:
         return None
@@ -65,7 +66,7 @@ async def on_tier_changed(
 ) -> str | None:
     """A coupon for moving up the ladder: not for a downgrade, nor for being placed on
     the lowest rung (a new member's first placement)."""
-    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))
     to_rank = ranks.get(to_tier)
     if to_rank is None or to_rank <= min(ranks.values()):
         return None
@@ -97,7 +98,7 @@ async def first_order_and_win_back(
             .exclude(id__in=buyers)
             .values_list("id", flat=True)
         )
-        for member_id in ids:
+        for member_id in cast(list[int], ids):
             nudged += await _issue(m.Trigger.FIRST_ORDER, member_id, "first-order") is not None
         progress(f"first-order nudge: {nudged} coupons for {len(ids)} members")
     if await _template(m.Trigger.WIN_BACK):
@@ -155,7 +156,7 @@ async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> 
             continue  # another run took it
         await send_marketing(
             rt,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             channel=Channel.SMS,
             template="coupon_expiring",
             variables={"name": c.template.name, "date": clock.business_date(c.valid_until)},

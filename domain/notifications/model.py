@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -21,6 +22,15 @@ class Channel(StrEnum):
 class Purpose(StrEnum):
     TRANSACTIONAL = "TRANSACTIONAL"
     MARKETING = "MARKETING"
+
+
+class Status(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DEFERRED = "DEFERRED"  # quiet hours
+    SUPPRESSED = "SUPPRESSED"  # the rules said no
+    FAILED = "FAILED"  # the provider will never take it
 
 
 TEMPLATES: dict[tuple[str, Channel], str] = {
@@ -114,7 +124,7 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def render(template: str, channel: Channel, variables: dict[str, object]) -> str:
+def render(template: str, channel: Channel, variables: Mapping[str, object]) -> str:
     try:
         text = TEMPLATES[(template, channel)]
     except KeyError:
@@ -136,4 +146,6 @@ class Adapter(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, body: str, template: str, variables: dict) -> str: ...
+    async def send(
+        self, recipient: str, body: str, template: str, variables: dict[str, Any]
+    ) -> str: ...

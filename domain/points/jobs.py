@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
@@ -39,7 +40,8 @@ async def _per_member(
     per member, batch after batch until nothing is due. Returns the sum of the steps."""
     total = 0
     while True:
-        members = sorted(set(await due().limit(BATCH * 20).values_list("member_id", flat=True)))
+        ids = await due().limit(BATCH * 20).values_list("member_id", flat=True)
+        members = sorted(set(cast(list[int], ids)))
         if not members:
             return total
         for member_id in members:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum, StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.errors import InsufficientPoints, InvalidInput
@@ -22,6 +23,12 @@ class Kind(StrEnum):
     REBATE = "REBATE"
     TRANSFER_IN = "TRANSFER_IN"
     TRANSFER_OUT = "TRANSFER_OUT"
+
+
+class RewardKind(StrEnum):
+    GOODS = "GOODS"
+    COUPON = "COUPON"
+    LOTTERY = "LOTTERY"  # a draw
 
 
 class ShortfallPolicy(StrEnum):
@@ -113,7 +120,7 @@ class Campaign:
 class Earned:
     points: int
     reason: str
-    breakdown: dict = field(default_factory=dict)
+    breakdown: dict[str, Any] = field(default_factory=dict)  # JSON, kept on the ledger entry
 
 
 def is_excluded(line: Line, rules: Rules) -> bool:
@@ -144,7 +151,7 @@ def compute_earn(
     eligible_fen = eligible_net * paid_fen // total_net if total_net > 0 else 0
     base = eligible_fen * rules.points_per_yuan // 100
     points = base * tier_pct // 100
-    steps = []
+    steps: list[dict[str, Any]] = []
     for c in campaigns:
         if c.applies(day):
             points = points * c.multiplier_pct // 100

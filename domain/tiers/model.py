@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class ChangeReason(StrEnum):
+    """Why a member's tier changed (tier history)."""
+
+    UPGRADE = "UPGRADE"
+    DOWNGRADE = "DOWNGRADE"
+    OVERRIDE = "OVERRIDE"
+    MERGE = "MERGE"
 
 
 @dataclass(frozen=True)

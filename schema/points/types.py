@@ -13,6 +13,9 @@ from domain.members.services import MemberView
 from domain.points import model as m
 
 PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
+RewardKind = strawberry.enum(
+    m.RewardKind, name="RewardKind", description="GOODS, COUPON or LOTTERY (a draw)."
+)
 
 
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
@@ -69,7 +72,7 @@ class Reward(relay.Node):
     id: relay.NodeID[int]
     code: str
     name: str
-    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
+    kind: RewardKind
     points_cost: int
     stock: int | None = strawberry.field(description="Null: unlimited.")
     per_member_limit: int | None
@@ -148,7 +151,7 @@ class Points:
     live_lots: strawberry.Private[list[dict] | None] = None  # read with the summary
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
-    async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
+    async def expiring(self, days: int = 30) -> list[PointsUpcoming] | None:
         from resolvers.points import expiring
 
         return await expiring(self.view, days, self.live_lots)
@@ -160,7 +163,7 @@ class Points:
         first: int | None = 20,
         after: str | None = None,
         kind: PointsKind | None = None,
-    ) -> LedgerEntryConnection:
+    ) -> LedgerEntryConnection | None:
         from resolvers.points import history
 
         return await history(info, self.view, first, after, kind)

@@ -264,7 +264,7 @@ async def _load_orders(rnd, target, member_rows, stores, products, now, months) 
     shoppers = [
         Shopper(
             member_id=m.id,
-            store_id=m.home_store_id,  # type: ignore[attr-defined]
+            store_id=m.home_store_id,
             every_days=rnd.choice([4, 7, 7, 10, 14, 21, 30, 45]) * rnd.uniform(0.8, 1.3),
             staples=rnd.sample(staples_pool, rnd.randint(3, 7)),
             basket=(2, rnd.randint(4, 9)),
@@ -329,7 +329,7 @@ async def _load_points(rt: Runtime, now) -> int:
     await LedgerEntry.bulk_create(
         [
             LedgerEntry(
-                member_id=o.member_id,  # type: ignore[attr-defined]
+                member_id=o.member_id,
                 kind=Kind.EARN.value,
                 points=pts,
                 reason=f"订单 {o.external_id} 消费 ¥{o.total_paid_fen / 100:.2f} 积分",
@@ -344,13 +344,14 @@ async def _load_points(rt: Runtime, now) -> int:
         batch_size=1000,
     )
     entry_of = dict(await LedgerEntry.filter(kind="EARN").values_list("order_id", "id"))
-    lots, totals = [], {}
+    lots: list[PointsLot] = []
+    totals: dict[int | None, tuple[int, int]] = {}  # member id -> (balance, pending)
     for o, pts in earned:
         available = o.paid_at + timedelta(days=s.points_pending_days)
         released = available <= now
         lots.append(
             PointsLot(
-                member_id=o.member_id,  # type: ignore[attr-defined]
+                member_id=o.member_id,
                 entry_id=entry_of[o.id],
                 order_id=o.id,
                 points=pts,
@@ -361,8 +362,8 @@ async def _load_points(rt: Runtime, now) -> int:
                 created_at=o.paid_at,
             )
         )
-        bal, pend = totals.get(o.member_id, (0, 0))  # type: ignore[attr-defined]
-        totals[o.member_id] = (bal + pts, pend) if released else (bal, pend + pts)  # type: ignore[attr-defined]
+        bal, pend = totals.get(o.member_id, (0, 0))
+        totals[o.member_id] = (bal + pts, pend) if released else (bal, pend + pts)
         o.points_earned = pts
     await PointsLot.bulk_create(lots, batch_size=1000)
     await Order.bulk_update([o for o, _ in earned], fields=["points_earned"], batch_size=1000)

@@ -11,7 +11,11 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import errors as e
-from schema.coupons.types import CouponFailure
+from domain.members import model as members
+from schema.coupons.types import CouponFailure, CouponRefusal
+
+# here, not in schema.members.types (which imports this module): CardNotActiveError uses it
+CardStatus = strawberry.enum(members.CardStatus, description="A card number's state.")
 
 
 @strawberry.interface(description="An expected failure the caller can act on.")
@@ -57,7 +61,7 @@ class IdentityTakenError(UserError):
 
 @strawberry.type(description="The card was reported lost or replaced.")
 class CardNotActiveError(UserError):
-    card_status: str = strawberry.field(description="LOST or REPLACED.")
+    card_status: CardStatus = strawberry.field(description="LOST or REPLACED.")
 
 
 @strawberry.type(
@@ -92,10 +96,7 @@ class CouponNotApplicableError(UserError):
 
 @strawberry.type(description="The coupon cannot be claimed or issued now; `reason` says why.")
 class CouponUnavailableError(UserError):
-    reason: str = strawberry.field(
-        description="OUT_OF_STOCK, LIMIT_REACHED, NOT_ELIGIBLE, ENDED, TEMPLATE_INACTIVE, "
-        "MEMBER_NOT_ACTIVE."
-    )
+    reason: CouponRefusal
 
 
 @strawberry.type(description="A product of the batch is not valid; nothing was written.")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,6 +31,15 @@ class Urgency(StrEnum):
     DEFERRABLE = "DEFERRABLE"  # tier changes, reviews, reminders: held until quiet hours end
 
 
+class Status(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DEFERRED = "DEFERRED"  # quiet hours
+    SUPPRESSED = "SUPPRESSED"  # the rules said no
+    FAILED = "FAILED"  # the provider will never take it
+
+
 TEMPLATES: dict[tuple[str, Channel], str] = {
     ("otp", Channel.SMS): "【鲜选会员】验证码 {code}，{minutes} 分钟内有效。请勿告诉他人。",
     ("tier_up", Channel.SMS): "【鲜选会员】恭喜您升级为{tier}！积分倍率与专属权益已生效。",
@@ -41,13 +51,20 @@ TEMPLATES: dict[tuple[str, Channel], str] = {
         "tier_review",
         Channel.SMS,
     ): "【鲜选会员】您的会员等级将于 {date} 复核，届时未达保级标准将调整。",
+    # points_expiring: {date} is the last day the points can be used (Asia/Shanghai)
     (
         "points_expiring",
         Channel.SMS,
-    ): "【鲜选会员】您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.PUSH): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分将于 {date} 到期",
-    ("points_expiring", Channel.EMAIL): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ): "【鲜选会员】您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    (
+        "points_expiring",
+        Channel.PUSH,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分有效期至 {date}",
+    (
+        "points_expiring",
+        Channel.EMAIL,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
     ("coupon_expiring", Channel.SMS): "【鲜选会员】您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.PUSH): "您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.MINI_PROGRAM): "「{name}」{date} 到期",
@@ -139,7 +156,7 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def render(template: str, channel: Channel, variables: dict[str, object]) -> str:
+def render(template: str, channel: Channel, variables: Mapping[str, object]) -> str:
     try:
         text = TEMPLATES[(template, channel)]
     except KeyError:
@@ -161,4 +178,6 @@ class Adapter(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, body: str, template: str, variables: dict) -> str: ...
+    async def send(
+        self, recipient: str, body: str, template: str, variables: dict[str, Any]
+    ) -> str: ...

@@ -81,6 +81,7 @@ class ChangeReason(StrEnum):
     UPGRADE = "UPGRADE"
     DOWNGRADE = "DOWNGRADE"
     OVERRIDE = "OVERRIDE"
+    MERGE = "MERGE"  # a merged member takes the higher of the two tiers
 
 
 def _iso(at: datetime | None) -> str | None:

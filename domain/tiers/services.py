@@ -148,7 +148,7 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         member = await Member.select_for_update().get_or_none(id=member_id)
         if member is None or member.status != "ACTIVE":
             return None
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
         state = await TierState.get_or_none(member_id=member_id)
         overridden = bool(state and state.override_until and state.override_until > now)
         measure = await measure_of(settings, member_id, now)
@@ -242,7 +242,7 @@ async def override(
     async with in_transaction():
         member = await get_visible(settings, viewer, member_id)
         member = await Member.select_for_update().get(id=member.id)
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
         measure = await measure_of(settings, member.id, now)
         row = await _change(
             member, current, rung, ChangeReason.OVERRIDE, measure, now, until, base, reason
@@ -293,7 +293,9 @@ async def upsert_rung(
         raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
     for key, value in benefits.items():
         kind = BENEFITS[key]
-        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+        if not isinstance(value, kind) or (
+            kind is int and (isinstance(value, bool) or (isinstance(value, int) and value < 0))
+        ):
             raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
     others = await Tier.exclude(code=code)
     if any(t.rank == rank for t in others):

@@ -7,6 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.tiers import model as m
+
+TierChangeReason = strawberry.enum(
+    m.ChangeReason, name="TierChangeReason", description=m.ChangeReason.__doc__
+)
+
 
 @strawberry.type(description="A rung of the tier ladder.")
 class Tier:
@@ -46,7 +52,7 @@ class TierProgress:
 class TierHistoryEntry:
     from_code: str | None = strawberry.field(description="Null for a first placement.")
     to_code: str
-    reason: str = strawberry.field(description="UPGRADE, DOWNGRADE or OVERRIDE.")
+    reason: TierChangeReason
     qualifying_measure: int
     detail: str
     created_at: datetime

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.tiers.model import Rung, next_rung, progress, qualifying, upgrade_due
+from domain.tiers.model import Rung, next_goal, progress, qualifying, upgrade_due
 
 REGULAR = Rung(1, "REGULAR", "普通会员", 0, 0)
 SILVER = Rung(2, "SILVER", "银卡会员", 1, 200_000)
@@ -32,10 +32,12 @@ def test_the_lowest_rung_even_below_its_threshold():
     assert qualifying([entry, SILVER], 0) is entry
 
 
-def test_the_next_rung_is_the_one_just_above_and_none_at_the_top():
-    assert next_rung(LADDER, REGULAR) is SILVER
-    assert next_rung(LADDER, GOLD) is DIAMOND
-    assert next_rung(LADDER, DIAMOND) is None
+def test_the_next_goal_is_the_lowest_rung_above_not_reached_yet_and_none_at_the_top():
+    assert next_goal(LADDER, REGULAR, 0) is SILVER
+    assert next_goal(LADDER, GOLD, 900_000) is DIAMOND
+    assert next_goal(LADDER, DIAMOND, 10**12) is None
+    assert next_goal(LADDER, REGULAR, 300_000) is GOLD  # silver reached, not yet placed
+    assert next_goal(LADDER, SILVER, 2_000_000) is None  # the top reached, upgrade due
 
 
 def test_progress_to_the_next_tier_and_to_keep_this_one():

@@ -160,7 +160,7 @@ class Settings(BaseSettings):
     smtp_from: str = ""  # e.g. "鲜选会员 <member@example.com>"
     message_send_lease_s: int = Field(300, ge=1, le=3600)  # a crashed send is retried after
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
-    quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
+    quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; all but urgent messages wait for its end
 
     # --- coupons ----------------------------------------------------------------------
     coupon_first_order_days: int = Field(7, ge=1, le=365)  # registered this long, no purchase

@@ -13,7 +13,11 @@ import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import errors as e
-from schema.coupons.types import CouponFailure
+from domain.members import model as members
+from schema.coupons.types import CouponFailure, CouponRefusal
+
+# here, not in schema.members.types (which imports this module): CardNotActiveError uses it
+CardStatus = strawberry.enum(members.CardStatus, description="A card number's state.")
 
 
 @strawberry.interface(description="An expected failure the caller can act on.")
@@ -78,7 +82,7 @@ class IdentityTakenError(UserError):
 
 @strawberry.type(description="The card was reported lost or replaced.")
 class CardNotActiveError(UserError):
-    card_status: str = strawberry.field(description="LOST or REPLACED.")
+    card_status: CardStatus = strawberry.field(description="LOST or REPLACED.")
 
 
 @strawberry.type(
@@ -113,9 +117,8 @@ class CouponNotApplicableError(UserError):
 
 @strawberry.type(description="The coupon cannot be claimed or issued now; `reason` says why.")
 class CouponUnavailableError(UserError):
-    reason: str = strawberry.field(
-        description="OUT_OF_STOCK, LIMIT_REACHED, NOT_ELIGIBLE, ENDED, TEMPLATE_INACTIVE, "
-        "MEMBER_NOT_ACTIVE (a frozen member claiming gets MemberFrozenError instead)."
+    reason: CouponRefusal = strawberry.field(
+        description="Why (a frozen member claiming gets MemberFrozenError instead)."
     )
 
 

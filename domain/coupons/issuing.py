@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
@@ -31,9 +32,9 @@ from domain.tiers.tables import Tier
 
 
 async def tier_code(member: Member) -> str:
-    if member.tier_id is None:  # type: ignore[attr-defined]
+    if member.tier_id is None:
         return ""
-    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)  # type: ignore[attr-defined]
+    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)
     return str(codes[0]) if codes else ""
 
 
@@ -190,8 +191,10 @@ async def claimable(member_id: int) -> list[CouponTemplate]:
     now = clock.now()
     tier = await tier_code(member)
     held: dict[int, int] = {}
-    for tid in await Coupon.filter(member_id=member_id).values_list("template_id", flat=True):
-        held[tid] = held.get(tid, 0) + 1  # type: ignore[index]
+    for tid in cast(
+        list[int], await Coupon.filter(member_id=member_id).values_list("template_id", flat=True)
+    ):
+        held[tid] = held.get(tid, 0) + 1
     rows = await CouponTemplate.filter(
         Q(claimable=True, active=True)
         & (Q(valid_until__isnull=True) | Q(valid_until__gt=now))

@@ -74,6 +74,12 @@ class Channel(StrEnum):
     APP = "APP"
 
 
+class CardStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    LOST = "LOST"
+    REPLACED = "REPLACED"  # a number retired by a replacement (card history)
+
+
 class Gender(StrEnum):
     MALE = "MALE"
     FEMALE = "FEMALE"

@@ -10,6 +10,8 @@ store is in their region; store staff their store's region, or only their store 
 
 from __future__ import annotations
 
+from typing import cast
+
 from tortoise.queryset import QuerySet
 
 from domain.auth import policy
@@ -72,4 +74,4 @@ async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int
     rows = (
         await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
     )
-    return set(rows)
+    return set(cast(list[int], rows))

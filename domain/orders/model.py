@@ -6,11 +6,27 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from domain.errors import InvalidInput, PaidAtOutOfRange
 from domain.members.model import MemberRef
 
-CHANNELS = ("POS", "ECOMMERCE", "MINI_PROGRAM", "APP")
+
+class Channel(StrEnum):
+    POS = "POS"
+    ECOMMERCE = "ECOMMERCE"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    APP = "APP"
+
+
+class Status(StrEnum):
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+CHANNELS = tuple(Channel)
 MAX_LINES = 500
 
 
@@ -52,7 +68,7 @@ class RefundIn:
     lines: tuple[RefundLineIn, ...] = ()
     amount_fen: int | None = None
     reason: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def check_external_id(value: str, name: str) -> str:
@@ -145,7 +161,7 @@ def check_order(o: OrderIn, point_value_fen: int) -> None:
         raise InvalidInput("At most 5 coupons per order.", field="couponCodes")
 
 
-def _stable_ref(ref: MemberRef | None) -> dict | None:
+def _stable_ref(ref: MemberRef | None) -> dict[str, Any] | None:
     """The member reference as it identifies the request: a scan code changes every
     minute, so a retry with a fresh code is still the same request."""
     if ref is None:
@@ -156,7 +172,7 @@ def _stable_ref(ref: MemberRef | None) -> dict | None:
     return out
 
 
-def digest(payload: dict) -> str:
+def digest(payload: dict[str, Any]) -> str:
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -67,7 +68,7 @@ def _result(o: Order, replayed: bool) -> OrderResult:
     return OrderResult(
         order_id=o.id,
         external_id=o.external_id,
-        member_id=o.member_id,  # type: ignore[attr-defined]
+        member_id=o.member_id,
         total_paid_fen=o.total_paid_fen,
         points_earned=o.points_earned,
         points_redeemed=o.points_redeemed,
@@ -141,7 +142,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
             await MemberTag.filter(member_id=member.id, tag=NEW_TAG).delete()
         await outbox.record(
             TOPIC_ORDER_CREATED,
-            {"order_id": order.id, "member_id": order.member_id},  # type: ignore[attr-defined]
+            {"order_id": order.id, "member_id": order.member_id},
         )
     return _result(order, replayed=False)
 
@@ -167,7 +168,7 @@ async def _redeem_coupons(
     """The order's coupons, redeemed in its transaction: a refusal undoes the order."""
     draft = coupon_model.Draft(store_code=o.store_code, channel=o.channel, lines=lines)
     await coupons.redeem_for_order(
-        order.partner_id,  # type: ignore[attr-defined]
+        order.partner_id,
         order.id,
         order.external_id,
         member.id if member else None,
@@ -197,7 +198,7 @@ async def _points_for_order(
         )
         order.points_redeemed = o.points_to_redeem
     day = business_day(o.paid_at)
-    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
     earned = compute_earn(
         order_ref=o.external_id,
         lines=list(lines),
@@ -237,4 +238,4 @@ async def _earned_on(member_id: int, day) -> int:
     rows = await Order.filter(
         member_id=member_id, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
     ).values_list("points_earned", flat=True)
-    return sum(rows)
+    return sum(cast(list[int], rows))

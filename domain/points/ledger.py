@@ -10,7 +10,7 @@ Invariants kept by every move (see ``domain.points.tables``):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.errors import InsufficientPoints
-from domain.points.model import Kind, ShortfallPolicy, plan_consumption
+from domain.points.model import Kind, ShortfallPolicy, last_usable_day, plan_consumption
 from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
 
@@ -44,7 +44,7 @@ async def append(
     acct: PointsAccount, kind: Kind, points: int, reason: str, **extra: Any
 ) -> LedgerEntry:
     return await LedgerEntry.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+        member_id=acct.member_id,
         kind=kind.value,
         points=points,
         reason=reason[:255],
@@ -91,7 +91,7 @@ async def credit(
         expires_at=expires_at,
     )
     lot = await PointsLot.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+        member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
         points=points,
@@ -135,7 +135,7 @@ async def credit_expired(
     now = clock.now()
     last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
     lot = await PointsLot.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+        member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
         points=points,
@@ -163,7 +163,7 @@ async def expired_on_arrival(order_id: int) -> int:
     rows = await LedgerEntry.filter(order_id=order_id, kind=Kind.EXPIRE.value).values_list(
         "points", flat=True
     )
-    return -sum(rows)
+    return -sum(cast(list[int], rows))
 
 
 async def release(acct: PointsAccount, lot: PointsLot) -> None:
@@ -217,7 +217,7 @@ async def debit(
     """Spend ``points`` of the balance, oldest-expiring lots first (InsufficientPoints)."""
     if acct.balance < points:
         raise InsufficientPoints(needed=points, available=max(acct.balance, 0))
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await _released_lots(acct.member_id)
     plan = plan_consumption([(lot.id, lot.remaining) for lot in lots], points)
     await _take(lots, plan)
     acct.balance -= points
@@ -246,7 +246,7 @@ async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
         acct,
         Kind.EXPIRE,
         -amount,
-        f"积分到期（{fresh.expires_at.astimezone().date().isoformat()}）",
+        f"积分到期（有效期至 {last_usable_day(fresh.expires_at).isoformat()}）",
         breakdown={"lots": {str(lot.id): amount}},
         expires_at=fresh.expires_at,
     )
@@ -259,7 +259,7 @@ async def reverse_for_order(
     """Take back ``points`` earned by an order: from its own lots first (pending or not),
     then from other spendable lots, and the rest by ``policy``. Returns (taken from
     lots, shortfall)."""
-    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)  # type: ignore[attr-defined]
+    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)
     left, plan = points, {}
     for lot in sorted(own, key=lambda x: x.id):
         take = min(lot.remaining, left)
@@ -271,7 +271,7 @@ async def reverse_for_order(
             else:
                 acct.balance -= take
     await _take(own, plan)
-    others = await _released_lots(acct.member_id, exclude=set(plan))  # type: ignore[attr-defined]
+    others = await _released_lots(acct.member_id, exclude=set(plan))
     more = min(left, sum(lot.remaining for lot in others))
     if more:
         other_plan = plan_consumption([(lot.id, lot.remaining) for lot in others], more)
@@ -305,7 +305,7 @@ async def normalise(acct: PointsAccount) -> None:
         await debit(acct, Kind.REVERSE, settle, "抵扣退款欠分", breakdown={"debtSettled": settle})
         acct.debt -= settle
         await save_account(acct)
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await _released_lots(acct.member_id)
     excess = sum(lot.remaining for lot in lots) - max(acct.balance, 0)
     if excess > 0:
         await _take(lots, plan_consumption([(lot.id, lot.remaining) for lot in lots], excess))

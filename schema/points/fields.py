@@ -78,8 +78,10 @@ class PointsMutation:
     )
     earn_rules_update: EarnRulesResult = strawberry.mutation(
         resolver=r.earn_rules_update,
-        permission_classes=[MARKETING],
-        description="Set the base rate, daily cap and exclusions. Audited.",
+        permission_classes=[Allow(policy.CHANGE_EARN_RULES)],
+        description="Change the base rate, daily cap or exclusions (admins; marketing "
+        "proposes campaigns). Only the arguments given change: an absent one is kept, "
+        "null clears the cap or a list of exclusions. Audited.",
     )
     points_campaign_create: CampaignResult = strawberry.mutation(
         resolver=r.points_campaign_create,

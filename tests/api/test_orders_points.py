@@ -331,7 +331,9 @@ async def test_expiry_reminders_once_per_member_and_date(gql, client, seed, app,
     assert first >= 1 and await jobs.remind_expiring(30) == 0
     events = await OutboxEvent.filter(topic="points.expiring").values_list("payload", flat=True)
     mine = [e for e in events if e["member_id"] == pk]
-    assert mine == [{"member_id": pk, "expires_on": "2027-01-01", "points": 50}]
+    assert mine == [
+        {"member_id": pk, "expires_on": "2027-01-01", "last_day": "2026-12-31", "points": 50}
+    ]
 
 
 async def test_member_sees_own_points_and_orders(gql, client, seed):

@@ -44,10 +44,11 @@ class KeyRing:
         rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
         if not rows:
             rows = await _first_key(self._cipher)
-        self._public = {
-            r.kid: serialization.load_pem_public_key(r.public_pem.encode())  # type: ignore[misc]
-            for r in rows
-        }
+        self._public = {}
+        for r in rows:
+            public = serialization.load_pem_public_key(r.public_pem.encode())
+            assert isinstance(public, Ed25519PublicKey)  # the keys this module makes
+            self._public[r.kid] = public
         newest = rows[-1]
         pem = self._cipher.decrypt(newest.private_enc, context=_CONTEXT).encode()
         key = serialization.load_pem_private_key(pem, password=None)

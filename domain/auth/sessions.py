@@ -43,7 +43,7 @@ def staff_principal(staff: Staff) -> Principal:
         kind=PrincipalKind.STAFF,
         id=staff.id,
         role=Role(staff.role),
-        region_id=store.region_id if store else staff.region_id,  # type: ignore[attr-defined]
+        region_id=store.region_id if store else staff.region_id,
         store_id=store.id if store else None,
     )
 

@@ -30,7 +30,7 @@ class Command:
 
     run: Handler
     help: str
-    arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments
+    arguments: Callable[[argparse.ArgumentParser], object] = _no_arguments
 
 
 def with_db(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from domain import clock
 from domain.audit import services as audit
@@ -20,10 +20,11 @@ from domain.db import in_transaction
 from domain.errors import (
     CouponUnavailable,
     InvalidInput,
+    MemberFrozen,
     NotFound,
 )
 from domain.members import store as members
-from domain.members.model import Status
+from domain.members.model import Status, refuse_frozen
 from domain.members.scope import get_visible
 from domain.runtime import Runtime
 from domain.tiers import store as tiers
@@ -33,15 +34,20 @@ if TYPE_CHECKING:
 
 
 async def tier_code(member: Member) -> str:
-    if member.tier_id is None:  # type: ignore[attr-defined]
+    if member.tier_id is None:
         return ""
-    codes = await tiers.codes(member.tier_id)  # type: ignore[attr-defined]
+    codes = await tiers.codes(member.tier_id)
     return str(codes[0]) if codes else ""
 
 
-async def tier_code_of(member_id: int) -> str:
-    """The member's tier code ("" when not placed), in one query."""
-    return await tiers.code_of_member(member_id)
+async def usable_tier_code_of(member_id: int) -> str:
+    """The tier code ("" when not placed) of a member who may use a coupon now, in one
+    query; MemberFrozen for a frozen member (no coupons while frozen)."""
+    holder = await tiers.code_and_status_of_member(member_id)
+    if holder is None:
+        return ""
+    refuse_frozen(holder[1])
+    return holder[0]
 
 
 async def issue_locked(
@@ -60,6 +66,8 @@ async def issue_locked(
         return "TEMPLATE_INACTIVE"
     if t.valid_until is not None and now >= t.valid_until:
         return "ENDED"
+    if member.status == Status.FROZEN.value:
+        return "MEMBER_FROZEN"
     if member.status != Status.ACTIVE.value:
         return "MEMBER_NOT_ACTIVE"
     if t.tiers and await tier_code(member) not in t.tiers:
@@ -149,6 +157,7 @@ CLAIM_MESSAGES = {
     "TEMPLATE_INACTIVE": "This coupon is no longer offered.",
     "ENDED": "This offer has ended.",
     "MEMBER_NOT_ACTIVE": "Your membership is not active.",
+    "MEMBER_FROZEN": "Your membership is frozen.",
     "NOT_ELIGIBLE": "This coupon is for other tiers.",
     "LIMIT_REACHED": "You already have as many of these as allowed.",
     "OUT_OF_STOCK": "All of these coupons have been claimed.",
@@ -162,6 +171,8 @@ async def claim(viewer: Principal, template_code: str) -> Coupon:
     if not t.claimable:
         raise NotFound("This coupon cannot be claimed.", field="templateCode")
     got = await issue_to(t, viewer.id or 0, source="CLAIM")
+    if got == "MEMBER_FROZEN":  # checked under the member's row lock; nothing written
+        raise MemberFrozen()
     if isinstance(got, str):
         raise CouponUnavailable(CLAIM_MESSAGES.get(got), reason=got)
     return got
@@ -173,8 +184,10 @@ async def claimable(member_id: int) -> list[CouponTemplate]:
     now = clock.now()
     tier = await tier_code(member)
     held: dict[int, int] = {}
-    for tid in await Coupon.filter(member_id=member_id).values_list("template_id", flat=True):
-        held[tid] = held.get(tid, 0) + 1  # type: ignore[index]
+    for tid in cast(
+        list[int], await Coupon.filter(member_id=member_id).values_list("template_id", flat=True)
+    ):
+        held[tid] = held.get(tid, 0) + 1
     rows = await store.claimable_templates(now)
     return [
         t

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain import clock
 from domain.coupons import model as m
@@ -20,7 +20,6 @@ from domain.members import store as members
 from domain.notifications.marketing import send_marketing
 from domain.notifications.model import Channel
 from domain.orders import store as orders
-from domain.points import store as points_store
 from domain.runtime import Runtime
 from domain.tiers import store as tiers
 
@@ -50,7 +49,7 @@ async def on_birthday(member_id: int, year: int) -> str | None:
     """The birthday coupon, its value from the member's tier (none when the tier gives
     none)."""
     member = await members.get_or_none(member_id)
-    tier = await tiers.get_or_none(member.tier_id) if member else None  # type: ignore[attr-defined]
+    tier = await tiers.get_or_none(member.tier_id) if member and member.tier_id else None
     value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
     if value <= 0:
         return None
@@ -102,24 +101,16 @@ async def first_order_and_win_back(
     return nudged, won
 
 
-async def year_end_rebate(rt: Runtime, year: int, progress: Progress = lambda _m: None) -> int:
-    """Once a year: points earned in ``year`` become a rebate coupon at
-    COUPON_REBATE_FEN_PER_100_POINTS (none below COUPON_REBATE_MIN_FEN)."""
-    s = rt.settings
-    if await _template(m.Trigger.YEAR_END_REBATE) is None:
-        return 0
-    start, end = clock.day_start(date(year, 1, 1)), clock.day_start(date(year + 1, 1, 1))
-    earned = await points_store.earned_by_member(start, end)
-    issued = 0
-    for n, (member_id, points) in enumerate(earned, 1):
-        value = int(points or 0) * s.coupon_rebate_fen_per_100_points // 100
-        if value >= s.coupon_rebate_min_fen:
-            got = await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value)
-            issued += got is not None
-        if n % 1000 == 0:
-            progress(f"rebate {year}: {n}/{len(earned)} members, {issued} coupons")
-    progress(f"rebate {year}: {issued} coupons for {len(earned)} members")
-    return issued
+async def rebate_coupon(member_id: int, year: int, value_fen: int) -> str | None:
+    """The year-end rebate coupon of ``year``, worth ``value_fen``: its code, or None when
+    none can be issued (no active template, already issued, member not active). The
+    points are converted by ``domain.points.jobs.year_end_rebate``, in the same
+    transaction, which gives them back when this answers None."""
+    return await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value_fen)
+
+
+async def has_rebate_template() -> bool:
+    return await _template(m.Trigger.YEAR_END_REBATE) is not None
 
 
 async def expire_due(progress: Progress = lambda _m: None) -> int:
@@ -149,7 +140,7 @@ async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> 
             continue  # another run took it
         await send_marketing(
             rt,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             channel=Channel.SMS,
             template="coupon_expiring",
             variables={"name": c.template.name, "date": clock.business_date(c.valid_until)},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
@@ -17,7 +18,7 @@ from domain.coupons import (
     store,
     transfer,  # noqa: F401 - registers the merge step
 )
-from domain.coupons.issuing import tier_code_of
+from domain.coupons.issuing import usable_tier_code_of
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.coupons.templates import terms_of
 from domain.db import in_transaction
@@ -49,7 +50,7 @@ async def draft_of(d: DraftIn) -> m.Draft:
     return m.Draft(
         store_code=d.store_code,
         channel=d.channel,
-        lines=tuple(m.Line(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),  # type: ignore[arg-type]
+        lines=tuple(m.Line(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),
         delivery_fee_fen=d.delivery_fee_fen,
     )
 
@@ -68,7 +69,7 @@ async def _verdict(
     used = 0
     if t.period_limit is not None:
         used = await CouponRedemption.filter(
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             coupon__template_id=t.id,
             status="REDEEMED",
             redeemed_at__gte=m.period_start(m.Period(t.limit_period), now),
@@ -92,14 +93,14 @@ async def _verdict(
         held,
         d,
         at=now,
-        tier_code=await tier_code_of(c.member_id),  # type: ignore[attr-defined]
+        tier_code=await usable_tier_code_of(c.member_id),
         usage=m.Usage(
             used_in_period=used,
             period_limit=t.period_limit,
             budget_left_fen=t.budget_left_fen,
             others=tuple((a, b, bool(x)) for a, b, x in other_rows),
         ),
-        mine=member_id is None or member_id == c.member_id,  # type: ignore[attr-defined]
+        mine=member_id is None or member_id == c.member_id,
     )
 
 
@@ -114,9 +115,9 @@ async def validate(viewer: Principal, code: str, draft: DraftIn) -> Checked:
     """Would this coupon apply to the draft now? Every failing reason, or the discount.
     A member may only look at their own coupons."""
     c = await _coupon(code)
-    if viewer.kind is PrincipalKind.MEMBER and c.member_id != viewer.id:  # type: ignore[attr-defined]
+    if viewer.kind is PrincipalKind.MEMBER and c.member_id != viewer.id:
         raise NotFound("No such coupon.", field="code")
-    t = await CouponTemplate.get(id=c.template_id)  # type: ignore[attr-defined]
+    t = await CouponTemplate.get(id=c.template_id)
     return Checked(c, t, await _verdict(c, t, await draft_of(draft), draft.other_codes, None))
 
 
@@ -141,7 +142,10 @@ async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str
     )
     if r is None or r.status != "REDEEMED":
         raise CouponAlreadyRedeemed()
-    gift = await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True)  # type: ignore[attr-defined]
+    gift = cast(
+        list[str],
+        await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True),
+    )
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
 
 
@@ -164,7 +168,7 @@ async def _redeem_locked(
                 coupon_id=c.id, partner_id=partner_id, order_external_id=order_external_id
             ).update(order_id=order_id)
         return done
-    t = await CouponTemplate.get(id=c.template_id)  # type: ignore[attr-defined]
+    t = await CouponTemplate.get(id=c.template_id)
     verdict = await _verdict(c, t, d, others, member_id)
     if not verdict.applicable:
         raise CouponNotApplicable(
@@ -187,14 +191,14 @@ async def _redeem_locked(
     if row is None:
         row = await CouponRedemption.create(
             **key,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             discount_fen=off,
             order_id=order_id,
             redeemed_at=now,
         )
     else:  # voided earlier for this order, now redeemed for it again
         row.status, row.discount_fen, row.redeemed_at, row.voided_at = "REDEEMED", off, now, None
-        row.order_id = order_id or row.order_id  # type: ignore[attr-defined]
+        row.order_id = order_id or row.order_id
         await row.save()
     return _redeemed(row, c.code, verdict.gift_sku, replayed=False)
 
@@ -256,7 +260,7 @@ async def _void_row(c: Coupon, r: CouponRedemption, now: datetime) -> str:
     await CouponRedemption.filter(id=r.id, status="REDEEMED").update(status="VOIDED", voided_at=now)
     back = "ACTIVE" if now < clock.utc(c.valid_until) else "EXPIRED"
     await Coupon.filter(id=c.id, status="USED").update(status=back)
-    await store.give_back(c.template_id, r.discount_fen)  # type: ignore[attr-defined]
+    await store.give_back(c.template_id, r.discount_fen)
     return back
 
 
@@ -282,6 +286,6 @@ async def void_for_order(order_id: int, partner_id: int | None, order_external_i
     rows = await store.redeemed_for_order(order_id, partner_id, order_external_id)
     now = clock.now()
     for r in rows:
-        c = await Coupon.select_for_update().get(id=r.coupon_id)  # type: ignore[attr-defined]
+        c = await Coupon.select_for_update().get(id=r.coupon_id)
         await _void_row(c, r, now)
     return len(rows)

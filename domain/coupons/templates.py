@@ -57,7 +57,9 @@ def terms_of(t: CouponTemplate, value_fen: int | None = None) -> m.Terms:
         cap_fen=t.cap_fen,
         gift_sku=t.gift_sku,
         weekdays=tuple(t.weekdays),
-        hours=(t.hour_from, t.hour_to) if t.hour_from is not None else None,
+        hours=(t.hour_from, t.hour_to)
+        if t.hour_from is not None and t.hour_to is not None
+        else None,
         tiers=tuple(t.tiers),
         stores=tuple(t.stores),
         channels=tuple(t.channels),
@@ -105,6 +107,8 @@ async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
         v["limit_period"] = m.Period(v["limit_period"]).value
     if v.get("period_limit") is not None and not v.get("limit_period"):
         raise InvalidInput("A period limit needs its period.", field="limitPeriod")
+    if (v.get("hour_from") is None) != (v.get("hour_to") is None):
+        raise InvalidInput("A time window gives both hourFrom and hourTo.", field="hourFrom")
     if v.get("trigger"):
         v["trigger"] = m.Trigger(v["trigger"]).value
     # in UTC before they are compared (a time with an offset and one without could not be)

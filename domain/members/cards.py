@@ -28,7 +28,7 @@ class CardView:
 
 def _view(card: Card) -> CardView:
     return CardView(
-        member_id=card.member_id,  # type: ignore[attr-defined]
+        member_id=card.member_id,
         number=card.number,
         status=card.status,
         issued_at=card.issued_at,

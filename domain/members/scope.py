@@ -10,7 +10,7 @@ store is in their region; store staff their store's region, or only their store 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
@@ -75,4 +75,4 @@ async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int
     rows = (
         await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
     )
-    return set(rows)
+    return set(cast(list[int], rows))

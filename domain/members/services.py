@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from domain import clock
 from domain.audit import services as audit
@@ -59,13 +60,13 @@ def view(rt: Runtime, viewer: Principal, m: Member) -> MemberView:
         gender=m.gender,
         birthday=store.birthday_of(rt, m) if own else None,
         income_band=store.income_of(rt, m) if own else None,
-        region_id=m.region_id,  # type: ignore[attr-defined]
-        home_store_id=m.home_store_id,  # type: ignore[attr-defined]
-        tier_id=m.tier_id,  # type: ignore[attr-defined]
+        region_id=m.region_id,
+        home_store_id=m.home_store_id,
+        tier_id=m.tier_id,
         registration_channel=m.registration_channel,
         status=m.status,
         member_since=m.created_at,
-        merged_into_id=m.merged_into_id,  # type: ignore[attr-defined]
+        merged_into_id=m.merged_into_id,
     )
 
 
@@ -197,14 +198,14 @@ async def places(
         found = await org_store.store_by_code(store_code)
         if found is None:
             raise NotFound(f"No store {store_code!r}.", field="homeStoreCode")
-        if not store_in_scope(rt.settings, viewer, found.id, found.region_id):  # type: ignore[attr-defined]
+        if not store_in_scope(rt.settings, viewer, found.id, found.region_id):
             raise PermissionDenied("That store is outside your region.", field="homeStoreCode")
         store_id = found.id
-        region_id = region_id or found.region_id  # type: ignore[attr-defined]
+        region_id = region_id or found.region_id
     return region_id, store_id
 
 
-def enum_value(kind: type, value: str, name: str) -> str:
+def enum_value(kind: type[StrEnum], value: str, name: str) -> str:
     try:
         return kind(value).value
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -42,8 +42,8 @@ async def by_phone(rt: Runtime, e164: str) -> Member | None:
 async def current(member: Member) -> Member:
     """Follow merges to the record that holds the person's data now."""
     seen = 0
-    while member.merged_into_id is not None and seen < 10:  # type: ignore[attr-defined]
-        member = await Member.get(id=member.merged_into_id)  # type: ignore[attr-defined]
+    while member.merged_into_id is not None and seen < 10:
+        member = await Member.get(id=member.merged_into_id)
         seen += 1
     return member
 
@@ -88,7 +88,7 @@ async def tags_by_member(member_ids: list[int]) -> dict[int, list[str]]:
     """Each member's tags, alphabetically (every id present, with [] when it has none)."""
     out: dict[int, list[str]] = {m: [] for m in member_ids}
     for row in await MemberTag.filter(member_id__in=member_ids).order_by("tag"):
-        out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
+        out[row.member_id].append(row.tag)
     return out
 
 
@@ -117,11 +117,17 @@ async def issue_card(member_id: int) -> Card:
     raise RuntimeError("could not draw a free card number")
 
 
+class PersonalFields(TypedDict, total=False):
+    birthday_enc: str
+    birth_md_hash: str
+    income_enc: str
+
+
 def personal_fields(
     rt: Runtime, *, birthday: date | None = None, income_band: str | None = None
-) -> dict[str, object]:
+) -> PersonalFields:
     """Column values for the encrypted personal fields that are given."""
-    out: dict[str, object] = {}
+    out: PersonalFields = {}
     if birthday is not None:
         out["birthday_enc"] = rt.cipher.encrypt(birthday.isoformat(), context=BIRTHDAY_CONTEXT)
         out["birth_md_hash"] = rt.cipher.blind_index(birth_month_day(birthday), purpose="bday")
@@ -157,7 +163,7 @@ async def get(member_id: int) -> Member:
     return await Member.get(id=member_id)
 
 
-async def get_or_none(member_id: int, **where: object) -> Member | None:
+async def get_or_none(member_id: int, **where: Any) -> Member | None:
     return await Member.get_or_none(id=member_id, **where)
 
 
@@ -185,11 +191,12 @@ async def identity_external_id(member_id: int, channel: str) -> str | None:
 
 async def active_created_between(after: datetime, until: datetime, without: Any) -> list[int]:
     """Ids of ACTIVE members registered in (after, until], excluding the ids ``without``."""
-    return await (
+    ids = await (
         Member.filter(status=Status.ACTIVE.value, created_at__lte=until, created_at__gt=after)
         .exclude(id__in=without)
         .values_list("id", flat=True)
     )
+    return cast(list[int], ids)
 
 
 CARDS = "SELECT member_id, number, status, issued_at FROM cards WHERE member_id IN (:members)"

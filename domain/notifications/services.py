@@ -9,7 +9,16 @@ from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
 from domain.notifications import sealing, store
 from domain.notifications.adapters import adapters_for
-from domain.notifications.model import Channel, PermanentProviderError, Purpose
+from domain.notifications.model import (
+    Channel,
+    Decision,
+    PermanentProviderError,
+    Purpose,
+    Urgency,
+    hold_for_quiet_hours,
+    parse_quiet_hours,
+    urgency_of,
+)
 from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
@@ -27,10 +36,21 @@ async def queue(
     purpose: Purpose,
     member_id: int | None = None,
     dedupe_key: str | None = None,
+    urgency: Urgency | None = None,
 ) -> Message:
     """Store the rendered message and its outbox event (call inside the transaction).
     With ``dedupe_key`` (e.g. the event id that caused it) a second call for the same
-    key returns the first message: a redelivered event never sends twice."""
+    key returns the first message: a redelivered event never sends twice.
+    In quiet hours (QUIET_HOURS) a message that is not URGENT (``urgency``, by default
+    the template's) is stored DEFERRED until they end; ``release_deferred`` queues it."""
+    now = clock.now()
+    decision = (
+        hold_for_quiet_hours(
+            urgency or urgency_of(template), now, parse_quiet_hours(rt.settings.quiet_hours)
+        )
+        if purpose is Purpose.TRANSACTIONAL
+        else Decision("QUEUED")
+    )
     try:
         async with in_transaction():
             message = await Message.create(
@@ -39,11 +59,15 @@ async def queue(
                 recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
                 template=template,
                 purpose=purpose.value,
-                created_at=clock.now(),
+                status=decision.status,
+                reason=decision.reason,
+                send_after=decision.send_after,
+                created_at=now,
                 dedupe_key=dedupe_key,
                 **sealing.seal(rt.cipher, template, channel, variables),
             )
-            await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+            if decision.status == "QUEUED":
+                await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
     except IntegrityError:
         return await Message.get(dedupe_key=dedupe_key)
     return message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from domain import clock
@@ -23,11 +23,12 @@ from domain.errors import (
     RewardUnavailable,
 )
 from domain.members import store as member_store
+from domain.members.model import refuse_frozen
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
 from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points import store as points_store
-from domain.points.model import Kind, lot_expiry
+from domain.points.model import Kind, last_usable_day, lot_expiry
 from domain.points.store import live_lots
 from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 class Upcoming:
     points: int
     at: datetime
+    last_day: date | None = None  # for expiring points: the last day they can be used
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ async def expiring(member: MemberView, days: int, lots: list[dict] | None = None
     for lot in sorted(lots, key=lambda lot: lot["expires_at"]):
         if lot["released_at"] is not None and lot["expires_at"] <= until:
             by_time[lot["expires_at"]] = by_time.get(lot["expires_at"], 0) + lot["remaining"]
-    return [Upcoming(points, at) for at, points in by_time.items()]
+    return [Upcoming(points, at, last_usable_day(at)) for at, points in by_time.items()]
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ class EntryRow:
     order_external_id: str | None
     created_at: datetime
     expires_at: datetime | None
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day the lot's points can be used (for credits and expiries)."""
+        return last_usable_day(self.expires_at) if self.expires_at else None
 
 
 async def history(
@@ -221,6 +228,7 @@ async def redeem_reward(
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
         member = await member_store.lock(member_id)
+        refuse_frozen(member.status)  # no spending while frozen
         if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
             raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:

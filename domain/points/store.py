@@ -4,7 +4,6 @@ conditional updates of lots and reward stock."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from tortoise.expressions import F, Q
 from tortoise.functions import Sum
@@ -14,14 +13,21 @@ from domain.points.model import Kind
 from domain.points.tables import LedgerEntry, PointsLot, Reward
 
 
-async def earned_by_member(start: datetime, end: datetime) -> Any:
-    """(member id, points earned) per member for EARN entries created in [start, end)."""
-    return await (
-        LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
+async def net_points_of_year(member_id: int, start: datetime, end: datetime) -> int:
+    """A member's EARN and REVERSE entries created in [start, end), summed: the net
+    points of the year that the year-end rebate converts."""
+    rows = await (
+        LedgerEntry.filter(
+            member_id=member_id,
+            kind__in=(Kind.EARN.value, Kind.REVERSE.value),
+            created_at__gte=start,
+            created_at__lt=end,
+        )
         .group_by("member_id")
         .annotate(total=Sum("points"))
-        .values_list("member_id", "total")
+        .values("total")
     )
+    return int(rows[0]["total"] or 0) if rows else 0
 
 
 async def take_from_lot(lot_id: int, take: int) -> None:

@@ -18,13 +18,22 @@ from domain.members import store as members
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
 from domain.tiers import store
-from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
+from domain.tiers.model import TOPIC_TIER_CHANGED as TOPIC_TIER_CHANGED  # re-export
+from domain.tiers.model import (
+    ChangeReason,
+    Progress,
+    Rung,
+    TierChanged,
+    is_base,
+    progress,
+    qualifying,
+    upgrade_due,
+)
 from domain.tiers.tables import Tier, TierHistory, TierState
 
 if TYPE_CHECKING:
     from domain.members.tables import Member
 
-TOPIC_TIER_CHANGED = "tier.changed"
 WINDOW = timedelta(days=365)  # the rolling qualifying window
 
 
@@ -74,40 +83,39 @@ async def _change(
     member: Member,
     current: Tier | None,
     target: Rung,
-    reason: str,
+    reason: ChangeReason,
     measure: int,
     now: datetime,
-    review_days: int,
+    review_at: datetime,
+    base: bool,
     detail: str = "",
 ) -> TierHistory:
     """Move ``member`` to ``target``: member row, state, history and the event, in the
-    caller's transaction."""
+    caller's transaction. ``base``: ``target`` is the lowest rung (no review to tell of)."""
     await members.set_tier(member.id, target.id)
     state = await TierState.get_or_none(member_id=member.id)
-    review = now + timedelta(days=review_days)
     if state is None:
-        await TierState.create(member_id=member.id, since=now, review_at=review)
+        await TierState.create(member_id=member.id, since=now, review_at=review_at)
     else:
-        await TierState.filter(member_id=member.id).update(since=now, review_at=review)
+        await TierState.filter(member_id=member.id).update(since=now, review_at=review_at)
     row = await TierHistory.create(
         member_id=member.id,
         from_tier_id=current.id if current else None,
         to_tier_id=target.id,
-        reason=reason,
+        reason=reason.value,
         measure=measure,
         detail=detail[:255],
         created_at=now,
     )
-    await outbox.record(
-        TOPIC_TIER_CHANGED,
-        {
-            "member_id": member.id,
-            "history_id": row.id,
-            "from": current.code if current else None,
-            "to": target.code,
-            "reason": reason,
-        },
+    event = TierChanged(
+        member_id=member.id,
+        history_id=row.id,
+        from_code=current.code if current else None,
+        to_code=target.code,
+        reason=reason,
+        review_at=None if base else review_at,
     )
+    await outbox.record(event.topic, event.payload())
     return row
 
 
@@ -123,7 +131,7 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         member = await members.lock_or_none(member_id)
         if member is None or member.status != "ACTIVE":
             return None
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
         state = await TierState.get_or_none(member_id=member_id)
         overridden = bool(state and state.override_until and state.override_until > now)
         measure = await measure_of(settings, member_id, now)
@@ -139,8 +147,9 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
             return None
         if not upgrade_due(current.rank if current else None, target.rank, overridden):
             return None
+        review = now + timedelta(days=settings.tier_review_days)
         return await _change(
-            member, current, target, "UPGRADE", measure, now, settings.tier_review_days
+            member, current, target, ChangeReason.UPGRADE, measure, now, review, base=False
         )
 
 
@@ -195,8 +204,9 @@ async def override(
     tier_code: str,
     until: datetime,
     reason: str,
-) -> TierHistory:
-    """An admin puts a member on a tier until ``until``; the review then takes over."""
+) -> HistoryRow:
+    """An admin puts a member on a tier until ``until``; the review then takes over.
+    Returns the history entry, with the tier the member was on before."""
     reason = " ".join((reason or "").split())
     if len(reason) < 4:
         raise InvalidInput("Give the reason for the override.", field="reason")
@@ -208,15 +218,16 @@ async def override(
     if tier is None:
         raise NotFound(f"No tier {tier_code!r}.", field="tierCode")
     rung = Rung(tier.id, tier.code, tier.name, tier.rank, tier.threshold_fen)
+    base = is_base(await ladder(settings), rung)
     async with in_transaction():
         member = await get_visible(settings, viewer, member_id)
         member = await members.lock(member.id)
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
         measure = await measure_of(settings, member.id, now)
         row = await _change(
-            member, current, rung, "OVERRIDE", measure, now, settings.tier_review_days, reason
+            member, current, rung, ChangeReason.OVERRIDE, measure, now, until, base, reason
         )
-        await TierState.filter(member_id=member.id).update(override_until=until, review_at=until)
+        await TierState.filter(member_id=member.id).update(override_until=until)
         await audit.record(
             viewer,
             "tier.override",
@@ -226,7 +237,14 @@ async def override(
             until=until.isoformat(),
             reason=reason,
         )
-    return row
+    return HistoryRow(
+        current.code if current else None,
+        tier.code,
+        row.reason,
+        row.measure,
+        row.detail,
+        row.created_at,
+    )
 
 
 async def upsert_rung(
@@ -255,7 +273,9 @@ async def upsert_rung(
         raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
     for key, value in benefits.items():
         kind = BENEFITS[key]
-        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+        if not isinstance(value, kind) or (
+            kind is int and (isinstance(value, bool) or (isinstance(value, int) and value < 0))
+        ):
             raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
     others = await Tier.exclude(code=code)
     if any(t.rank == rank for t in others):

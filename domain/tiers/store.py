@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import cast
 
 from domain import sql
 from domain.tiers.tables import Tier
@@ -15,11 +16,11 @@ async def get_or_none(tier_id: int | None) -> Tier | None:
 
 async def codes(tier_id: int | None) -> list[str]:
     """The code of ``tier_id`` as a list ([] when unplaced or unknown)."""
-    return await Tier.filter(id=tier_id).values_list("code", flat=True)
+    return cast(list[str], await Tier.filter(id=tier_id).values_list("code", flat=True))
 
 
 async def ranks_by_code() -> dict[str, int]:
-    return dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    return dict(await Tier.all().values_list("code", "rank"))
 
 
 async def ranks_by_id(ids: list[int]) -> dict[int, int]:
@@ -58,10 +59,12 @@ async def review_at(member_id: int) -> list[dict]:
     return await sql.select(REVIEW_AT, {"member": member_id}, times=("review_at",))
 
 
-TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
+HOLDER = """SELECT t.code, m.status FROM members m LEFT JOIN tiers t ON t.id = m.tier_id
+  WHERE m.id = :member"""
 
 
-async def code_of_member(member_id: int) -> str:
-    """The member's tier code ("" when not placed), in one query (the till's path)."""
-    rows = await sql.select(TIER_CODE, {"member": member_id})
-    return str(rows[0]["code"]) if rows else ""
+async def code_and_status_of_member(member_id: int) -> tuple[str, str] | None:
+    """The member's tier code ("" when not placed) and status, in one query (the till's
+    path); None for no such member."""
+    rows = await sql.select(HOLDER, {"member": member_id})
+    return (str(rows[0]["code"] or ""), str(rows[0]["status"])) if rows else None

@@ -75,10 +75,10 @@ class LoyaltyGraphQL(GraphQLOverHTTP):
 
     render_graphql_ide = graphiql.render_ide  # its assets from this package, not a CDN
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self, request, request_adapter, sub_response, context, root_value, request_data
     ) -> ExecutionResult:
         """At most GRAPHQL_MAX_IN_FLIGHT operations at once, the rest in arrival order; a

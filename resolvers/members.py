@@ -214,7 +214,7 @@ async def store_of(info: Info, v: MemberView) -> t.Store | None:
     row = await info.context.loaders.stores.load(v.home_store_id)
     if row is None:
         return None
-    region = await _region(info, row.region_id)  # type: ignore[attr-defined]
+    region = await _region(info, row.region_id)
     return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
 
 
@@ -225,6 +225,18 @@ def to_merge(m: merge.MergeView) -> t.MemberMerge:
         absorbed_id=member_gid(m.absorbed_id),
         reason=m.reason,
         moved=[t.MovedCount(area=k, count=n) for k, n in sorted(m.moved_counts.items())],
+        points_moved=t.MovedPoints(
+            balance=m.points.balance,
+            pending=m.points.pending,
+            debt=m.points.debt,
+            total=m.points.balance + m.points.pending,
+            lots=len(m.points.lot_ids),
+        ),
+        coupons_moved=t.MovedCoupons(
+            count=len(m.coupons.coupon_ids),
+            ids=[gid_of("Coupon", c) for c in m.coupons.coupon_ids],
+            redemptions=len(m.coupons.redemption_ids),
+        ),
         created_at=m.created_at,
         undone_at=m.undone_at,
     )

@@ -50,18 +50,19 @@ async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
     )
 
 
+def to_entry(h: services.HistoryRow) -> t.TierHistoryEntry:
+    return t.TierHistoryEntry(
+        from_code=h.from_code,
+        to_code=h.to_code,
+        reason=h.reason,
+        qualifying_measure=h.measure,
+        detail=h.detail,
+        created_at=h.created_at,
+    )
+
+
 async def history_of(info: Info, v: MemberView) -> list[t.TierHistoryEntry]:
-    return [
-        t.TierHistoryEntry(
-            from_code=h.from_code,
-            to_code=h.to_code,
-            reason=h.reason,
-            qualifying_measure=h.measure,
-            detail=h.detail,
-            created_at=h.created_at,
-        )
-        for h in await info.context.loaders.tier_history.load(v)
-    ]
+    return [to_entry(h) for h in await info.context.loaders.tier_history.load(v)]
 
 
 async def tiers(info: Info) -> list[t.Tier]:
@@ -92,12 +93,5 @@ async def tier_override(
         lambda: services.override(
             ctx.rt.settings, ctx.viewer, member_pk(member_id), tier_code, until, reason
         ),
-        lambda row: t.TierHistoryEntry(
-            from_code=None,
-            to_code=tier_code,
-            reason=row.reason,
-            qualifying_measure=row.measure,
-            detail=row.detail,
-            created_at=row.created_at,
-        ),
+        to_entry,
     )

@@ -141,7 +141,7 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class LoyaltySchema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
+    def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
             if _unexpected(error):
                 log.error("unexpected error in resolver", exc_info=error.original_error)

@@ -18,9 +18,8 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-from tortoise.expressions import Q
-
 from domain import clock
+from domain.events import store
 from domain.events.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,16 @@ async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
     if watching is not None:
         watching.append((topic, members_of(payload)))
     return event
+
+
+async def record_many(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """``record`` for a batch's events, in one bulk insert (set-based jobs)."""
+    if not events:
+        return
+    now = clock.now()
+    await OutboxEvent.bulk_create(
+        [OutboxEvent(topic=t, payload=p, created_at=now) for t, p in events], batch_size=1_000
+    )
 
 
 def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
@@ -80,14 +89,7 @@ async def _tell(members: set[int]) -> None:
 
 
 async def claim(limit: int = 100) -> list[OutboxEvent]:
-    now = clock.now()
-    free = Q(dispatched_at=None) & (Q(claimed_until=None) | Q(claimed_until__lt=now))
-    candidates = await OutboxEvent.filter(free).order_by("id").limit(limit)
-    claimed = []
-    for event in candidates:  # conditional update per row: only one relay wins each
-        won = await OutboxEvent.filter(Q(id=event.id) & free).update(claimed_until=now + LEASE)
-        if won:
-            claimed.append(event)
+    claimed = await store.claim(LEASE, limit)
     await _tell({m for event in claimed for m in members_of(event.payload)})
     return claimed
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import InvalidInput
 from domain.members import store
 from domain.members.model import ConsentPurpose

@@ -6,6 +6,7 @@ import logging
 
 from domain import clock
 from domain.coupons import jobs
+from domain.points import jobs as points_jobs
 from workers.actors.base import job
 from workers.runtime import runtime
 
@@ -43,7 +44,8 @@ async def coupon_daily_triggers() -> None:
 
 @job(queue_name="coupons", max_retries=3, min_backoff=10_000, time_limit=LONG)
 async def coupon_year_end_rebate() -> None:
-    await jobs.year_end_rebate(runtime(), clock.business_date().year - 1, log.info)
+    """The year's net points become rebate coupons (a points conversion)."""
+    await points_jobs.year_end_rebate(runtime(), clock.business_date().year - 1, log.info)
 
 
 @job(queue_name="coupons", max_retries=3, min_backoff=10_000, time_limit=LONG)

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 KEY = os.environ.get("RAW_JWT_KEY", "")
-AUDIENCE = os.environ.get("RAW_AUDIENCE", "loyalty-api")
+AUDIENCES = os.environ.get("RAW_AUDIENCE", "loyalty-api").split(",")  # any of them
 SCAN_KEY = os.environ.get("RAW_SCAN_KEY", "").encode()
 SCAN_TTL = int(os.environ.get("RAW_SCAN_TTL", "60"))
 pool: asyncpg.Pool | None = None
@@ -47,7 +47,7 @@ def caller(request: Request) -> int | None:
     """The id in the bearer token's subject (``member:42``, ``partner:7``), or None."""
     auth = request.headers.get("authorization", "")
     try:
-        claims = jwt.decode(auth[7:], KEY, algorithms=["EdDSA"], audience=AUDIENCE)
+        claims = jwt.decode(auth[7:], KEY, algorithms=["EdDSA"], audience=AUDIENCES)
         return int(str(claims["sub"]).split(":")[1])
     except (jwt.PyJWTError, KeyError, ValueError, IndexError):
         return None

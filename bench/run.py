@@ -129,7 +129,7 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
         "RAW_DSN": url(home.DB),
         "RAW_JWT_KEY": creds.public_pem,
         "RAW_SCAN_KEY": creds.scan_key,
-        "RAW_AUDIENCE": f"{s.jwt_audience}/member",  # member tokens' own audience
+        "RAW_AUDIENCE": f"{s.jwt_audience}/member,{s.jwt_audience}/partner",  # per kind, as the API
         "RAW_SCAN_TTL": str(s.scan_code_ttl_s),
     }
     api_port, raw_port = free_port(), free_port()

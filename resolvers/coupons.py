@@ -98,7 +98,7 @@ async def coupons_of(
     return connection(t.CouponConnection, "coupon", rows, more, after, to_coupon)
 
 
-async def claimable_of(v: MemberView) -> list[t.ClaimableCoupon]:
+async def claimable_of(info: Info, v: MemberView) -> list[t.ClaimableCoupon]:
     return [
         t.ClaimableCoupon(
             template_code=row.code,
@@ -107,7 +107,7 @@ async def claimable_of(v: MemberView) -> list[t.ClaimableCoupon]:
             description=templates.description(row),
             stock_left=row.stock_left,
         )
-        for row in await issuing.claimable(v.id)
+        for row in await info.context.loaders.claimable_coupons.load(v)
     ]
 
 

@@ -8,13 +8,11 @@ import strawberry
 from strawberry import relay
 
 from domain.errors import DomainError
-from domain.members import cards, identities, lookup, merge, services, store
+from domain.members import cards, identities, lookup, merge, services
 from domain.members import consents as consent_service
 from domain.members.services import MemberView
 from domain.orders import queries as orders
-from domain.org import store as org
 from resolvers.common import attempt, connection, guarded
-from resolvers.loaders import load_by_id, loader
 from resolvers.nodes import gid_of, pk_of, visible_nodes
 from resolvers.orders_view import to_order
 from schema.auth.types import RegistrationChannel
@@ -150,10 +148,7 @@ async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | 
 
 
 async def card_of(info: Info, v: MemberView) -> t.Card | None:
-    async def batch(views: list[MemberView]) -> list[cards.CardView | None]:
-        return await cards.cards_of(views)
-
-    found = await loader(info, "member.card", batch).load(v)
+    found = await info.context.loaders.card.load(v)
     return to_card(found) if found else None
 
 
@@ -174,7 +169,7 @@ def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
 
 
 async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
-    rows = await loader(info, "member.identities", identities.identities_of).load(v)
+    rows = await info.context.loaders.identities.load(v)
     return [to_identity(r) for r in rows]
 
 
@@ -188,15 +183,11 @@ def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
 
 
 async def tags_of(info: Info, v: MemberView) -> list[str]:
-    async def batch(views: list[MemberView]) -> list[list[str]]:
-        tags = await store.tags_by_member([m.id for m in views])
-        return [tags[m.id] for m in views]
-
-    return await loader(info, "member.tags", batch).load(v)
+    return await info.context.loaders.tags.load(v)
 
 
-async def consents_of(v: MemberView) -> list[t.Consent]:
-    return [to_consent(c) for c in await consent_service.consents_of(v)]
+async def consents_of(info: Info, v: MemberView) -> list[t.Consent]:
+    return [to_consent(c) for c in await info.context.loaders.consents.load(v)]
 
 
 def to_consent(c: consent_service.ConsentView) -> t.Consent:
@@ -213,15 +204,17 @@ async def region_of(info: Info, v: MemberView) -> t.Region | None:
 
 
 async def _region(info: Info, region_id: int | None) -> t.Region | None:
-    row = await load_by_id(info, "Region", org.regions_by_ids, region_id)
+    row = await info.context.loaders.regions.load(region_id) if region_id else None
     return t.Region(code=row.code, name=row.name) if row else None
 
 
 async def store_of(info: Info, v: MemberView) -> t.Store | None:
-    row = await load_by_id(info, "Store", org.stores_by_ids, v.home_store_id)
+    if v.home_store_id is None:
+        return None
+    row = await info.context.loaders.stores.load(v.home_store_id)
     if row is None:
         return None
-    region = await _region(info, row.region_id)  # type: ignore[attr-defined]
+    region = await _region(info, row.region_id)
     return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
 
 
@@ -232,6 +225,18 @@ def to_merge(m: merge.MergeView) -> t.MemberMerge:
         absorbed_id=member_gid(m.absorbed_id),
         reason=m.reason,
         moved=[t.MovedCount(area=k, count=n) for k, n in sorted(m.moved_counts.items())],
+        points_moved=t.MovedPoints(
+            balance=m.points.balance,
+            pending=m.points.pending,
+            debt=m.points.debt,
+            total=m.points.balance + m.points.pending,
+            lots=len(m.points.lot_ids),
+        ),
+        coupons_moved=t.MovedCoupons(
+            count=len(m.coupons.coupon_ids),
+            ids=[gid_of("Coupon", c) for c in m.coupons.coupon_ids],
+            redemptions=len(m.coupons.redemption_ids),
+        ),
         created_at=m.created_at,
         undone_at=m.undone_at,
     )

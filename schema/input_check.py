@@ -9,6 +9,10 @@ value against its rule. Violations answer the operation as a request error, with
     {"errors": [{"message": "Input `staffSignIn.email` is not valid: at most 254
       characters.", "extensions": {"code": "INVALID_INPUT", "field": "staffSignIn.email"}}]}
 
+In a mutation, every ``first`` argument of its selection (a page of the payload, e.g.
+``memberUpdate { ... on Member { orders(first: 0) } }``) is checked too, against
+GQL_PAGE_MAX: a resolver would refuse it only after the write was saved.
+
 Which fields to look at depends on the document only, so that list is kept per document
 (``_plans``): a query without such arguments (member home) costs one dictionary look-up.
 """
@@ -29,6 +33,7 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationType,
     get_named_type,
     get_operation_ast,
 )
@@ -38,6 +43,7 @@ from strawberry.extensions import SchemaExtension
 from schema.input_rules import CHECKED_SCALARS, invalid_input, walk_value
 
 MAX_REPORTED = 10
+PAGE_ARG = "first"  # checked before a mutation runs (see the module docstring)
 PLANS_KEPT = 1024
 
 
@@ -55,9 +61,11 @@ class InputRules(SchemaExtension):
     """Check every argument of the operation about to run against its rule, before any
     resolver runs; violations answer the operation as a request error (no ``data``)."""
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         ctx = self.execution_context
-        errors = violations(ctx.schema._schema, ctx.graphql_document, ctx)
+        rt = getattr(ctx.context, "rt", None)
+        page_max = rt.settings.gql_page_max if rt is not None else None
+        errors = violations(ctx.schema._schema, ctx.graphql_document, ctx, page_max)
         if errors:
             ctx.result = ExecutionResult(data=None, errors=errors)
         yield
@@ -66,7 +74,9 @@ class InputRules(SchemaExtension):
 _plans: OrderedDict[tuple[int, str, str | None], tuple] = OrderedDict()
 
 
-def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> list[GraphQLError]:
+def violations(
+    schema: GraphQLSchema, document: DocumentNode | None, ctx, page_max: int | None = None
+) -> list[GraphQLError]:
     if document is None:
         return []
     key = (id(schema), ctx.query or "", ctx.operation_name)
@@ -76,8 +86,8 @@ def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> lis
         _plans[key] = plan
         if len(_plans) > PLANS_KEPT:
             _plans.popitem(last=False)
-    operation, checked = plan[1]
-    if not checked:
+    operation, checked, paged = plan[1]
+    if not checked and not (paged and page_max):
         return []
     variables = get_variable_values(
         schema, operation.variable_definitions or (), ctx.variables or {}, max_errors=1
@@ -99,23 +109,41 @@ def violations(schema: GraphQLSchema, document: DocumentNode | None, ctx) -> lis
                 errors.append(invalid_input(where, problem, [item.node]))
                 if len(errors) >= MAX_REPORTED:
                     return errors
-    return errors
+    if page_max is not None:
+        errors.extend(_page_problems(paged, variables, page_max))
+    return errors[:MAX_REPORTED]
+
+
+def _page_problems(paged: list[_Checked], variables: dict, page_max: int):
+    """``first`` arguments of a mutation's selection outside 1..``page_max``."""
+    for item in paged:
+        try:
+            first = get_argument_values(item.field, item.node, variables).get(PAGE_ARG)
+        except GraphQLError:  # the executor reports it
+            continue
+        if isinstance(first, int) and not 1 <= first <= page_max:
+            problem = f"between 1 and {page_max}"
+            yield invalid_input(f"{item.path}.{PAGE_ARG}", problem, [item.node])
 
 
 def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None):
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return None, []
+        return None, [], []
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     checked: list[_Checked] = []
     root = schema.get_root_type(operation.operation)
     _collect(schema, root, operation.selection_set, fragments, set(), "", checked)
-    return operation, checked
+    paged: list[_Checked] = []
+    if operation.operation is OperationType.MUTATION:
+        _collect(schema, root, operation.selection_set, fragments, set(), "", paged, PAGE_ARG)
+    return operation, checked, paged
 
 
-def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> None:
+def _collect(schema, parent, selection_set, fragments, seen, prefix, out, arg=None) -> None:
+    """Fields of the selection with rules (or, given ``arg``, with that argument)."""
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
             fields = getattr(parent, "fields", None) or {}
@@ -123,15 +151,18 @@ def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> Non
             if field_def is None:  # __typename, introspection: nothing to check
                 continue
             path = f"{prefix}{sel.alias.value if sel.alias else sel.name.value}"
-            if sel.arguments and any(_has_rules(a.type) for a in field_def.args.values()):
+            if arg is not None:
+                if any(a.name.value == arg for a in sel.arguments or ()):
+                    out.append(_Checked(parent.name, field_def, sel, path))
+            elif sel.arguments and any(_has_rules(a.type) for a in field_def.args.values()):
                 out.append(_Checked(parent.name, field_def, sel, path))
             if sel.selection_set:
                 child = get_named_type(field_def.type)
-                _collect(schema, child, sel.selection_set, fragments, seen, f"{path}.", out)
+                _collect(schema, child, sel.selection_set, fragments, seen, f"{path}.", out, arg)
         elif isinstance(sel, InlineFragmentNode):
             cond = sel.type_condition
             target = schema.get_type(cond.name.value) if cond else parent
-            _collect(schema, target, sel.selection_set, fragments, seen, prefix, out)
+            _collect(schema, target, sel.selection_set, fragments, seen, prefix, out, arg)
         elif isinstance(sel, FragmentSpreadNode):
             name = sel.name.value
             frag = fragments.get(name)
@@ -139,7 +170,7 @@ def _collect(schema, parent, selection_set, fragments, seen, prefix, out) -> Non
                 continue
             seen.add(name)
             target = schema.get_type(frag.type_condition.name.value)
-            _collect(schema, target, frag.selection_set, fragments, seen, prefix, out)
+            _collect(schema, target, frag.selection_set, fragments, seen, prefix, out, arg)
 
 
 def _has_rules(arg_type: object) -> bool:

@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from domain.config import Settings
+from tests import masked
 from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,11 +259,18 @@ async def ladder(seed) -> dict:
     return out
 
 
+def pytest_configure(config) -> None:
+    masked.register(config)
+
+
 @pytest.fixture
-async def client(app, seed) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app, seed, request) -> AsyncIterator[httpx.AsyncClient]:
+    """The API over the test transport; a masked error fails the test (tests/masked.py)."""
     await app.state.rt.cache.flushdb()  # rate-limit windows start empty in every test
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=masked.hooks(request)
+    ) as c:
         yield c
 
 

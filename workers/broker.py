@@ -65,11 +65,13 @@ def production_broker(settings: Settings) -> dramatiq.Broker:
 
 def queue_depth(broker: dramatiq.Broker) -> dict[str, int]:
     """Messages waiting per queue (Redis and the in-process broker; {} where unknown)."""
+    from dramatiq.brokers.redis import RedisBroker
+
     depth: dict[str, int] = {}
     for name in sorted(broker.get_declared_queues()):
         if isinstance(broker, StubBroker):
             depth[name] = broker.queues[name].qsize() if name in broker.queues else 0
-        elif hasattr(broker, "client"):  # Redis: the queue list of the namespace
+        elif isinstance(broker, RedisBroker):  # the queue list of the namespace
             depth[name] = int(broker.client.llen(f"{broker.namespace}:{name}"))
     return depth
 

@@ -49,7 +49,12 @@ ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
     TOPIC_EXPIRING: [
         (
             notify_points_expiring,
-            {"member_id": "member_id", "points": "points", "expires_on": "expires_on"},
+            {
+                "member_id": "member_id",
+                "points": "points",
+                "expires_on": "expires_on",
+                "last_day": "last_day",
+            },
         ),
         (coupon_for_points_expiry, {"member_id": "member_id", "expires_on": "expires_on"}),
     ],

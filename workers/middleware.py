@@ -17,10 +17,9 @@ from typing import TypeVar
 
 from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
 from dramatiq.middleware import Middleware
-from tortoise import Tortoise
 
+from domain import db
 from domain.config import Settings
-from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
 from workers.runtime import set_runtime
@@ -89,7 +88,7 @@ class TortoiseOnWorkerLoop(Middleware):
         from domain.notifications.adapters import adapters_for
 
         adapters_for(self.settings)  # refuse to start with a channel that cannot send
-        await Tortoise.init(config=tortoise_config(self.settings), _enable_global_fallback=True)
+        await db.open_on_this_loop(self.settings)
         await ensure_migrated(self.settings)  # and, in production, a role that owns nothing
         set_runtime(Runtime.build(self.settings))
         log.info("worker database open")
@@ -97,7 +96,7 @@ class TortoiseOnWorkerLoop(Middleware):
     def before_worker_shutdown(self, broker, worker) -> None:
         thread = get_event_loop_thread()
         if thread is not None and thread.loop.is_running():
-            thread.run_coroutine(Tortoise.close_connections())
+            thread.run_coroutine(db.close())
 
 
 class RelayAfterActor(Middleware):

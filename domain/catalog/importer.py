@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.catalog.tables import Product
+from domain.db import in_transaction
 from domain.errors import InvalidInput, InvalidRow
 
 CHUNK = 500

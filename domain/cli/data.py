@@ -82,10 +82,10 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
     idempotent: running one again for the same time does nothing more."""
     from workers.scheduler import JOBS
 
-    jobs = {job.name: job for job in JOBS}
+    jobs = {j.name: j for j in JOBS}
     if a.action == "list":
-        for job in JOBS:
-            print(f"{job.name:<20} {job.schedule.describe():<44} {job.runs}")
+        for j in JOBS:
+            print(f"{j.name:<20} {j.schedule.describe():<44} {j.runs}")
         return 0
     if a.name not in jobs:
         if not a.name:
@@ -103,7 +103,7 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
 
     body = jobs[a.name].body
 
-    async def job(rt: Runtime) -> None:
+    async def run_job(rt: Runtime) -> None:
         bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
         set_runtime(rt)
         if at is None:
@@ -113,7 +113,7 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
                 await body()
         print(f"job {a.name} done" + (f" at {at.isoformat()}" if at else ""))
 
-    with_db(s, job)
+    with_db(s, run_job)
     return 0
 
 

@@ -6,11 +6,13 @@ rows back and restores their occasions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.coupons.tables import Coupon, CouponRedemption
 from domain.members.merge import register_participant
-from domain.members.tables import Member
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 class CouponTransfer:

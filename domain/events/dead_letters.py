@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.exceptions import IntegrityError
-
 from domain import clock
+from domain.db import IntegrityError
 from domain.errors import Conflict, NotFound
 from domain.events.tables import DeadLetter
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
 from domain.auth.model import Principal
+from domain.db import in_transaction
 from domain.events import outbox
 from domain.members import consents, store
 from domain.members.model import ConsentPurpose, IdentityChannel
 from domain.members.scope import get_visible
-from domain.members.tables import Member, MemberIdentity
 from domain.notifications import sealing
 from domain.notifications.model import (
     MARKETING_CONSENT,
@@ -33,6 +31,9 @@ from domain.notifications.services import RECIPIENT_CONTEXT, TOPIC_REQUESTED
 from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
+if TYPE_CHECKING:
+    from domain.members.tables import Member
+
 COUNTED = ("QUEUED", "SENDING", "SENT", "DEFERRED")
 
 
@@ -42,10 +43,9 @@ async def _recipient(rt: Runtime, member: Member, channel: Channel) -> str | Non
     if channel is Channel.PUSH:
         return f"member:{member.id}"  # the app registers its device under this alias
     if channel is Channel.MINI_PROGRAM:
-        row = await MemberIdentity.get_or_none(
-            member_id=member.id, channel=IdentityChannel.MINI_PROGRAM_OPENID.value
+        return await store.identity_external_id(
+            member.id, IdentityChannel.MINI_PROGRAM_OPENID.value
         )
-        return row.external_id if row else None
     return None  # no e-mail address is collected for members
 
 
@@ -64,7 +64,7 @@ async def send_marketing(
     if dedupe_key and (seen := await Message.get_or_none(dedupe_key=dedupe_key)):
         return seen  # the same event delivered again
     async with in_transaction():
-        member = await Member.select_for_update().get(id=member_id)  # serialises the cap
+        member = await store.lock(member_id)  # serialises the cap
         recipient = await _recipient(rt, member, channel)
         sent = await Message.filter(
             member_id=member_id,

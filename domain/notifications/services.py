@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
-
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
-from domain.notifications import sealing
+from domain.notifications import sealing, store
 from domain.notifications.adapters import adapters_for
-from domain.notifications.model import Channel, PermanentProviderError, Purpose
+from domain.notifications.model import (
+    Channel,
+    Decision,
+    PermanentProviderError,
+    Purpose,
+    Urgency,
+    hold_for_quiet_hours,
+    parse_quiet_hours,
+    urgency_of,
+)
 from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
@@ -30,10 +36,21 @@ async def queue(
     purpose: Purpose,
     member_id: int | None = None,
     dedupe_key: str | None = None,
+    urgency: Urgency | None = None,
 ) -> Message:
     """Store the rendered message and its outbox event (call inside the transaction).
     With ``dedupe_key`` (e.g. the event id that caused it) a second call for the same
-    key returns the first message: a redelivered event never sends twice."""
+    key returns the first message: a redelivered event never sends twice.
+    In quiet hours (QUIET_HOURS) a message that is not URGENT (``urgency``, by default
+    the template's) is stored DEFERRED until they end; ``release_deferred`` queues it."""
+    now = clock.now()
+    decision = (
+        hold_for_quiet_hours(
+            urgency or urgency_of(template), now, parse_quiet_hours(rt.settings.quiet_hours)
+        )
+        if purpose is Purpose.TRANSACTIONAL
+        else Decision("QUEUED")
+    )
     try:
         async with in_transaction():
             message = await Message.create(
@@ -42,11 +59,15 @@ async def queue(
                 recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
                 template=template,
                 purpose=purpose.value,
-                created_at=clock.now(),
+                status=decision.status,
+                reason=decision.reason,
+                send_after=decision.send_after,
+                created_at=now,
                 dedupe_key=dedupe_key,
                 **sealing.seal(rt.cipher, template, channel, variables),
             )
-            await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
+            if decision.status == "QUEUED":
+                await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
     except IntegrityError:
         return await Message.get(dedupe_key=dedupe_key)
     return message
@@ -67,10 +88,8 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     if message is None or message.status not in ("QUEUED", "SENDING"):
         return False  # sent already, failed, or deferred / suppressed by the marketing rules
     now = clock.now()
-    free = Q(status="QUEUED") | Q(status="SENDING", sending_until__lt=now)
-    claimed = await Message.filter(Q(id=message_id) & free).update(
-        status="SENDING", sending_until=now + timedelta(seconds=rt.settings.message_send_lease_s)
-    )
+    until = now + timedelta(seconds=rt.settings.message_send_lease_s)
+    claimed = await store.claim_for_sending(message_id, now, until)
     if not claimed:
         if await Message.filter(id=message_id, status="SENDING").exists():
             raise StillSending(f"message {message_id} is held by another send")
@@ -97,8 +116,4 @@ async def purge_bodies(rt: Runtime) -> int:
     """Blank the text and variables of messages done with for MESSAGE_BODY_RETENTION_DAYS
     (sent, failed or suppressed); the row, its status and times stay. Returns how many."""
     cutoff = clock.now() - timedelta(days=rt.settings.message_body_retention_days)
-    return await Message.filter(
-        Q(status__in=sealing.TERMINAL)
-        & Q(created_at__lt=cutoff)
-        & (~Q(body_enc="") | ~Q(variables_enc=""))
-    ).update(body_enc="", variables_enc="")
+    return await store.blank_bodies(sealing.TERMINAL, cutoff)

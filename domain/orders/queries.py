@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.errors import InvalidInput
 from domain.members.services import MemberView
+from domain.orders import store
 from domain.orders.tables import Order
 
 
@@ -43,18 +45,30 @@ async def _rows(qs) -> list[OrderRow]:
     return [OrderRow(**r) for r in await qs.values(**_COLUMNS)]
 
 
+# The one order of a member's orders, newest first: by when they were paid, the id
+# breaking ties (two orders paid the same second; an order posted late sits by its
+# paidAt, not by when it arrived). Member.orders and customer360 both read it.
+NEWEST_FIRST = ("-paid_at", "-id")
+
+
 async def recent(member: MemberView, *, limit: int) -> list[OrderRow]:
-    return await _rows(Order.filter(member_id=member.id).order_by("-paid_at", "-id").limit(limit))
+    """The member's latest orders (customer360): the first page of ``page``."""
+    rows, _more = await page(member, before_id=None, limit=limit)
+    return rows
 
 
 async def page(
     member: MemberView, *, before_id: int | None, limit: int
 ) -> tuple[list[OrderRow], bool]:
-    """The member's orders, newest first (keyset by id)."""
+    """The member's orders in NEWEST_FIRST order, after the order ``before_id`` (the
+    cursor: a keyset on (paid_at, id), which the cursor's order id names)."""
     qs = Order.filter(member_id=member.id)
     if before_id is not None:
-        qs = qs.filter(id__lt=before_id)
-    rows = await _rows(qs.order_by("-id").limit(limit + 1))
+        paid_at = await store.paid_at_of(before_id, member.id)
+        if paid_at is None:
+            raise InvalidInput("The cursor is not valid for this list.", field="after")
+        qs = store.older_than(qs, paid_at, before_id)
+    rows = await _rows(qs.order_by(*NEWEST_FIRST).limit(limit + 1))
     return rows[:limit], len(rows) > limit
 
 

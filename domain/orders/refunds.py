@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.auth.model import Principal
 from domain.coupons.redemption import void_for_order
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
 from domain.orders import model
@@ -85,15 +83,15 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
         order.refunded_fen += amount
         full = order.refunded_fen >= order.total_paid_fen
         order.status = "REFUNDED" if full else "PARTIALLY_REFUNDED"
-        if order.member_id is not None:  # type: ignore[attr-defined]
+        if order.member_id is not None:
             await _reverse_points(rt, viewer, order, row, full)
         if full:  # the coupons come back if still valid
-            await void_for_order(order.id, order.partner_id, order.external_id)  # type: ignore[attr-defined]
+            await void_for_order(order.id, order.partner_id, order.external_id)
         await order.save(update_fields=["refunded_fen", "status", "points_reversed"])
         await row.save(update_fields=["points_reversed", "points_returned"])
         await outbox.record(
             TOPIC_ORDER_REFUNDED,
-            {"order_id": order.id, "refund_id": row.id, "member_id": order.member_id},  # type: ignore[attr-defined]
+            {"order_id": order.id, "refund_id": row.id, "member_id": order.member_id},
         )
     return _refund_result(row, order, replayed=False)
 
@@ -128,10 +126,12 @@ async def _reverse_points(
     rt: Runtime, viewer: Principal, order: Order, row: Refund, full: bool
 ) -> None:
     s = rt.settings
-    acct = await ledger.lock(order.member_id)  # type: ignore[attr-defined]
-    due = due_points(
-        order.points_earned, order.total_paid_fen, order.refunded_fen, order.points_reversed
-    )
+    assert order.member_id is not None  # the caller reverses points of members' orders only
+    acct = await ledger.lock(order.member_id)
+    # points written already expired (a backdated order) were never the member's to lose
+    dead = await ledger.expired_on_arrival(order.id) if order.points_earned else 0
+    live = order.points_earned - dead
+    due = due_points(live, order.total_paid_fen, order.refunded_fen, order.points_reversed)
     if due:
         await ledger.reverse_for_order(
             acct,

@@ -9,16 +9,14 @@ Invariants kept by every move (see ``domain.points.tables``):
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.errors import InsufficientPoints
-from domain.points.model import Kind, ShortfallPolicy, plan_consumption
+from domain.points import store
+from domain.points.model import Kind, ShortfallPolicy, last_usable_day, plan_consumption
 from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
 
@@ -44,7 +42,7 @@ async def append(
     acct: PointsAccount, kind: Kind, points: int, reason: str, **extra: Any
 ) -> LedgerEntry:
     return await LedgerEntry.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+        member_id=acct.member_id,
         kind=kind.value,
         points=points,
         reason=reason[:255],
@@ -65,7 +63,21 @@ async def credit(
     breakdown: dict | None = None,
     actor: str = "system",
 ) -> LedgerEntry:
-    """Add points as a new lot: pending until ``available_at``, released at once if due."""
+    """Add points as a new lot: pending until ``available_at``, released at once if due.
+    A lot already past ``expires_at`` (a backdated order) is written expired: the credit
+    and an EXPIRE entry for the same points, so the ledger shows both, the balance and
+    pending do not move, and nothing can spend it (``credit_expired``)."""
+    if expires_at <= clock.now():
+        return await credit_expired(
+            acct,
+            kind,
+            points,
+            reason,
+            expires_at=expires_at,
+            order_id=order_id,
+            breakdown=breakdown,
+            actor=actor,
+        )
     entry = await append(
         acct,
         kind,
@@ -77,7 +89,7 @@ async def credit(
         expires_at=expires_at,
     )
     lot = await PointsLot.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+        member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
         points=points,
@@ -92,6 +104,64 @@ async def credit(
     else:
         await save_account(acct)
     return entry
+
+
+async def credit_expired(
+    acct: PointsAccount,
+    kind: Kind,
+    points: int,
+    reason: str,
+    *,
+    expires_at: datetime,
+    order_id: int | None = None,
+    breakdown: dict | None = None,
+    actor: str = "system",
+) -> LedgerEntry:
+    """A credit whose lot is past expiry when written: the credit entry, its lot with
+    nothing left, and the EXPIRE entry (with the order, so a refund of that order knows
+    these points were never spendable: ``expired_on_arrival``). Balance unchanged."""
+    entry = await append(
+        acct,
+        kind,
+        points,
+        reason,
+        order_id=order_id,
+        breakdown=breakdown or {},
+        actor=actor,
+        expires_at=expires_at,
+    )
+    now = clock.now()
+    last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
+    lot = await PointsLot.create(
+        member_id=acct.member_id,
+        entry_id=entry.id,
+        order_id=order_id,
+        points=points,
+        remaining=0,
+        available_at=now,
+        released_at=now,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    await append(
+        acct,
+        Kind.EXPIRE,
+        -points,
+        f"积分入账时已过期（有效期至 {last_day.isoformat()}）",
+        breakdown={"lots": {str(lot.id): points}, "expiredOnArrival": True},
+        order_id=order_id,
+        actor=actor,
+        expires_at=expires_at,
+    )
+    return entry
+
+
+async def expired_on_arrival(order_id: int) -> int:
+    """Points an order earned that were written already expired (never spendable)."""
+    rows = await LedgerEntry.filter(order_id=order_id, kind=Kind.EXPIRE.value).values_list(
+        "points", flat=True
+    )
+    return -sum(cast(list[int], rows))
 
 
 async def release(acct: PointsAccount, lot: PointsLot) -> None:
@@ -129,7 +199,7 @@ async def _take(lots: list[PointsLot], plan: dict[int, int]) -> None:
     for lot in lots:
         take = plan.get(lot.id, 0)
         if take:
-            await PointsLot.filter(id=lot.id).update(remaining=F("remaining") - take)
+            await store.take_from_lot(lot.id, take)
 
 
 async def debit(
@@ -145,7 +215,7 @@ async def debit(
     """Spend ``points`` of the balance, oldest-expiring lots first (InsufficientPoints)."""
     if acct.balance < points:
         raise InsufficientPoints(needed=points, available=max(acct.balance, 0))
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await _released_lots(acct.member_id)
     plan = plan_consumption([(lot.id, lot.remaining) for lot in lots], points)
     await _take(lots, plan)
     acct.balance -= points
@@ -174,7 +244,7 @@ async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
         acct,
         Kind.EXPIRE,
         -amount,
-        f"积分到期（{fresh.expires_at.astimezone().date().isoformat()}）",
+        f"积分到期（有效期至 {last_usable_day(fresh.expires_at).isoformat()}）",
         breakdown={"lots": {str(lot.id): amount}},
         expires_at=fresh.expires_at,
     )
@@ -187,7 +257,7 @@ async def reverse_for_order(
     """Take back ``points`` earned by an order: from its own lots first (pending or not),
     then from other spendable lots, and the rest by ``policy``. Returns (taken from
     lots, shortfall)."""
-    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)  # type: ignore[attr-defined]
+    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)
     left, plan = points, {}
     for lot in sorted(own, key=lambda x: x.id):
         take = min(lot.remaining, left)
@@ -199,7 +269,7 @@ async def reverse_for_order(
             else:
                 acct.balance -= take
     await _take(own, plan)
-    others = await _released_lots(acct.member_id, exclude=set(plan))  # type: ignore[attr-defined]
+    others = await _released_lots(acct.member_id, exclude=set(plan))
     more = min(left, sum(lot.remaining for lot in others))
     if more:
         other_plan = plan_consumption([(lot.id, lot.remaining) for lot in others], more)
@@ -233,7 +303,7 @@ async def normalise(acct: PointsAccount) -> None:
         await debit(acct, Kind.REVERSE, settle, "抵扣退款欠分", breakdown={"debtSettled": settle})
         acct.debt -= settle
         await save_account(acct)
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await _released_lots(acct.member_id)
     excess = sum(lot.remaining for lot in lots) - max(acct.balance, 0)
     if excess > 0:
         await _take(lots, plan_consumption([(lot.id, lot.remaining) for lot in lots], excess))

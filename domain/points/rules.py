@@ -1,17 +1,18 @@
-"""Earning rules and points campaigns: read for every order, edited by marketing staff."""
+"""Earning rules and points campaigns: read for every order. Admins change the earning
+rules; marketing staff create campaigns (``domain.auth.policy``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
+from domain.auth import policy
 from domain.auth.model import Principal
-from domain.errors import InvalidInput
-from domain.points.model import Campaign, Rules
+from domain.db import IntegrityError, in_transaction
+from domain.errors import InvalidInput, PermissionDenied
+from domain.points.model import Campaign, Rules, RulesChange, amend_rules
 from domain.points.tables import EarnRules, PointsCampaign
 
 MAX_MULTIPLIER_PCT = 1000
@@ -19,8 +20,10 @@ MAX_MULTIPLIER_PCT = 1000
 
 async def current() -> Rules:
     row = await EarnRules.get_or_none(id=1)
-    if row is None:
-        return Rules()
+    return Rules() if row is None else _rules(row)
+
+
+def _rules(row: EarnRules) -> Rules:
     return Rules(
         points_per_yuan=row.points_per_yuan,
         daily_cap=row.daily_cap,
@@ -40,34 +43,45 @@ def _campaign(r: PointsCampaign) -> Campaign:
     return Campaign(r.name, r.multiplier_pct, r.starts_on, r.ends_on, tuple(r.weekdays))
 
 
-async def update(
-    viewer: Principal,
-    *,
-    points_per_yuan: int,
-    daily_cap: int | None,
-    excluded_categories: list[str],
-    excluded_skus: list[str],
-) -> Rules:
-    if not 0 <= points_per_yuan <= 100:
-        raise InvalidInput("Points per yuan must be 0-100.", field="pointsPerYuan")
-    if daily_cap is not None and daily_cap < 0:
-        raise InvalidInput("The daily cap cannot be negative.", field="dailyCap")
-    values = {
-        "points_per_yuan": points_per_yuan,
-        "daily_cap": daily_cap,
-        "excluded_categories": sorted({c.strip() for c in excluded_categories if c.strip()}),
-        "excluded_skus": sorted({s.strip() for s in excluded_skus if s.strip()}),
-        "updated_at": clock.now(),
-        "updated_by": viewer.subject,
-    }
+async def update(viewer: Principal, change: RulesChange) -> Rules:
+    """Change only what ``change`` gives (a partial update), on the locked rules row, so
+    two partial updates at once both apply. Admins only. Audited with the new rules."""
+    if not policy.CHANGE_EARN_RULES.allows(viewer):
+        raise PermissionDenied("Only an admin changes the earning rules.")
+    amend_rules(Rules(), change)  # refuse bad values before taking the lock
     async with in_transaction():
-        await EarnRules.update_or_create(id=1, defaults=values)
-        await audit.record(viewer, "points.rules_update", "earn_rules", 1, **_loggable(values))
-    return await current()
+        row = await _locked()
+        new = amend_rules(_rules(row), change)
+        row.points_per_yuan = new.points_per_yuan
+        row.daily_cap = new.daily_cap
+        row.excluded_categories = list(new.excluded_categories)
+        row.excluded_skus = list(new.excluded_skus)
+        row.updated_at, row.updated_by = clock.now(), viewer.subject
+        await row.save()
+        await audit.record(
+            viewer,
+            "points.rules_update",
+            "earn_rules",
+            1,
+            points_per_yuan=new.points_per_yuan,
+            daily_cap=new.daily_cap,
+            excluded_categories=list(new.excluded_categories),
+            excluded_skus=list(new.excluded_skus),
+        )
+    return new
 
 
-def _loggable(values: dict) -> dict:
-    return {k: v for k, v in values.items() if k not in ("updated_at", "updated_by")}
+async def _locked() -> EarnRules:
+    """The rules row (the defaults on first use), locked for this transaction."""
+    found = await EarnRules.select_for_update().get_or_none(id=1)
+    if found is not None:
+        return found
+    try:
+        async with in_transaction():
+            await EarnRules.create(id=1, updated_at=clock.now())
+    except IntegrityError:
+        pass  # created by a concurrent update a moment ago
+    return await EarnRules.select_for_update().get(id=1)
 
 
 @dataclass(frozen=True)

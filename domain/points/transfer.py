@@ -4,13 +4,15 @@ ledger is never rewritten); unmerge moves the same lots back the same way."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from domain.members.merge import register_participant
-from domain.members.tables import Member
 from domain.points import ledger
 from domain.points.model import Kind
 from domain.points.tables import PointsAccount, PointsLot
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 async def _move(
@@ -23,7 +25,7 @@ async def _move(
     note: str,
 ) -> None:
     if lot_ids:
-        await PointsLot.filter(id__in=lot_ids).update(member_id=dst.member_id)  # type: ignore[attr-defined]
+        await PointsLot.filter(id__in=lot_ids).update(member_id=dst.member_id)
     total = balance + pending
     src.balance -= balance
     src.pending -= pending
@@ -46,11 +48,8 @@ class PointsTransfer:
         first, second = sorted((absorbed.id, survivor.id))
         accounts = {first: await ledger.lock(first), second: await ledger.lock(second)}
         src, dst = accounts[absorbed.id], accounts[survivor.id]
-        lot_ids = sorted(
-            await PointsLot.filter(member_id=absorbed.id, remaining__gt=0).values_list(
-                "id", flat=True
-            )
-        )
+        lots = PointsLot.filter(member_id=absorbed.id, remaining__gt=0)
+        lot_ids = sorted(cast(list[int], await lots.values_list("id", flat=True)))
         record = {"lots": lot_ids, "balance": src.balance, "pending": src.pending, "debt": src.debt}
         await _move(
             src, dst, lot_ids, src.balance, src.pending, src.debt, f"会员合并：并入 {survivor.id}"

@@ -5,7 +5,8 @@ every member go into a temporary table with the action the rules give
 (UP at once; DOWN only after the review date plus the grace period; RENEW a review
 passed; REMIND before a review that would fail; PLACE a member with no tier yet);
 then a handful of statements apply them, write history and one outbox event per
-change, and move the run's checkpoint (a statement whose action no member of the chunk
+change (built by the model's constructors, as the per-order path builds it), and
+move the run's checkpoint (a statement whose action no member of the chunk
 has is skipped). Members on the base rung have nothing to review, so the batch gives
 tier states (review dates) only to those above it. A crash loses at most the open
 chunk, and the next start resumes after the checkpoint; running again changes nothing.
@@ -16,18 +17,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from tortoise import connections
-from tortoise.transactions import in_transaction
-
-from domain import clock
+from domain import clock, sql
 from domain.config import Settings
-from domain.sql import bind
-from domain.tiers.services import TOPIC_TIER_CHANGED, WINDOW
+from domain.db import in_transaction
+from domain.events import outbox
+from domain.sql import bind, connection
+from domain.tiers.model import TOPIC_REVIEW_REMINDER as TOPIC_REVIEW_REMINDER  # re-export
+from domain.tiers.model import ChangeReason, ReviewReminder, TierChanged
+from domain.tiers.services import WINDOW
 from domain.tiers.tables import Tier, TierBatchRun
 
 log = logging.getLogger("loyalty.tiers")
-TOPIC_REVIEW_REMINDER = "tier.review_reminder"
 
 # The chunk's range is repeated on the orders / entries side: without it the planner
 # hash-joined every order of every member for each chunk (1,000,000 members: 135 of the
@@ -74,21 +76,16 @@ FROM (
 HISTORY = """INSERT INTO tier_history (member_id, from_tier_id, to_tier_id, reason, measure,
   detail, created_at)
 SELECT member_id, current_id, target_id,
-       CASE action WHEN 'UP' THEN 'UPGRADE' ELSE 'DOWNGRADE' END, measure, :detail, :now
-FROM tier_targets WHERE action IN ('UP', 'DOWN')"""
+       CASE action WHEN 'UP' THEN :upgrade ELSE :downgrade END, measure, :detail, :now
+FROM tier_targets WHERE action IN ('UP', 'DOWN')
+RETURNING id, member_id"""
 
-EVENTS = """INSERT INTO outbox_events (topic, payload, created_at)
-SELECT CASE x.action WHEN 'REMIND' THEN :remind_topic ELSE :changed_topic END,
-       {payload}, :now
+# what the events of the chunk are built from (in Python, by the model's constructors:
+# the same payload as the per-order path writes)
+CHANGES = """SELECT x.member_id AS member_id, x.action AS action, f.code AS from_code,
+  t.code AS to_code, x.target_rank AS target_rank, x.review_at AS review_at
 FROM tier_targets x LEFT JOIN tiers f ON f.id = x.current_id JOIN tiers t ON t.id = x.target_id
 WHERE x.action IN ('UP', 'DOWN', 'REMIND')"""
-
-PAYLOAD = {
-    "postgres": "CAST(json_build_object('member_id', x.member_id, 'from', f.code, 'to', t.code, "
-    "'reason', x.action, 'review_at', x.review_at) AS JSONB)",
-    "sqlite": "json_object('member_id', x.member_id, 'from', f.code, 'to', t.code, "
-    "'reason', x.action, 'review_at', x.review_at)",
-}
 
 APPLY = [
     """UPDATE members SET tier_id = x.target_id FROM tier_targets x
@@ -106,10 +103,9 @@ APPLY = [
        WHERE member_id IN (SELECT member_id FROM tier_targets WHERE action = 'REMIND')""",
 ]
 
-# Each statement with the actions it applies to (None: always run).
+# Each statement with the actions it applies to (None: always run); the history and the
+# events are written before these, by ``_write_events``.
 STEPS = [
-    (HISTORY, {"UP", "DOWN"}),
-    (EVENTS, {"UP", "DOWN", "REMIND"}),
     (APPLY[0], {"UP", "DOWN", "PLACE"}),
     (APPLY[1], None),  # every member above the base rung with no state yet, any action
     (APPLY[2], {"UP", "DOWN"}),
@@ -118,8 +114,49 @@ STEPS = [
 ]
 
 
+async def _write_events(
+    params: dict[str, Any], base_rank: int, changes: bool, announce: bool
+) -> None:
+    """History rows for the chunk's changes, then one outbox event per change and per
+    reminder, built by the model's constructors (``announce=False``: history only).
+    Runs in the chunk's transaction (``sql.select`` takes its connection)."""
+    history = (
+        {int(r["member_id"]): int(r["id"]) for r in await sql.select(HISTORY, params)}
+        if changes
+        else {}
+    )
+    if not announce:
+        return
+    next_review = params["next_review"]
+    events: list[TierChanged | ReviewReminder] = []
+    for r in await sql.select(CHANGES, times=("review_at",)):
+        if r["action"] == "REMIND":
+            events.append(ReviewReminder(r["member_id"], r["to_code"], r["review_at"]))
+            continue
+        events.append(
+            TierChanged(
+                member_id=r["member_id"],
+                history_id=history[r["member_id"]],
+                from_code=r["from_code"],
+                to_code=r["to_code"],
+                reason=ChangeReason.UPGRADE if r["action"] == "UP" else ChangeReason.DOWNGRADE,
+                review_at=None if r["target_rank"] == base_rank else next_review,
+            )
+        )
+    await outbox.record_many([(e.topic, e.payload()) for e in events])
+
+
 async def _run_chunk(
-    conn, dialect: str, settings: Settings, lo: int, hi: int, now: datetime, base_rank: int
+    conn: Any,
+    dialect: str,
+    settings: Settings,
+    lo: int,
+    hi: int,
+    now: datetime,
+    base_rank: int,
+    *,
+    detail: str = "nightly review",
+    announce: bool = True,
 ) -> int:
     threshold = "threshold_points" if settings.tier_measure == "points" else "threshold_fen"
     params = {
@@ -131,13 +168,13 @@ async def _run_chunk(
         "downgrade_before": now - timedelta(days=settings.tier_grace_days),
         "remind_before": now + timedelta(days=settings.tier_reminder_days),
         "next_review": now + timedelta(days=settings.tier_review_days),
-        "detail": "nightly review",
-        "remind_topic": TOPIC_REVIEW_REMINDER,
-        "changed_topic": TOPIC_TIER_CHANGED,
+        "detail": detail,
+        "upgrade": ChangeReason.UPGRADE.value,
+        "downgrade": ChangeReason.DOWNGRADE.value,
     }
 
-    async def run(sql: str) -> None:
-        text, args = bind(sql, params, dialect)
+    async def run(statement: str) -> None:
+        text, args = bind(statement, params, dialect)
         await conn.execute_query(text, args)
 
     await run("DROP TABLE IF EXISTS tier_targets")
@@ -151,9 +188,11 @@ async def _run_chunk(
             "WHERE action IS NOT NULL GROUP BY action"
         )
     }
-    for sql, actions in STEPS:  # a step with nothing to do costs no scan
+    if counts.keys() & {"UP", "DOWN", "REMIND"}:
+        await _write_events(params, base_rank, bool(counts.keys() & {"UP", "DOWN"}), announce)
+    for statement, actions in STEPS:  # a step with nothing to do costs no scan
         if actions is None or counts.keys() & actions:
-            await run(sql.format(payload=PAYLOAD[dialect]))
+            await run(statement)
     await run("DROP TABLE tier_targets")
     return counts.get("UP", 0) + counts.get("DOWN", 0)
 
@@ -169,7 +208,7 @@ async def run_nightly(
     if state.finished_at is not None or not rungs:
         return state
     size = chunk or settings.tier_batch_chunk
-    conn = connections.get("default")
+    conn = connection()
     dialect = conn.capabilities.dialect
     top = await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS n FROM members")
     last_id = int(top[0]["n"])
@@ -188,3 +227,36 @@ async def run_nightly(
     state.last_member_id = lo
     await state.save(update_fields=["finished_at", "last_member_id"])
     return state
+
+
+async def place_all(
+    settings: Settings, *, detail: str, announce: bool = False, chunk: int | None = None
+) -> int:
+    """Put every active member on the tier their measure reaches now, by the nightly
+    rules (a data load, e.g. the demo chain). No run row: tonight's batch still runs.
+    ``announce=False`` writes history without events (a load is no news to members).
+    Returns how many members changed tier."""
+    rungs = await Tier.all().order_by("rank")
+    if not rungs:
+        return 0
+    now = clock.now()
+    size = chunk or settings.tier_batch_chunk
+    conn = connection()
+    top = await conn.execute_query_dict("SELECT COALESCE(MAX(id), 0) AS n FROM members")
+    last_id, lo, changed = int(top[0]["n"]), 0, 0
+    while lo < last_id:
+        hi = min(lo + size, last_id)
+        async with in_transaction() as tx:
+            changed += await _run_chunk(
+                tx,
+                conn.capabilities.dialect,
+                settings,
+                lo,
+                hi,
+                now,
+                rungs[0].rank,
+                detail=detail,
+                announce=announce,
+            )
+        lo = hi
+    return changed

@@ -15,6 +15,8 @@ CouponKind = strawberry.enum(m.Kind, name="CouponKind", description="What a coup
 CouponTrigger = strawberry.enum(
     m.Trigger, name="CouponTrigger", description="An event that issues a template's coupon."
 )
+CouponSource = strawberry.enum(m.Source, name="CouponSource", description=m.Source.__doc__)
+CouponRefusal = strawberry.enum(m.Refusal, name="CouponRefusal", description=m.Refusal.__doc__)
 LimitPeriod = strawberry.enum(m.Period, name="LimitPeriod", description="A limit's period.")
 CouponFailureReason = strawberry.enum(
     m.Reason, name="CouponFailureReason", description="Why a coupon does not apply."
@@ -39,7 +41,7 @@ class Coupon(relay.Node):
     valid_from: datetime
     valid_until: datetime
     issued_at: datetime
-    source: str = strawberry.field(description="STAFF, CLAIM, TRIGGER or REWARD.")
+    source: CouponSource
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -131,9 +133,9 @@ class CouponClaimSuccess:
 @strawberry.type(description="One member the issue skipped, and why.")
 class CouponIssueSkip:
     member_id: strawberry.ID
-    reason: str = strawberry.field(
-        description="NOT_FOUND, ALREADY_ISSUED, LIMIT_REACHED, OUT_OF_STOCK, NOT_ELIGIBLE, "
-        "ENDED, TEMPLATE_INACTIVE or MEMBER_NOT_ACTIVE."
+    reason: CouponRefusal = strawberry.field(
+        description="Why: MEMBER_FROZEN for a frozen member, MEMBER_NOT_ACTIVE for an erased "
+        "or merged one."
     )
 
 

@@ -13,10 +13,12 @@ from strawberry import relay
 from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
+from domain.org.model import StoreChannel as _StoreChannel
 from schema.auth.types import RegistrationChannel
 from schema.coupons.types import ClaimableCoupon, CouponConnection, CouponStatus
 from schema.errors import (
     CardNotActiveError,
+    CardStatus,
     ConflictError,
     IdentityTakenError,
     InvalidInputError,
@@ -42,6 +44,7 @@ IdentityChannel = strawberry.enum(
     m.IdentityChannel, description="A channel account a member can link."
 )
 ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
+StoreChannel = strawberry.enum(_StoreChannel, description="A store, or an online shop.")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -61,7 +64,7 @@ class Region:
 class Store:
     code: str
     name: str
-    channel: str = strawberry.field(description="STORE or ECOMMERCE.")
+    channel: StoreChannel
     region: Region
 
 
@@ -74,7 +77,7 @@ class ScanCode:
 @strawberry.type(description="The member's one card.")
 class Card:
     number: str = strawberry.field(description="16 digits, the last a Luhn check digit.")
-    status: str = strawberry.field(description="ACTIVE or LOST.")
+    status: CardStatus = strawberry.field(description="ACTIVE or LOST.")
     issued_at: datetime
     member_id: strawberry.Private[int]
 
@@ -116,7 +119,12 @@ LOYALTY_READERS = Allow(policy.READ_LOYALTY)
 ORDER_READERS = Allow(policy.READ_ORDERS)
 
 
-@strawberry.type(description="A member of the loyalty programme (one person, one card).")
+@strawberry.type(
+    description="A member of the loyalty programme (one person, one card). Fields that take "
+    "arguments or need a right (points, orders, coupons, claimableCoupons) are null with an "
+    "error on their path when they fail, so a mutation answering a member still reports its "
+    "write."
+)
 class Member(relay.Node):
     id: relay.NodeID[int]
     display_name: str = strawberry.field(description="Name shown in the app.")
@@ -160,7 +168,7 @@ class Member(relay.Node):
     async def consents(self, info: strawberry.Info) -> list[Consent]:
         from resolvers.members import consents_of
 
-        return await consents_of(self.view)
+        return await consents_of(info, self.view)
 
     @strawberry.field(description="Current tier (null: not yet placed).")
     async def tier(self, info: strawberry.Info) -> Tier | None:
@@ -178,7 +186,7 @@ class Member(relay.Node):
     async def tier_history(self, info: strawberry.Info) -> list[TierHistoryEntry]:
         from resolvers.tiers import history_of
 
-        return await history_of(self.view)
+        return await history_of(info, self.view)
 
     @strawberry.field(description="Home store, which decides which staff can see the member.")
     async def home_store(self, info: strawberry.Info) -> Store | None:
@@ -197,18 +205,19 @@ class Member(relay.Node):
         "partners with loyalty:read).",
         permission_classes=[LOYALTY_READERS],
     )
-    async def points(self, info: strawberry.Info) -> Points:
+    async def points(self, info: strawberry.Info) -> Points | None:
         from resolvers.points import points_of
 
-        return await points_of(self.view)
+        return await points_of(info, self.view)
 
     @strawberry.field(
-        description="Orders, newest first (members, staff in scope, partners with orders:read).",
+        description="Orders, newest first: by paidAt, then the later posted (members, staff "
+        "in scope, partners with orders:read).",
         permission_classes=[ORDER_READERS],
     )
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
-    ) -> OrderConnection:
+    ) -> OrderConnection | None:
         from resolvers.orders import orders_of
 
         return await orders_of(info, self.view, first, after)
@@ -223,7 +232,7 @@ class Member(relay.Node):
         status: CouponStatus | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> CouponConnection:
+    ) -> CouponConnection | None:
         from resolvers.coupons import coupons_of
 
         return await coupons_of(info, self.view, status, first, after)
@@ -231,10 +240,10 @@ class Member(relay.Node):
     @strawberry.field(
         description="Coupons this member can claim now.", permission_classes=[LOYALTY_READERS]
     )
-    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon]:
+    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
         from resolvers.coupons import claimable_of
 
-        return await claimable_of(self.view)
+        return await claimable_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -256,6 +265,25 @@ class MovedCount:
     count: int
 
 
+@strawberry.type(
+    description="Points a merge moved to the survivor (a TRANSFER_OUT / TRANSFER_IN pair of "
+    "ledger entries); an unmerge moves them back."
+)
+class MovedPoints:
+    balance: int = strawberry.field(description="Spendable points moved (negative: overdraft).")
+    pending: int = strawberry.field(description="Pending points moved (not yet spendable).")
+    debt: int = strawberry.field(description="Debt moved, settled from future credits.")
+    total: int = strawberry.field(description="balance + pending: the amount transferred.")
+    lots: int = strawberry.field(description="Lots moved; each keeps its own expiry.")
+
+
+@strawberry.type(description="Coupons a merge moved to the survivor; an unmerge moves them back.")
+class MovedCoupons:
+    count: int
+    ids: list[strawberry.ID] = strawberry.field(description="Global ids of the coupons.")
+    redemptions: int = strawberry.field(description="Redemptions of them that moved along.")
+
+
 @strawberry.type(description="A merge of two records of one person.")
 class MemberMerge(relay.Node):
     id: relay.NodeID[int]
@@ -263,6 +291,8 @@ class MemberMerge(relay.Node):
     absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
     reason: str
     moved: list[MovedCount]
+    points_moved: MovedPoints
+    coupons_moved: MovedCoupons
     created_at: datetime
     undone_at: datetime | None
 
@@ -281,7 +311,9 @@ class MemberMerge(relay.Node):
 )
 class Customer360:
     member: Member
-    recent_orders: list[Order] = strawberry.field(description="Newest 10 orders.")
+    recent_orders: list[Order] = strawberry.field(
+        description="Newest 10 orders, in the order of Member.orders (paidAt, then id)."
+    )
     merges: list[MemberMerge] = strawberry.field(description="Merges into this member.")
 
 

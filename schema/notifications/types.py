@@ -8,14 +8,26 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from domain.notifications import model as m
+
+NotificationChannel = strawberry.enum(
+    m.Channel, name="NotificationChannel", description="How a message reaches a member."
+)
+NotificationPurpose = strawberry.enum(
+    m.Purpose, name="NotificationPurpose", description="What a message is for."
+)
+NotificationStatus = strawberry.enum(
+    m.Status, name="NotificationStatus", description="What became of a message."
+)
+
 
 @strawberry.type(description="A message to a member and what became of it.")
 class Notification(relay.Node):
     id: relay.NodeID[int]
-    channel: str = strawberry.field(description="SMS, PUSH, MINI_PROGRAM or EMAIL.")
+    channel: NotificationChannel
     template: str
-    purpose: str = strawberry.field(description="TRANSACTIONAL or MARKETING.")
-    status: str = strawberry.field(
+    purpose: NotificationPurpose
+    status: NotificationStatus = strawberry.field(
         description=(
             "QUEUED, SENDING, SENT, DEFERRED (quiet hours), SUPPRESSED (the rules said no) "
             "or FAILED (the provider will never take it); reason says why."

@@ -4,32 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry import relay
 
+from domain.orders import model as m
 
-@strawberry.enum(description="Where an order was placed.")
-class OrderChannel(Enum):
-    POS = "POS"
-    ECOMMERCE = "ECOMMERCE"
-    MINI_PROGRAM = "MINI_PROGRAM"
-    APP = "APP"
+OrderChannel = strawberry.enum(
+    m.Channel, name="OrderChannel", description="Where an order was placed."
+)
+OrderStatus = strawberry.enum(
+    m.Status, name="OrderStatus", description="An order's state after its refunds."
+)
 
 
 @strawberry.type(description="An order as the loyalty programme knows it.")
 class Order(relay.Node):
     id: relay.NodeID[int]
     external_id: str = strawberry.field(description="The partner's order number.")
-    channel: str
+    channel: OrderChannel
     store_code: str
     paid_at: datetime
     total_paid_fen: int = strawberry.field(description="Paid in money (not points, coupons).")
     refunded_fen: int
     points_earned: int
     points_redeemed: int = strawberry.field(description="Points used as payment.")
-    status: str = strawberry.field(description="PAID, PARTIALLY_REFUNDED or REFUNDED.")
+    status: OrderStatus
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -13,12 +13,23 @@ from domain.members.services import MemberView
 from domain.points import model as m
 
 PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
+RewardKind = strawberry.enum(
+    m.RewardKind, name="RewardKind", description="GOODS, COUPON or LOTTERY (a draw)."
+)
 
 
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
 class PointsUpcoming:
     points: int
-    at: datetime
+    at: datetime = strawberry.field(
+        description="The instant (UTC) of the change: for expiring points, the moment they "
+        "are gone (00:00 Asia/Shanghai), so not a day to show; show `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="Expiring points: the last day (Asia/Shanghai) they can be used, the day "
+        "before `at` when it is a midnight. Null for points becoming spendable.",
+    )
 
 
 @strawberry.type(description="One append-only ledger entry.")
@@ -32,7 +43,15 @@ class LedgerEntry(relay.Node):
     )
     order_external_id: str | None
     created_at: datetime
-    expires_at: datetime | None = strawberry.field(description="For credits: lot expiry.")
+    expires_at: datetime | None = strawberry.field(
+        description="For credits (and expiries): the instant (UTC) the lot's points are gone, "
+        "00:00 Asia/Shanghai; to show a date, use `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="The last day (Asia/Shanghai) the lot's points can be used: the day "
+        "before `expiresAt` when that is a midnight.",
+    )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -53,7 +72,7 @@ class Reward(relay.Node):
     id: relay.NodeID[int]
     code: str
     name: str
-    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
+    kind: RewardKind
     points_cost: int
     stock: int | None = strawberry.field(description="Null: unlimited.")
     per_member_limit: int | None
@@ -132,7 +151,7 @@ class Points:
     live_lots: strawberry.Private[list[dict] | None] = None  # read with the summary
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
-    async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
+    async def expiring(self, days: int = 30) -> list[PointsUpcoming] | None:
         from resolvers.points import expiring
 
         return await expiring(self.view, days, self.live_lots)
@@ -144,7 +163,7 @@ class Points:
         first: int | None = 20,
         after: str | None = None,
         kind: PointsKind | None = None,
-    ) -> LedgerEntryConnection:
+    ) -> LedgerEntryConnection | None:
         from resolvers.points import history
 
         return await history(info, self.view, first, after, kind)

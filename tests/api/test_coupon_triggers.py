@@ -1,6 +1,7 @@
 """Coupons issued by events and daily jobs (birthday by tier, tier upgrade, first-order
-nudge, win-back, year-end rebate), expiry with reminders through the marketing rules,
-and the rewards catalogue (coupons, lottery draws, tier targeting) through points."""
+nudge, win-back; the year-end rebate is in test_points_rebate.py), expiry with reminders
+through the marketing rules, and the rewards catalogue (coupons, lottery draws, tier
+targeting) through points."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from domain.coupons.tables import Coupon, CouponTemplate
 from domain.members.birthdays import emit_birthdays
 from domain.members.tables import Member
 from domain.notifications.tables import Message
-from domain.points.tables import LedgerEntry, Reward, RewardRedemption
+from domain.points.tables import Reward, RewardRedemption
 from domain.tiers.tables import Tier
 from tests.api.test_coupons import MY_COUPONS, as_member, new_code, template
 from tests.api.test_members import _node, new_phone, partner, register
@@ -108,25 +109,6 @@ async def test_first_order_nudge_and_win_back_once_each(gql, client, seed, app):
     got = await coupons_of(buyer, win_back)
     assert len(got) == 1 and got[0].source_ref.startswith("winback:")
     assert await coupons_of(idle, win_back) == []  # never bought: the nudge, not a win-back
-
-
-async def test_year_end_rebate_converts_the_years_points_once(gql, client, seed, app):
-    code = await trigger_template(gql, "YEAR_END_REBATE", thresholdFen=0, valueFen=1)
-    pos, card, pk = await pos_and_member(gql, client, seed)
-    _, _, small = await pos_and_member(gql, client, seed)
-    r = await pos(ORDER, {"in": order_input(card, fen=120_000)})
-    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess"
-    year = clock.business_date().year
-    earned = sum(
-        await LedgerEntry.filter(member_id=pk, kind="EARN").values_list("points", flat=True)
-    )
-    rate = app.state.rt.settings.coupon_rebate_fen_per_100_points
-    at(datetime(year + 1, 1, 1, 3, 0, tzinfo=clock.SHANGHAI))
-    await jobs.year_end_rebate(app.state.rt, year)
-    await jobs.year_end_rebate(app.state.rt, year)
-    got = await coupons_of(pk, code)
-    assert [(c.value_fen, c.source_ref) for c in got] == [(earned * rate // 100, f"rebate:{year}")]
-    assert await coupons_of(small, code) == []  # nothing earned, nothing issued
 
 
 async def test_expiry_reminder_follows_the_marketing_rules_then_expires(gql, client, seed, app):

@@ -14,7 +14,8 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.events.tables import OutboxEvent
 from domain.partners.services import create_partner
-from tests.api.test_orders_points import ORDER, REFUND, order_id, order_input, pos_and_member
+from tests.api.orders_factory import ORDER, order_id, order_input, pos_and_member
+from tests.api.test_orders_points import REFUND
 from tests.conftest import GQL, partner_token, sign_in_staff
 
 _codes = itertools.count(1)

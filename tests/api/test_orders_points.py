@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain import clock
-from domain.orders.tables import Order, Refund
+from domain.orders.tables import Order
 from domain.points import jobs
 from domain.points.model import business_day
-from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
+from domain.points.tables import LedgerEntry, PointsLot
 from domain.points.verify import verify
-from tests.api.test_member_scope import _pk
-from tests.api.test_members import REGISTER, new_phone
-from tests.conftest import GQL, partner_token, sign_in_staff
+from tests.api.orders_factory import (
+    ORDER,
+    account,
+    allow_backdating,
+    ledger_sum,
+    order_input,
+    pos_and_member,
+    snapshot,
+)
+from tests.conftest import partner_token, sign_in_staff
 
-_serial = itertools.count(1)
-
-ORDER = """mutation($in: OrderCreateInput!) { orderCreate(input: $in) {
-  __typename
-  ... on OrderCreateSuccess { replayed order { externalId pointsEarned pointsRedeemed status } }
-  ... on UserError { code message } ... on InsufficientPointsError { needed available } } }"""
 REFUND = """mutation($in: OrderRefundInput!) { orderRefund(input: $in) {
   __typename
   ... on OrderRefundSuccess { replayed refund { amountFen pointsReversed pointsReturned }
@@ -32,50 +32,6 @@ REFUND = """mutation($in: OrderRefundInput!) { orderRefund(input: $in) {
 POINTS = """query($id: ID!) { member(id: $id) { points { balance pending debt
   availableSoon { points } history(first: 50) { edges { node { kind points reason breakdown } } }
 } } }"""
-
-
-def order_id() -> str:
-    return f"SH01-20261123-{next(_serial):05d}"
-
-
-def order_input(card: str, fen: int = 10_000, **extra) -> dict:
-    return {
-        "externalId": order_id(),
-        "channel": "POS",
-        "storeCode": "SH01",
-        "paidAt": clock.now().isoformat(),
-        "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": fen}],
-        "totalPaidFen": fen,
-        "member": {"cardNumber": card},
-        **extra,
-    }
-
-
-async def pos_and_member(gql: GQL, client, seed) -> tuple[GQL, str, int]:
-    """A partner client and a new member of SH01: (partner, card number, member pk)."""
-    pos = gql.as_(await partner_token(client, seed["partner"]))
-    r = await pos(REGISTER, {"in": {"phone": new_phone(), "homeStoreCode": "SH01"}})
-    m = r["data"]["memberRegister"]["member"]
-    return pos, m["card"]["number"], _pk(m["id"])
-
-
-async def account(pk: int) -> tuple[int, int, int]:
-    a = await PointsAccount.get_or_none(member_id=pk)
-    return (a.balance, a.pending, a.debt) if a else (0, 0, 0)
-
-
-async def ledger_sum(pk: int) -> int:
-    return sum(await LedgerEntry.filter(member_id=pk).values_list("points", flat=True))
-
-
-async def snapshot(pk: int) -> tuple:
-    return (
-        await account(pk),
-        await ledger_sum(pk),
-        await LedgerEntry.filter(member_id=pk).count(),
-        await Order.filter(member_id=pk).count(),
-        await Refund.all().count(),
-    )
 
 
 async def release_after_return_window(settings) -> int:
@@ -127,7 +83,8 @@ async def test_bad_orders_are_typed_and_write_nothing(gql, client, seed):
         ({"storeCode": "NOPE"}, "NotFoundError"),
         ({"lines": []}, "InvalidInputError"),
         ({"totalPaidFen": 99_999}, "InvalidInputError"),
-        ({"paidAt": (clock.now() + timedelta(days=1)).isoformat()}, "InvalidInputError"),
+        ({"paidAt": (clock.now() + timedelta(days=1)).isoformat()}, "PaidAtOutOfRangeError"),
+        ({"paidAt": (clock.now() - timedelta(days=31)).isoformat()}, "PaidAtOutOfRangeError"),
         ({"member": {"cardNumber": "8000000000000000"}}, "NotFoundError"),
         ({"member": {"scanCode": "1" * 36}}, "ScanCodeInvalidError"),
         ({"pointsToRedeem": 50, "totalPaidFen": 9_950}, "InsufficientPointsError"),
@@ -250,7 +207,8 @@ async def test_refund_of_spent_points_follows_the_policy(
     assert [m for m in await verify() if m.member_id == pk] == []
 
 
-async def test_lots_oldest_first_and_expiry_once(gql, client, seed, settings):
+async def test_lots_oldest_first_and_expiry_once(gql, client, seed, settings, app, monkeypatch):
+    allow_backdating(app, monkeypatch)
     pos, card, pk = await pos_and_member(gql, client, seed)
     year_ago = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
     this_year = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
@@ -360,9 +318,10 @@ async def test_full_refund_gives_back_the_points_paid_with(gql, client, seed, se
     assert await ledger_sum(pk) == 100
 
 
-async def test_expiry_reminders_once_per_member_and_date(gql, client, seed):
+async def test_expiry_reminders_once_per_member_and_date(gql, client, seed, app, monkeypatch):
     from domain.events.tables import OutboxEvent
 
+    allow_backdating(app, monkeypatch)
     pos, card, pk = await pos_and_member(gql, client, seed)
     o = order_input(card, fen=5_000)
     o["paidAt"] = datetime(2025, 3, 1, 4, 0, tzinfo=UTC).isoformat()  # expires 2027-01-01
@@ -372,7 +331,9 @@ async def test_expiry_reminders_once_per_member_and_date(gql, client, seed):
     assert first >= 1 and await jobs.remind_expiring(30) == 0
     events = await OutboxEvent.filter(topic="points.expiring").values_list("payload", flat=True)
     mine = [e for e in events if e["member_id"] == pk]
-    assert mine == [{"member_id": pk, "expires_on": "2027-01-01", "points": 50}]
+    assert mine == [
+        {"member_id": pk, "expires_on": "2027-01-01", "last_day": "2026-12-31", "points": 50}
+    ]
 
 
 async def test_member_sees_own_points_and_orders(gql, client, seed):

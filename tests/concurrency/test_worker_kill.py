@@ -81,6 +81,7 @@ async def test_kill_9_mid_batch_then_restart(settings, seed, ladder, app, tmp_pa
         "JOB_MIN_BACKOFF_MS": "500",
         "JOB_MAX_BACKOFF_MS": "2000",
         "JOB_MAX_RETRIES": "20",
+        "QUIET_HOURS": "00:00-00:00",  # none: tier SMS go at once, whatever the hour
     }
     log = (tmp_path / "kill9.log").open("w")
     worker_argv = ["dramatiq", "workers.app", "--processes", "1", "--threads", "4"]

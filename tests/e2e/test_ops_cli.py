@@ -236,7 +236,7 @@ def test_jobs_run_at_a_time_has_the_effect_of_that_time_once(tmp_path):
     lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
     assert "cron hour=0 minute=5 Asia/Shanghai" in lines["points-expire"]
     assert "every 15 minutes" in lines["points-release"]
-    assert "cron month=1 day=1 hour=3" in lines["coupons-rebate"]
+    assert "cron month=1 day=8 hour=3" in lines["coupons-rebate"]
     assert "outbox-sweep" in lines and "tier-batch" in lines and "messages-purge" in lines
 
     bad_time = run(env, "jobs", "run", "points-expire", "--at", "yesterday")

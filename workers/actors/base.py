@@ -69,7 +69,7 @@ def job(
     """Declare an actor (and, with ``schedule``, a periodic job that sends it)."""
 
     def declare(fn: Callable[..., Any]) -> dramatiq.Actor:
-        actor = dramatiq.actor(fn, broker=DECLARATION_BROKER, queue_name=queue_name, **options)
+        actor = dramatiq.actor(broker=DECLARATION_BROKER, queue_name=queue_name, **options)(fn)
         ACTORS.append(actor)
         _DECLARED[actor.actor_name] = dict(options)
         if schedule is not None:

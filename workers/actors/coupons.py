@@ -6,6 +6,7 @@ import logging
 
 from domain import clock
 from domain.coupons import jobs
+from domain.points import jobs as points_jobs
 from workers.actors.base import cron, job
 from workers.runtime import runtime
 
@@ -49,13 +50,16 @@ async def coupon_daily_triggers() -> None:
 
 @job(
     queue_name="coupons",
-    schedule=cron("coupons-rebate", month=1, day=1, hour=3),
+    # 8 January: the default 7-day return window of December's orders has passed, so their
+    # points are due (the job releases due lots first) and count in the conversion
+    schedule=cron("coupons-rebate", month=1, day=8, hour=3),
     max_retries=3,
     min_backoff=10_000,
     time_limit=LONG,
 )
 async def coupon_year_end_rebate() -> None:
-    await jobs.year_end_rebate(runtime(), clock.business_date().year - 1, log.info)
+    """The year's net points become rebate coupons (a points conversion)."""
+    await points_jobs.year_end_rebate(runtime(), clock.business_date().year - 1, log.info)
 
 
 @job(

@@ -17,9 +17,11 @@ install: $(STAMP)
 run: $(STAMP)  ## embedded default: SQLite, in-memory cache, in-process worker, demo data
 	$(BIN)/loyalty dev
 
+# mypy: which files and flags, see [tool.mypy] in pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/loyalty migrations-check
 
 test: lint  ## the whole suite: SQLite pass, then PostgreSQL + Redis + broker pass

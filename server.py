@@ -31,13 +31,12 @@ from tortoise import Tortoise
 from domain.audit.services import Origin
 from domain.audit.services import origin as audit_origin
 from domain.auth import revocation
-from domain.auth.model import PrincipalKind
 from domain.config import ConfigError, Settings, get_settings
 from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.notifications.adapters import adapters_for
 from domain.runtime import Runtime
-from resolvers import graphiql, oauth
+from resolvers import graphiql, home, oauth
 from resolvers.bearer import BearerBackend, auth_error
 from resolvers.graphql_http import GraphQLOverHTTP
 from resolvers.http_errors import JsonErrors, error_body, http_code, http_error
@@ -76,15 +75,15 @@ class LoyaltyGraphQL(GraphQLOverHTTP):
 
     render_graphql_ide = graphiql.render_ide  # its assets from this package, not a CDN
 
-    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+    def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self, request, request_adapter, sub_response, context, root_value, request_data
     ) -> ExecutionResult:
         """At most GRAPHQL_MAX_IN_FLIGHT operations at once, the rest in arrival order; a
         member's own query answered from the member-home cache when it can be
-        (``domain.members.home_cache``), otherwise executed, and cached if it may be."""
+        (``resolvers.home``), otherwise executed, and cached if it may be."""
 
         async def execute() -> ExecutionResult:
             return await super(LoyaltyGraphQL, self).execute_single(
@@ -92,33 +91,9 @@ class LoyaltyGraphQL(GraphQLOverHTTP):
             )
 
         if self._in_flight is None:
-            return await self._answer(context, request_data, execute)
+            return await home.answer(context, request_data, execute)
         async with self._in_flight:
-            return await self._answer(context, request_data, execute)
-
-    async def _answer(self, context: Context, request_data: Any, execute: Any) -> ExecutionResult:
-        viewer, home = context.viewer, context.rt.home
-        slot = None
-        if viewer.kind is PrincipalKind.MEMBER and isinstance(request_data.query, str):
-            slot = home.slot(
-                viewer.id, request_data.query, request_data.operation_name, request_data.variables
-            )
-        if slot is None:
-            return await execute()
-        try:
-            cached, slot = await home.lookup(slot)
-        except Exception as exc:  # the cache is an optimisation: answer without it
-            log.warning("member-home cache unavailable (%s)", exc)
-            return await execute()
-        if cached is not None:
-            return ExecutionResult(data=cached, errors=None)
-        result = await execute()
-        if result.data is not None and not result.errors:
-            try:
-                await home.store(slot, result.data)
-            except Exception as exc:
-                log.warning("member-home cache unavailable (%s)", exc)
-        return result
+            return await home.answer(context, request_data, execute)
 
 
 def client_ip(request: Request) -> str:
@@ -260,7 +235,6 @@ def configure_logging(settings: Settings) -> None:
 
 # --- the application ----------------------------------------------------------------------
 
-UNAUTHENTICATED = "UNAUTHENTICATED"
 _ROUTES = {"/graphql", "/oauth/token", "/healthz", "/readyz", "/metrics"}
 
 

@@ -51,11 +51,12 @@ def serve_http(
         return STARTUP_FAILURE
     print(f"{app} on http://{host}:{port}: {workers} processes, a listener each", flush=True)
     shared = multiprocess.Process
-    multiprocess.Process = OwnListener  # the class uvicorn's supervisor starts workers with
+    # the class uvicorn's supervisor starts workers with (it has no option for it)
+    multiprocess.Process = OwnListener  # type: ignore[misc]  # swapped for this run
     try:
         multiprocess.Multiprocess(uvicorn.Config(app, **options), sockets=[]).run()
     finally:
-        multiprocess.Process = shared
+        multiprocess.Process = shared  # type: ignore[misc]  # restored
     return 0
 
 

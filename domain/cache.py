@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from time import monotonic
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from domain.config import Settings
 
@@ -99,7 +99,8 @@ def create_cache(settings: Settings) -> Cache:
         return MemoryCache()
     from redis.asyncio import Redis
 
-    return Redis.from_url(settings.redis_url, decode_responses=True)
+    # redis types replies as bytes | str whatever decode_responses says: with it, str
+    return cast(Cache, Redis.from_url(settings.redis_url, decode_responses=True))
 
 
 async def hit(cache: Cache, key: str, window_s: int) -> tuple[int, int]:

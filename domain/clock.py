@@ -1,10 +1,15 @@
-"""The one place that reads the wall clock. Services take ``now=`` from here.
+"""The one place that reads the wall clock: services call ``clock.now()`` and
+``clock.business_date()``, never ``datetime.now()``.
 
-Business days and months are Asia/Shanghai; storage is UTC.
+Business days and months are Asia/Shanghai; storage is UTC. The clock can be moved
+(``advance``, ``moved_to``): by tests, and by ``loyalty jobs run NAME --at ISO-TIME``,
+which runs one job as if it were that time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +21,7 @@ _offset = timedelta(0)
 
 
 def now() -> datetime:
-    """Current UTC time (timezone-aware), shifted by the test offset if any."""
+    """Current UTC time (timezone-aware), shifted by the offset if the clock was moved."""
     return datetime.now(UTC) + _offset
 
 
@@ -51,9 +56,22 @@ def day_start(day: date) -> datetime:
 
 
 def advance(delta: timedelta) -> None:
-    """Move the clock forward (tests and the dev ``--clock-offset`` only)."""
+    """Move the clock forward (tests only)."""
     global _offset
     _offset += delta
+
+
+@contextmanager
+def moved_to(at: datetime) -> Iterator[None]:
+    """The clock reads ``at`` on entry (and runs on from there) until the block ends;
+    ``loyalty jobs run --at`` runs a job inside it."""
+    global _offset
+    before = _offset
+    _offset = at - datetime.now(UTC)
+    try:
+        yield
+    finally:
+        _offset = before
 
 
 def reset() -> None:

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     )
     consent_policy_version: str = "2026-01"
 
+    # --- orders: orderCreate's paidAt window (domain.orders.model.check_paid_at) -------
+    order_backdate_max_days: int = Field(30, ge=1, le=3660)  # oldest paidAt, days back
+    order_clock_skew_s: int = Field(300, ge=0, le=3600)  # latest paidAt, seconds ahead
+
     # --- points -----------------------------------------------------------------------
     points_pending_days: int = Field(7, ge=0, le=90)  # the return window
     points_expiry_extra_years: int = Field(1, ge=0, le=10)  # 1: end of the following year
@@ -154,9 +158,12 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_from: str = ""  # e.g. "鲜选会员 <member@example.com>"
+    # seconds to wait for the SMTP server (connect and each reply); past it the send fails
+    # and is retried like any provider error
+    smtp_timeout_s: float = Field(15, gt=0, le=300)
     message_send_lease_s: int = Field(300, ge=1, le=3600)  # a crashed send is retried after
     marketing_weekly_cap: int = Field(3, ge=0, le=50)  # per member and channel, 7 days
-    quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; marketing waits until it ends
+    quiet_hours: str = "21:00-09:00"  # Asia/Shanghai; all but urgent messages wait for its end
 
     # --- coupons ----------------------------------------------------------------------
     coupon_first_order_days: int = Field(7, ge=1, le=365)  # registered this long, no purchase
@@ -171,6 +178,7 @@ class Settings(BaseSettings):
     # to their queues; the check runs on this many of a million broker commands
     redis_broker_heartbeat_ms: int = Field(60_000, ge=1_000)
     redis_broker_maintenance_chance: int = Field(1_000, ge=0, le=1_000_000)
+    # retry policy of the actors that do not declare their own (an actor's options win)
     job_max_retries: int = Field(5, ge=0, le=50)  # then the job is a dead letter
     job_min_backoff_ms: int = Field(1_000, ge=1)  # exponential backoff between retries
     job_max_backoff_ms: int = Field(300_000, ge=1)

@@ -1,13 +1,34 @@
-"""Tortoise configuration: one app ("loyalty"), its model modules and migrations."""
+"""Tortoise configuration: one app ("loyalty"), its model modules and migrations; opening
+and closing the connections; the transaction and the unique-violation error that services
+use. Outside ``tables.py``, ``store.py`` and this module, nothing imports tortoise (an
+import-linter contract in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import asyncpg
+from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.context import TortoiseContext
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from domain.config import Settings
+
+__all__ = [  # IntegrityError and in_transaction: what services use instead of tortoise
+    "APP_LABEL",
+    "MODEL_MODULES",
+    "IntegrityError",
+    "close",
+    "connection_config",
+    "database_url",
+    "in_transaction",
+    "open_on_this_loop",
+    "ping",
+    "scoped_context",
+    "tortoise_config",
+]
 
 APP_LABEL = "loyalty"
 
@@ -83,3 +104,17 @@ async def ping() -> None:
     from tortoise.connection import get_connection
 
     await get_connection("default").execute_query("SELECT 1")
+
+
+async def open_on_this_loop(settings: Settings) -> None:
+    """Open the connections on the running event loop (a worker's or the scheduler's)."""
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close() -> None:
+    await Tortoise.close_connections()
+
+
+def scoped_context() -> TortoiseContext:
+    """A Tortoise context of its own (a CLI command's): ``async with`` it, then ``init``."""
+    return TortoiseContext()

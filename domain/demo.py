@@ -1,9 +1,8 @@
 """Demo data for the embedded default: a small but realistic supermarket chain.
 
-Deterministic (seeded), loaded once into an empty database. Members shop at a home
-store with their own rhythm (some weekly, some monthly), re-buy their staples
-(milk, eggs, rice...) and add a few impulse items, so repeat-purchase analytics and
-recommendations have something real to find.
+Deterministic (seeded), loaded once into an empty database. Members shop at a home store with their
+own rhythm (some weekly, some monthly), re-buy their staples (milk, eggs, rice...) and add a few
+impulse items, so repeat-purchase analytics and recommendations have something real to find.
 """
 
 from __future__ import annotations
@@ -17,14 +16,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.catalog.tables import Product
 from domain.config import ConfigError, Settings
 from domain.coupons.issuing import issue_to
 from domain.coupons.tables import CouponTemplate
 from domain.coupons.templates import template_by_code
+from domain.db import in_transaction
 from domain.demo_constants import (
     DEMO_MEMBER_PHONE,
     DEMO_PARTNER_CLIENT_ID,
@@ -60,6 +58,7 @@ from domain.points.tables import (
     Reward,
 )
 from domain.runtime import Runtime
+from domain.tiers import batch as tier_batch
 from domain.tiers.tables import Tier
 
 
@@ -136,6 +135,7 @@ async def load(
         for code in ("CPN-50-10", "FREE-DELIVERY"):
             await issue_to(await template_by_code(code), demo.id, source="STAFF", source_ref="demo")
         progress(f"coupons: {len(COUPONS)} templates, two coupons for the demo member")
+    progress(f"tiers: {await tier_batch.place_all(rt.settings, detail='demo')} members moved up")
     staff = []
     for email, name, role, region, store in STAFF:
         await create_staff(
@@ -263,7 +263,7 @@ async def _load_orders(rnd, target, member_rows, stores, products, now, months) 
     shoppers = [
         Shopper(
             member_id=m.id,
-            store_id=m.home_store_id,  # type: ignore[attr-defined]
+            store_id=m.home_store_id,
             every_days=rnd.choice([4, 7, 7, 10, 14, 21, 30, 45]) * rnd.uniform(0.8, 1.3),
             staples=rnd.sample(staples_pool, rnd.randint(3, 7)),
             basket=(2, rnd.randint(4, 9)),
@@ -328,7 +328,7 @@ async def _load_points(rt: Runtime, now) -> int:
     await LedgerEntry.bulk_create(
         [
             LedgerEntry(
-                member_id=o.member_id,  # type: ignore[attr-defined]
+                member_id=o.member_id,
                 kind=Kind.EARN.value,
                 points=pts,
                 reason=f"订单 {o.external_id} 消费 ¥{o.total_paid_fen / 100:.2f} 积分",
@@ -343,13 +343,14 @@ async def _load_points(rt: Runtime, now) -> int:
         batch_size=1000,
     )
     entry_of = dict(await LedgerEntry.filter(kind="EARN").values_list("order_id", "id"))
-    lots, totals = [], {}
+    lots: list[PointsLot] = []
+    totals: dict[int | None, tuple[int, int]] = {}  # member id -> (balance, pending)
     for o, pts in earned:
         available = o.paid_at + timedelta(days=s.points_pending_days)
         released = available <= now
         lots.append(
             PointsLot(
-                member_id=o.member_id,  # type: ignore[attr-defined]
+                member_id=o.member_id,
                 entry_id=entry_of[o.id],
                 order_id=o.id,
                 points=pts,
@@ -360,8 +361,8 @@ async def _load_points(rt: Runtime, now) -> int:
                 created_at=o.paid_at,
             )
         )
-        bal, pend = totals.get(o.member_id, (0, 0))  # type: ignore[attr-defined]
-        totals[o.member_id] = (bal + pts, pend) if released else (bal, pend + pts)  # type: ignore[attr-defined]
+        bal, pend = totals.get(o.member_id, (0, 0))
+        totals[o.member_id] = (bal + pts, pend) if released else (bal, pend + pts)
         o.points_earned = pts
     await PointsLot.bulk_create(lots, batch_size=1000)
     await Order.bulk_update([o for o, _ in earned], fields=["points_earned"], batch_size=1000)

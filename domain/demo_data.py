@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.auth.model import Role
 
 REGIONS = [("EAST", "华东大区"), ("SOUTH", "华南大区")]
@@ -247,7 +249,8 @@ STAFF = [
     ("store.gz01@demo.xianxuan.cn", "天河店店员", Role.STORE_STAFF, None, "GZ01"),
 ]
 
-TIERS = [
+# (code, name, rank, threshold, points multiplier %, benefits)
+TIERS: list[tuple[str, str, int, int, int, dict[str, object]]] = [
     ("REGULAR", "普通会员", 0, 0, 100, {}),
     ("SILVER", "银卡会员", 1, 200_000, 120, {"birthdayCouponValueFen": 1000}),
     ("GOLD", "金卡会员", 2, 800_000, 150, {"birthdayCouponValueFen": 3000, "freeReturns": True}),
@@ -268,7 +271,7 @@ TIERS = [
 ]
 
 # (code, name, kind, threshold, value, percent off, validity days, other template columns)
-COUPONS = [
+COUPONS: list[tuple[str, str, str, int, int, int, int, dict[str, Any]]] = [
     (
         "FIRST100-20",
         "新人首单 满100减20",

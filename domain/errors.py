@@ -5,7 +5,8 @@
     │   ├── InvalidPhone
     │   ├── InvalidRow               one row of a batch (row, field)
     │   ├── ScanCodeInvalid          not a code we signed (typo, tampered)
-    │   └── ScanCodeExpired          a real code past its lifetime (a screenshot)
+    │   ├── ScanCodeExpired          a real code past its lifetime (a screenshot)
+    │   └── PaidAtOutOfRange         an order's paidAt too old or in the future (earliest, latest)
     ├── NotFound
     ├── Conflict                     the state of the data forbids it
     │   ├── PhoneTaken               another member has this phone
@@ -16,7 +17,8 @@
     │   ├── RewardUnavailable        out of stock, or the member's limit is reached
     │   ├── CouponAlreadyRedeemed    the coupon was used for another order
     │   ├── CouponNotApplicable      reasons: every check the order draft fails
-    │   └── CouponUnavailable        reason: cannot be claimed or issued (stock, limit)
+    │   ├── CouponUnavailable        reason: cannot be claimed or issued (stock, limit)
+    │   └── MemberFrozen             the member is frozen: no earning, spending or coupons
     ├── PermissionDenied             the viewer may not do this
     ├── RateLimited                  retry_after_s
     └── AuthError                    sign-in and token failures
@@ -36,6 +38,7 @@ every class here has a mapping, so adding one without a schema type fails CI.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -80,6 +83,18 @@ class ScanCodeInvalid(InvalidInput):
 class ScanCodeExpired(InvalidInput):
     code = "SCAN_CODE_EXPIRED"
     default_message = "This member code has expired; ask the member to refresh it."
+
+
+class PaidAtOutOfRange(InvalidInput):
+    """An order's ``paidAt`` outside the window a partner may post: older than
+    ORDER_BACKDATE_MAX_DAYS or later than now plus ORDER_CLOCK_SKEW_S. Nothing is written."""
+
+    code = "PAID_AT_OUT_OF_RANGE"
+    default_message = "paidAt is outside the window orders can be posted for."
+
+    def __init__(self, message: str | None = None, *, earliest: datetime, latest: datetime) -> None:
+        super().__init__(message, field="paidAt", earliest=earliest, latest=latest)
+        self.earliest, self.latest = earliest, latest
 
 
 class Conflict(DomainError):
@@ -146,6 +161,14 @@ class CouponUnavailable(Conflict):
     def __init__(self, message: str | None = None, *, reason: str) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+
+
+class MemberFrozen(Conflict):
+    """The member's account is FROZEN: it earns no points, spends none and uses or claims no
+    coupons, whoever asks (a till, the app, staff issuing); nothing is written."""
+
+    code = "MEMBER_FROZEN"
+    default_message = "This member account is frozen: no points or coupons can be used or earned."
 
 
 class NotFound(DomainError):

@@ -78,6 +78,7 @@ async def drift(settings: Settings) -> list[str]:
     config = tortoise_config(settings)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config, init_connections=False)
+        assert ctx.apps is not None  # set by init
         detector = MigrationAutodetector(ctx.apps, _apps_config(config))
         writers = await detector.changes()
     return [repr(op) for writer in writers for op in writer.operations]
@@ -88,6 +89,7 @@ async def make(settings: Settings, name: str | None = None) -> list[str]:
     config = tortoise_config(settings)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config, init_connections=False)
+        assert ctx.apps is not None  # set by init
         detector = MigrationAutodetector(ctx.apps, _apps_config(config))
         writers = await detector.changes()
         paths = []

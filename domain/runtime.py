@@ -10,6 +10,7 @@ from domain.auth.tokens import TokenService
 from domain.cache import Cache, create_cache
 from domain.config import Settings
 from domain.crypto import Cipher
+from domain.members import home_cache
 from domain.members.home_cache import HomeCache
 
 
@@ -35,6 +36,11 @@ class Runtime:
             tokens=TokenService(settings, keys),
             home=HomeCache(cache, settings.home_cache_ttl_s),
         )
+
+    def install(self) -> None:
+        """This is the process's runtime: committed events for members forget their
+        cached home answers in its cache."""
+        home_cache.install(self.home)
 
     def phone_index(self, e164: str) -> str:
         return self.cipher.blind_index(e164, purpose="phone")

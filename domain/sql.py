@@ -45,6 +45,12 @@ def bind(sql: str, params: dict[str, Any], dialect: str) -> tuple[str, list[Any]
     return _PARAM.sub(repl, sql), args
 
 
+def connection() -> Any:
+    """The current connection (the transaction's, inside one), for a batch that runs
+    several statements of its own."""
+    return connections.get("default")
+
+
 async def select(
     sql: str, params: dict[str, Any] | None = None, *, times: Iterable[str] = ()
 ) -> list[dict[str, Any]]:

@@ -119,6 +119,6 @@ def viewer(info: Info) -> t.Viewer:
     v = info.context.viewer
     return t.Viewer(
         kind=t.ViewerKind(v.kind.value),
-        role=v.role.value if v.role else None,
+        role=v.role,
         scopes=sorted(v.scopes),
     )

@@ -96,7 +96,7 @@ class GraphQLOverHTTP(GraphQL):
             raise HTTPException(400, "`operationName` must be a string or null.")
         return request_data
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self, request, request_adapter, sub_response, context, root_value, request_data
     ) -> ExecutionResult:
         try:

@@ -8,13 +8,11 @@ import strawberry
 from strawberry import relay
 
 from domain.errors import DomainError
-from domain.members import cards, identities, lookup, merge, services, store
+from domain.members import cards, identities, lookup, merge, services
 from domain.members import consents as consent_service
 from domain.members.services import MemberView
 from domain.orders import queries as orders
-from domain.org import store as org
 from resolvers.common import attempt, connection, guarded
-from resolvers.loaders import load_by_id, loader
 from resolvers.nodes import gid_of, pk_of, visible_nodes
 from resolvers.orders_view import to_order
 from schema.auth.types import RegistrationChannel
@@ -62,6 +60,7 @@ async def member(info: Info, id: strawberry.ID) -> t.Member | None:
     return to_member(found) if found else None
 
 
+@t.member_nodes.install
 async def member_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Member | None]:
     async def fetch(ids: list[int]) -> dict[int, MemberView]:
         ctx = info.context  # get_many applies member row scope itself
@@ -70,12 +69,14 @@ async def member_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Member | N
     return await visible_nodes(info, "Member", node_ids, fetch, to_member)
 
 
+@t.identity_nodes.install
 async def identity_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberIdentity | None]:
     return await visible_nodes(
         info, "MemberIdentity", node_ids, identities.by_ids, to_identity, lambda r: r.member_id
     )
 
 
+@t.merge_nodes.install
 async def merge_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberMerge | None]:
     return await visible_nodes(
         info, "MemberMerge", node_ids, merge.by_ids, to_merge, lambda r: r.survivor_id
@@ -149,11 +150,9 @@ async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | 
 # --- nested fields of Member (batched per request) -----------------------------------------
 
 
+@t.card_of.install
 async def card_of(info: Info, v: MemberView) -> t.Card | None:
-    async def batch(views: list[MemberView]) -> list[cards.CardView | None]:
-        return await cards.cards_of(views)
-
-    found = await loader(info, "member.card", batch).load(v)
+    found = await info.context.loaders.card.load(v)
     return to_card(found) if found else None
 
 
@@ -161,6 +160,7 @@ def to_card(c: cards.CardView) -> t.Card:
     return t.Card(number=c.number, status=c.status, issued_at=c.issued_at, member_id=c.member_id)
 
 
+@t.card_scan_code.install
 def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
     if card.status != "ACTIVE":
         return None
@@ -173,8 +173,9 @@ def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
     return t.ScanCode(code=code.code, expires_at=code.expires_at)
 
 
+@t.identities_of.install
 async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
-    rows = await loader(info, "member.identities", identities.identities_of).load(v)
+    rows = await info.context.loaders.identities.load(v)
     return [to_identity(r) for r in rows]
 
 
@@ -187,16 +188,14 @@ def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
     )
 
 
+@t.tags_of.install
 async def tags_of(info: Info, v: MemberView) -> list[str]:
-    async def batch(views: list[MemberView]) -> list[list[str]]:
-        tags = await store.tags_by_member([m.id for m in views])
-        return [tags[m.id] for m in views]
-
-    return await loader(info, "member.tags", batch).load(v)
+    return await info.context.loaders.tags.load(v)
 
 
-async def consents_of(v: MemberView) -> list[t.Consent]:
-    return [to_consent(c) for c in await consent_service.consents_of(v)]
+@t.consents_of.install
+async def consents_of(info: Info, v: MemberView) -> list[t.Consent]:
+    return [to_consent(c) for c in await info.context.loaders.consents.load(v)]
 
 
 def to_consent(c: consent_service.ConsentView) -> t.Consent:
@@ -208,20 +207,24 @@ def to_consent(c: consent_service.ConsentView) -> t.Consent:
     )
 
 
+@t.region_of.install
 async def region_of(info: Info, v: MemberView) -> t.Region | None:
     return await _region(info, v.region_id)
 
 
 async def _region(info: Info, region_id: int | None) -> t.Region | None:
-    row = await load_by_id(info, "Region", org.regions_by_ids, region_id)
+    row = await info.context.loaders.regions.load(region_id) if region_id else None
     return t.Region(code=row.code, name=row.name) if row else None
 
 
+@t.store_of.install
 async def store_of(info: Info, v: MemberView) -> t.Store | None:
-    row = await load_by_id(info, "Store", org.stores_by_ids, v.home_store_id)
+    if v.home_store_id is None:
+        return None
+    row = await info.context.loaders.stores.load(v.home_store_id)
     if row is None:
         return None
-    region = await _region(info, row.region_id)  # type: ignore[attr-defined]
+    region = await _region(info, row.region_id)
     return t.Store(code=row.code, name=row.name, channel=row.channel, region=region)  # type: ignore[arg-type]
 
 
@@ -232,6 +235,18 @@ def to_merge(m: merge.MergeView) -> t.MemberMerge:
         absorbed_id=member_gid(m.absorbed_id),
         reason=m.reason,
         moved=[t.MovedCount(area=k, count=n) for k, n in sorted(m.moved_counts.items())],
+        points_moved=t.MovedPoints(
+            balance=m.points.balance,
+            pending=m.points.pending,
+            debt=m.points.debt,
+            total=m.points.balance + m.points.pending,
+            lots=len(m.points.lot_ids),
+        ),
+        coupons_moved=t.MovedCoupons(
+            count=len(m.coupons.coupon_ids),
+            ids=[gid_of("Coupon", c) for c in m.coupons.coupon_ids],
+            redemptions=len(m.coupons.redemption_ids),
+        ),
         created_at=m.created_at,
         undone_at=m.undone_at,
     )

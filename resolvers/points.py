@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from domain.coupons.model import odds_permille
 from domain.members.services import MemberView
 from domain.points import rules, services
-from domain.points.model import Kind
+from domain.points.model import ABSENT, Absent, Kind, RulesChange
 from domain.points.rules import CampaignInput
 from resolvers.common import attempt, connection, guarded
 from resolvers.members import member_pk
 from resolvers.nodes import visible_nodes
 from schema.context import Info
+from schema.members import types as member_types
 from schema.points import types as t
 from schema.relay import decode_cursor, page_size
+
+T = TypeVar("T")
 
 
 def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
@@ -30,15 +34,18 @@ def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
     )
 
 
-async def points_of(v: MemberView) -> t.Points:
-    return to_points(await services.summary(v), v)
+@member_types.points_of.install
+async def points_of(info: Info, v: MemberView) -> t.Points:
+    return to_points(await info.context.loaders.points.load(v), v)
 
 
+@t.expiring.install
 async def expiring(v: MemberView, days: int, lots: list[dict] | None) -> list[t.PointsUpcoming]:
     rows = await services.expiring(v, days, lots)
-    return [t.PointsUpcoming(points=u.points, at=u.at) for u in rows]
+    return [t.PointsUpcoming(points=u.points, at=u.at, last_usable_day=u.last_day) for u in rows]
 
 
+@t.history.install
 async def history(
     info: Info, v: MemberView, first: int | None, after: str | None, kind: Kind | None
 ) -> t.LedgerEntryConnection:
@@ -61,6 +68,7 @@ def _entry(r: services.EntryRow) -> t.LedgerEntry:
         order_external_id=r.order_external_id,
         created_at=r.created_at,
         expires_at=r.expires_at,
+        last_usable_day=r.last_day,
     )
 
 
@@ -146,21 +154,33 @@ async def earn_rules(info: Info) -> t.EarnRules:
 
 async def earn_rules_update(
     info: Info,
-    points_per_yuan: int,
-    daily_cap: int | None = None,
-    excluded_categories: list[str] | None = None,
-    excluded_skus: list[str] | None = None,
+    points_per_yuan: Annotated[
+        int | None, strawberry.argument(description="Points per yuan paid, 0-100; not null.")
+    ] = strawberry.UNSET,
+    daily_cap: Annotated[
+        int | None,
+        strawberry.argument(description="Most points a member earns a business day; null: none."),
+    ] = strawberry.UNSET,
+    excluded_categories: Annotated[
+        list[str] | None,
+        strawberry.argument(description="Category path prefixes that earn nothing; null: none."),
+    ] = strawberry.UNSET,
+    excluded_skus: Annotated[
+        list[str] | None, strawberry.argument(description="SKUs that earn nothing; null: none.")
+    ] = strawberry.UNSET,
 ):
-    return await attempt(
-        rules.update(
-            info.context.viewer,
-            points_per_yuan=points_per_yuan,
-            daily_cap=daily_cap,
-            excluded_categories=excluded_categories or [],
-            excluded_skus=excluded_skus or [],
-        ),
-        _rules,
+    change = RulesChange(
+        points_per_yuan=_given(points_per_yuan),
+        daily_cap=_given(daily_cap),
+        excluded_categories=_given(excluded_categories),
+        excluded_skus=_given(excluded_skus),
     )
+    return await attempt(rules.update(info.context.viewer, change), _rules)
+
+
+def _given(value: T) -> T | Absent:
+    """strawberry's UNSET (the argument was not sent) as the domain's ABSENT."""
+    return ABSENT if value is strawberry.UNSET else value
 
 
 async def points_campaign_create(info: Info, input: t.PointsCampaignInput):
@@ -188,12 +208,14 @@ def _campaign(row) -> t.PointsCampaign:
     )
 
 
+@t.entry_nodes.install
 async def entry_nodes(info: Info, node_ids: Iterable[str]) -> list[t.LedgerEntry | None]:
     return await visible_nodes(
         info, "LedgerEntry", node_ids, services.entries_by_ids, _entry, lambda r: r.member_id
     )
 
 
+@t.reward_nodes.install
 async def reward_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Reward | None]:
     async def fetch(ids: list[int]) -> dict:  # what the ``rewards`` field shows this caller
         offered = await services.active_rewards(info.context.viewer)
@@ -202,5 +224,6 @@ async def reward_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Reward | N
     return await visible_nodes(info, "Reward", node_ids, fetch, _reward)
 
 
+@t.campaign_nodes.install
 async def campaign_nodes(info: Info, node_ids: Iterable[str]) -> list[t.PointsCampaign | None]:
     return await visible_nodes(info, "PointsCampaign", node_ids, rules.campaigns_by_ids, _campaign)

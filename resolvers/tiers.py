@@ -9,9 +9,9 @@ import strawberry
 from domain.members.services import MemberView
 from domain.tiers import services
 from resolvers.common import attempt, guarded
-from resolvers.loaders import loader
 from resolvers.members import member_pk
 from schema.context import Info
+from schema.members import types as member_types
 from schema.tiers import types as t
 
 
@@ -27,18 +27,9 @@ def to_tier(row: services.Tier | services.TierRow) -> t.Tier:
     )
 
 
-async def ladder(info: Info) -> list[services.TierRow]:
-    """Every tier in rank order, read once per request (tier, tierProgress share it)."""
-
-    async def batch(keys: list[str]) -> list[list[services.TierRow]]:
-        rows = await services.tier_rows()
-        return [rows for _ in keys]
-
-    return await loader(info, "tiers.ladder", batch).load("all")
-
-
+@member_types.tier_of.install
 async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
-    return _tier(await ladder(info), v.tier_id)
+    return _tier(await info.context.loaders.ladder(), v.tier_id)
 
 
 def _tier(tiers: list[services.TierRow], tier_id: int | None) -> t.Tier | None:
@@ -46,9 +37,10 @@ def _tier(tiers: list[services.TierRow], tier_id: int | None) -> t.Tier | None:
     return to_tier(row) if row else None
 
 
+@member_types.progress_of.install
 async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
-    tiers = await ladder(info)
-    p = await services.progress_of(info.context.rt.settings, v, tiers)
+    tiers = await info.context.loaders.ladder()
+    p = await info.context.loaders.tier_progress.load(v)
     if p is None:
         return None
     return t.TierProgress(
@@ -61,18 +53,20 @@ async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
     )
 
 
-async def history_of(v: MemberView) -> list[t.TierHistoryEntry]:
-    return [
-        t.TierHistoryEntry(
-            from_code=h.from_code,
-            to_code=h.to_code,
-            reason=h.reason,
-            qualifying_measure=h.measure,
-            detail=h.detail,
-            created_at=h.created_at,
-        )
-        for h in await services.history_of(v)
-    ]
+def to_entry(h: services.HistoryRow) -> t.TierHistoryEntry:
+    return t.TierHistoryEntry(
+        from_code=h.from_code,
+        to_code=h.to_code,
+        reason=h.reason,
+        qualifying_measure=h.measure,
+        detail=h.detail,
+        created_at=h.created_at,
+    )
+
+
+@member_types.history_of.install
+async def history_of(info: Info, v: MemberView) -> list[t.TierHistoryEntry]:
+    return [to_entry(h) for h in await info.context.loaders.tier_history.load(v)]
 
 
 async def tiers(info: Info) -> list[t.Tier]:
@@ -103,12 +97,5 @@ async def tier_override(
         lambda: services.override(
             ctx.rt.settings, ctx.viewer, member_pk(member_id), tier_code, until, reason
         ),
-        lambda row: t.TierHistoryEntry(
-            from_code=None,
-            to_code=tier_code,
-            reason=row.reason,
-            qualifying_measure=row.measure,
-            detail=row.detail,
-            created_at=row.created_at,
-        ),
+        to_entry,
     )

@@ -107,9 +107,9 @@ class DomainErrorCodes(SchemaExtension):
 
 
 class PublishAfterMutation(SchemaExtension):
-    """After a mutation (its service transaction has committed), forget the cached home
-    answers of the members its events name (and of a member who made it), then send
-    those events; an operation that recorded none never pays for the relay (the
+    """After a mutation (its service transaction has committed), tell the outbox's member
+    hook which members its events name (and the member who made it), then send those
+    events; an operation that recorded none never pays for the relay (the
     scheduler's relay round picks up anything recorded out of this sight)."""
 
     async def on_operation(self):
@@ -119,13 +119,8 @@ class PublishAfterMutation(SchemaExtension):
         if ctx.operation_type is not OperationType.MUTATION or ctx.context is None:
             return
         viewer = ctx.context.viewer
-        members = {m for _topic, ids in recorded for m in ids}
-        if viewer.kind is PrincipalKind.MEMBER and viewer.id is not None:
-            members.add(viewer.id)
-        try:
-            await ctx.context.rt.home.forget(members)
-        except Exception as exc:  # the change is committed: answer it, stale for a TTL at most
-            log.warning("could not forget cached home answers (%s)", exc)
+        own = viewer.kind is PrincipalKind.MEMBER and viewer.id is not None
+        await outbox.settle(recorded, also=[viewer.id] if own and viewer.id else [])
         if recorded:
             ctx.context.publish()
 
@@ -146,7 +141,7 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class LoyaltySchema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
+    def process_errors(self, errors, execution_context=None) -> None:
         for error in errors:
             if _unexpected(error):
                 log.error("unexpected error in resolver", exc_info=error.original_error)

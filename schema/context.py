@@ -10,6 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain.auth.model import Principal
 from domain.runtime import Runtime
+from resolvers.loaders import Loaders
 
 
 @dataclass
@@ -20,7 +21,10 @@ class Context:
     publish: Callable[[], None] = lambda: None  # hand recorded events to the queue
     request: Any = None
     response: Any = None
-    loaders: dict[str, Any] = field(default_factory=dict)  # per-request DataLoaders
+    loaders: Loaders = field(init=False)  # fresh per request: one batch per relation
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.rt.settings)
 
 
 Info = StrawberryInfo[Context, None]

@@ -47,7 +47,7 @@ class CheckedParse(ParserCache):
         super().__init__(maxsize=maxsize)
         self.max_field_repeats = max_field_repeats
 
-    def on_parse(self):  # type: ignore[override]
+    def on_parse(self):
         steps = super().on_parse()
         try:
             next(steps)  # parsed (or found in the cache)
@@ -100,7 +100,7 @@ _REPEATS: OrderedDict[str, tuple[str, int]] = OrderedDict()
 
 
 class CheckedValidation(ValidationCache):
-    def on_validate(self):  # type: ignore[override]
+    def on_validate(self):
         steps = super().on_validate()
         next(steps)  # validated (or found in the cache)
         for error in self.execution_context.pre_execution_errors or ():

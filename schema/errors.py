@@ -7,11 +7,17 @@ the OAuth token endpoint), so a new domain error cannot reach a client unmapped.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
 from domain import errors as e
-from schema.coupons.types import CouponFailure
+from domain.members import model as members
+from schema.coupons.types import CouponFailure, CouponRefusal
+
+# here, not in schema.members.types (which imports this module): CardNotActiveError uses it
+CardStatus = strawberry.enum(members.CardStatus, description="A card number's state.")
 
 
 @strawberry.interface(description="An expected failure the caller can act on.")
@@ -40,6 +46,25 @@ class ScanCodeExpiredError(UserError):
     field: str = strawberry.field(description="The input field at fault.")
 
 
+@strawberry.type(
+    description="The order's paidAt is older than ORDER_BACKDATE_MAX_DAYS (default 30 days) "
+    "or later than now plus ORDER_CLOCK_SKEW_S (default 300 s); nothing was written. "
+    "Post it with a paidAt between `earliest` and `latest`, or not at all."
+)
+class PaidAtOutOfRangeError(UserError):
+    field: str = strawberry.field(description="Always paidAt.")
+    earliest: datetime = strawberry.field(description="The oldest paidAt accepted now (UTC).")
+    latest: datetime = strawberry.field(description="The latest paidAt accepted now (UTC).")
+
+
+@strawberry.type(
+    description="The member's account is FROZEN: it earns no points, spends none, and "
+    "redeems or claims no coupons, whoever asks; nothing was written. Staff unfreeze it."
+)
+class MemberFrozenError(UserError):
+    pass
+
+
 @strawberry.type(description="The current state of the data does not allow this.")
 class ConflictError(UserError):
     pass
@@ -57,7 +82,7 @@ class IdentityTakenError(UserError):
 
 @strawberry.type(description="The card was reported lost or replaced.")
 class CardNotActiveError(UserError):
-    card_status: str = strawberry.field(description="LOST or REPLACED.")
+    card_status: CardStatus = strawberry.field(description="LOST or REPLACED.")
 
 
 @strawberry.type(
@@ -92,9 +117,8 @@ class CouponNotApplicableError(UserError):
 
 @strawberry.type(description="The coupon cannot be claimed or issued now; `reason` says why.")
 class CouponUnavailableError(UserError):
-    reason: str = strawberry.field(
-        description="OUT_OF_STOCK, LIMIT_REACHED, NOT_ELIGIBLE, ENDED, TEMPLATE_INACTIVE, "
-        "MEMBER_NOT_ACTIVE."
+    reason: CouponRefusal = strawberry.field(
+        description="Why (a frozen member claiming gets MemberFrozenError instead)."
     )
 
 
@@ -158,6 +182,7 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.InvalidRow: ProductRowError,
     e.ScanCodeInvalid: ScanCodeInvalidError,
     e.ScanCodeExpired: ScanCodeExpiredError,
+    e.PaidAtOutOfRange: PaidAtOutOfRangeError,
     e.Conflict: ConflictError,
     e.PhoneTaken: PhoneTakenError,
     e.IdentityTaken: IdentityTakenError,
@@ -168,6 +193,7 @@ ERROR_TYPES: dict[type[e.DomainError], type] = {
     e.CouponAlreadyRedeemed: CouponAlreadyRedeemedError,
     e.CouponNotApplicable: CouponNotApplicableError,
     e.CouponUnavailable: CouponUnavailableError,
+    e.MemberFrozen: MemberFrozenError,
     e.NotFound: NotFoundError,
     e.PermissionDenied: PermissionDeniedError,
     e.RateLimited: RateLimitedError,
@@ -195,6 +221,8 @@ _EXTRA = {
     "coupon_code": "coupon_code",
     "reasons": "reasons",
     "reason": "reason",
+    "earliest": "earliest",
+    "latest": "latest",
 }
 
 

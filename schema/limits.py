@@ -69,7 +69,7 @@ class DocumentSize(SchemaExtension):
     def __init__(self, max_chars: int, max_tokens: int) -> None:
         self.max_chars, self.max_tokens = max_chars, max_tokens
 
-    def on_parse(self):  # type: ignore[override]
+    def on_parse(self):
         query = self.execution_context.query
         if query is not None and len(query) > self.max_chars:
             raise GraphQLError(

@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from domain.config import Settings
-from tests import isolation
+from tests import isolation, masked
 from tests.isolation import module_starts_from_the_seed, pytest_terminal_summary  # noqa: F401
 from tests.pg import PG_APP, PG_OWNER, create_pg_database, drop_pg_database, require_services
 
@@ -159,6 +159,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen | None]:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=30)  # reaped: an unreaped process is a ResourceWarning (an error)
 
 
 @pytest.fixture(scope="session")
@@ -246,11 +247,18 @@ def _reset_clock() -> Iterator[None]:
     clock.reset()
 
 
+def pytest_configure(config) -> None:
+    masked.register(config)
+
+
 @pytest.fixture
-async def client(app, seed) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app, seed, request) -> AsyncIterator[httpx.AsyncClient]:
+    """The API over the test transport; a masked error fails the test (tests/masked.py)."""
     await app.state.rt.cache.flushdb()  # rate-limit windows start empty in every test
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=masked.hooks(request)
+    ) as c:
         yield c
 
 

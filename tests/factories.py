@@ -11,7 +11,9 @@ from strawberry.relay import GlobalID
 
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
-from domain.members.tables import Consent
+from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.members.tables import Consent, Member
+from domain.orders.tables import Order, Refund
 from domain.partners.services import create_partner
 from domain.points.tables import LedgerEntry, PointsAccount
 from tests.conftest import GQL, partner_token, sign_in_staff
@@ -228,3 +230,70 @@ async def my_pk(member_client: GQL) -> str:
     """The signed-in member's own database key, read through `me`."""
     gid = (await member_client("{ me { id } }"))["data"]["me"]["id"]
     return GlobalID.from_id(gid).node_id
+
+
+async def snapshot(pk: int) -> tuple:
+    return (
+        await account(pk),
+        await ledger_sum(pk),
+        await LedgerEntry.filter(member_id=pk).count(),
+        await Order.filter(member_id=pk).count(),
+        await Refund.all().count(),
+    )
+
+
+def allow_backdating(app, monkeypatch, days: int = 3660) -> None:
+    """Accept orders paid up to ``days`` ago (ORDER_BACKDATE_MAX_DAYS) for this test."""
+    rt = app.state.rt
+    update = {"order_backdate_max_days": days}
+    monkeypatch.setattr(rt, "settings", rt.settings.model_copy(update=update))
+
+
+VALIDATE = """query($code: String!, $order: OrderDraftInput!) {
+  couponValidate(code: $code, order: $order) {
+  __typename ... on CouponValidation { applicable discountFen giftSku description
+    failures { reason message conflictingCode } }
+  ... on UserError { code message } } }"""
+
+
+async def state(code: str) -> tuple:
+    c = await Coupon.get(code=code)
+    rows = await CouponRedemption.filter(coupon_id=c.id).values_list("status", "discount_fen")
+    return c.status, sorted(rows)
+
+
+POINTS = """query($id: ID!) { member(id: $id) { points { balance pending debt
+  availableSoon { points } history(first: 50) { edges { node { kind points reason breakdown } } }
+} } }"""
+
+
+async def trigger_template(gql, trigger: str, **fields) -> str:
+    """The one template of a trigger in this test session (the first active one wins)."""
+    found = await CouponTemplate.filter(trigger=trigger, active=True).order_by("id").first()
+    if found:
+        return found.code
+    return await template(gql, trigger=trigger, **fields)
+
+
+async def coupons_of(pk: int, template_code: str) -> list[Coupon]:
+    return await Coupon.filter(member_id=pk, template__code=template_code).order_by("id")
+
+
+REWARD = """mutation($code: String!, $req: String!, $q: Int!) {
+  rewardRedeem(rewardCode: $code, requestId: $req, quantity: $q) {
+  __typename ... on RewardRedeemSuccess { points replayed outcomes { prize couponCode } }
+  ... on UserError { code message } } }"""
+
+
+UPSERT = """mutation($in: RewardInput!) { rewardUpsert(input: $in) {
+  __typename ... on UserError { code message } } }"""
+
+
+PROGRESS = """query($id: ID!) { member(id: $id) { tier { code } tierProgress {
+  current { code } next { code } qualifyingSpendFen spendToNextFen spendToKeepFen reviewAt }
+  tierHistory { fromCode toCode reason } } }"""
+
+
+async def tier_of(pk: int) -> str | None:
+    m = await Member.get(id=pk).select_related("tier")
+    return m.tier.code if m.tier else None

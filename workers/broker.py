@@ -36,20 +36,17 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def bind_actors(broker: dramatiq.Broker, settings: Settings | None = None) -> None:
-    """Attach every actor to ``broker``; with ``settings``, their retry policy too
-    (JOB_MAX_RETRIES, JOB_MIN_BACKOFF_MS, JOB_MAX_BACKOFF_MS)."""
+def bind_actors(broker: dramatiq.Broker, settings: Settings) -> None:
+    """Attach every actor to ``broker`` with its options: the retry options written on
+    the actor, and JOB_MAX_RETRIES, JOB_MIN_BACKOFF_MS, JOB_MAX_BACKOFF_MS for those it
+    leaves out (``workers.actors.base.bound_options``)."""
     from workers.actors import ALL_ACTORS
+    from workers.actors.base import bound_options
 
     dramatiq.set_broker(broker)
     for actor in ALL_ACTORS:
         actor.broker = broker
-        if settings is not None:
-            actor.options.update(
-                max_retries=settings.job_max_retries,
-                min_backoff=settings.job_min_backoff_ms,
-                max_backoff=settings.job_max_backoff_ms,
-            )
+        actor.options = bound_options(actor, settings)
         broker.declare_actor(actor)
 
 
@@ -68,11 +65,13 @@ def production_broker(settings: Settings) -> dramatiq.Broker:
 
 def queue_depth(broker: dramatiq.Broker) -> dict[str, int]:
     """Messages waiting per queue (Redis and the in-process broker; {} where unknown)."""
+    from dramatiq.brokers.redis import RedisBroker
+
     depth: dict[str, int] = {}
     for name in sorted(broker.get_declared_queues()):
         if isinstance(broker, StubBroker):
             depth[name] = broker.queues[name].qsize() if name in broker.queues else 0
-        elif hasattr(broker, "client"):  # Redis: the queue list of the namespace
+        elif isinstance(broker, RedisBroker):  # the queue list of the namespace
             depth[name] = int(broker.client.llen(f"{broker.namespace}:{name}"))
     return depth
 

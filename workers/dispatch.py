@@ -12,15 +12,13 @@ from domain.orders.services import TOPIC_ORDER_CREATED
 from domain.points.jobs import TOPIC_EXPIRING
 from domain.tiers.batch import TOPIC_REVIEW_REMINDER
 from domain.tiers.services import TOPIC_TIER_CHANGED
-from workers.actors import (
+from workers.actors.coupons import (
     coupon_for_birthday,
     coupon_for_points_expiry,
     coupon_for_tier_upgrade,
-    notify_points_expiring,
-    notify_tier_event,
-    recompute_tier,
-    send_notification,
 )
+from workers.actors.notifications import notify_points_expiring, send_notification
+from workers.actors.tiers import notify_tier_event, recompute_tier
 
 TIER_EVENT = {"member_id": "member_id", "to": "to", "reason": "reason", "review_at": "review_at"}
 
@@ -51,7 +49,12 @@ ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
     TOPIC_EXPIRING: [
         (
             notify_points_expiring,
-            {"member_id": "member_id", "points": "points", "expires_on": "expires_on"},
+            {
+                "member_id": "member_id",
+                "points": "points",
+                "expires_on": "expires_on",
+                "last_day": "last_day",
+            },
         ),
         (coupon_for_points_expiry, {"member_id": "member_id", "expires_on": "expires_on"}),
     ],

@@ -12,22 +12,14 @@ import logging
 
 from domain.events import outbox
 from workers.dispatch import messages_for
-from workers.runtime import runtime
 
 log = logging.getLogger(__name__)
 
 
 async def relay_once(limit: int = 100) -> int:
-    """Send up to ``limit`` waiting events; returns how many were sent. The members
-    they name lose their cached home answers first (their change has committed)."""
+    """Send up to ``limit`` waiting events; returns how many were sent."""
     sent = 0
     claimed = await outbox.claim(limit)
-    members = {m for event in claimed for m in outbox.members_of(event.payload)}
-    if members:
-        try:
-            await runtime().home.forget(members)
-        except Exception as exc:  # never hold events back for the cache's sake
-            log.warning("could not forget cached home answers (%s)", exc)
     for n, event in enumerate(claimed):
         try:
             for actor, kwargs in messages_for(event.topic, event.payload, event.id):

@@ -10,6 +10,8 @@ _current: Runtime | None = None
 def set_runtime(rt: Runtime | None) -> None:
     global _current
     _current = rt
+    if rt is not None:
+        rt.install()
 
 
 def runtime() -> Runtime:

@@ -11,21 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from domain.cache import Cache
-from workers.actors.coupons import (
-    coupon_daily_triggers,
-    coupon_year_end_rebate,
-    expire_coupons,
-    remind_expiring_coupons,
-)
-from workers.actors.members import birthday_events
-from workers.actors.notifications import purge_message_bodies, release_deferred_messages
-from workers.actors.points import expire_points, release_pending_points, remind_expiring_points
-from workers.actors.tiers import tier_nightly_batch
+from workers.actors import SCHEDULED
+from workers.actors.base import Schedule, every
 from workers.relay import relay_once
 
 
@@ -55,43 +47,48 @@ def once_per_slot(
     return run
 
 
-# job id -> (actor or coroutine, trigger, trigger arguments, lock slot in seconds)
-JOBS: list[tuple[str, Callable[[], Any], str, dict[str, Any], int]] = [
-    ("outbox-sweep", _sweep_outbox, "interval", {"seconds": 2}, 2),
-    # points: release every 15 minutes; expiry just after midnight and reminders in the
-    # morning, Asia/Shanghai (the jobs are idempotent, so a late or repeated run is safe)
-    ("points-release", release_pending_points.send, "interval", {"minutes": 15}, 15 * 60),
-    ("points-expire", expire_points.send, "cron", {"hour": 0, "minute": 5}, 3600),
-    ("points-remind", remind_expiring_points.send, "cron", {"hour": 10}, 3600),
-    ("tier-batch", tier_nightly_batch.send, "cron", {"hour": 2, "minute": 30}, 3600),
-    ("birthdays", birthday_events.send, "cron", {"hour": 8}, 3600),  # Asia/Shanghai
-    # coupons (Asia/Shanghai): expiry just after midnight, reminders and the first-order /
-    # win-back scan in the morning, the year-end rebate on 1 January
-    ("coupons-expire", expire_coupons.send, "cron", {"hour": 0, "minute": 10}, 3600),
-    ("coupons-remind", remind_expiring_coupons.send, "cron", {"hour": 10, "minute": 30}, 3600),
-    ("coupons-triggers", coupon_daily_triggers.send, "cron", {"hour": 9, "minute": 30}, 3600),
-    (
-        "coupons-rebate",
-        coupon_year_end_rebate.send,
-        "cron",
-        {"month": 1, "day": 1, "hour": 3},
-        3600,
-    ),
-    ("messages-deferred", release_deferred_messages.send, "interval", {"minutes": 1}, 60),
-    # message text past its retention (MESSAGE_BODY_RETENTION_DAYS), nightly
-    ("messages-purge", purge_message_bodies.send, "cron", {"hour": 4, "minute": 15}, 3600),
+class Job(NamedTuple):
+    """A periodic job: its name, what fires it, its trigger and its lock slot."""
+
+    name: str
+    fire: Callable[[], Any]  # `actor.send`, or a coroutine function run on the loop
+    schedule: Schedule
+
+    @property
+    def runs(self) -> str:
+        """What a firing does, for `loyalty jobs list`."""
+        actor = getattr(self.fire, "__self__", None)
+        if actor is None:
+            return f"{self.fire.__name__} (on the scheduler)"
+        return f"actor {actor.actor_name} (queue {actor.queue_name})"
+
+    @property
+    def body(self) -> Callable[[], Any]:
+        """What the job does, here and now: the actor's own function (not a send)."""
+        actor = getattr(self.fire, "__self__", None)
+        if actor is None:
+            return self.fire
+        return getattr(actor.fn, "__wrapped__", actor.fn)  # an async actor's coroutine
+
+
+# The outbox sweep runs on the scheduler's own loop; every other job is the actor that
+# declares its schedule (workers/actors/, `job(schedule=...)`).
+JOBS: list[Job] = [
+    Job("outbox-sweep", _sweep_outbox, every("outbox-sweep", seconds=2)),
+    *(Job(schedule.name, actor.send, schedule) for schedule, actor in SCHEDULED),
 ]
 
 
 def build_scheduler(cache: Cache) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="Asia/Shanghai")
-    for job_id, fire, trigger, args, slot in JOBS:
+    for job in JOBS:
+        s = job.schedule
         scheduler.add_job(
-            once_per_slot(cache, job_id, slot, fire),
-            trigger,
-            id=job_id,
+            once_per_slot(cache, job.name, s.slot_s, job.fire),
+            s.trigger,
+            id=job.name,
             max_instances=1,
             coalesce=True,
-            **args,
+            **s.fields,
         )
     return scheduler

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from tortoise import Tortoise
-
+from domain import db
 from domain.config import get_settings
-from domain.db import tortoise_config
 from domain.migrations import ensure_migrated
 from domain.runtime import Runtime
 from workers.broker import bind_actors, make_broker
@@ -19,7 +17,7 @@ from workers.scheduler import build_scheduler
 async def _main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
-    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    await db.open_on_this_loop(settings)
     await ensure_migrated(settings)  # and, in production, a role that owns nothing
     rt = Runtime.build(settings)
     set_runtime(rt)
@@ -30,7 +28,7 @@ async def _main() -> None:
         await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)
-        await Tortoise.close_connections()
+        await db.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """The audit log. Rows are only ever inserted: a trigger (migration 0002) refuses
 UPDATE and DELETE on both backends, and on PostgreSQL the rights are revoked too."""
 
+from typing import Any
+
 from tortoise import fields, models
 
 
@@ -12,7 +14,8 @@ class AuditEntry(models.Model):
     action = fields.CharField(max_length=48)  # e.g. member.reveal, member.merge
     target_type = fields.CharField(max_length=32, default="")
     target_id = fields.CharField(max_length=64, default="")
-    detail = fields.JSONField(default=dict)  # never personal data itself, only what was read
+    # never personal data itself, only what was read
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     client_ip = fields.CharField(max_length=64, default="")
     request_id = fields.CharField(max_length=64, default="")
 

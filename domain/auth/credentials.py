@@ -13,8 +13,8 @@ from domain.auth.model import ANONYMOUS, PARTNER_SCOPES, Principal, PrincipalKin
 from domain.auth.sessions import TokenPair, staff_principal, start_session
 from domain.auth.throttle import AccountKind
 from domain.errors import InvalidClient, InvalidCredentials, InvalidScope
-from domain.org.tables import Staff
-from domain.partners.tables import PartnerApp
+from domain.org import store as org_store
+from domain.partners import store as partners
 from domain.runtime import Runtime
 
 
@@ -65,7 +65,7 @@ async def _check(
 async def staff_sign_in(rt: Runtime, email: str, password: str, client_ip: str) -> TokenPair:
     """The same answer and the same work whether or not the account exists or is active."""
     email = email.strip().lower()
-    staff = await Staff.get_or_none(email=email, active=True).select_related("store")
+    staff = await org_store.active_staff_by_email(email)
     stored = staff.password_hash if staff else None
     target = staff.id if staff else ""
     if not await _check(rt, AccountKind.STAFF, email, stored, password, client_ip, target):
@@ -77,7 +77,7 @@ async def staff_sign_in(rt: Runtime, email: str, password: str, client_ip: str) 
 async def client_credentials(
     rt: Runtime, client_id: str, client_secret: str, scope: str | None, client_ip: str
 ) -> ClientToken:
-    app = await PartnerApp.get_or_none(client_id=client_id, active=True)
+    app = await partners.active_app(client_id)
     stored = app.secret_hash if app else None
     target = app.id if app else ""
     if not await _check(

@@ -1,7 +1,7 @@
 """JWT signing keys: Ed25519 (EdDSA), identified by ``kid``, rotatable without downtime.
 
 The newest non-retired key signs; every non-retired key verifies. Processes reload
-the ring every ``KEY_REFRESH_INTERVAL_S`` and at once (at most every 5 s) when a
+the ring every ``KEY_REFRESH_INTERVAL_S`` and at once (at most once a second) when a
 token names a ``kid`` they have not seen, so a key created by ``loyalty key-rotate``
 in one process is trusted everywhere before anyone signs with it for long.
 """
@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from tortoise.transactions import in_transaction
 
 from domain import clock
 from domain.auth.tables import SigningKey
 from domain.crypto import Cipher
+from domain.db import in_transaction
 
 ALGORITHM = "EdDSA"
 _CONTEXT = "signing_keys.private"
@@ -44,10 +44,11 @@ class KeyRing:
         rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
         if not rows:
             rows = await _first_key(self._cipher)
-        self._public = {
-            r.kid: serialization.load_pem_public_key(r.public_pem.encode())  # type: ignore[misc]
-            for r in rows
-        }
+        self._public = {}
+        for r in rows:
+            public = serialization.load_pem_public_key(r.public_pem.encode())
+            assert isinstance(public, Ed25519PublicKey)  # the keys this module makes
+            self._public[r.kid] = public
         newest = rows[-1]
         pem = self._cipher.decrypt(newest.private_enc, context=_CONTEXT).encode()
         key = serialization.load_pem_private_key(pem, password=None)

@@ -39,7 +39,8 @@ def hash_secret(secret: str) -> str:
 def verify_secret(stored: str | None, secret: str) -> bool:
     """Constant work whether or not the account exists (no user-enumeration by timing)."""
     try:
-        return _hasher.verify(stored or _DUMMY, secret) and stored is not None
+        _hasher.verify(stored or _DUMMY, secret)  # True or raises
+        return stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

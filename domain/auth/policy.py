@@ -138,6 +138,8 @@ ADJUST_POINTS = _rule("adjust points by hand", roles=_SERVICE)
 REDEEM_REWARDS = _rule("redeem rewards: that is for the member", members=True)
 READ_REWARDS = _rule("read rewards", everyone=True)
 MANAGE_EARNING = _rule("manage rewards, earning rules and campaigns", roles=_MARKETING)
+# marketing reads the earning rules and proposes campaigns; only an admin changes them
+CHANGE_EARN_RULES = _rule("change the earning rules", roles=_ADMIN)
 
 # coupons
 READ_COUPON_TEMPLATES = _rule("read coupon templates", roles=_MARKETING | frozenset({Role.ANALYST}))

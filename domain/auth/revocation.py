@@ -158,7 +158,7 @@ class _Mirror:
 
     async def _run(self) -> None:
         while not self._stopping:
-            pubsub = self._cache.pubsub()  # type: ignore[attr-defined]
+            pubsub = self._cache.pubsub()  # type: ignore[attr-defined]  # Redis only (_mirror)
             try:
                 await pubsub.subscribe(CHANNEL)  # first, so nothing after the load is missed
                 self._entries = await self._load()
@@ -182,12 +182,13 @@ class _Mirror:
 
     async def _load(self) -> dict[str, tuple[str, float]]:
         cache = self._cache
-        keys = [k async for k in cache.scan_iter(match="auth:*", count=1000)]  # type: ignore[attr-defined]
+        scan = cache.scan_iter(match="auth:*", count=1000)  # type: ignore[attr-defined]  # Redis only
+        keys = [k async for k in scan]
         loaded: dict[str, tuple[str, float]] = {}
         now = time.monotonic()
         for start in range(0, len(keys), 500):
             chunk = [k for k in keys[start : start + 500] if k.startswith((_NBF, _FAMILY))]
-            async with cache.pipeline(transaction=False) as pipe:  # type: ignore[attr-defined]
+            async with cache.pipeline(transaction=False) as pipe:  # type: ignore[attr-defined]  # Redis
                 for key in chunk:
                     pipe.get(key)
                     pipe.ttl(key)

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
-
 from domain import clock
+from domain.auth import store
 from domain.auth.model import Principal, PrincipalKind, codes_equal, new_code
 from domain.auth.sessions import TokenPair, start_session
 from domain.auth.tables import OtpChallenge
 from domain.cache import hit
+from domain.db import in_transaction
 from domain.errors import (
     CodeExpired,
     InvalidCode,
@@ -111,9 +110,7 @@ async def _consume_challenge(rt: Runtime, phone_hash: str, code: str) -> None:
         raise TooManyAttempts()
     expected = rt.cipher.blind_index(code, purpose=f"otp:{phone_hash}")
     if not codes_equal(expected, challenge.code_hash):
-        counted = await OtpChallenge.filter(id=challenge.id, attempts__lt=limit).update(
-            attempts=F("attempts") + 1
-        )
+        counted = await store.count_wrong_code(challenge.id, limit)
         if not counted:
             raise TooManyAttempts()
         attempts = (await OtpChallenge.get(id=challenge.id)).attempts

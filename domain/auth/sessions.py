@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth import revocation
 from domain.auth.model import Principal, PrincipalKind, Role, new_refresh_token, token_digest
 from domain.auth.tables import RefreshToken
 from domain.errors import InvalidRefreshToken, RefreshTokenReused
-from domain.members.tables import Member
-from domain.org.tables import Staff
+from domain.members import store as member_store
+from domain.org import store as org_store
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.org.tables import Staff
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def staff_principal(staff: Staff) -> Principal:
         kind=PrincipalKind.STAFF,
         id=staff.id,
         role=Role(staff.role),
-        region_id=store.region_id if store else staff.region_id,  # type: ignore[attr-defined]
+        region_id=store.region_id if store else staff.region_id,
         store_id=store.id if store else None,
     )
 
@@ -100,10 +104,10 @@ async def end_family(rt: Runtime, family: str) -> None:
 async def _current_principal(subject: str) -> Principal | None:
     kind, _, sid = subject.partition(":")
     if kind == PrincipalKind.MEMBER.value:
-        member = await Member.get_or_none(id=int(sid), status="ACTIVE")
+        member = await member_store.get_or_none(int(sid), status="ACTIVE")
         return Principal(kind=PrincipalKind.MEMBER, id=member.id) if member else None
     if kind == PrincipalKind.STAFF.value:
-        staff = await Staff.get_or_none(id=int(sid), active=True).select_related("store")
+        staff = await org_store.active_staff(int(sid))
         return staff_principal(staff) if staff else None
     return None
 

@@ -3,7 +3,9 @@
 The commands live by concern: ``processes`` (dev, serve, worker, scheduler, migrations,
 demo data), ``access`` (partners, staff, keys, lockouts), ``data`` (catalogue, ledger,
 dead letters, jobs). Processes are started by exec'ing their real programs (uvicorn,
-dramatiq), so this package imports no web or queue framework at module level.
+dramatiq). Only the commands that need them import the web server (``serve``, ``dev``)
+or the workers and their queue framework (``jobs``, ``dead-letters``), inside the
+command, so the others never load them.
 """
 
 from __future__ import annotations

@@ -93,14 +93,12 @@ def _tokens_note(s: Settings, mutation: str, ttl_s: int, ttl_name: str) -> str:
 
 def cmd_staff_deactivate(s: Settings, a: argparse.Namespace) -> int:
     from domain.auth.model import ANONYMOUS
+    from domain.org import store as org_store
     from domain.org.services import deactivate_staff
-    from domain.org.tables import Staff
 
     async def job(rt: Runtime) -> int:
         ref = a.staff.strip()
-        staff = await Staff.get_or_none(
-            **({"id": int(ref)} if ref.isdigit() else {"email": ref.lower()})
-        )
+        staff = await org_store.staff_by_id_or_email(ref)
         if staff is None:
             print(f"no staff account {ref!r}", file=sys.stderr)
             return 1

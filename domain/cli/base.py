@@ -12,11 +12,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.context import TortoiseContext
-
 from domain import migrations
 from domain.config import ConfigError, Settings
-from domain.db import tortoise_config
+from domain.db import scoped_context, tortoise_config
 from domain.runtime import Runtime
 
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -32,12 +30,12 @@ class Command:
 
     run: Handler
     help: str
-    arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments
+    arguments: Callable[[argparse.ArgumentParser], object] = _no_arguments
 
 
 def with_db(settings: Settings, job: Callable[[Runtime], Awaitable[Any]]) -> Any:
     async def go() -> Any:
-        async with TortoiseContext() as ctx:
+        async with scoped_context() as ctx:
             await ctx.init(config=tortoise_config(settings))
             await migrations.ensure_migrated(settings)
             return await job(Runtime.build(settings))
@@ -57,6 +55,6 @@ def exec_program(argv: list[str]) -> int:
 
 
 async def check_migrated(s: Settings) -> None:
-    async with TortoiseContext() as ctx:
+    async with scoped_context() as ctx:
         await ctx.init(config=tortoise_config(s))
         await migrations.ensure_migrated(s)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from domain.cli.base import Command, with_db
-from domain.config import Settings
+from domain.config import ConfigError, Settings
+from domain.errors import InvalidInput
 from domain.runtime import Runtime
 
 IMPORT_COLUMNS = ("sku", "name", "category_path", "brand", "price_fen", "excluded_from_points")
@@ -74,37 +76,89 @@ def cmd_dead_letters(s: Settings, a: argparse.Namespace) -> int:
 
 
 def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
-    """``loyalty jobs list`` / ``loyalty jobs run NAME``: a scheduled job, once, here."""
+    """``loyalty jobs list`` / ``loyalty jobs run NAME [--at ISO-TIME]``: a scheduled job,
+    once, here, through its actor's own function; with ``--at`` as if the clock were at
+    that time (a missed night re-run, a rule checked on a given day). The jobs are
+    idempotent: running one again for the same time does nothing more."""
     from workers.scheduler import JOBS
 
-    fires = {job_id: fire for job_id, fire, *_ in JOBS}
-    if a.action == "list" or a.name not in fires:
-        for job_id, _fire, trigger, args, _slot in JOBS:
-            print(f"{job_id:<20} {trigger} {args}")
-        if a.action == "list":
-            return 0
-        print(f"loyalty jobs: no job named {a.name!r}", file=sys.stderr)
-        return 2
+    jobs = {j.name: j for j in JOBS}
+    if a.action == "list":
+        if a.name or a.at:
+            raise ConfigError("`loyalty jobs list` takes no job name and no --at")
+        for j in JOBS:
+            print(f"{j.name:<20} {j.schedule.describe():<44} {j.runs}")
+        return 0
+    if a.name not in jobs:
+        if not a.name:
+            raise ConfigError("name the job to run (see `loyalty jobs list`)")
+        known = ", ".join(jobs)
+        raise ConfigError(f"no job named {a.name!r} (known: {known}; see `loyalty jobs list`)")
+    if a.name == "outbox-sweep" and s.embedded:  # its events would go to a broker of no one
+        raise ConfigError(
+            "outbox-sweep needs BROKER_URL: with none, the embedded server relays the outbox"
+        )
+    from domain import clock
+
+    at = _job_time(a.at) if a.at else None
+    if at is not None and at > clock.now() and not a.future:
+        raise ConfigError(
+            f"--at {a.at} is in the future: the job would act on this database now as if "
+            "that time had come (points expired early, rebates converted). Pass --future "
+            "if that is what you mean (a test database, a rule checked ahead of time)."
+        )
     from workers.broker import bind_actors, make_broker
     from workers.runtime import set_runtime
 
-    fire = fires[a.name]
-    actor = getattr(fire, "__self__", None)  # scheduled as `actor.send`: run its body
-    body = actor.fn.__wrapped__ if actor is not None else fire
+    body = jobs[a.name].body
 
-    async def job(rt: Runtime) -> None:
+    async def run_job(rt: Runtime) -> None:
         bind_actors(make_broker(s), s)  # jobs it starts in turn go to the broker
         set_runtime(rt)
-        await body()
-        print(f"job {a.name} done")
+        if at is None:
+            await body()
+        else:
+            with clock.moved_to(at):
+                await body()
+        print(f"job {a.name} done" + (f" at {at.isoformat()}" if at else ""))
 
-    with_db(s, job)
+    with_db(s, run_job)
     return 0
+
+
+def _job_time(text: str) -> datetime:
+    """``--at``: an ISO 8601 time; one without an offset is Asia/Shanghai, the business
+    zone the schedule is written in."""
+    from domain import clock
+
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-03-01T00:30+08:00)"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=clock.SHANGHAI)
+    try:
+        return clock.utc_input(at, "at")
+    except InvalidInput:
+        raise ConfigError(f"--at {text!r} is out of range") from None
 
 
 def _jobs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["list", "run"])
-    p.add_argument("name", nargs="?", default="")
+    p.add_argument("name", nargs="?", default="", help="a job of `loyalty jobs list`")
+    p.add_argument(
+        "--at",
+        metavar="ISO-TIME",
+        help="run as if the clock were at this time (no offset: Asia/Shanghai); a missed "
+        "night is re-run with a past time",
+    )
+    p.add_argument(
+        "--future",
+        action="store_true",
+        help="allow an --at later than now (it acts on the live data as if that time had come)",
+    )
 
 
 COMMANDS = {
@@ -125,7 +179,7 @@ COMMANDS = {
     ),
     "jobs": Command(
         cmd_jobs,
-        "list the scheduled jobs, or run one once now (`jobs run NAME`)",
+        "list the scheduled jobs, or run one once (`jobs run NAME [--at ISO-TIME]`)",
         _jobs_arguments,
     ),
 }

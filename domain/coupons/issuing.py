@@ -7,42 +7,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
-from domain.coupons.tables import Coupon, CouponTemplate
+from domain.coupons import store
 from domain.coupons.templates import template_by_code
+from domain.db import in_transaction
 from domain.errors import (
     CouponUnavailable,
     InvalidInput,
+    MemberFrozen,
     NotFound,
 )
-from domain.members.model import Status
+from domain.members import store as members
+from domain.members.model import Status, refuse_frozen
 from domain.members.scope import get_visible
-from domain.members.tables import Member
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon, CouponTemplate
+    from domain.members.tables import Member
 
 
 async def tier_code(member: Member) -> str:
-    if member.tier_id is None:  # type: ignore[attr-defined]
+    if member.tier_id is None:
         return ""
-    codes = await Tier.filter(id=member.tier_id).values_list("code", flat=True)  # type: ignore[attr-defined]
+    codes = await tiers.codes(member.tier_id)
     return str(codes[0]) if codes else ""
 
 
-async def tier_code_of(member_id: int) -> str:
-    """The member's tier code ("" when not placed), in one query."""
-    rows = await sql.select(TIER_CODE, {"member": member_id})
-    return str(rows[0]["code"]) if rows else ""
-
-
-TIER_CODE = "SELECT t.code FROM members m JOIN tiers t ON t.id = m.tier_id WHERE m.id = :member"
+async def usable_tier_code_of(member_id: int) -> str:
+    """The tier code ("" when not placed) of a member who may use a coupon now, in one
+    query; MemberFrozen for a frozen member (no coupons while frozen)."""
+    holder = await tiers.code_and_status_of_member(member_id)
+    if holder is None:
+        return ""
+    refuse_frozen(holder[1])
+    return holder[0]
 
 
 async def issue_locked(
@@ -61,25 +66,22 @@ async def issue_locked(
         return "TEMPLATE_INACTIVE"
     if t.valid_until is not None and now >= t.valid_until:
         return "ENDED"
+    if member.status == Status.FROZEN.value:
+        return "MEMBER_FROZEN"
     if member.status != Status.ACTIVE.value:
         return "MEMBER_NOT_ACTIVE"
     if t.tiers and await tier_code(member) not in t.tiers:
         return "NOT_ELIGIBLE"
-    held = Coupon.filter(template_id=t.id, member_id=member.id)
-    if source_ref is not None and await held.filter(source_ref=source_ref).exists():
+    if source_ref is not None and await store.holds_occasion(t.id, member.id, source_ref):
         return "ALREADY_ISSUED"
-    if t.per_member_limit is not None and await held.count() >= t.per_member_limit:
+    limit = t.per_member_limit
+    if limit is not None and await store.held_count(t.id, member.id) >= limit:
         return "LIMIT_REACHED"
-    taken = CouponTemplate.filter(id=t.id)
-    if t.total_stock is not None:
-        taken = taken.filter(stock_left__gte=1)
-        won = await taken.update(stock_left=F("stock_left") - 1, issued_count=F("issued_count") + 1)
-    else:
-        won = await taken.update(issued_count=F("issued_count") + 1)
+    won = await store.take_one(t.id, stocked=t.total_stock is not None)
     if not won:
         return "OUT_OF_STOCK"
     start, end = m.validity(now, t.valid_from, t.valid_until, t.validity_days)
-    return await Coupon.create(
+    return await store.add_coupon(
         code=m.new_code(),
         template_id=t.id,
         member_id=member.id,
@@ -102,7 +104,7 @@ async def issue_to(
 ) -> Coupon | str:
     """``issue_locked`` in its own transaction (triggers, staff issues)."""
     async with in_transaction():
-        member = await Member.select_for_update().get_or_none(id=member_id)
+        member = await members.lock_or_none(member_id)
         if member is None:
             return "NOT_FOUND"
         return await issue_locked(
@@ -155,6 +157,7 @@ CLAIM_MESSAGES = {
     "TEMPLATE_INACTIVE": "This coupon is no longer offered.",
     "ENDED": "This offer has ended.",
     "MEMBER_NOT_ACTIVE": "Your membership is not active.",
+    "MEMBER_FROZEN": "Your membership is frozen.",
     "NOT_ELIGIBLE": "This coupon is for other tiers.",
     "LIMIT_REACHED": "You already have as many of these as allowed.",
     "OUT_OF_STOCK": "All of these coupons have been claimed.",
@@ -168,27 +171,24 @@ async def claim(viewer: Principal, template_code: str) -> Coupon:
     if not t.claimable:
         raise NotFound("This coupon cannot be claimed.", field="templateCode")
     got = await issue_to(t, viewer.id or 0, source="CLAIM")
+    if got == "MEMBER_FROZEN":  # checked under the member's row lock; nothing written
+        raise MemberFrozen()
     if isinstance(got, str):
         raise CouponUnavailable(CLAIM_MESSAGES.get(got), reason=got)
     return got
 
 
-async def claimable(member_id: int) -> list[CouponTemplate]:
-    """Templates this member could claim now (offered, in stock, tier, under the limit)."""
-    member = await Member.get(id=member_id)
-    now = clock.now()
-    tier = await tier_code(member)
-    held: dict[int, int] = {}
-    for tid in await Coupon.filter(member_id=member_id).values_list("template_id", flat=True):
-        held[tid] = held.get(tid, 0) + 1  # type: ignore[index]
-    rows = await CouponTemplate.filter(
-        Q(claimable=True, active=True)
-        & (Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-        & (Q(stock_left__isnull=True) | Q(stock_left__gt=0))
-    ).order_by("id")
-    return [
-        t
-        for t in rows
-        if (not t.tiers or tier in t.tiers)
-        and (t.per_member_limit is None or held.get(t.id, 0) < t.per_member_limit)
-    ]
+async def claimable_many(member_ids: list[int]) -> dict[int, list[CouponTemplate]]:
+    """``claimable`` for many members in three statements, whatever their number."""
+    templates = await store.claimable_templates(clock.now())
+    tiers = await store.tier_codes_of(member_ids)
+    held = await store.held_of(member_ids)
+    return {
+        m: [
+            t
+            for t in templates
+            if (not t.tiers or tiers.get(m, "") in t.tiers)
+            and (t.per_member_limit is None or held[m].get(t.id, 0) < t.per_member_limit)
+        ]
+        for m in member_ids
+    }

@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-
-from tortoise.expressions import Subquery
-from tortoise.functions import Max, Sum
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.coupons import model as m
+from domain.coupons import store
 from domain.coupons.issuing import issue_to
-from domain.coupons.tables import Coupon, CouponTemplate
-from domain.members.model import Status
-from domain.members.tables import Member
+from domain.members import store as members
 from domain.notifications.marketing import send_marketing
 from domain.notifications.model import Channel
-from domain.orders.tables import Order
-from domain.points.model import Kind
-from domain.points.tables import LedgerEntry
+from domain.orders import store as orders
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import CouponTemplate
 
 log = logging.getLogger("loyalty.coupons")
 Progress = Callable[[str], None]
 
 
 async def _template(trigger: m.Trigger) -> CouponTemplate | None:
-    return await CouponTemplate.filter(trigger=trigger.value, active=True).order_by("id").first()
+    return await store.trigger_template(trigger.value)
 
 
 async def _issue(
@@ -54,8 +52,8 @@ async def _issue(
 async def on_birthday(member_id: int, year: int) -> str | None:
     """The birthday coupon, its value from the member's tier (none when the tier gives
     none)."""
-    member = await Member.get_or_none(id=member_id)
-    tier = await Tier.get_or_none(id=member.tier_id) if member and member.tier_id else None  # type: ignore[attr-defined]
+    member = await members.get_or_none(member_id)
+    tier = await tiers.get_or_none(member.tier_id) if member and member.tier_id else None
     value = int((tier.benefits or {}).get("birthdayCouponValueFen") or 0) if tier else 0
     if value <= 0:
         return None
@@ -67,7 +65,7 @@ async def on_tier_changed(
 ) -> str | None:
     """A coupon for moving up the ladder: not for a downgrade, nor for being placed on
     the lowest rung (a new member's first placement)."""
-    ranks: dict[str, int] = dict(await Tier.all().values_list("code", "rank"))  # type: ignore[arg-type]
+    ranks: dict[str, int] = await tiers.ranks_by_code()
     to_rank = ranks.get(to_tier)
     if to_rank is None or to_rank <= min(ranks.values()):
         return None
@@ -89,28 +87,17 @@ async def first_order_and_win_back(
     now = clock.now()
     nudged = won = 0
     if await _template(m.Trigger.FIRST_ORDER):
-        buyers = Subquery(Order.filter(member_id__isnull=False).values("member_id"))
-        ids = (
-            await Member.filter(
-                status=Status.ACTIVE.value,
-                created_at__lte=now - timedelta(days=s.coupon_first_order_days),
-                created_at__gt=now - timedelta(days=s.coupon_first_order_days + 30),
-            )
-            .exclude(id__in=buyers)
-            .values_list("id", flat=True)
+        ids = await members.active_created_between(
+            now - timedelta(days=s.coupon_first_order_days + 30),
+            now - timedelta(days=s.coupon_first_order_days),
+            orders.buyers(),
         )
         for member_id in ids:
             nudged += await _issue(m.Trigger.FIRST_ORDER, member_id, "first-order") is not None
         progress(f"first-order nudge: {nudged} coupons for {len(ids)} members")
     if await _template(m.Trigger.WIN_BACK):
         cut = now - timedelta(days=s.coupon_win_back_days)
-        lapsed = (
-            await Order.filter(member_id__isnull=False)
-            .group_by("member_id")
-            .annotate(last=Max("paid_at"))
-            .filter(last__lte=cut, last__gt=cut - timedelta(days=30))
-            .values_list("member_id", "last")
-        )
+        lapsed = await orders.last_paid_between(cut - timedelta(days=30), cut)
         for member_id, last in lapsed:
             day = clock.business_date(last if isinstance(last, datetime) else cut)
             won += await _issue(m.Trigger.WIN_BACK, member_id, f"winback:{day}") is not None
@@ -118,34 +105,21 @@ async def first_order_and_win_back(
     return nudged, won
 
 
-async def year_end_rebate(rt: Runtime, year: int, progress: Progress = lambda _m: None) -> int:
-    """Once a year: points earned in ``year`` become a rebate coupon at
-    COUPON_REBATE_FEN_PER_100_POINTS (none below COUPON_REBATE_MIN_FEN)."""
-    s = rt.settings
-    if await _template(m.Trigger.YEAR_END_REBATE) is None:
-        return 0
-    start, end = clock.day_start(date(year, 1, 1)), clock.day_start(date(year + 1, 1, 1))
-    earned = (
-        await LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
-        .group_by("member_id")
-        .annotate(total=Sum("points"))
-        .values_list("member_id", "total")
-    )
-    issued = 0
-    for n, (member_id, points) in enumerate(earned, 1):
-        value = int(points or 0) * s.coupon_rebate_fen_per_100_points // 100
-        if value >= s.coupon_rebate_min_fen:
-            got = await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value)
-            issued += got is not None
-        if n % 1000 == 0:
-            progress(f"rebate {year}: {n}/{len(earned)} members, {issued} coupons")
-    progress(f"rebate {year}: {issued} coupons for {len(earned)} members")
-    return issued
+async def rebate_coupon(member_id: int, year: int, value_fen: int) -> str | None:
+    """The year-end rebate coupon of ``year``, worth ``value_fen``: its code, or None when
+    none can be issued (no active template, already issued, member not active). The
+    points are converted by ``domain.points.jobs.year_end_rebate``, in the same
+    transaction, which gives them back when this answers None."""
+    return await _issue(m.Trigger.YEAR_END_REBATE, member_id, f"rebate:{year}", value_fen)
+
+
+async def has_rebate_template() -> bool:
+    return await _template(m.Trigger.YEAR_END_REBATE) is not None
 
 
 async def expire_due(progress: Progress = lambda _m: None) -> int:
     """Mark every coupon past its date EXPIRED: one set-based statement."""
-    n = await Coupon.filter(status="ACTIVE", valid_until__lte=clock.now()).update(status="EXPIRED")
+    n = await store.expire_coupons(clock.now())
     progress(f"expired {n} coupons")
     return n
 
@@ -154,23 +128,14 @@ async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> 
     """Remind members of coupons expiring within COUPON_EXPIRY_NOTICE_DAYS, once per
     coupon, through the marketing rules (consent, weekly cap, quiet hours)."""
     now = clock.now()
-    due = (
-        await Coupon.filter(
-            status="ACTIVE",
-            reminded_at__isnull=True,
-            valid_until__gt=now,
-            valid_until__lte=now + timedelta(days=rt.settings.coupon_expiry_notice_days),
-        )
-        .order_by("id")
-        .prefetch_related("template")
-    )
+    due = await store.to_remind(now, now + timedelta(days=rt.settings.coupon_expiry_notice_days))
     sent = 0
     for c in due:
-        if not await Coupon.filter(id=c.id, reminded_at__isnull=True).update(reminded_at=now):
+        if not await store.mark_reminded(c.id, now):
             continue  # another run took it
         await send_marketing(
             rt,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             channel=Channel.SMS,
             template="coupon_expiring",
             variables={"name": c.template.name, "date": clock.business_date(c.valid_until)},

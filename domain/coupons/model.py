@@ -13,7 +13,10 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidInput
-from domain.points.model import Line
+from domain.points.model import Line as Line  # coupon terms are checked on order lines
+
+# the template columns a description needs (what a coupon list reads, and no more)
+DESCRIBED = ("kind", "ladder", "threshold_fen", "value_fen", "percent_off", "cap_fen", "gift_sku")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud at a till
@@ -34,6 +37,29 @@ class Trigger(StrEnum):
     WIN_BACK = "WIN_BACK"  # no purchase for WIN_BACK_DAYS
     POINTS_EXPIRY = "POINTS_EXPIRY"  # points about to expire: a reason to come back
     YEAR_END_REBATE = "YEAR_END_REBATE"  # points earned in the year, converted
+
+
+class Source(StrEnum):
+    """How a coupon reached its holder."""
+
+    STAFF = "STAFF"
+    CLAIM = "CLAIM"
+    TRIGGER = "TRIGGER"
+    REWARD = "REWARD"
+
+
+class Refusal(StrEnum):
+    """Why a coupon was not issued or claimed."""
+
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_ISSUED = "ALREADY_ISSUED"
+    LIMIT_REACHED = "LIMIT_REACHED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"
+    ENDED = "ENDED"
+    TEMPLATE_INACTIVE = "TEMPLATE_INACTIVE"
+    MEMBER_NOT_ACTIVE = "MEMBER_NOT_ACTIVE"  # erased or merged
+    MEMBER_FROZEN = "MEMBER_FROZEN"  # frozen: no coupons until unfrozen
 
 
 class Period(StrEnum):

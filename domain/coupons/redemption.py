@@ -8,24 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.auth.model import Principal, PrincipalKind
-from domain.catalog.tables import Product
+from domain.catalog import store as catalog
 from domain.coupons import model as m
-from domain.coupons import transfer  # noqa: F401 - registers the merge step
-from domain.coupons.issuing import tier_code_of
-from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
+from domain.coupons import (
+    store,
+    transfer,  # noqa: F401 - registers the merge step
+)
+from domain.coupons.issuing import usable_tier_code_of
 from domain.coupons.templates import terms_of
+from domain.db import in_transaction
 from domain.errors import (
     CouponAlreadyRedeemed,
     CouponNotApplicable,
     InvalidInput,
     NotFound,
 )
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 
 
 @dataclass(frozen=True)
@@ -44,17 +48,17 @@ async def draft_of(d: DraftIn) -> m.Draft:
     if d.delivery_fee_fen < 0:
         raise InvalidInput("deliveryFeeFen cannot be negative.", field="deliveryFeeFen")
     skus = [ln[0] for ln in d.lines]
-    paths = dict(await Product.filter(sku__in=skus).values_list("sku", "category_path"))
+    paths = await catalog.category_paths(skus)
     return m.Draft(
         store_code=d.store_code,
         channel=d.channel,
-        lines=tuple(m.Line(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),  # type: ignore[arg-type]
+        lines=tuple(m.Line(s, paths.get(s, ""), q, p, dc) for s, q, p, dc in d.lines),
         delivery_fee_fen=d.delivery_fee_fen,
     )
 
 
 async def _coupon(code: str) -> Coupon:
-    c = await Coupon.get_or_none(code=m.normalise_code(code))
+    c = await store.coupon_by_code(m.normalise_code(code))
     if c is None:
         raise NotFound("No such coupon.", field="code")
     return c
@@ -66,20 +70,10 @@ async def _verdict(
     now = clock.now()
     used = 0
     if t.period_limit is not None:
-        used = await CouponRedemption.filter(
-            member_id=c.member_id,  # type: ignore[attr-defined]
-            coupon__template_id=t.id,
-            status="REDEEMED",
-            redeemed_at__gte=m.period_start(m.Period(t.limit_period), now),
-        ).count()
+        since = m.period_start(m.Period(t.limit_period), now)
+        used = await store.redeemed_since(c.member_id, t.id, since)
     other_codes = [m.normalise_code(o) for o in others if m.normalise_code(o) != c.code]
-    other_rows = (
-        await Coupon.filter(code__in=other_codes).values_list(
-            "code", "template__stacking_group", "template__exclusive"
-        )
-        if other_codes
-        else []
-    )
+    other_rows = await store.stacking_of(other_codes) if other_codes else []
     held = m.Held(
         c.code,
         terms_of(t, c.value_fen),
@@ -91,14 +85,14 @@ async def _verdict(
         held,
         d,
         at=now,
-        tier_code=await tier_code_of(c.member_id),  # type: ignore[attr-defined]
+        tier_code=await usable_tier_code_of(c.member_id),
         usage=m.Usage(
             used_in_period=used,
             period_limit=t.period_limit,
             budget_left_fen=t.budget_left_fen,
             others=tuple((a, b, bool(x)) for a, b, x in other_rows),
         ),
-        mine=member_id is None or member_id == c.member_id,  # type: ignore[attr-defined]
+        mine=member_id is None or member_id == c.member_id,
     )
 
 
@@ -113,9 +107,9 @@ async def validate(viewer: Principal, code: str, draft: DraftIn) -> Checked:
     """Would this coupon apply to the draft now? Every failing reason, or the discount.
     A member may only look at their own coupons."""
     c = await _coupon(code)
-    if viewer.kind is PrincipalKind.MEMBER and c.member_id != viewer.id:  # type: ignore[attr-defined]
+    if viewer.kind is PrincipalKind.MEMBER and c.member_id != viewer.id:
         raise NotFound("No such coupon.", field="code")
-    t = await CouponTemplate.get(id=c.template_id)  # type: ignore[attr-defined]
+    t = await store.template(c.template_id)
     return Checked(c, t, await _verdict(c, t, await draft_of(draft), draft.other_codes, None))
 
 
@@ -135,20 +129,11 @@ def _redeemed(r: CouponRedemption, code: str, gift_sku: str, replayed: bool) -> 
 
 async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str) -> Redeemed:
     """A used coupon: the same order's retry gets its first answer, anyone else a no."""
-    r = await CouponRedemption.get_or_none(
-        coupon_id=c.id, partner_id=partner_id, order_external_id=order_external_id
-    )
+    r = await store.redemption_for(c.id, partner_id, order_external_id)
     if r is None or r.status != "REDEEMED":
         raise CouponAlreadyRedeemed()
-    gift = await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True)  # type: ignore[attr-defined]
+    gift = await store.gift_sku_of(c.template_id)
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
-
-
-# Redemption's conditional updates (plain SQL: a till waits on every one of them).
-USE = "UPDATE coupons SET status = 'USED' WHERE id = :id AND status = 'ACTIVE'"
-SPEND = "UPDATE coupon_templates SET discount_given_fen = discount_given_fen + :off WHERE id = :id"
-SPEND_BUDGET = """UPDATE coupon_templates SET budget_left_fen = budget_left_fen - :off,
-  discount_given_fen = discount_given_fen + :off WHERE id = :id AND budget_left_fen >= :off"""
 
 
 async def _redeem_locked(
@@ -162,15 +147,13 @@ async def _redeem_locked(
     order_id: int | None = None,
 ) -> Redeemed:
     """Inside an open transaction: lock the coupon, check, mark it used, record."""
-    c = await Coupon.select_for_update().get(id=coupon_id)
+    c = await store.lock_coupon(coupon_id)
     if c.status == "USED":
         done = await _answer_used(c, partner_id, order_external_id)
         if order_id is not None:
-            await CouponRedemption.filter(
-                coupon_id=c.id, partner_id=partner_id, order_external_id=order_external_id
-            ).update(order_id=order_id)
+            await store.link_order(c.id, partner_id, order_external_id, order_id)
         return done
-    t = await CouponTemplate.get(id=c.template_id)  # type: ignore[attr-defined]
+    t = await store.template(c.template_id)
     verdict = await _verdict(c, t, d, others, member_id)
     if not verdict.applicable:
         raise CouponNotApplicable(
@@ -178,12 +161,10 @@ async def _redeem_locked(
             code_=c.code,
             reasons=list(verdict.failures),
         )
-    if not await sql.execute(USE, {"id": c.id}):
+    if not await store.use(c.id):
         raise CouponAlreadyRedeemed()  # cannot happen under the row lock; never pass silently
     off = verdict.discount_fen
-    if t.budget_fen is None:
-        await sql.execute(SPEND, {"id": t.id, "off": off})
-    elif not await sql.execute(SPEND_BUDGET, {"id": t.id, "off": off}):
+    if not await store.spend(t.id, off, budgeted=t.budget_fen is not None):
         raise CouponNotApplicable(
             "This promotion's budget is spent.",
             code_=c.code,
@@ -191,19 +172,20 @@ async def _redeem_locked(
         )
     now = clock.now()
     key = {"coupon_id": c.id, "partner_id": partner_id, "order_external_id": order_external_id}
-    row = await CouponRedemption.get_or_none(**key)  # the coupon row lock serialises this
+    # the coupon row lock serialises this
+    row = await store.redemption_for(c.id, partner_id, order_external_id)
     if row is None:
-        row = await CouponRedemption.create(
+        row = await store.add_redemption(
             **key,
-            member_id=c.member_id,  # type: ignore[attr-defined]
+            member_id=c.member_id,
             discount_fen=off,
             order_id=order_id,
             redeemed_at=now,
         )
     else:  # voided earlier for this order, now redeemed for it again
         row.status, row.discount_fen, row.redeemed_at, row.voided_at = "REDEEMED", off, now, None
-        row.order_id = order_id or row.order_id  # type: ignore[attr-defined]
-        await row.save()
+        row.order_id = order_id or row.order_id
+        await store.save_redemption(row)
     return _redeemed(row, c.code, verdict.gift_sku, replayed=False)
 
 
@@ -241,7 +223,7 @@ async def redeem_for_order(
         raise InvalidInput("A coupon code is listed twice.", field="couponCodes")
     total = 0
     for code in codes:
-        c = await Coupon.get_or_none(code=m.normalise_code(code))
+        c = await store.coupon_by_code(m.normalise_code(code))
         if c is None:
             raise NotFound(f"No coupon {code}.", field="couponCodes")
         done = await _redeem_locked(
@@ -261,17 +243,10 @@ class Voided:
 
 async def _void_row(c: Coupon, r: CouponRedemption, now: datetime) -> str:
     """Inside a transaction, ``c`` locked: void ``r`` and give the coupon back if valid."""
-    await CouponRedemption.filter(id=r.id, status="REDEEMED").update(status="VOIDED", voided_at=now)
+    await store.void_redemption(r.id, now)
     back = "ACTIVE" if now < clock.utc(c.valid_until) else "EXPIRED"
-    await Coupon.filter(id=c.id, status="USED").update(status=back)
-    t = CouponTemplate.filter(id=c.template_id)  # type: ignore[attr-defined]
-    if await t.filter(budget_fen__isnull=False).exists():
-        await t.update(
-            budget_left_fen=F("budget_left_fen") + r.discount_fen,
-            discount_given_fen=F("discount_given_fen") - r.discount_fen,
-        )
-    else:
-        await t.update(discount_given_fen=F("discount_given_fen") - r.discount_fen)
+    await store.unuse(c.id, back)
+    await store.give_back(c.template_id, r.discount_fen)
     return back
 
 
@@ -280,10 +255,8 @@ async def void(viewer: Principal, code: str, order_external_id: str) -> Voided:
     ref = _order_ref(order_external_id)
     c0 = await _coupon(code)
     async with in_transaction():
-        c = await Coupon.select_for_update().get(id=c0.id)
-        r = await CouponRedemption.get_or_none(
-            coupon_id=c.id, partner_id=viewer.id, order_external_id=ref
-        )
+        c = await store.lock_coupon(c0.id)
+        r = await store.redemption_for(c.id, viewer.id, ref)
         if r is None:
             raise NotFound("This coupon was not redeemed for that order.", field="orderExternalId")
         if r.status == "VOIDED":
@@ -294,12 +267,9 @@ async def void(viewer: Principal, code: str, order_external_id: str) -> Voided:
 
 async def void_for_order(order_id: int, partner_id: int | None, order_external_id: str) -> int:
     """A fully refunded order: give back its coupons (inside the refund transaction)."""
-    rows = await CouponRedemption.filter(
-        Q(order_id=order_id) | Q(partner_id=partner_id, order_external_id=order_external_id),
-        status="REDEEMED",
-    )
+    rows = await store.redeemed_for_order(order_id, partner_id, order_external_id)
     now = clock.now()
     for r in rows:
-        c = await Coupon.select_for_update().get(id=r.coupon_id)  # type: ignore[attr-defined]
+        c = await store.lock_coupon(r.coupon_id)
         await _void_row(c, r, now)
     return len(rows)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from domain import clock, sql
-from domain.coupons.tables import Coupon
-from domain.coupons.templates import DESCRIBED, describe
+from domain import clock
+from domain.coupons import store
+from domain.coupons.model import DESCRIBED
+from domain.coupons.templates import describe
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon
 
 
 @dataclass(frozen=True)
@@ -24,22 +28,6 @@ class CouponRow:
     valid_until: datetime
     issued_at: datetime
     source: str
-
-
-# The app lists coupons on every open: plain SQL reading only the columns it shows.
-SELECT = """SELECT c.id, c.member_id, c.code, c.status, c.valid_from, c.valid_until, c.issued_at,
-  c.source, c.value_fen, t.name AS t_name, t.validity_days AS t_validity_days, {described}
-FROM coupons c JOIN coupon_templates t ON t.id = c.template_id
-WHERE {where} ORDER BY c.id DESC LIMIT :limit""".replace(
-    "{described}", ", ".join(f"t.{k} AS t_{k}" for k in DESCRIBED)
-)
-STATUS = {
-    None: "",
-    "ACTIVE": " AND c.status = 'ACTIVE' AND c.valid_until > :now",
-    "EXPIRED": " AND (c.status = 'EXPIRED' OR (c.status = 'ACTIVE' AND c.valid_until <= :now))",
-    "USED": " AND c.status = 'USED'",
-}
-TIMES = ("valid_from", "valid_until", "issued_at")
 
 
 def row_of(v: dict, now: datetime) -> CouponRow:
@@ -65,16 +53,8 @@ def row_of(v: dict, now: datetime) -> CouponRow:
     )
 
 
-async def _read(where: str, **params) -> list[dict]:
-    rows = await sql.select(SELECT.format(where=where), params, times=TIMES)
-    for v in rows:  # asyncpg and SQLite both hand JSON columns back as text
-        if isinstance(v["t_ladder"], str):
-            v["t_ladder"] = json.loads(v["t_ladder"])
-    return rows
-
-
 async def row_for(c: Coupon) -> CouponRow:
-    return row_of((await _read("c.id = :id", id=c.id, limit=1))[0], clock.now())
+    return row_of((await store.list_rows("c.id = :id", id=c.id, limit=1))[0], clock.now())
 
 
 async def of_member(
@@ -84,10 +64,10 @@ async def of_member(
     ACTIVE means usable now (the expiry job may not have run yet, so an ACTIVE row past
     its date counts as EXPIRED)."""
     now = clock.utc(clock.now())
-    where = "c.member_id = :member" + STATUS[status]
+    where = "c.member_id = :member" + store.STATUS[status]
     if after_id is not None:
         where += " AND c.id < :after"
-    rows = await _read(where, member=member_id, now=now, after=after_id, limit=limit + 1)
+    rows = await store.list_rows(where, member=member_id, now=now, after=after_id, limit=limit + 1)
     return [row_of(v, now) for v in rows[:limit]], len(rows) > limit
 
 
@@ -96,6 +76,6 @@ async def by_ids(ids: list[int]) -> dict[int, CouponRow]:
     now = clock.utc(clock.now())
     found = {}
     for coupon_id in ids:
-        for v in await _read("c.id = :id", id=coupon_id, limit=1):
+        for v in await store.list_rows("c.id = :id", id=coupon_id, limit=1):
             found[coupon_id] = row_of(v, now)
     return found

@@ -8,8 +8,15 @@ Counters on the template (issued, discount given) change only by conditional upd
 against their limits (stock, budget).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields, models
 from tortoise.migrations.constraints import CheckConstraint
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
+    from domain.orders.tables import Order
+    from domain.partners.tables import PartnerApp
 
 
 class CouponTemplate(models.Model):
@@ -19,16 +26,16 @@ class CouponTemplate(models.Model):
     kind = fields.CharField(max_length=16)  # AMOUNT_OFF / PERCENT_OFF / GIFT / FREE_DELIVERY
     threshold_fen = fields.BigIntField(default=0)
     value_fen = fields.BigIntField(default=0)
-    ladder = fields.JSONField(
-        default=list, db_default=[]
-    )  # [[threshold_fen, off_fen], ...] ascending
+    # [[threshold_fen, off_fen], ...] ascending
+    ladder: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
     percent_off = fields.IntField(default=0)
     cap_fen = fields.BigIntField(null=True)  # PERCENT_OFF: largest discount
     gift_sku = fields.CharField(max_length=32, default="", db_default="")
     valid_from = fields.DatetimeField(null=True)  # fixed dates (UTC), or
     valid_until = fields.DatetimeField(null=True)
     validity_days = fields.IntField(null=True, default=30)  # N days from issue
-    weekdays = fields.JSONField(default=list, db_default=[])  # ISO 1..7; empty: every day
+    # ISO 1..7; empty: every day
+    weekdays: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
     hour_from = fields.IntField(null=True)  # Asia/Shanghai, [from, to)
     hour_to = fields.IntField(null=True)
     total_stock = fields.IntField(null=True)  # None: unlimited
@@ -40,13 +47,17 @@ class CouponTemplate(models.Model):
     per_member_limit = fields.IntField(null=True, default=1)  # coupons held in total
     period_limit = fields.IntField(null=True)  # uses per member and period
     limit_period = fields.CharField(max_length=8, default="", db_default="")  # DAY / WEEK / MONTH
-    tiers = fields.JSONField(default=list, db_default=[])  # tier codes; empty: all
-    stores = fields.JSONField(default=list, db_default=[])  # store codes; empty: all
-    channels = fields.JSONField(default=list, db_default=[])  # order channels; empty: all
-    include_categories = fields.JSONField(default=list, db_default=[])  # category path prefixes
-    exclude_categories = fields.JSONField(default=list, db_default=[])
-    include_skus = fields.JSONField(default=list, db_default=[])
-    exclude_skus = fields.JSONField(default=list, db_default=[])
+    # tier codes; empty: all
+    tiers: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    # store codes; empty: all
+    stores: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    # order channels; empty: all
+    channels: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    # category path prefixes
+    include_categories: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    exclude_categories: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    include_skus: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    exclude_skus: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
     discounted_items_count = fields.BooleanField(default=True, db_default=True)
     stacking_group = fields.CharField(max_length=32, default="", db_default="")
     exclusive = fields.BooleanField(
@@ -74,12 +85,14 @@ class CouponTemplate(models.Model):
 class Coupon(models.Model):
     id = fields.BigIntField(primary_key=True)
     code = fields.CharField(max_length=20, unique=True)  # random, unguessable
-    template = fields.ForeignKeyField(
+    template: fields.ForeignKeyRelation["CouponTemplate"] = fields.ForeignKeyField(
         "loyalty.CouponTemplate", related_name="coupons", on_delete=fields.RESTRICT
     )
-    member = fields.ForeignKeyField(
+    template_id: int
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="coupons", on_delete=fields.RESTRICT
     )
+    member_id: int
     status = fields.CharField(max_length=8, default="ACTIVE")  # ACTIVE / USED / EXPIRED
     value_fen = fields.BigIntField(null=True)  # overrides the template value (birthday, rebate)
     source = fields.CharField(max_length=16)  # STAFF / CLAIM / TRIGGER / REWARD
@@ -97,19 +110,23 @@ class Coupon(models.Model):
 
 class CouponRedemption(models.Model):
     id = fields.BigIntField(primary_key=True)
-    coupon = fields.ForeignKeyField(
+    coupon: fields.ForeignKeyRelation["Coupon"] = fields.ForeignKeyField(
         "loyalty.Coupon", related_name="redemptions", on_delete=fields.RESTRICT
     )
-    partner = fields.ForeignKeyField(
+    coupon_id: int
+    partner: fields.ForeignKeyNullableRelation["PartnerApp"] = fields.ForeignKeyField(
         "loyalty.PartnerApp", related_name="+", null=True, on_delete=fields.RESTRICT
     )
+    partner_id: int | None
     order_external_id = fields.CharField(max_length=64)
-    order = fields.ForeignKeyField(
+    order: fields.ForeignKeyNullableRelation["Order"] = fields.ForeignKeyField(
         "loyalty.Order", related_name="coupon_redemptions", null=True, on_delete=fields.RESTRICT
     )
-    member = fields.ForeignKeyField(
+    order_id: int | None
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="coupon_redemptions", on_delete=fields.RESTRICT
     )
+    member_id: int
     discount_fen = fields.BigIntField()
     status = fields.CharField(max_length=8, default="REDEEMED")  # REDEEMED / VOIDED
     redeemed_at = fields.DatetimeField()

@@ -4,19 +4,27 @@
 ``release`` are the relay's steps: a claim is a lease (``claimed_until``), so two
 relays never send one event at the same moment, and an event whose relay died
 mid-send is sent again when the lease runs out (consumers are idempotent by id).
+
+One hook (``on_member_events``; the member-home cache installs it) hears which members
+recorded events name, once those events have committed: after the API's mutation
+(``settle``) and when the relay claims events recorded anywhere else (``claim``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
-
-from tortoise.expressions import Q
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
-from domain.events.tables import OutboxEvent
+from domain.events import store
 
+if TYPE_CHECKING:
+    from domain.events.tables import OutboxEvent
+
+log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
 _recorded: ContextVar[list[tuple[str, tuple[int, ...]]] | None] = ContextVar(
     "outbox_recorded", default=None
@@ -34,11 +42,18 @@ def watch() -> list[tuple[str, tuple[int, ...]]]:
 
 
 async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    event = await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
+    event = await store.add_event(topic, payload, clock.now())
     watching = _recorded.get()
     if watching is not None:
         watching.append((topic, members_of(payload)))
     return event
+
+
+async def record_many(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """``record`` for a batch's events, in one bulk insert (set-based jobs)."""
+    if not events:
+        return
+    await store.add_events(events, clock.now())
 
 
 def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
@@ -46,25 +61,45 @@ def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
     return tuple(v for k in MEMBER_KEYS if isinstance(v := payload.get(k), int))
 
 
+# --- the member hook ------------------------------------------------------------------------
+
+MemberHook = Callable[[set[int]], Awaitable[None]]
+_member_hook: MemberHook | None = None
+
+
+def on_member_events(hook: MemberHook | None) -> None:
+    """The one hook told which members committed events name (None: nobody listens)."""
+    global _member_hook
+    _member_hook = hook
+
+
+async def settle(recorded: list[tuple[str, tuple[int, ...]]], also: Iterable[int] = ()) -> None:
+    """The events ``watch`` saw (and a change to ``also``) have committed: tell the hook."""
+    await _tell({m for _topic, ids in recorded for m in ids} | set(also))
+
+
+async def _tell(members: set[int]) -> None:
+    if not members or _member_hook is None:
+        return
+    try:
+        await _member_hook(members)
+    except Exception as exc:  # committed already: a listener's failure holds nothing back
+        log.warning("member-event hook failed (%s)", exc)
+
+
 async def claim(limit: int = 100) -> list[OutboxEvent]:
-    now = clock.now()
-    free = Q(dispatched_at=None) & (Q(claimed_until=None) | Q(claimed_until__lt=now))
-    candidates = await OutboxEvent.filter(free).order_by("id").limit(limit)
-    claimed = []
-    for event in candidates:  # conditional update per row: only one relay wins each
-        won = await OutboxEvent.filter(Q(id=event.id) & free).update(claimed_until=now + LEASE)
-        if won:
-            claimed.append(event)
+    claimed = await store.claim(LEASE, limit)
+    await _tell({m for event in claimed for m in members_of(event.payload)})
     return claimed
 
 
 async def mark_dispatched(event_id: int) -> None:
-    await OutboxEvent.filter(id=event_id).update(dispatched_at=clock.now(), claimed_until=None)
+    await store.mark_dispatched(event_id)
 
 
 async def release(event_id: int) -> None:
-    await OutboxEvent.filter(id=event_id, dispatched_at=None).update(claimed_until=None)
+    await store.release(event_id)
 
 
 async def undispatched_count() -> int:
-    return await OutboxEvent.filter(dispatched_at=None).count()
+    return await store.undispatched_count()

@@ -8,10 +8,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain import clock
+from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
 from domain.members.model import Status, birth_month_day
 from domain.members.tables import BirthdayGreeting, Member

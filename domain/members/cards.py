@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import CardNotActive, InvalidInput, NotFound
 from domain.members import store
 from domain.members.model import ScanCode, make_scan_code, new_card_number, read_scan_code
@@ -29,20 +28,17 @@ class CardView:
 
 def _view(card: Card) -> CardView:
     return CardView(
-        member_id=card.member_id,  # type: ignore[attr-defined]
+        member_id=card.member_id,
         number=card.number,
         status=card.status,
         issued_at=card.issued_at,
     )
 
 
-CARDS = "SELECT member_id, number, status, issued_at FROM cards WHERE member_id IN (:members)"
-
-
 async def cards_of(members: list[MemberView]) -> list[CardView | None]:
     """The card of each visible member (None until issued); plain SQL, as the app's home
     reads it on every open."""
-    found = await sql.select(CARDS, {"members": [m.id for m in members]}, times=("issued_at",))
+    found = await store.card_rows([m.id for m in members])
     rows = {r["member_id"]: CardView(**r) for r in found}
     return [rows.get(m.id) for m in members]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import InvalidInput
+from domain.members import store
 from domain.members.model import ConsentPurpose
 from domain.members.services import MemberView, get
 from domain.members.tables import Consent
@@ -27,13 +27,22 @@ class ConsentView:
 
 async def consents_of(member: MemberView) -> list[ConsentView]:
     """The state of every purpose, in the order of ConsentPurpose."""
-    rows = await Consent.filter(member_id=member.id).order_by("id")
-    latest = {row.purpose: row for row in rows}
+    return (await consents_of_many([member.id]))[member.id]
+
+
+async def consents_of_many(member_ids: list[int]) -> dict[int, list[ConsentView]]:
+    """``consents_of`` for many members in one statement."""
+    rows = await store.consents_by_member(member_ids)
+    return {m: _in_force(rows.get(m, [])) for m in member_ids}
+
+
+def _in_force(rows: list[dict]) -> list[ConsentView]:
+    latest = {row["purpose"]: row for row in rows}  # rows oldest first: the newest wins
     out = []
     for purpose in ConsentPurpose:
         row = latest.get(purpose.value)
         out.append(
-            ConsentView(purpose.value, row.granted, row.policy_version, row.recorded_at)
+            ConsentView(purpose.value, row["granted"], row["policy_version"], row["recorded_at"])
             if row
             else ConsentView(purpose.value, False, "", None)
         )

@@ -1,19 +1,22 @@
 """The member-home response cache: a member's own query answers, reused for a few
-seconds (``HOME_CACHE_TTL_S``; 0, the default, turns it off).
+seconds (``HOME_CACHE_TTL_S``; 0, the default, turns it off). This module alone knows its
+keys; which documents qualify is the API's to say (``resolvers.home``: only queries a
+*member* sends whose every root field is ``me``).
 
-Only queries a *member* sends whose every root field is ``me`` are cached, keyed by the
-member and a digest of the document, operation name and variables. Each member has a
-generation — a random token — and every answer is stored with the generation read
-*before* it was computed; an answer is served only while its generation is current.
-``forget`` draws a new generation after a change has committed, so an answer computed
-from the old data, even one stored after the change, is never served again.
+An answer is keyed by the member and a digest of the document, operation name and
+variables. Each member has a generation — a random token — and every answer is stored
+with the generation read *before* it was computed; an answer is served only while its
+generation is current. ``forget`` draws a new generation after a change has committed,
+so an answer computed from the old data, even one stored after the change, is never
+served again.
 
-``forget`` runs for every member named in the outbox events a mutation records
-(before its response leaves), for the caller of any member mutation, and in the relay
-for events recorded anywhere else (workers, batches). A change that records no event
-for the member — a till redeeming a coupon, staff adjusting points, the nightly expiry
-jobs — shows once the answer's TTL ends. The scan code in a cached answer is the one
-minted with it: valid for at least SCAN_CODE_TTL_S − HOME_CACHE_TTL_S more seconds.
+``install`` makes ``forget`` the outbox's member hook: it runs for the members named in
+the events a mutation records (before its response leaves) and for the caller of any
+member mutation, and when the relay claims events recorded anywhere else (workers,
+batches). A change that records no event for the member — a till redeeming a coupon,
+staff adjusting points, the nightly expiry jobs — shows once the answer's TTL ends. The
+scan code in a cached answer is the one minted with it: valid for at least
+SCAN_CODE_TTL_S − HOME_CACHE_TTL_S more seconds.
 """
 
 from __future__ import annotations
@@ -23,13 +26,12 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from domain.cache import Cache
+from domain.events import outbox
 
 GENERATION_TTL_FACTOR = 10  # a generation outlives every answer stored under it
 
@@ -48,8 +50,9 @@ class HomeCache:
     def slot(
         self, member_id: int, query: str, operation: str | None, variables: dict | None
     ) -> Slot | None:
-        """Where this request's answer would be cached; None when it is not cacheable."""
-        if not self.ttl_s or not only_me(query, operation):
+        """Where the answer to this request of the member would be cached; None when the
+        cache is off. (Whether the document may be cached at all: ``resolvers.home``.)"""
+        if not self.ttl_s:
             return None
         blob = json.dumps([query, operation, variables or {}], sort_keys=True, default=str)
         digest = hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -86,16 +89,6 @@ def _generation_key(member_id: int) -> str:
     return f"home-gen:{member_id}"
 
 
-@lru_cache(maxsize=512)
-def only_me(query: str, operation: str | None) -> bool:
-    """Is the operation a query whose every root field is ``me`` (and nothing else)?"""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in ops if operation is None or (o.name and o.name.value == operation)]
-    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
-        return False
-    roots = chosen[0].selection_set.selections
-    return all(isinstance(f, FieldNode) and f.name.value == "me" for f in roots)
+def install(home: HomeCache) -> None:
+    """Events recorded for members (once committed) forget their cached answers here."""
+    outbox.on_member_events(home.forget)

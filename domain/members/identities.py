@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdentityTaken, InvalidInput, NotFound
 from domain.members.model import IdentityChannel, clean_external_id
 from domain.members.scope import get_visible
@@ -32,7 +30,7 @@ class IdentityView:
 def _view(row: MemberIdentity) -> IdentityView:
     return IdentityView(
         id=row.id,
-        member_id=row.member_id,  # type: ignore[attr-defined]
+        member_id=row.member_id,
         channel=row.channel,
         external_id=row.external_id,
         linked_at=row.linked_at,
@@ -51,7 +49,7 @@ async def identities_of(members: list[MemberView]) -> list[list[IdentityView]]:
     rows = await MemberIdentity.filter(member_id__in=[m.id for m in members]).order_by("id")
     by_member: dict[int, list[IdentityView]] = {m.id: [] for m in members}
     for row in rows:
-        by_member[row.member_id].append(_view(row))  # type: ignore[attr-defined]
+        by_member[row.member_id].append(_view(row))
     return [by_member[m.id] for m in members]
 
 
@@ -71,7 +69,7 @@ async def link(
                 await audit.record(viewer, "identity.link", "member", member.id, channel=channel)
     except IntegrityError:
         row = await MemberIdentity.get(channel=channel, external_id=external_id)
-        if row.member_id != member.id:  # type: ignore[attr-defined]
+        if row.member_id != member.id:
             raise IdentityTaken(field="externalId") from None
     return _view(row)
 

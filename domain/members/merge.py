@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
-
-from tortoise.transactions import in_transaction
+from typing import Any, Protocol, cast
 
 from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy
 from domain.auth.model import Principal
+from domain.db import in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.events import outbox
 from domain.members.model import NEW_TAG, Status
 from domain.members.scope import get_visible
 from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
-from domain.orders.tables import Order
-from domain.tiers.tables import Tier
+from domain.orders import store as orders
+from domain.tiers import store as tiers
 
 TOPIC_MERGED = "member.merged"
 TOPIC_UNMERGED = "member.unmerged"
@@ -61,6 +60,22 @@ class MoveRows:
             )
 
 
+class Orders:
+    """The absorbed member's orders, re-pointed by their ids (through the orders store)."""
+
+    name = "orders"
+
+    async def move(self, absorbed: Member, survivor: Member) -> list[int]:
+        ids = await orders.member_order_ids(absorbed.id)
+        if ids:
+            await orders.repoint(ids, absorbed.id, survivor.id)
+        return sorted(ids)
+
+    async def restore(self, record: list[int], absorbed: Member, survivor: Member) -> None:
+        if record:
+            await orders.repoint(record, survivor.id, absorbed.id)
+
+
 class Tags:
     """The survivor gains the absorbed member's tags it lacks (``new`` is never carried
     over: the person is not new); unmerge removes exactly the tags it added."""
@@ -69,7 +84,9 @@ class Tags:
 
     async def move(self, absorbed: Member, survivor: Member) -> list[str]:
         have = set(await MemberTag.filter(member_id=survivor.id).values_list("tag", flat=True))
-        theirs = await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        theirs: list[str] = cast(
+            list[str], await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
+        )
         added = sorted({t for t in theirs if t not in have and t != NEW_TAG})
         now = clock.now()
         await MemberTag.bulk_create(
@@ -88,12 +105,9 @@ class HigherTier:
     name = "tier"
 
     async def move(self, absorbed: Member, survivor: Member) -> dict[str, int | None]:
-        before = survivor.tier_id  # type: ignore[attr-defined]
-        ranks = {
-            t.id: t.rank
-            for t in await Tier.filter(id__in=[i for i in (before, absorbed.tier_id) if i])  # type: ignore[attr-defined]
-        }
-        best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)  # type: ignore[attr-defined]
+        before = survivor.tier_id
+        ranks = await tiers.ranks_by_id([i for i in (before, absorbed.tier_id) if i])
+        best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)
         if best != before:
             await Member.filter(id=survivor.id).update(tier_id=best)
         return {"survivor_tier_id": before}
@@ -104,7 +118,7 @@ class HigherTier:
 
 PARTICIPANTS: list[Participant] = [
     MoveRows("identities", MemberIdentity),
-    MoveRows("orders", Order),
+    Orders(),
     Tags(),
     HigherTier(),
 ]
@@ -118,24 +132,71 @@ def register_participant(participant: Participant) -> None:
 
 
 @dataclass(frozen=True)
+class PointsMoved:
+    """What the points participant moved: the amounts of its TRANSFER_OUT / TRANSFER_IN
+    entries, and the lots (each keeping its own expiry)."""
+
+    balance: int = 0
+    pending: int = 0
+    debt: int = 0
+    lot_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CouponsMoved:
+    """What the coupons participant moved: the coupons and their redemptions."""
+
+    coupon_ids: tuple[int, ...] = ()
+    redemption_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class MergeView:
     id: int
     survivor_id: int
     absorbed_id: int
     reason: str
     moved_counts: dict[str, int]
+    points: PointsMoved
+    coupons: CouponsMoved
     created_at: datetime
     undone_at: datetime | None
 
 
+def _points_moved(record: Any) -> PointsMoved:
+    """The record of ``domain.points.transfer`` (absent before that area took part)."""
+    if not isinstance(record, dict):
+        return PointsMoved()
+    return PointsMoved(
+        balance=int(record.get("balance", 0)),
+        pending=int(record.get("pending", 0)),
+        debt=int(record.get("debt", 0)),
+        lot_ids=tuple(sorted(record.get("lots", []))),
+    )
+
+
+def _coupons_moved(record: Any) -> CouponsMoved:
+    """The record of ``domain.coupons.transfer``: ``[[coupon id, occasion], ...]``."""
+    if not isinstance(record, dict):
+        return CouponsMoved()
+    return CouponsMoved(
+        coupon_ids=tuple(sorted(pair[0] for pair in record.get("coupons", []))),
+        redemption_ids=tuple(sorted(record.get("redemptions", []))),
+    )
+
+
 def _view(m: MemberMerge) -> MergeView:
     counts = {k: len(v) for k, v in m.moved.items() if isinstance(v, list)}
+    points, coupons = _points_moved(m.moved.get("points")), _coupons_moved(m.moved.get("coupons"))
+    counts["coupons"] = len(coupons.coupon_ids)  # a record, not a list: counted here
     return MergeView(
         id=m.id,
-        survivor_id=m.survivor_id,  # type: ignore[attr-defined]
-        absorbed_id=m.absorbed_id,  # type: ignore[attr-defined]
+        survivor_id=m.survivor_id,
+        absorbed_id=m.absorbed_id,
         reason=m.reason,
         moved_counts=counts,
+        points=points,
+        coupons=coupons,
         created_at=m.created_at,
         undone_at=m.undone_at,
     )
@@ -200,10 +261,10 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
         record = await MemberMerge.select_for_update().get_or_none(id=merge_id)
         if record is None:
             raise NotFound("No such merge.", field="mergeId")
-        await get_visible(settings, viewer, record.survivor_id)  # type: ignore[attr-defined]
+        await get_visible(settings, viewer, record.survivor_id)
         if record.undone_at is not None:
             raise Conflict("This merge was already undone.")
-        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)  # type: ignore[attr-defined]
+        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)
         if survivor.status == Status.MERGED:
             raise Conflict("The survivor was merged again since; undo that merge first.")
         for p in reversed(PARTICIPANTS):

@@ -12,7 +12,13 @@ from enum import StrEnum
 
 import phonenumbers
 
-from domain.errors import InvalidInput, InvalidPhone, ScanCodeExpired, ScanCodeInvalid
+from domain.errors import (
+    InvalidInput,
+    InvalidPhone,
+    MemberFrozen,
+    ScanCodeExpired,
+    ScanCodeInvalid,
+)
 
 MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
@@ -54,11 +60,24 @@ class Status(StrEnum):
     MERGED = "MERGED"  # absorbed by another record of the same person
 
 
+def refuse_frozen(status: str) -> None:
+    """A FROZEN member earns no points, spends none and redeems or claims no coupons:
+    MemberFrozen, whoever asks. The one check every such path calls."""
+    if status == Status.FROZEN:
+        raise MemberFrozen()
+
+
 class Channel(StrEnum):
     STORE = "STORE"
     ECOMMERCE = "ECOMMERCE"
     MINI_PROGRAM = "MINI_PROGRAM"
     APP = "APP"
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    LOST = "LOST"
+    REPLACED = "REPLACED"  # a number retired by a replacement (card history)
 
 
 class Gender(StrEnum):

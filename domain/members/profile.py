@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy, sessions
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import InvalidInput, PermissionDenied
 from domain.members import store
 from domain.members.model import Gender, IncomeBand, Status, check_birthday, clean_name

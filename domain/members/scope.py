@@ -10,13 +10,16 @@ store is in their region; store staff their store's region, or only their store 
 
 from __future__ import annotations
 
-from tortoise.queryset import QuerySet
+from typing import TYPE_CHECKING, cast
 
 from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
 from domain.config import Settings
 from domain.errors import NotFound
 from domain.members.tables import Member
+
+if TYPE_CHECKING:
+    from tortoise.queryset import QuerySet
 
 
 def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | None:
@@ -72,4 +75,4 @@ async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int
     rows = (
         await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
     )
-    return set(rows)
+    return set(cast(list[int], rows))

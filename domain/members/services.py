@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-
-from tortoise.transactions import in_transaction
+from enum import StrEnum
 
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
+from domain.db import in_transaction
 from domain.errors import InvalidInput, NotFound, PermissionDenied, PhoneTaken
 from domain.members import store
 from domain.members.model import (
@@ -29,7 +29,7 @@ from domain.members.model import (
 )
 from domain.members.scope import get_visible, store_in_scope, visible
 from domain.members.tables import Member
-from domain.org.tables import Region, Store
+from domain.org import store as org_store
 from domain.runtime import Runtime
 
 
@@ -60,13 +60,13 @@ def view(rt: Runtime, viewer: Principal, m: Member) -> MemberView:
         gender=m.gender,
         birthday=store.birthday_of(rt, m) if own else None,
         income_band=store.income_of(rt, m) if own else None,
-        region_id=m.region_id,  # type: ignore[attr-defined]
-        home_store_id=m.home_store_id,  # type: ignore[attr-defined]
-        tier_id=m.tier_id,  # type: ignore[attr-defined]
+        region_id=m.region_id,
+        home_store_id=m.home_store_id,
+        tier_id=m.tier_id,
         registration_channel=m.registration_channel,
         status=m.status,
         member_since=m.created_at,
-        merged_into_id=m.merged_into_id,  # type: ignore[attr-defined]
+        merged_into_id=m.merged_into_id,
     )
 
 
@@ -190,22 +190,22 @@ async def places(
     """Region and home store ids by code (NotFound), the store inside the viewer's scope."""
     region_id = store_id = None
     if region_code:
-        region = await Region.get_or_none(code=region_code)
+        region = await org_store.region_by_code(region_code)
         if region is None:
             raise NotFound(f"No region {region_code!r}.", field="regionCode")
         region_id = region.id
     if store_code:
-        found = await Store.get_or_none(code=store_code)
+        found = await org_store.store_by_code(store_code)
         if found is None:
             raise NotFound(f"No store {store_code!r}.", field="homeStoreCode")
-        if not store_in_scope(rt.settings, viewer, found.id, found.region_id):  # type: ignore[attr-defined]
+        if not store_in_scope(rt.settings, viewer, found.id, found.region_id):
             raise PermissionDenied("That store is outside your region.", field="homeStoreCode")
         store_id = found.id
-        region_id = region_id or found.region_id  # type: ignore[attr-defined]
+        region_id = region_id or found.region_id
     return region_id, store_id
 
 
-def enum_value(kind: type, value: str, name: str) -> str:
+def enum_value(kind: type[StrEnum], value: str, name: str) -> str:
     try:
         return kind(value).value
     except ValueError:

@@ -4,15 +4,16 @@ encrypted personal fields. Callers above this module decide who may do what."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any, TypedDict, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from domain import clock
+from domain import clock, sql
 from domain.errors import PhoneTaken
 from domain.members.model import NEW_TAG, Status, birth_month_day, new_card_number
-from domain.members.tables import Card, Member, MemberTag
+from domain.members.tables import Card, Consent, Member, MemberIdentity, MemberTag
 from domain.runtime import Runtime
 
 PHONE_CONTEXT = "members.phone"
@@ -41,8 +42,8 @@ async def by_phone(rt: Runtime, e164: str) -> Member | None:
 async def current(member: Member) -> Member:
     """Follow merges to the record that holds the person's data now."""
     seen = 0
-    while member.merged_into_id is not None and seen < 10:  # type: ignore[attr-defined]
-        member = await Member.get(id=member.merged_into_id)  # type: ignore[attr-defined]
+    while member.merged_into_id is not None and seen < 10:
+        member = await Member.get(id=member.merged_into_id)
         seen += 1
     return member
 
@@ -87,7 +88,7 @@ async def tags_by_member(member_ids: list[int]) -> dict[int, list[str]]:
     """Each member's tags, alphabetically (every id present, with [] when it has none)."""
     out: dict[int, list[str]] = {m: [] for m in member_ids}
     for row in await MemberTag.filter(member_id__in=member_ids).order_by("tag"):
-        out[row.member_id].append(row.tag)  # type: ignore[attr-defined]
+        out[row.member_id].append(row.tag)
     return out
 
 
@@ -116,11 +117,17 @@ async def issue_card(member_id: int) -> Card:
     raise RuntimeError("could not draw a free card number")
 
 
+class PersonalFields(TypedDict, total=False):
+    birthday_enc: str
+    birth_md_hash: str
+    income_enc: str
+
+
 def personal_fields(
     rt: Runtime, *, birthday: date | None = None, income_band: str | None = None
-) -> dict[str, object]:
+) -> PersonalFields:
     """Column values for the encrypted personal fields that are given."""
-    out: dict[str, object] = {}
+    out: PersonalFields = {}
     if birthday is not None:
         out["birthday_enc"] = rt.cipher.encrypt(birthday.isoformat(), context=BIRTHDAY_CONTEXT)
         out["birth_md_hash"] = rt.cipher.blind_index(birth_month_day(birthday), purpose="bday")
@@ -147,3 +154,71 @@ def income_of(rt: Runtime, member: Member) -> str | None:
 
 def is_active(member: Member) -> bool:
     return member.status == Status.ACTIVE
+
+
+# Row reads and writes other areas need (they never import domain.members.tables).
+
+
+async def get(member_id: int) -> Member:
+    return await Member.get(id=member_id)
+
+
+async def get_or_none(member_id: int, **where: Any) -> Member | None:
+    return await Member.get_or_none(id=member_id, **where)
+
+
+async def lock(member_id: int) -> Member:
+    """The member row under a row lock (inside the caller's transaction)."""
+    return await Member.select_for_update().get(id=member_id)
+
+
+async def lock_or_none(member_id: int) -> Member | None:
+    return await Member.select_for_update().get_or_none(id=member_id)
+
+
+async def set_tier(member_id: int, tier_id: int | None) -> None:
+    await Member.filter(id=member_id).update(tier_id=tier_id)
+
+
+async def drop_tag(member_id: int, tag: str) -> None:
+    await MemberTag.filter(member_id=member_id, tag=tag).delete()
+
+
+async def identity_external_id(member_id: int, channel: str) -> str | None:
+    row = await MemberIdentity.get_or_none(member_id=member_id, channel=channel)
+    return row.external_id if row else None
+
+
+async def active_created_between(after: datetime, until: datetime, without: Any) -> list[int]:
+    """Ids of ACTIVE members registered in (after, until], excluding the ids ``without``."""
+    ids = await (
+        Member.filter(status=Status.ACTIVE.value, created_at__lte=until, created_at__gt=after)
+        .exclude(id__in=without)
+        .values_list("id", flat=True)
+    )
+    return cast(list[int], ids)
+
+
+CARDS = "SELECT member_id, number, status, issued_at FROM cards WHERE member_id IN (:members)"
+
+
+async def card_rows(member_ids: list[int]) -> list[dict]:
+    """The cards of these members as dict rows (plain SQL: member home reads it on every
+    open)."""
+    return await sql.select(CARDS, {"members": member_ids}, times=("issued_at",))
+
+
+# --- batch reads for many members at once -------------------------------------------------
+
+
+async def consents_by_member(member_ids: list[int]) -> dict[int, list[dict]]:
+    """Every consent row of each member, oldest first (the newest per purpose is in force)."""
+    out: dict[int, list[dict]] = {m: [] for m in member_ids}
+    rows = (
+        await Consent.filter(member_id__in=member_ids)
+        .order_by("id")
+        .values("member_id", "purpose", "granted", "policy_version", "recorded_at")
+    )
+    for row in rows:
+        out[row["member_id"]].append(row)
+    return out

@@ -4,7 +4,13 @@ Personal data (phone, birthday, income band) is stored encrypted (see domain.cry
 with HMAC blind indexes where an exact match is needed (phone, birthday month-day).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields, models
+
+if TYPE_CHECKING:
+    from domain.org.tables import Region, Staff, Store
+    from domain.tiers.tables import Tier
 
 
 class Member(models.Model):
@@ -19,18 +25,22 @@ class Member(models.Model):
     status = fields.CharField(max_length=16, default="ACTIVE")  # ACTIVE/FROZEN/ERASED/MERGED
     registration_channel = fields.CharField(max_length=16, default="APP")
     registered_by = fields.CharField(max_length=64, default="")  # "partner:3" / "staff:1" / ""
-    region = fields.ForeignKeyField(
+    region: fields.ForeignKeyNullableRelation["Region"] = fields.ForeignKeyField(
         "loyalty.Region", related_name="members", null=True, on_delete=fields.RESTRICT
     )
-    home_store = fields.ForeignKeyField(
+    region_id: int | None
+    home_store: fields.ForeignKeyNullableRelation["Store"] = fields.ForeignKeyField(
         "loyalty.Store", related_name="members", null=True, on_delete=fields.RESTRICT
     )
-    tier = fields.ForeignKeyField(
+    home_store_id: int | None
+    tier: fields.ForeignKeyNullableRelation["Tier"] = fields.ForeignKeyField(
         "loyalty.Tier", related_name="members", null=True, on_delete=fields.RESTRICT
     )
-    merged_into = fields.ForeignKeyField(
+    tier_id: int | None
+    merged_into: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="absorbed", null=True, on_delete=fields.RESTRICT
     )
+    merged_into_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(null=True)
 
@@ -44,7 +54,10 @@ class Card(models.Model):
     keeps the old number in CardHistory, so the balance and history never move."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.OneToOneField("loyalty.Member", related_name="card", on_delete=fields.RESTRICT)
+    member: fields.OneToOneRelation["Member"] = fields.OneToOneField(
+        "loyalty.Member", related_name="card", on_delete=fields.RESTRICT
+    )
+    member_id: int
     number = fields.CharField(max_length=20, unique=True)
     status = fields.CharField(max_length=16, default="ACTIVE")  # ACTIVE / LOST
     issued_at = fields.DatetimeField()
@@ -58,7 +71,10 @@ class CardHistory(models.Model):
     """A number the card had before, with why it stopped working."""
 
     id = fields.BigIntField(primary_key=True)
-    card = fields.ForeignKeyField("loyalty.Card", related_name="history", on_delete=fields.RESTRICT)
+    card: fields.ForeignKeyRelation["Card"] = fields.ForeignKeyField(
+        "loyalty.Card", related_name="history", on_delete=fields.RESTRICT
+    )
+    card_id: int
     number = fields.CharField(max_length=20, unique=True)
     status = fields.CharField(max_length=16)  # REPLACED (after LOST or damaged)
     issued_at = fields.DatetimeField()
@@ -73,9 +89,10 @@ class MemberIdentity(models.Model):
     """An account of the member on another channel, unique per (channel, external id)."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="identities", on_delete=fields.RESTRICT
     )
+    member_id: int
     channel = fields.CharField(max_length=24)  # see domain.members.model.IdentityChannel
     external_id = fields.CharField(max_length=128)
     linked_at = fields.DatetimeField()
@@ -88,7 +105,10 @@ class MemberIdentity(models.Model):
 
 class MemberTag(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField("loyalty.Member", related_name="tags", on_delete=fields.CASCADE)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="tags", on_delete=fields.CASCADE
+    )
+    member_id: int
     tag = fields.CharField(max_length=32)
     created_at = fields.DatetimeField()
 
@@ -102,9 +122,10 @@ class Consent(models.Model):
     """Append-only consent history: the newest row per (member, purpose) is in force."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="consents", on_delete=fields.RESTRICT
     )
+    member_id: int
     purpose = fields.CharField(max_length=32)  # see domain.members.model.ConsentPurpose
     granted = fields.BooleanField()
     policy_version = fields.CharField(max_length=16)
@@ -121,17 +142,21 @@ class MemberMerge(models.Model):
     """One merge of ``absorbed`` into ``survivor``: what moved, so unmerge can undo it."""
 
     id = fields.BigIntField(primary_key=True)
-    survivor = fields.ForeignKeyField(
+    survivor: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="merges_won", on_delete=fields.RESTRICT
     )
-    absorbed = fields.ForeignKeyField(
+    survivor_id: int
+    absorbed: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="merges_lost", on_delete=fields.RESTRICT
     )
-    staff = fields.ForeignKeyField(
+    absorbed_id: int
+    staff: fields.ForeignKeyRelation["Staff"] = fields.ForeignKeyField(
         "loyalty.Staff", related_name="merges", on_delete=fields.RESTRICT
     )
+    staff_id: int
     reason = fields.CharField(max_length=255)
-    moved = fields.JSONField(default=dict)  # participant name -> what it moved
+    # participant name -> what it moved
+    moved: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
     undone_at = fields.DatetimeField(null=True)
 
@@ -143,9 +168,10 @@ class BirthdayGreeting(models.Model):
     """One birthday event per member and year: makes the birthday job idempotent."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="birthday_greetings", on_delete=fields.RESTRICT
     )
+    member_id: int
     year = fields.IntField()
     created_at = fields.DatetimeField()
 

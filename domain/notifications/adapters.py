@@ -136,6 +136,7 @@ def _smtp(s: Settings) -> Adapter:
         username=s.smtp_username,
         password=s.smtp_password,
         security=s.smtp_security,
+        timeout=s.smtp_timeout_s,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,6 +24,22 @@ class Purpose(StrEnum):
     MARKETING = "MARKETING"
 
 
+class Urgency(StrEnum):
+    """Whether a transactional message may wake a member up."""
+
+    URGENT = "URGENT"  # sign-in codes, payments: sent at once, day and night
+    DEFERRABLE = "DEFERRABLE"  # tier changes, reviews, reminders: held until quiet hours end
+
+
+class Status(StrEnum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DEFERRED = "DEFERRED"  # quiet hours
+    SUPPRESSED = "SUPPRESSED"  # the rules said no
+    FAILED = "FAILED"  # the provider will never take it
+
+
 TEMPLATES: dict[tuple[str, Channel], str] = {
     ("otp", Channel.SMS): "【鲜选会员】验证码 {code}，{minutes} 分钟内有效。请勿告诉他人。",
     ("tier_up", Channel.SMS): "【鲜选会员】恭喜您升级为{tier}！积分倍率与专属权益已生效。",
@@ -34,18 +51,41 @@ TEMPLATES: dict[tuple[str, Channel], str] = {
         "tier_review",
         Channel.SMS,
     ): "【鲜选会员】您的会员等级将于 {date} 复核，届时未达保级标准将调整。",
+    # points_expiring: {date} is the last day the points can be used (Asia/Shanghai)
     (
         "points_expiring",
         Channel.SMS,
-    ): "【鲜选会员】您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.PUSH): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
-    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分将于 {date} 到期",
-    ("points_expiring", Channel.EMAIL): "您有 {points} 积分将于 {date} 到期，快来兑换好礼吧。",
+    ): "【鲜选会员】您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    (
+        "points_expiring",
+        Channel.PUSH,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
+    ("points_expiring", Channel.MINI_PROGRAM): "{points} 积分有效期至 {date}",
+    (
+        "points_expiring",
+        Channel.EMAIL,
+    ): "您有 {points} 积分有效期至 {date}（当日 24 时后失效），快来兑换好礼吧。",
     ("coupon_expiring", Channel.SMS): "【鲜选会员】您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.PUSH): "您的「{name}」将于 {date} 到期，别忘了使用。",
     ("coupon_expiring", Channel.MINI_PROGRAM): "「{name}」{date} 到期",
     ("coupon_expiring", Channel.EMAIL): "您的「{name}」将于 {date} 到期，别忘了使用。",
 }
+
+# each template's urgency; a template missing here is DEFERRABLE (it waits for morning
+# rather than wake anyone: a new urgent one must say so here)
+URGENCY: dict[str, Urgency] = {
+    "otp": Urgency.URGENT,
+    "tier_up": Urgency.DEFERRABLE,
+    "tier_down": Urgency.DEFERRABLE,
+    "tier_review": Urgency.DEFERRABLE,
+    "points_expiring": Urgency.DEFERRABLE,
+    "coupon_expiring": Urgency.DEFERRABLE,
+}
+
+
+def urgency_of(template: str) -> Urgency:
+    return URGENCY.get(template, Urgency.DEFERRABLE)
+
 
 # the consent purpose a marketing message on each channel needs
 MARKETING_CONSENT = {
@@ -79,6 +119,13 @@ def quiet_until(now: datetime, start: time, end: time) -> datetime | None:
     return datetime.combine(day, end, tzinfo=SHANGHAI).astimezone(UTC)
 
 
+def hold_for_quiet_hours(urgency: Urgency, now: datetime, quiet: tuple[time, time]) -> Decision:
+    """A transactional message: urgent ones go at once; the others, sent in quiet hours,
+    wait until they end."""
+    until = None if urgency is Urgency.URGENT else quiet_until(now, *quiet)
+    return Decision("QUEUED") if until is None else Decision("DEFERRED", "quiet hours", until)
+
+
 def decide(
     *,
     purpose: Purpose,
@@ -88,11 +135,13 @@ def decide(
     weekly_cap: int,
     now: datetime,
     quiet: tuple[time, time],
+    urgency: Urgency = Urgency.URGENT,
 ) -> Decision:
     """Whether a message goes now, later or not at all, and why. Transactional messages
-    (codes, ticket updates, tier changes) skip the marketing rules."""
+    (codes, ticket updates, tier changes) skip the marketing rules (consent, cap) and
+    keep quiet hours unless ``urgency`` is URGENT; marketing always keeps them."""
     if purpose is Purpose.TRANSACTIONAL:
-        return Decision("QUEUED")
+        return hold_for_quiet_hours(urgency, now, quiet)
     if not consented:
         return Decision("SUPPRESSED", f"no consent for {MARKETING_CONSENT[channel]}")
     if sent_in_week >= weekly_cap:
@@ -107,7 +156,7 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def render(template: str, channel: Channel, variables: dict[str, object]) -> str:
+def render(template: str, channel: Channel, variables: Mapping[str, object]) -> str:
     try:
         text = TEMPLATES[(template, channel)]
     except KeyError:
@@ -129,4 +178,6 @@ class Adapter(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, body: str, template: str, variables: dict) -> str: ...
+    async def send(
+        self, recipient: str, body: str, template: str, variables: dict[str, Any]
+    ) -> str: ...

@@ -11,7 +11,7 @@ or fails; ``otp_challenges`` keeps only a keyed hash of the code.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.crypto import Cipher
 from domain.notifications.model import Channel, UnknownTemplate, render
@@ -26,9 +26,12 @@ def masked(variables: dict[str, str]) -> dict[str, str]:
     return {k: (MASK if k in SECRET_VARIABLES else v) for k, v in variables.items()}
 
 
-def seal(
-    cipher: Cipher, template: str, channel: Channel, variables: dict[str, object]
-) -> dict[str, str]:
+class Sealed(TypedDict):
+    body_enc: str
+    variables_enc: str
+
+
+def seal(cipher: Cipher, template: str, channel: Channel, variables: dict[str, object]) -> Sealed:
     """The encrypted columns of a new message (``body_enc``, ``variables_enc``)."""
     values = {k: str(v) for k, v in variables.items()}
     return {

@@ -25,7 +25,7 @@ class SmtpEmail:
         username: str = "",
         password: str = "",
         security: str = "starttls",  # tls / starttls / none
-        timeout: float = 15,
+        timeout: float = 15,  # SMTP_TIMEOUT_S
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username, password

@@ -1,14 +1,20 @@
 """Outgoing messages, their text encrypted. The local sink adapter sends nothing (in
 development it also appends each message to ``var/dev-sink.jsonl``)."""
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields, models
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 class Message(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="messages", null=True, on_delete=fields.RESTRICT
     )
+    member_id: int | None
     channel = fields.CharField(max_length=16)  # SMS / PUSH / MINI_PROGRAM / EMAIL
     recipient_enc = fields.TextField()  # encrypted address (phone, openid, email)
     template = fields.CharField(max_length=64)

@@ -6,13 +6,28 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, PaidAtOutOfRange
 from domain.members.model import MemberRef
 
-CHANNELS = ("POS", "ECOMMERCE", "MINI_PROGRAM", "APP")
+
+class Channel(StrEnum):
+    POS = "POS"
+    ECOMMERCE = "ECOMMERCE"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    APP = "APP"
+
+
+class Status(StrEnum):
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+CHANNELS = tuple(Channel)
 MAX_LINES = 500
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,7 @@ class RefundIn:
     lines: tuple[RefundLineIn, ...] = ()
     amount_fen: int | None = None
     reason: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def check_external_id(value: str, name: str) -> str:
@@ -63,7 +78,61 @@ def check_external_id(value: str, name: str) -> str:
     return text
 
 
-def check_order(o: OrderIn, now: datetime, point_value_fen: int) -> None:
+@dataclass(frozen=True)
+class PaidAtWindow:
+    """How far back and ahead of now a partner may date an order (settings
+    ORDER_BACKDATE_MAX_DAYS, ORDER_CLOCK_SKEW_S)."""
+
+    max_age: timedelta = timedelta(days=30)
+    clock_skew: timedelta = timedelta(seconds=300)
+
+
+def check_paid_at(paid_at: datetime, now: datetime, window: PaidAtWindow) -> None:
+    """The one rule for when an order may say it was paid, for ``orderCreate`` and for an
+    offline till's batch upload alike: from ``now - max_age`` to ``now + clock_skew``
+    (both inclusive), else PaidAtOutOfRange with the window. A time without an offset is
+    InvalidInput: a till's local time would be read eight hours off."""
+    if paid_at.tzinfo is None:
+        raise InvalidInput("paidAt needs a time zone offset.", field="paidAt")
+    earliest, latest = now - window.max_age, now + window.clock_skew
+    if paid_at < earliest:
+        raise PaidAtOutOfRange(
+            f"paidAt is more than {window.max_age.days} days ago; orders this old are not "
+            "accepted.",
+            earliest=earliest,
+            latest=latest,
+        )
+    if paid_at > latest:
+        raise PaidAtOutOfRange(
+            "paidAt is in the future (beyond the allowed clock skew).",
+            earliest=earliest,
+            latest=latest,
+        )
+
+
+@dataclass(frozen=True)
+class EarnDates:
+    """When an order's points become spendable and when their lot expires; ``expired``:
+    the lot is past its expiry already when it is written (a backdated order), so it is
+    recorded as EARN + EXPIRE - visible in the ledger, never spendable, not in the balance."""
+
+    available_at: datetime
+    expires_at: datetime
+    expired: bool
+
+
+def earn_dates(
+    paid_at: datetime, now: datetime, pending: timedelta, expires_at: datetime
+) -> EarnDates:
+    """The dates of the lot an order paid at ``paid_at`` earns, written at ``now``:
+    pending for the return window from ``paid_at``; ``expires_at`` is the lot's expiry by
+    the points rule (``domain.points.model.lot_expiry``)."""
+    return EarnDates(paid_at + pending, expires_at, expired=expires_at <= now)
+
+
+def check_order(o: OrderIn, point_value_fen: int) -> None:
+    """What any order must be, whenever it is posted (a retry too); ``check_paid_at``
+    is the other half, for new orders only (a retry is answered however late)."""
     check_external_id(o.external_id, "externalId")
     if o.channel not in CHANNELS:
         raise InvalidInput(f"channel is one of {', '.join(CHANNELS)}.", field="channel")
@@ -88,13 +157,11 @@ def check_order(o: OrderIn, now: datetime, point_value_fen: int) -> None:
         )
     if o.paid_at.tzinfo is None:
         raise InvalidInput("paidAt needs a time zone offset.", field="paidAt")
-    if o.paid_at > now + CLOCK_SKEW:
-        raise InvalidInput("paidAt is in the future.", field="paidAt")
     if len(o.coupon_codes) > 5:
         raise InvalidInput("At most 5 coupons per order.", field="couponCodes")
 
 
-def _stable_ref(ref: MemberRef | None) -> dict | None:
+def _stable_ref(ref: MemberRef | None) -> dict[str, Any] | None:
     """The member reference as it identifies the request: a scan code changes every
     minute, so a retry with a fresh code is still the same request."""
     if ref is None:
@@ -105,7 +172,7 @@ def _stable_ref(ref: MemberRef | None) -> dict | None:
     return out
 
 
-def digest(payload: dict) -> str:
+def digest(payload: dict[str, Any]) -> str:
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 

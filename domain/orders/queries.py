@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.errors import InvalidInput
 from domain.members.services import MemberView
-from domain.orders.tables import Order
+from domain.orders import store
 
 
 @dataclass(frozen=True)
 class OrderRow:
+    """An order as views show it (read with ``store.ROW_COLUMNS``)."""
+
     id: int
     member_id: int | None
     external_id: str
@@ -24,50 +27,47 @@ class OrderRow:
     status: str
 
 
-_COLUMNS = {
-    "id": "id",
-    "member_id": "member_id",
-    "external_id": "external_id",
-    "channel": "channel",
-    "store_code": "store__code",
-    "paid_at": "paid_at",
-    "total_paid_fen": "total_paid_fen",
-    "refunded_fen": "refunded_fen",
-    "points_earned": "points_earned",
-    "points_redeemed": "points_redeemed",
-    "status": "status",
-}
+def _rows(rows: list[dict]) -> list[OrderRow]:
+    return [OrderRow(**r) for r in rows]
 
 
-async def _rows(qs) -> list[OrderRow]:
-    return [OrderRow(**r) for r in await qs.values(**_COLUMNS)]
+# The one order of a member's orders, newest first: by when they were paid, the id
+# breaking ties (two orders paid the same second; an order posted late sits by its
+# paidAt, not by when it arrived). Member.orders and customer360 both read it.
+NEWEST_FIRST = ("-paid_at", "-id")
 
 
 async def recent(member: MemberView, *, limit: int) -> list[OrderRow]:
-    return await _rows(Order.filter(member_id=member.id).order_by("-paid_at", "-id").limit(limit))
+    """The member's latest orders (customer360): the first page of ``page``."""
+    rows, _more = await page(member, before_id=None, limit=limit)
+    return rows
 
 
 async def page(
     member: MemberView, *, before_id: int | None, limit: int
 ) -> tuple[list[OrderRow], bool]:
-    """The member's orders, newest first (keyset by id)."""
-    qs = Order.filter(member_id=member.id)
+    """The member's orders in NEWEST_FIRST order, after the order ``before_id`` (the
+    cursor: a keyset on (paid_at, id), which the cursor's order id names)."""
+    before = None
     if before_id is not None:
-        qs = qs.filter(id__lt=before_id)
-    rows = await _rows(qs.order_by("-id").limit(limit + 1))
+        paid_at = await store.paid_at_of(before_id, member.id)
+        if paid_at is None:
+            raise InvalidInput("The cursor is not valid for this list.", field="after")
+        before = (paid_at, before_id)
+    rows = _rows(await store.member_page(member.id, before, NEWEST_FIRST, limit + 1))
     return rows[:limit], len(rows) > limit
 
 
 async def one(order_id: int) -> OrderRow:
-    (row,) = await _rows(Order.filter(id=order_id))
+    (row,) = _rows(await store.rows_where(id=order_id))
     return row
 
 
 async def by_external_id(partner_id: int | None, external_id: str) -> OrderRow:
-    (row,) = await _rows(Order.filter(partner_id=partner_id, external_id=external_id))
+    (row,) = _rows(await store.rows_where(partner_id=partner_id, external_id=external_id))
     return row
 
 
 async def by_ids(ids: list[int]) -> dict[int, OrderRow]:
     """Orders by id (for ``node``; the caller applies member scope to ``member_id``)."""
-    return {r.id: r for r in await _rows(Order.filter(id__in=ids))}
+    return {r.id: r for r in _rows(await store.rows_where(id__in=ids))}

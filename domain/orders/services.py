@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth.model import Principal
-from domain.catalog.tables import Product
+from domain.catalog import store as catalog
+from domain.config import Settings
 from domain.coupons import model as coupon_model
 from domain.coupons import redemption as coupons
+from domain.db import IntegrityError, in_transaction
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
+from domain.members import store as member_store
 from domain.members.lookup import resolve
-from domain.members.model import NEW_TAG
-from domain.members.tables import Member, MemberTag
+from domain.members.model import NEW_TAG, refuse_frozen
 from domain.orders import model
-from domain.orders.tables import Order, OrderLine
-from domain.org.tables import Store
+from domain.orders import store as orders
+from domain.org import store as org_store
 from domain.points import ledger, rules
 from domain.points.model import (
     Kind,
@@ -36,10 +36,23 @@ from domain.points.model import (
     lot_expiry,
 )
 from domain.runtime import Runtime
-from domain.tiers.tables import Tier
+from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.catalog.tables import Product
+    from domain.members.tables import Member
+    from domain.orders.tables import Order
 
 TOPIC_ORDER_CREATED = "order.created"
 TOPIC_ORDER_REFUNDED = "order.refunded"
+
+
+def paid_at_window(s: Settings) -> model.PaidAtWindow:
+    """The paidAt window of the settings (ORDER_BACKDATE_MAX_DAYS, ORDER_CLOCK_SKEW_S)."""
+    return model.PaidAtWindow(
+        max_age=timedelta(days=s.order_backdate_max_days),
+        clock_skew=timedelta(seconds=s.order_clock_skew_s),
+    )
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ def _result(o: Order, replayed: bool) -> OrderResult:
     return OrderResult(
         order_id=o.id,
         external_id=o.external_id,
-        member_id=o.member_id,  # type: ignore[attr-defined]
+        member_id=o.member_id,
         total_paid_fen=o.total_paid_fen,
         points_earned=o.points_earned,
         points_redeemed=o.points_redeemed,
@@ -75,23 +88,27 @@ def _replay(existing: Order, digest: str) -> OrderResult:
 
 async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResult:
     s = rt.settings
-    model.check_order(o, clock.now(), s.points_value_fen)
-    o = replace(o, paid_at=clock.utc_input(o.paid_at, "paidAt"))
+    if o.paid_at.tzinfo is not None:  # first: a time near year 1 or 9999 cannot be compared
+        o = replace(o, paid_at=clock.utc_input(o.paid_at, "paidAt"))
+    model.check_order(o, s.points_value_fen)
     digest = model.order_digest(o)
     partner_id = viewer.id
-    existing = await Order.get_or_none(partner_id=partner_id, external_id=o.external_id)
+    existing = await orders.by_external_id(partner_id, o.external_id)
     if existing is not None:  # a retry, however late: answer without resolving anything
         return _replay(existing, digest)
-    store = await Store.get_or_none(code=o.store_code)
+    model.check_paid_at(o.paid_at, clock.now(), paid_at_window(s))
+    store = await org_store.store_by_code(o.store_code)
     if store is None:
         raise NotFound(f"No store {o.store_code!r}.", field="storeCode")
     member = await resolve(rt, None, o.member) if o.member else None
+    if member is not None:  # frozen: no order for it at all (earning, points, coupons)
+        refuse_frozen(member.status)
     if o.points_to_redeem and member is None:
         raise InvalidInput("Paying with points needs a member.", field="pointsToRedeem")
     async with in_transaction():
         try:
             async with in_transaction():  # savepoint: a concurrent duplicate fails only this
-                order = await Order.create(
+                order = await orders.add_order(
                     partner_id=partner_id,
                     external_id=o.external_id,
                     channel=o.channel,
@@ -104,31 +121,31 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
                     created_at=clock.now(),
                 )
         except IntegrityError:
-            winner = await Order.get(partner_id=partner_id, external_id=o.external_id)
+            winner = await orders.get_by_external_id(partner_id, o.external_id)
             return _replay(winner, digest)
-        products = {p.sku: p for p in await Product.filter(sku__in=[ln.sku for ln in o.lines])}
-        await OrderLine.bulk_create(
+        products = await catalog.by_sku([ln.sku for ln in o.lines])
+        await orders.add_lines(
+            order.id,
             [
-                OrderLine(
-                    order_id=order.id,
-                    product_id=products[ln.sku].id if ln.sku in products else None,
-                    sku=ln.sku,
-                    quantity=ln.quantity,
-                    unit_price_fen=ln.unit_price_fen,
-                    discount_fen=ln.discount_fen,
-                )
+                {
+                    "product_id": products[ln.sku].id if ln.sku in products else None,
+                    "sku": ln.sku,
+                    "quantity": ln.quantity,
+                    "unit_price_fen": ln.unit_price_fen,
+                    "discount_fen": ln.discount_fen,
+                }
                 for ln in o.lines
-            ]
+            ],
         )
         lines = _priced_lines(o, products)
         if o.coupon_codes:
             await _redeem_coupons(order, member, o, lines)
         if member is not None:
             await _points_for_order(rt, viewer, order, member, o, lines)
-            await MemberTag.filter(member_id=member.id, tag=NEW_TAG).delete()
+            await member_store.drop_tag(member.id, NEW_TAG)
         await outbox.record(
             TOPIC_ORDER_CREATED,
-            {"order_id": order.id, "member_id": order.member_id},  # type: ignore[attr-defined]
+            {"order_id": order.id, "member_id": order.member_id},
         )
     return _result(order, replayed=False)
 
@@ -154,7 +171,7 @@ async def _redeem_coupons(
     """The order's coupons, redeemed in its transaction: a refusal undoes the order."""
     draft = coupon_model.Draft(store_code=o.store_code, channel=o.channel, lines=lines)
     await coupons.redeem_for_order(
-        order.partner_id,  # type: ignore[attr-defined]
+        order.partner_id,
         order.id,
         order.external_id,
         member.id if member else None,
@@ -184,7 +201,7 @@ async def _points_for_order(
         )
         order.points_redeemed = o.points_to_redeem
     day = business_day(o.paid_at)
-    tier = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+    tier = await tiers.get_or_none(member.tier_id) if member.tier_id else None
     earned = compute_earn(
         order_ref=o.external_id,
         lines=list(lines),
@@ -197,25 +214,28 @@ async def _points_for_order(
         earned_today=await _earned_on(member.id, day),
     )
     if earned.points > 0:
-        await ledger.credit(
+        dates = model.earn_dates(
+            o.paid_at,
+            clock.now(),
+            timedelta(days=s.points_pending_days),
+            lot_expiry(o.paid_at, s.points_expiry_extra_years),
+        )
+        await ledger.credit(  # a lot already past expiry is written as EARN + EXPIRE
             acct,
             Kind.EARN,
             earned.points,
             earned.reason,
-            available_at=o.paid_at + timedelta(days=s.points_pending_days),
-            expires_at=lot_expiry(o.paid_at, s.points_expiry_extra_years),
+            available_at=dates.available_at,
+            expires_at=dates.expires_at,
             order_id=order.id,
             breakdown=earned.breakdown,
             actor=viewer.subject,
         )
     order.points_earned = earned.points
-    await order.save(update_fields=["points_earned", "points_redeemed"])
+    await orders.save_points(order)
 
 
 async def _earned_on(member_id: int, day) -> int:
     """Points this member's orders of that business day already earned (daily cap)."""
     start = clock.day_start(day)
-    rows = await Order.filter(
-        member_id=member_id, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
-    ).values_list("points_earned", flat=True)
-    return sum(rows)
+    return sum(await orders.points_earned_between(member_id, start, start + timedelta(days=1)))

@@ -5,22 +5,33 @@ for refunds; ``request_hash`` is a digest of the request, so a retry with the sa
 content is answered with the original result and a changed one is refused.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields, models
+
+if TYPE_CHECKING:
+    from domain.catalog.tables import Product
+    from domain.members.tables import Member
+    from domain.org.tables import Store
+    from domain.partners.tables import PartnerApp
 
 
 class Order(models.Model):
     id = fields.BigIntField(primary_key=True)
-    partner = fields.ForeignKeyField(
+    partner: fields.ForeignKeyNullableRelation["PartnerApp"] = fields.ForeignKeyField(
         "loyalty.PartnerApp", related_name="orders", null=True, on_delete=fields.RESTRICT
     )
+    partner_id: int | None
     external_id = fields.CharField(max_length=64)
     channel = fields.CharField(max_length=16)  # POS / ECOMMERCE / MINI_PROGRAM / APP
-    store = fields.ForeignKeyField(
+    store: fields.ForeignKeyRelation["Store"] = fields.ForeignKeyField(
         "loyalty.Store", related_name="orders", on_delete=fields.RESTRICT
     )
-    member = fields.ForeignKeyField(
+    store_id: int
+    member: fields.ForeignKeyNullableRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="orders", null=True, on_delete=fields.RESTRICT
     )
+    member_id: int | None
     paid_at = fields.DatetimeField()
     total_paid_fen = fields.BigIntField()
     refunded_fen = fields.BigIntField(default=0)
@@ -28,7 +39,7 @@ class Order(models.Model):
     points_redeemed = fields.BigIntField(default=0)
     points_reversed = fields.BigIntField(default=0)  # of points_earned, by refunds
     status = fields.CharField(max_length=24, default="PAID")  # PAID/PARTIALLY_REFUNDED/REFUNDED
-    coupon_codes = fields.JSONField(default=list)
+    coupon_codes: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     request_hash = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField()
 
@@ -40,10 +51,14 @@ class Order(models.Model):
 
 class OrderLine(models.Model):
     id = fields.BigIntField(primary_key=True)
-    order = fields.ForeignKeyField("loyalty.Order", related_name="lines", on_delete=fields.CASCADE)
-    product = fields.ForeignKeyField(
+    order: fields.ForeignKeyRelation["Order"] = fields.ForeignKeyField(
+        "loyalty.Order", related_name="lines", on_delete=fields.CASCADE
+    )
+    order_id: int
+    product: fields.ForeignKeyNullableRelation["Product"] = fields.ForeignKeyField(
         "loyalty.Product", related_name="order_lines", null=True, on_delete=fields.RESTRICT
     )
+    product_id: int | None
     sku = fields.CharField(max_length=32)
     quantity = fields.IntField()
     unit_price_fen = fields.IntField()
@@ -56,15 +71,18 @@ class OrderLine(models.Model):
 
 class Refund(models.Model):
     id = fields.BigIntField(primary_key=True)
-    order = fields.ForeignKeyField(
+    order: fields.ForeignKeyRelation["Order"] = fields.ForeignKeyField(
         "loyalty.Order", related_name="refunds", on_delete=fields.RESTRICT
     )
-    partner = fields.ForeignKeyField(
+    order_id: int
+    partner: fields.ForeignKeyNullableRelation["PartnerApp"] = fields.ForeignKeyField(
         "loyalty.PartnerApp", related_name="refunds", null=True, on_delete=fields.RESTRICT
     )
+    partner_id: int | None
     external_id = fields.CharField(max_length=64)
     amount_fen = fields.BigIntField()
-    lines = fields.JSONField(default=list)  # [{"sku", "quantity"}] when by lines
+    # [{"sku", "quantity"}] when by lines
+    lines: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     points_reversed = fields.BigIntField(default=0)
     points_returned = fields.BigIntField(default=0)  # points paid with, given back
     request_hash = fields.CharField(max_length=64)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from domain.auth.model import Role
 from domain.errors import InvalidInput
+
+
+class StoreChannel(StrEnum):
+    STORE = "STORE"
+    ECOMMERCE = "ECOMMERCE"  # an online shop
 
 
 def check_attachment(role: str, region_code: str | None, store_code: str | None) -> Role:

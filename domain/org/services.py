@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from domain.audit import services as audit
 from domain.auth import sessions
 from domain.auth.model import Principal, PrincipalKind, Role
 from domain.auth.passwords import hash_secret
+from domain.db import IntegrityError, in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.org.model import check_attachment
 from domain.org.tables import Region, Staff, Store

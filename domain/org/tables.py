@@ -16,9 +16,10 @@ class Store(models.Model):
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=16, unique=True)
     name = fields.CharField(max_length=64)
-    region = fields.ForeignKeyField(
+    region: fields.ForeignKeyRelation["Region"] = fields.ForeignKeyField(
         "loyalty.Region", related_name="stores", on_delete=fields.RESTRICT
     )
+    region_id: int
     channel = fields.CharField(max_length=16, default="STORE")  # STORE / ECOMMERCE
 
     class Meta:
@@ -31,12 +32,14 @@ class Staff(models.Model):
     display_name = fields.CharField(max_length=64)
     password_hash = fields.CharField(max_length=255)
     role = fields.CharField(max_length=32)  # see domain.org.model.Role
-    region = fields.ForeignKeyField(
+    region: fields.ForeignKeyNullableRelation["Region"] = fields.ForeignKeyField(
         "loyalty.Region", related_name="staff", null=True, on_delete=fields.RESTRICT
     )
-    store = fields.ForeignKeyField(
+    region_id: int | None
+    store: fields.ForeignKeyNullableRelation["Store"] = fields.ForeignKeyField(
         "loyalty.Store", related_name="staff", null=True, on_delete=fields.RESTRICT
     )
+    store_id: int | None
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from tortoise.transactions import in_transaction
-
 from domain.audit import services as audit
 from domain.auth import sessions
 from domain.auth.model import PARTNER_SCOPES, Principal
 from domain.auth.passwords import hash_secret
+from domain.db import in_transaction
 from domain.errors import InvalidInput, NotFound
 from domain.partners.tables import PartnerApp
 from domain.runtime import Runtime

@@ -1,6 +1,7 @@
 """The ledger's moves. Every function here runs inside the caller's transaction and
 starts by locking the member's account row (``lock``), so the moves of one member are
 serialised on PostgreSQL; the balance checks are conditional on the locked row.
+This module decides the moves; each row is read and written by ``domain.points.store``.
 
 Invariants kept by every move (see ``domain.points.tables``):
     sum(entries) == balance + pending
@@ -9,48 +10,27 @@ Invariants kept by every move (see ``domain.points.tables``):
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
 from domain.errors import InsufficientPoints
-from domain.points.model import Kind, ShortfallPolicy, plan_consumption
-from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
+from domain.points import store
+from domain.points.model import Kind, ShortfallPolicy, last_usable_day, plan_consumption
 
+if TYPE_CHECKING:
+    from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
-async def lock(member_id: int) -> PointsAccount:
-    """The member's account, locked for this transaction (created on first use)."""
-    found = await PointsAccount.select_for_update().get_or_none(member_id=member_id)
-    if found is not None:
-        return found
-    try:
-        async with in_transaction():
-            await PointsAccount.create(member_id=member_id, updated_at=clock.now())
-    except IntegrityError:
-        pass  # created by a concurrent transaction a moment ago
-    return await PointsAccount.select_for_update().get(member_id=member_id)
-
-
-async def save_account(acct: PointsAccount) -> None:
-    acct.updated_at = clock.now()
-    await acct.save(update_fields=["balance", "pending", "debt", "overdraft_ok", "updated_at"])
+# The account row: ``lock`` locks the member's account for this transaction (creating it
+# on first use); ``save_account`` writes its balance, pending, debt and overdraft flag.
+lock = store.lock_account
+save_account = store.save_account
 
 
 async def append(
     acct: PointsAccount, kind: Kind, points: int, reason: str, **extra: Any
 ) -> LedgerEntry:
-    return await LedgerEntry.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
-        kind=kind.value,
-        points=points,
-        reason=reason[:255],
-        created_at=clock.now(),
-        **extra,
-    )
+    return await store.add_entry(acct.member_id, kind.value, points, reason[:255], **extra)
 
 
 async def credit(
@@ -65,7 +45,21 @@ async def credit(
     breakdown: dict | None = None,
     actor: str = "system",
 ) -> LedgerEntry:
-    """Add points as a new lot: pending until ``available_at``, released at once if due."""
+    """Add points as a new lot: pending until ``available_at``, released at once if due.
+    A lot already past ``expires_at`` (a backdated order) is written expired: the credit
+    and an EXPIRE entry for the same points, so the ledger shows both, the balance and
+    pending do not move, and nothing can spend it (``credit_expired``)."""
+    if expires_at <= clock.now():
+        return await credit_expired(
+            acct,
+            kind,
+            points,
+            reason,
+            expires_at=expires_at,
+            order_id=order_id,
+            breakdown=breakdown,
+            actor=actor,
+        )
     entry = await append(
         acct,
         kind,
@@ -76,8 +70,8 @@ async def credit(
         actor=actor,
         expires_at=expires_at,
     )
-    lot = await PointsLot.create(
-        member_id=acct.member_id,  # type: ignore[attr-defined]
+    lot = await store.add_lot(
+        member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
         points=points,
@@ -92,6 +86,61 @@ async def credit(
     else:
         await save_account(acct)
     return entry
+
+
+async def credit_expired(
+    acct: PointsAccount,
+    kind: Kind,
+    points: int,
+    reason: str,
+    *,
+    expires_at: datetime,
+    order_id: int | None = None,
+    breakdown: dict | None = None,
+    actor: str = "system",
+) -> LedgerEntry:
+    """A credit whose lot is past expiry when written: the credit entry, its lot with
+    nothing left, and the EXPIRE entry (with the order, so a refund of that order knows
+    these points were never spendable: ``expired_on_arrival``). Balance unchanged."""
+    entry = await append(
+        acct,
+        kind,
+        points,
+        reason,
+        order_id=order_id,
+        breakdown=breakdown or {},
+        actor=actor,
+        expires_at=expires_at,
+    )
+    now = clock.now()
+    last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
+    lot = await store.add_lot(
+        member_id=acct.member_id,
+        entry_id=entry.id,
+        order_id=order_id,
+        points=points,
+        remaining=0,
+        available_at=now,
+        released_at=now,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    await append(
+        acct,
+        Kind.EXPIRE,
+        -points,
+        f"积分入账时已过期（有效期至 {last_day.isoformat()}）",
+        breakdown={"lots": {str(lot.id): points}, "expiredOnArrival": True},
+        order_id=order_id,
+        actor=actor,
+        expires_at=expires_at,
+    )
+    return entry
+
+
+async def expired_on_arrival(order_id: int) -> int:
+    """Points an order earned that were written already expired (never spendable)."""
+    return -sum(await store.expire_points_of_order(order_id))
 
 
 async def release(acct: PointsAccount, lot: PointsLot) -> None:
@@ -114,22 +163,15 @@ async def release(acct: PointsAccount, lot: PointsLot) -> None:
     acct.balance += amount - settle
     lot.remaining = amount - cover - settle
     lot.released_at = clock.now()
-    await lot.save(update_fields=["remaining", "released_at"])
+    await store.save_release(lot)
     await save_account(acct)
-
-
-async def _released_lots(member_id: int, exclude: set[int] | None = None) -> list[PointsLot]:
-    qs = PointsLot.filter(member_id=member_id, released_at__not_isnull=True, remaining__gt=0)
-    if exclude:
-        qs = qs.exclude(id__in=list(exclude))
-    return await qs.order_by("expires_at", "id")
 
 
 async def _take(lots: list[PointsLot], plan: dict[int, int]) -> None:
     for lot in lots:
         take = plan.get(lot.id, 0)
         if take:
-            await PointsLot.filter(id=lot.id).update(remaining=F("remaining") - take)
+            await store.take_from_lot(lot.id, take)
 
 
 async def debit(
@@ -145,7 +187,7 @@ async def debit(
     """Spend ``points`` of the balance, oldest-expiring lots first (InsufficientPoints)."""
     if acct.balance < points:
         raise InsufficientPoints(needed=points, available=max(acct.balance, 0))
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await store.released_lots(acct.member_id)
     plan = plan_consumption([(lot.id, lot.remaining) for lot in lots], points)
     await _take(lots, plan)
     acct.balance -= points
@@ -163,18 +205,18 @@ async def debit(
 
 async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
     """Expire what is left of a released lot; 0 when nothing is (idempotent)."""
-    fresh = await PointsLot.get(id=lot.id)
+    fresh = await store.get_lot(lot.id)
     if fresh.remaining <= 0 or fresh.released_at is None:
         return 0
     amount = fresh.remaining
-    await PointsLot.filter(id=lot.id).update(remaining=0)
+    await store.empty_lot(lot.id)
     acct.balance -= amount
     await save_account(acct)
     await append(
         acct,
         Kind.EXPIRE,
         -amount,
-        f"积分到期（{fresh.expires_at.astimezone().date().isoformat()}）",
+        f"积分到期（有效期至 {last_usable_day(fresh.expires_at).isoformat()}）",
         breakdown={"lots": {str(lot.id): amount}},
         expires_at=fresh.expires_at,
     )
@@ -187,7 +229,7 @@ async def reverse_for_order(
     """Take back ``points`` earned by an order: from its own lots first (pending or not),
     then from other spendable lots, and the rest by ``policy``. Returns (taken from
     lots, shortfall)."""
-    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)  # type: ignore[attr-defined]
+    own = await store.live_lots_of_order(order_id, acct.member_id)
     left, plan = points, {}
     for lot in sorted(own, key=lambda x: x.id):
         take = min(lot.remaining, left)
@@ -199,7 +241,7 @@ async def reverse_for_order(
             else:
                 acct.balance -= take
     await _take(own, plan)
-    others = await _released_lots(acct.member_id, exclude=set(plan))  # type: ignore[attr-defined]
+    others = await store.released_lots(acct.member_id, exclude=set(plan))
     more = min(left, sum(lot.remaining for lot in others))
     if more:
         other_plan = plan_consumption([(lot.id, lot.remaining) for lot in others], more)
@@ -233,7 +275,7 @@ async def normalise(acct: PointsAccount) -> None:
         await debit(acct, Kind.REVERSE, settle, "抵扣退款欠分", breakdown={"debtSettled": settle})
         acct.debt -= settle
         await save_account(acct)
-    lots = await _released_lots(acct.member_id)  # type: ignore[attr-defined]
+    lots = await store.released_lots(acct.member_id)
     excess = sum(lot.remaining for lot in lots) - max(acct.balance, 0)
     if excess > 0:
         await _take(lots, plan_consumption([(lot.id, lot.remaining) for lot in lots], excess))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from enum import StrEnum
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum, StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.errors import InsufficientPoints
+from domain.errors import InsufficientPoints, InvalidInput
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -21,6 +23,12 @@ class Kind(StrEnum):
     REBATE = "REBATE"
     TRANSFER_IN = "TRANSFER_IN"
     TRANSFER_OUT = "TRANSFER_OUT"
+
+
+class RewardKind(StrEnum):
+    GOODS = "GOODS"
+    COUPON = "COUPON"
+    LOTTERY = "LOTTERY"  # a draw
 
 
 class ShortfallPolicy(StrEnum):
@@ -53,6 +61,53 @@ class Rules:
     excluded_skus: tuple[str, ...] = ()
 
 
+class Absent(Enum):
+    """An argument that was not given (a partial update leaves that field as it is)."""
+
+    ABSENT = "absent"
+
+
+ABSENT = Absent.ABSENT
+
+
+@dataclass(frozen=True)
+class RulesChange:
+    """A partial update of the earning rules: ``ABSENT`` keeps the field, ``None`` clears
+    it (no daily cap, no exclusions); the base rate cannot be cleared."""
+
+    points_per_yuan: int | Absent | None = ABSENT
+    daily_cap: int | Absent | None = ABSENT
+    excluded_categories: Sequence[str] | Absent | None = ABSENT
+    excluded_skus: Sequence[str] | Absent | None = ABSENT
+
+
+def _cleaned(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip() for v in values or () if v.strip()}))
+
+
+def amend_rules(current: Rules, change: RulesChange) -> Rules:
+    """``current`` with what ``change`` gives, validated (InvalidInput names the field)."""
+    out = current
+    if change.points_per_yuan is not ABSENT:
+        if change.points_per_yuan is None:
+            raise InvalidInput(
+                "pointsPerYuan cannot be cleared (null): leave it out to keep it, or give 0-100.",
+                field="pointsPerYuan",
+            )
+        if not 0 <= change.points_per_yuan <= 100:
+            raise InvalidInput("Points per yuan must be 0-100.", field="pointsPerYuan")
+        out = replace(out, points_per_yuan=change.points_per_yuan)
+    if change.daily_cap is not ABSENT:
+        if change.daily_cap is not None and change.daily_cap < 0:
+            raise InvalidInput("The daily cap cannot be negative.", field="dailyCap")
+        out = replace(out, daily_cap=change.daily_cap)
+    if change.excluded_categories is not ABSENT:
+        out = replace(out, excluded_categories=_cleaned(change.excluded_categories))
+    if change.excluded_skus is not ABSENT:
+        out = replace(out, excluded_skus=_cleaned(change.excluded_skus))
+    return out
+
+
 @dataclass(frozen=True)
 class Campaign:
     name: str
@@ -70,7 +125,7 @@ class Campaign:
 class Earned:
     points: int
     reason: str
-    breakdown: dict = field(default_factory=dict)
+    breakdown: dict[str, Any] = field(default_factory=dict)  # JSON, kept on the ledger entry
 
 
 def is_excluded(line: Line, rules: Rules) -> bool:
@@ -101,7 +156,7 @@ def compute_earn(
     eligible_fen = eligible_net * paid_fen // total_net if total_net > 0 else 0
     base = eligible_fen * rules.points_per_yuan // 100
     points = base * tier_pct // 100
-    steps = []
+    steps: list[dict[str, Any]] = []
     for c in campaigns:
         if c.applies(day):
             points = points * c.multiplier_pct // 100
@@ -137,9 +192,48 @@ def business_day(at: datetime) -> date:
 
 
 def lot_expiry(earned_at: datetime, extra_years: int) -> datetime:
-    """Default: the end of the year after the one the points were earned in (Shanghai)."""
+    """Default: the end of the year after the one the points were earned in (Shanghai).
+    The instant the points are gone: 00:00 on 1 January, Asia/Shanghai, in UTC."""
     year = business_day(earned_at).year + extra_years + 1
     return datetime.combine(date(year, 1, 1), time(0, 0), tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def last_usable_day(expires_at: datetime) -> date:
+    """The last business day (Asia/Shanghai) points expiring at the instant ``expires_at``
+    can still be used: the day of the moment just before it. Points gone at 00:00 on
+    1 January 2028 are usable through 2027-12-31; that day is what members are told."""
+    return business_day(expires_at - timedelta(microseconds=1))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The business year ``year`` (Asia/Shanghai) as a half-open UTC interval."""
+    start, end = (
+        datetime.combine(date(y, 1, 1), time(0, 0), tzinfo=SHANGHAI) for y in (year, year + 1)
+    )
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- year-end rebate ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rebate:
+    points: int  # converted: they leave the balance (a REBATE entry)
+    value_fen: int  # the rebate coupon's value
+
+
+def year_rebate(
+    net_points: int, balance: int, fen_per_100_points: int, min_fen: int
+) -> Rebate | None:
+    """The year-end conversion of one member: the year's net points (earned less what
+    refunds reversed), no more than the member can still spend, at ``fen_per_100_points``;
+    only the points that make whole fen are converted (the rest stay). None when the
+    coupon would be worth less than ``min_fen``: the member keeps every point."""
+    base = min(max(net_points, 0), max(balance, 0))
+    value = base * fen_per_100_points // 100
+    if value <= 0 or value < min_fen:
+        return None
+    return Rebate(points=-(-value * 100 // fen_per_100_points), value_fen=value)
 
 
 # --- refunds -----------------------------------------------------------------------------------

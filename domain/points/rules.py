@@ -1,26 +1,33 @@
-"""Earning rules and points campaigns: read for every order, edited by marketing staff."""
+"""Earning rules and points campaigns: read for every order. Admins change the earning
+rules; marketing staff create campaigns (``domain.auth.policy``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
-from tortoise.transactions import in_transaction
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
+from domain.auth import policy
 from domain.auth.model import Principal
-from domain.errors import InvalidInput
-from domain.points.model import Campaign, Rules
-from domain.points.tables import EarnRules, PointsCampaign
+from domain.db import in_transaction
+from domain.errors import InvalidInput, PermissionDenied
+from domain.points import store
+from domain.points.model import Campaign, Rules, RulesChange, amend_rules
+
+if TYPE_CHECKING:
+    from domain.points.tables import EarnRules, PointsCampaign
 
 MAX_MULTIPLIER_PCT = 1000
 
 
 async def current() -> Rules:
-    row = await EarnRules.get_or_none(id=1)
-    if row is None:
-        return Rules()
+    row = await store.earn_rules()
+    return Rules() if row is None else _rules(row)
+
+
+def _rules(row: EarnRules) -> Rules:
     return Rules(
         points_per_yuan=row.points_per_yuan,
         daily_cap=row.daily_cap,
@@ -30,9 +37,7 @@ async def current() -> Rules:
 
 
 async def campaigns_on(day: date) -> list[Campaign]:
-    rows = await PointsCampaign.filter(active=True, starts_on__lte=day, ends_on__gte=day).order_by(
-        "id"
-    )
+    rows = await store.campaigns_on(day)
     return [_campaign(r) for r in rows]
 
 
@@ -40,34 +45,32 @@ def _campaign(r: PointsCampaign) -> Campaign:
     return Campaign(r.name, r.multiplier_pct, r.starts_on, r.ends_on, tuple(r.weekdays))
 
 
-async def update(
-    viewer: Principal,
-    *,
-    points_per_yuan: int,
-    daily_cap: int | None,
-    excluded_categories: list[str],
-    excluded_skus: list[str],
-) -> Rules:
-    if not 0 <= points_per_yuan <= 100:
-        raise InvalidInput("Points per yuan must be 0-100.", field="pointsPerYuan")
-    if daily_cap is not None and daily_cap < 0:
-        raise InvalidInput("The daily cap cannot be negative.", field="dailyCap")
-    values = {
-        "points_per_yuan": points_per_yuan,
-        "daily_cap": daily_cap,
-        "excluded_categories": sorted({c.strip() for c in excluded_categories if c.strip()}),
-        "excluded_skus": sorted({s.strip() for s in excluded_skus if s.strip()}),
-        "updated_at": clock.now(),
-        "updated_by": viewer.subject,
-    }
+async def update(viewer: Principal, change: RulesChange) -> Rules:
+    """Change only what ``change`` gives (a partial update), on the locked rules row, so
+    two partial updates at once both apply. Admins only. Audited with the new rules."""
+    if not policy.CHANGE_EARN_RULES.allows(viewer):
+        raise PermissionDenied("Only an admin changes the earning rules.")
+    amend_rules(Rules(), change)  # refuse bad values before taking the lock
     async with in_transaction():
-        await EarnRules.update_or_create(id=1, defaults=values)
-        await audit.record(viewer, "points.rules_update", "earn_rules", 1, **_loggable(values))
-    return await current()
-
-
-def _loggable(values: dict) -> dict:
-    return {k: v for k, v in values.items() if k not in ("updated_at", "updated_by")}
+        row = await store.lock_earn_rules()
+        new = amend_rules(_rules(row), change)
+        row.points_per_yuan = new.points_per_yuan
+        row.daily_cap = new.daily_cap
+        row.excluded_categories = list(new.excluded_categories)
+        row.excluded_skus = list(new.excluded_skus)
+        row.updated_at, row.updated_by = clock.now(), viewer.subject
+        await store.save_earn_rules(row)
+        await audit.record(
+            viewer,
+            "points.rules_update",
+            "earn_rules",
+            1,
+            points_per_yuan=new.points_per_yuan,
+            daily_cap=new.daily_cap,
+            excluded_categories=list(new.excluded_categories),
+            excluded_skus=list(new.excluded_skus),
+        )
+    return new
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ async def create_campaign(viewer: Principal, c: CampaignInput) -> PointsCampaign
     if any(d not in range(1, 8) for d in c.weekdays):
         raise InvalidInput("Weekdays are 1 (Monday) to 7 (Sunday).", field="weekdays")
     async with in_transaction():
-        row = await PointsCampaign.create(
+        row = await store.add_campaign(
             name=name,
             multiplier_pct=c.multiplier_pct,
             starts_on=c.starts_on,
@@ -103,4 +106,4 @@ async def create_campaign(viewer: Principal, c: CampaignInput) -> PointsCampaign
 
 
 async def campaigns_by_ids(ids: list[int]) -> dict[int, PointsCampaign]:
-    return {r.id: r for r in await PointsCampaign.filter(id__in=ids)}
+    return await store.campaigns_by_ids(ids)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
 from domain.coupons import issuing as coupons
 from domain.coupons.model import Prize, check_prizes, draw
 from domain.coupons.templates import template_by_code
+from domain.db import IntegrityError, in_transaction
 from domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -24,19 +22,25 @@ from domain.errors import (
     PermissionDenied,
     RewardUnavailable,
 )
+from domain.members import store as member_store
+from domain.members.model import refuse_frozen
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, get
-from domain.members.tables import Member
-from domain.points import ledger, transfer  # noqa: F401 - transfer registers the merge step
-from domain.points.model import Kind, lot_expiry
-from domain.points.tables import LedgerEntry, Reward, RewardRedemption
+from domain.points import ledger, store, transfer  # noqa: F401 - transfer registers the merge step
+from domain.points.model import Kind, last_usable_day, lot_expiry
+from domain.points.store import live_lots
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
+    from domain.points.tables import Reward, RewardRedemption
 
 
 @dataclass(frozen=True)
 class Upcoming:
     points: int
     at: datetime
+    last_day: date | None = None  # for expiring points: the last day they can be used
 
 
 @dataclass(frozen=True)
@@ -49,28 +53,16 @@ class PointsSummary:
     live_lots: list[dict]  # every lot with points left (LIVE_LOTS rows), for ``expiring``
 
 
-# The member home reads these on every app open: plain SQL, no ORM building or hydration.
-ACCOUNT = "SELECT balance, pending, debt FROM points_accounts WHERE member_id = :member"
-# A member's lots with points left, pending and released alike, in one statement. No
-# condition on released_at on purpose: with one, a planner whose statistics still said
-# no lot was pending (after a bulk load, before autovacuum analysed the day's orders)
-# chose the release job's index and walked every pending lot of every member (0.05 ->
-# 35 ms at 1,000,000 members); without, only the member's own indexes can serve it.
-LIVE_LOTS = """SELECT remaining, available_at, expires_at, released_at FROM points_lots
-  WHERE member_id = :member AND remaining > 0
-  ORDER BY available_at, id"""
-
-
-async def live_lots(member_id: int) -> list[dict]:
-    return await sql.select(LIVE_LOTS, {"member": member_id}, times=("available_at", "expires_at"))
-
-
 async def summary(member: MemberView) -> PointsSummary:
-    account = await sql.select(ACCOUNT, {"member": member.id})
+    account = await store.account_row(member.id)
     lots = await live_lots(member.id)
-    acct = account[0] if account else {"balance": 0, "pending": 0, "debt": 0}
+    return _summary(member.id, account[0] if account else None, lots)
+
+
+def _summary(member_id: int, account: dict | None, lots: list[dict]) -> PointsSummary:
+    acct = account or {"balance": 0, "pending": 0, "debt": 0}
     return PointsSummary(
-        member_id=member.id,
+        member_id=member_id,
         balance=acct["balance"],
         pending=acct["pending"],
         debt=acct["debt"],
@@ -95,7 +87,7 @@ async def expiring(member: MemberView, days: int, lots: list[dict] | None = None
     for lot in sorted(lots, key=lambda lot: lot["expires_at"]):
         if lot["released_at"] is not None and lot["expires_at"] <= until:
             by_time[lot["expires_at"]] = by_time.get(lot["expires_at"], 0) + lot["remaining"]
-    return [Upcoming(points, at) for at, points in by_time.items()]
+    return [Upcoming(points, at, last_usable_day(at)) for at, points in by_time.items()]
 
 
 @dataclass(frozen=True)
@@ -110,40 +102,23 @@ class EntryRow:
     created_at: datetime
     expires_at: datetime | None
 
+    @property
+    def last_day(self) -> date | None:
+        """The last day the lot's points can be used (for credits and expiries)."""
+        return last_usable_day(self.expires_at) if self.expires_at else None
+
 
 async def history(
     member: MemberView, *, after_id: int | None, limit: int, kind: str | None
 ) -> tuple[list[EntryRow], bool]:
     """Ledger entries, newest first (keyset by id)."""
-    qs = LedgerEntry.filter(member_id=member.id)
-    if after_id is not None:
-        qs = qs.filter(id__lt=after_id)
-    if kind:
-        qs = qs.filter(kind=kind)
-    rows = await (
-        qs.order_by("-id")
-        .limit(limit + 1)
-        .values(
-            "id",
-            "member_id",
-            "kind",
-            "points",
-            "reason",
-            "breakdown",
-            "created_at",
-            "expires_at",
-            order_external_id="order__external_id",
-        )
-    )
+    rows = await store.entries_page(member.id, after_id=after_id, limit=limit + 1, kind=kind)
     return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
 async def entries_by_ids(ids: list[int]) -> dict[int, EntryRow]:
     """Ledger entries by id (for ``node``; the caller applies member scope)."""
-    rows = await LedgerEntry.filter(id__in=ids).values(
-        *(f for f in EntryRow.__dataclass_fields__ if f != "order_external_id"),
-        order_external_id="order__external_id",
-    )
+    rows = await store.entries_by_ids(ids)
     return {r["id"]: EntryRow(**r) for r in rows}
 
 
@@ -223,27 +198,24 @@ async def redeem_reward(
     member_id = viewer.id or 0
     async with in_transaction():
         acct = await ledger.lock(member_id)  # serialises this member's redemptions
-        seen = await RewardRedemption.get_or_none(
-            member_id=member_id, request_id=request_id
-        ).select_related("reward")
+        seen = await store.redemption_of_request(member_id, request_id)
         if seen is not None:
             if seen.reward.code != reward_code or seen.quantity != quantity:
                 raise IdempotencyConflict(field="requestId")
             return _redeemed(seen, reward_code, replayed=True)
-        reward = await Reward.get_or_none(code=reward_code, active=True)
+        reward = await store.active_reward(reward_code)
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
-        member = await Member.select_for_update().get(id=member_id)
+        member = await member_store.lock(member_id)
+        refuse_frozen(member.status)  # no spending while frozen
         if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
             raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:
-            taken = await RewardRedemption.filter(member_id=member_id, reward_id=reward.id)
+            taken = await store.redemptions_of(member_id, reward.id)
             if sum(r.quantity for r in taken) + quantity > reward.per_member_limit:
                 raise RewardUnavailable(f"At most {reward.per_member_limit} per member.")
         if reward.stock is not None:
-            won = await Reward.filter(Q(id=reward.id) & Q(stock__gte=quantity)).update(
-                stock=F("stock") - quantity
-            )
+            won = await store.take_reward_stock(reward.id, quantity)
             if not won:
                 raise RewardUnavailable("Out of stock.")
         cost = reward.points_cost * quantity
@@ -252,7 +224,7 @@ async def redeem_reward(
         )
         try:
             async with in_transaction():
-                row = await RewardRedemption.create(
+                row = await store.add_redemption(
                     reward_id=reward.id,
                     member_id=member_id,
                     request_id=request_id,
@@ -264,7 +236,7 @@ async def redeem_reward(
         except IntegrityError:  # cannot happen under the account lock; refuse loudly
             raise InvalidInput("This requestId was just used.", field="requestId") from None
         row.outcomes = await _deliver(reward, member, row)
-        await row.save(update_fields=["outcomes"])
+        await store.save_outcomes(row)
     return _redeemed(row, reward.code, replayed=False)
 
 
@@ -349,15 +321,22 @@ async def upsert_reward(viewer: Principal, r: RewardIn) -> Reward:
         "active": r.active,
     }
     async with in_transaction():
-        row, _ = await Reward.update_or_create(code=code, defaults=values)
+        row = await store.upsert_reward(code, values)
         await audit.record(viewer, "reward.upsert", "reward", row.id, code=code, kind=r.kind)
     return row
 
 
 async def active_rewards(viewer: Principal) -> list[Reward]:
     """The catalogue; a member sees what is offered to their tier."""
-    rows = await Reward.filter(active=True).order_by("points_cost", "id")
+    rows = await store.active_rewards()
     if viewer.kind is not PrincipalKind.MEMBER:
         return rows
-    tier = await coupons.tier_code(await Member.get(id=viewer.id or 0))
+    tier = await coupons.tier_code(await member_store.get(viewer.id or 0))
     return [r for r in rows if not r.tiers or tier in r.tiers]
+
+
+async def summaries(member_ids: list[int]) -> dict[int, PointsSummary]:
+    """``summary`` of many members in two statements, whatever their number."""
+    accounts = await store.accounts_of(member_ids)
+    lots = await store.live_lots_of(member_ids)
+    return {m: _summary(m, accounts.get(m), lots.get(m, [])) for m in member_ids}

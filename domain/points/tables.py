@@ -9,15 +9,22 @@ expiry. Invariants (checked by ``loyalty ledger-verify``):
     sum(released lots.remaining)   == max(balance, 0)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields, models
 from tortoise.migrations.constraints import CheckConstraint
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
+    from domain.orders.tables import Order
 
 
 class PointsAccount(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.OneToOneField(
+    member: fields.OneToOneRelation["Member"] = fields.OneToOneField(
         "loyalty.Member", related_name="points_account", on_delete=fields.RESTRICT
     )
+    member_id: int
     balance = fields.BigIntField(default=0)  # spendable, negative only under overdraft
     pending = fields.BigIntField(default=0)  # earned, inside the return window
     debt = fields.BigIntField(default=0)  # refund shortfall settled from future credits
@@ -34,16 +41,19 @@ class PointsAccount(models.Model):
 
 class LedgerEntry(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="ledger", on_delete=fields.RESTRICT
     )
+    member_id: int
     kind = fields.CharField(max_length=16)  # see domain.points.model.Kind
     points = fields.BigIntField()  # signed
     reason = fields.CharField(max_length=255)
-    breakdown = fields.JSONField(default=dict)  # how the points were computed / which lots
-    order = fields.ForeignKeyField(
+    # how the points were computed / which lots
+    breakdown: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    order: fields.ForeignKeyNullableRelation["Order"] = fields.ForeignKeyField(
         "loyalty.Order", related_name="ledger", null=True, on_delete=fields.RESTRICT
     )
+    order_id: int | None
     actor = fields.CharField(max_length=64, default="")  # "partner:2" / "staff:1" / "system"
     expires_at = fields.DatetimeField(null=True)  # for credits: when their lot expires
     created_at = fields.DatetimeField()
@@ -56,15 +66,18 @@ class LedgerEntry(models.Model):
 
 class PointsLot(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="lots", on_delete=fields.RESTRICT
     )
-    entry = fields.ForeignKeyField(
+    member_id: int
+    entry: fields.ForeignKeyRelation["LedgerEntry"] = fields.ForeignKeyField(
         "loyalty.LedgerEntry", related_name="lots", on_delete=fields.RESTRICT
     )
-    order = fields.ForeignKeyField(
+    entry_id: int
+    order: fields.ForeignKeyNullableRelation["Order"] = fields.ForeignKeyField(
         "loyalty.Order", related_name="lots", null=True, on_delete=fields.RESTRICT
     )
+    order_id: int | None
     points = fields.BigIntField()
     remaining = fields.BigIntField()
     available_at = fields.DatetimeField()
@@ -85,13 +98,14 @@ class PointsLot(models.Model):
 
 
 class EarnRules(models.Model):
-    """The earning rules of the chain (one row, id 1), edited by marketing staff."""
+    """The earning rules of the chain (one row, id 1), changed by admins."""
 
     id = fields.IntField(primary_key=True)
     points_per_yuan = fields.IntField(default=1)
     daily_cap = fields.IntField(null=True)  # per member per business day
-    excluded_categories = fields.JSONField(default=list)  # category path prefixes
-    excluded_skus = fields.JSONField(default=list)
+    # category path prefixes
+    excluded_categories: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    excluded_skus: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     updated_at = fields.DatetimeField()
     updated_by = fields.CharField(max_length=64, default="")
 
@@ -107,7 +121,8 @@ class PointsCampaign(models.Model):
     multiplier_pct = fields.IntField()  # 200 = x2
     starts_on = fields.DateField()
     ends_on = fields.DateField()  # inclusive, business dates (Asia/Shanghai)
-    weekdays = fields.JSONField(default=list)  # ISO 1=Mon..7=Sun; empty: every day
+    # ISO 1=Mon..7=Sun; empty: every day
+    weekdays: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
 
@@ -124,12 +139,10 @@ class Reward(models.Model):
     stock = fields.IntField(null=True)  # None: unlimited
     per_member_limit = fields.IntField(null=True)
     coupon_template_code = fields.CharField(max_length=32, null=True)
-    tiers = fields.JSONField(
-        default=list, db_default=[]
-    )  # tier codes it is offered to; empty: everyone
-    prizes = fields.JSONField(
-        default=list, db_default=[]
-    )  # LOTTERY: [{"name", "weight", "couponTemplate"}]
+    # tier codes it is offered to; empty: everyone
+    tiers: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    # LOTTERY: [{"name", "weight", "couponTemplate"}]
+    prizes: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
     active = fields.BooleanField(default=True)
 
     class Meta:
@@ -141,21 +154,23 @@ class Reward(models.Model):
 
 class RewardRedemption(models.Model):
     id = fields.BigIntField(primary_key=True)
-    reward = fields.ForeignKeyField(
+    reward: fields.ForeignKeyRelation["Reward"] = fields.ForeignKeyField(
         "loyalty.Reward", related_name="redemptions", on_delete=fields.RESTRICT
     )
-    member = fields.ForeignKeyField(
+    reward_id: int
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="reward_redemptions", on_delete=fields.RESTRICT
     )
+    member_id: int
     request_id = fields.CharField(max_length=64)  # the app's idempotency key
     quantity = fields.IntField()
     points = fields.BigIntField()
-    outcomes = fields.JSONField(
-        default=list, db_default=[]
-    )  # [{"prize", "couponCode"}]: coupons, draws
-    entry = fields.ForeignKeyField(
+    # [{"prize", "couponCode"}]: coupons, draws
+    outcomes: fields.JSONField[list[Any]] = fields.JSONField(default=list, db_default=[])
+    entry: fields.ForeignKeyRelation["LedgerEntry"] = fields.ForeignKeyField(
         "loyalty.LedgerEntry", related_name="+", on_delete=fields.RESTRICT
     )
+    entry_id: int
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -168,7 +183,10 @@ class ExpiryReminder(models.Model):
     """One reminder per member per expiry date: makes the reminder job idempotent."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField("loyalty.Member", related_name="+", on_delete=fields.RESTRICT)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="+", on_delete=fields.RESTRICT
+    )
+    member_id: int
     expires_on = fields.DateField()
     points = fields.BigIntField()
     created_at = fields.DatetimeField()
@@ -177,3 +195,28 @@ class ExpiryReminder(models.Model):
         table = "points_expiry_reminders"
         append_only = True  # rows are only inserted (domain.db_roles)
         unique_together = (("member_id", "expires_on"),)
+
+
+class PointsRebate(models.Model):
+    """One year-end conversion per member and year (``domain.points.jobs.year_end_rebate``):
+    the unique pair makes the job idempotent; the REBATE entry took the points."""
+
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
+        "loyalty.Member", related_name="points_rebates", on_delete=fields.RESTRICT
+    )
+    member_id: int
+    year = fields.IntField()  # the business year (Asia/Shanghai) whose points were converted
+    points = fields.BigIntField()
+    value_fen = fields.BigIntField()
+    entry: fields.ForeignKeyRelation["LedgerEntry"] = fields.ForeignKeyField(
+        "loyalty.LedgerEntry", related_name="rebates", on_delete=fields.RESTRICT
+    )
+    entry_id: int
+    coupon_code = fields.CharField(max_length=20)  # the rebate coupon issued for it
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "points_rebates"
+        append_only = True  # rows are only inserted (domain.db_roles)
+        unique_together = (("member_id", "year"),)

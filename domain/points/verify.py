@@ -4,28 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tortoise import connections
-
-SQL = """
-SELECT a.member_id, a.balance, a.pending,
-       COALESCE(e.total, 0) AS ledger_sum,
-       COALESCE(l.unreleased, 0) AS unreleased, COALESCE(l.released, 0) AS released
-FROM points_accounts a
-LEFT JOIN (SELECT member_id, SUM(points) AS total FROM ledger_entries GROUP BY member_id) e
-       ON e.member_id = a.member_id
-LEFT JOIN (SELECT member_id,
-                  SUM(CASE WHEN released_at IS NULL THEN remaining ELSE 0 END) AS unreleased,
-                  SUM(CASE WHEN released_at IS NULL THEN 0 ELSE remaining END) AS released
-           FROM points_lots GROUP BY member_id) l
-       ON l.member_id = a.member_id
-WHERE a.balance + a.pending <> COALESCE(e.total, 0)
-   OR a.pending <> COALESCE(l.unreleased, 0)
-   OR (CASE WHEN a.balance > 0 THEN a.balance ELSE 0 END) <> COALESCE(l.released, 0)
-UNION ALL
-SELECT e.member_id, 0, 0, SUM(e.points), 0, 0
-FROM ledger_entries e LEFT JOIN points_accounts a ON a.member_id = e.member_id
-WHERE a.member_id IS NULL GROUP BY e.member_id HAVING SUM(e.points) <> 0
-"""
+from domain.points import store
 
 
 @dataclass(frozen=True)
@@ -46,7 +25,7 @@ class Mismatch:
 
 
 async def verify() -> list[Mismatch]:
-    rows = await connections.get("default").execute_query_dict(SQL)
+    rows = await store.ledger_mismatches()
     return [
         Mismatch(
             member_id=int(r["member_id"]),
@@ -61,7 +40,5 @@ async def verify() -> list[Mismatch]:
 
 
 async def accounts_checked() -> int:
-    rows = await connections.get("default").execute_query_dict(
-        "SELECT COUNT(*) AS n FROM points_accounts"
-    )
+    rows = await store.account_count()
     return int(rows[0]["n"])

@@ -3,25 +3,37 @@ staff overrides. Downgrades happen only in the review (``domain.tiers.batch``)."
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from tortoise.transactions import in_transaction
-
-from domain import clock, sql
+from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.config import Settings
+from domain.db import in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import outbox
+from domain.members import store as members
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
-from domain.members.tables import Member
-from domain.tiers.model import Progress, Rung, progress, qualifying, upgrade_due
-from domain.tiers.tables import Tier, TierHistory, TierState
+from domain.tiers import store
+from domain.tiers.model import TOPIC_TIER_CHANGED as TOPIC_TIER_CHANGED  # re-export
+from domain.tiers.model import (
+    ChangeReason,
+    Progress,
+    Rung,
+    TierChanged,
+    is_base,
+    progress,
+    qualifying,
+    upgrade_due,
+)
 
-TOPIC_TIER_CHANGED = "tier.changed"
+if TYPE_CHECKING:
+    from domain.members.tables import Member
+    from domain.tiers.tables import Tier, TierHistory
+
 WINDOW = timedelta(days=365)  # the rolling qualifying window
 
 
@@ -43,22 +55,14 @@ class TierRow:
     benefits: dict
 
 
-TIERS = """SELECT id, code, name, rank, threshold_fen, threshold_points, points_multiplier_pct,
-  benefits FROM tiers ORDER BY rank"""
-
-
 async def all_tiers() -> list[Tier]:
     """Every rung, lowest first (the ``tiers`` query)."""
-    return await Tier.all().order_by("rank")
+    return await store.all_tiers()
 
 
 async def tier_rows() -> list[TierRow]:
     """Every tier in rank order."""
-    rows = await sql.select(TIERS)
-    for r in rows:  # JSON comes back as text from both drivers
-        if isinstance(r["benefits"], str):
-            r["benefits"] = json.loads(r["benefits"])
-    return [TierRow(**r) for r in rows]
+    return [TierRow(**r) for r in await store.tier_rows()]
 
 
 def rungs_of(settings: Settings, tiers: list[TierRow]) -> list[Rung]:
@@ -70,61 +74,44 @@ def rungs_of(settings: Settings, tiers: list[TierRow]) -> list[Rung]:
     ]
 
 
-MEASURE_SQL = {
-    "spend": "SELECT COALESCE(SUM(total_paid_fen - refunded_fen), 0) AS m FROM orders "
-    "WHERE member_id = :member AND paid_at > :since",
-    "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
-    "WHERE member_id = :member AND kind = 'EARN' AND created_at > :since",
-}
-
-
 async def measure_of(settings: Settings, member_id: int, now: datetime) -> int:
     """Qualifying spend (fen, net of refunds) or points earned in the last 12 months."""
-    since = clock.utc(now - WINDOW)
-    rows = await sql.select(
-        MEASURE_SQL[settings.tier_measure], {"member": member_id, "since": since}
-    )
-    return int(rows[0]["m"])
+    return await store.measure(settings.tier_measure, member_id, clock.utc(now - WINDOW))
 
 
 async def _change(
     member: Member,
     current: Tier | None,
     target: Rung,
-    reason: str,
+    reason: ChangeReason,
     measure: int,
     now: datetime,
-    review_days: int,
+    review_at: datetime,
+    base: bool,
     detail: str = "",
 ) -> TierHistory:
     """Move ``member`` to ``target``: member row, state, history and the event, in the
-    caller's transaction."""
-    await Member.filter(id=member.id).update(tier_id=target.id)
-    state = await TierState.get_or_none(member_id=member.id)
-    review = now + timedelta(days=review_days)
-    if state is None:
-        await TierState.create(member_id=member.id, since=now, review_at=review)
-    else:
-        await TierState.filter(member_id=member.id).update(since=now, review_at=review)
-    row = await TierHistory.create(
+    caller's transaction. ``base``: ``target`` is the lowest rung (no review to tell of)."""
+    await members.set_tier(member.id, target.id)
+    await store.start_state(member.id, now, review_at)
+    row = await store.add_history(
         member_id=member.id,
         from_tier_id=current.id if current else None,
         to_tier_id=target.id,
-        reason=reason,
+        reason=reason.value,
         measure=measure,
         detail=detail[:255],
         created_at=now,
     )
-    await outbox.record(
-        TOPIC_TIER_CHANGED,
-        {
-            "member_id": member.id,
-            "history_id": row.id,
-            "from": current.code if current else None,
-            "to": target.code,
-            "reason": reason,
-        },
+    event = TierChanged(
+        member_id=member.id,
+        history_id=row.id,
+        from_code=current.code if current else None,
+        to_code=target.code,
+        reason=reason,
+        review_at=None if base else review_at,
     )
+    await outbox.record(event.topic, event.payload())
     return row
 
 
@@ -137,45 +124,27 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         return None
     now = clock.now()
     async with in_transaction():
-        member = await Member.select_for_update().get_or_none(id=member_id)
+        member = await members.lock_or_none(member_id)
         if member is None or member.status != "ACTIVE":
             return None
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
-        state = await TierState.get_or_none(member_id=member_id)
+        current = await store.get_or_none(member.tier_id)
+        state = await store.state_of(member_id)
         overridden = bool(state and state.override_until and state.override_until > now)
         measure = await measure_of(settings, member_id, now)
         target = qualifying(rungs, measure)
         if current is None and target.rank == rungs[0].rank:  # first placement: no news
-            await Member.filter(id=member_id).update(tier_id=target.id)
+            await members.set_tier(member_id, target.id)
             if state is None:
-                await TierState.create(
-                    member_id=member_id,
-                    since=now,
-                    review_at=now + timedelta(days=settings.tier_review_days),
+                await store.add_state(
+                    member_id, now, now + timedelta(days=settings.tier_review_days)
                 )
             return None
         if not upgrade_due(current.rank if current else None, target.rank, overridden):
             return None
+        review = now + timedelta(days=settings.tier_review_days)
         return await _change(
-            member, current, target, "UPGRADE", measure, now, settings.tier_review_days
+            member, current, target, ChangeReason.UPGRADE, measure, now, review, base=False
         )
-
-
-REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
-
-
-async def progress_of(
-    settings: Settings, member: MemberView, tiers: list[TierRow] | None = None
-) -> Progress | None:
-    """Where the member stands; ``tiers`` (in rank order) when the caller has them."""
-    rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)
-    if not rungs:
-        return None
-    by_id = {r.id: r for r in rungs}
-    current = by_id.get(member.tier_id or 0) or rungs[0]
-    state = await sql.select(REVIEW_AT, {"member": member.id}, times=("review_at",))
-    measure = await measure_of(settings, member.id, clock.now())
-    return progress(rungs, current, measure, state[0]["review_at"] if state else None)
 
 
 @dataclass(frozen=True)
@@ -188,26 +157,6 @@ class HistoryRow:
     created_at: datetime
 
 
-async def history_of(member: MemberView) -> list[HistoryRow]:
-    rows = (
-        await TierHistory.filter(member_id=member.id)
-        .order_by("-id")
-        .limit(50)
-        .values("reason", "measure", "detail", "created_at", "from_tier__code", "to_tier__code")
-    )
-    return [
-        HistoryRow(
-            r["from_tier__code"],
-            r["to_tier__code"],
-            r["reason"],
-            r["measure"],
-            r["detail"],
-            r["created_at"],
-        )
-        for r in rows
-    ]
-
-
 async def override(
     settings: Settings,
     viewer: Principal,
@@ -215,8 +164,9 @@ async def override(
     tier_code: str,
     until: datetime,
     reason: str,
-) -> TierHistory:
-    """An admin puts a member on a tier until ``until``; the review then takes over."""
+) -> HistoryRow:
+    """An admin puts a member on a tier until ``until``; the review then takes over.
+    Returns the history entry, with the tier the member was on before."""
     reason = " ".join((reason or "").split())
     if len(reason) < 4:
         raise InvalidInput("Give the reason for the override.", field="reason")
@@ -224,19 +174,20 @@ async def override(
     until = clock.utc_input(until, "until")
     if not now < until <= now + timedelta(days=3 * 365):
         raise InvalidInput("The override ends in the future, within 3 years.", field="until")
-    tier = await Tier.get_or_none(code=tier_code)
+    tier = await store.by_code(tier_code)
     if tier is None:
         raise NotFound(f"No tier {tier_code!r}.", field="tierCode")
     rung = Rung(tier.id, tier.code, tier.name, tier.rank, tier.threshold_fen)
+    base = is_base(await ladder(settings), rung)
     async with in_transaction():
         member = await get_visible(settings, viewer, member_id)
-        member = await Member.select_for_update().get(id=member.id)
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None  # type: ignore[attr-defined]
+        member = await members.lock(member.id)
+        current = await store.get_or_none(member.tier_id)
         measure = await measure_of(settings, member.id, now)
         row = await _change(
-            member, current, rung, "OVERRIDE", measure, now, settings.tier_review_days, reason
+            member, current, rung, ChangeReason.OVERRIDE, measure, now, until, base, reason
         )
-        await TierState.filter(member_id=member.id).update(override_until=until, review_at=until)
+        await store.set_override_until(member.id, until)
         await audit.record(
             viewer,
             "tier.override",
@@ -246,7 +197,14 @@ async def override(
             until=until.isoformat(),
             reason=reason,
         )
-    return row
+    return HistoryRow(
+        current.code if current else None,
+        tier.code,
+        row.reason,
+        row.measure,
+        row.detail,
+        row.created_at,
+    )
 
 
 async def upsert_rung(
@@ -275,9 +233,11 @@ async def upsert_rung(
         raise InvalidInput(f"Unknown benefits {sorted(unknown)}.", field="benefits")
     for key, value in benefits.items():
         kind = BENEFITS[key]
-        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+        if not isinstance(value, kind) or (
+            kind is int and (isinstance(value, bool) or (isinstance(value, int) and value < 0))
+        ):
             raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
-    others = await Tier.exclude(code=code)
+    others = await store.tiers_except(code)
     if any(t.rank == rank for t in others):
         raise Conflict(f"Another tier has rank {rank}.")
     for t in others:
@@ -294,7 +254,7 @@ async def upsert_rung(
         "benefits": benefits,
     }
     async with in_transaction():
-        row, _ = await Tier.update_or_create(code=code, defaults=values)
+        row = await store.upsert_tier(code, values)
         await audit.record(viewer, "tier.upsert", "tier", row.id, code=code, **values)
     return row
 
@@ -310,3 +270,48 @@ BENEFITS: dict[str, type] = {
     "memberPrices": bool,
 }
 BENEFIT_KINDS = {str: "a string", int: "a whole number of fen, 0 or more", bool: "true or false"}
+
+
+# --- many members at once (a staff list: the same statements for 5 members or 50) ---------
+
+
+async def progress_many(
+    settings: Settings, members: list[MemberView], tiers: list[TierRow] | None = None
+) -> dict[int, Progress | None]:
+    """Where each member stands; ``tiers`` (in rank order) when the caller has them."""
+    rungs = rungs_of(settings, tiers) if tiers is not None else await ladder(settings)
+    if not rungs:
+        return {m.id: None for m in members}
+    ids = [m.id for m in members]
+    by_id = {r.id: r for r in rungs}
+    review_at = await store.review_at_of(ids)
+    since = clock.utc(clock.now() - WINDOW)
+    measures = await store.measures_of(settings.tier_measure, ids, since)
+    return {
+        m.id: progress(
+            rungs, by_id.get(m.tier_id or 0) or rungs[0], measures.get(m.id, 0), review_at.get(m.id)
+        )
+        for m in members
+    }
+
+
+HISTORY_LIMIT = 50  # changes shown per member, newest first
+
+
+async def history_many(member_ids: list[int]) -> dict[int, list[HistoryRow]]:
+    """Each member's tier changes, newest first."""
+    rows = await store.history_of(member_ids, HISTORY_LIMIT)
+    return {
+        m: [
+            HistoryRow(
+                r["from_code"],
+                r["to_code"],
+                r["reason"],
+                r["measure"],
+                r["detail"],
+                r["created_at"],
+            )
+            for r in rows.get(m, [])
+        ]
+        for m in member_ids
+    }

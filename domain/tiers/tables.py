@@ -1,6 +1,11 @@
 """The tier ladder, each member's tier history, and the nightly batch's checkpoints."""
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields, models
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 class Tier(models.Model):
@@ -11,7 +16,7 @@ class Tier(models.Model):
     threshold_fen = fields.BigIntField()  # qualifying spend in a rolling 12 months
     threshold_points = fields.BigIntField(default=0)  # when TIER_MEASURE=points
     points_multiplier_pct = fields.IntField(default=100)  # 150 = x1.5
-    benefits = fields.JSONField(default=dict)
+    benefits: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "tiers"
@@ -22,9 +27,10 @@ class TierState(models.Model):
     a staff override and its end, and which review the member was reminded of."""
 
     id = fields.BigIntField(primary_key=True)
-    member = fields.OneToOneField(
+    member: fields.OneToOneRelation["Member"] = fields.OneToOneField(
         "loyalty.Member", related_name="tier_state", on_delete=fields.CASCADE
     )
+    member_id: int
     since = fields.DatetimeField()
     review_at = fields.DatetimeField(db_index=True)
     override_until = fields.DatetimeField(null=True)
@@ -36,15 +42,18 @@ class TierState(models.Model):
 
 class TierHistory(models.Model):
     id = fields.BigIntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation["Member"] = fields.ForeignKeyField(
         "loyalty.Member", related_name="tier_history", on_delete=fields.RESTRICT
     )
-    from_tier = fields.ForeignKeyField(
+    member_id: int
+    from_tier: fields.ForeignKeyNullableRelation["Tier"] = fields.ForeignKeyField(
         "loyalty.Tier", related_name="history_from", null=True, on_delete=fields.RESTRICT
     )
-    to_tier = fields.ForeignKeyField(
+    from_tier_id: int | None
+    to_tier: fields.ForeignKeyRelation["Tier"] = fields.ForeignKeyField(
         "loyalty.Tier", related_name="history_to", on_delete=fields.RESTRICT
     )
+    to_tier_id: int
     reason = fields.CharField(max_length=24)  # UPGRADE / DOWNGRADE / OVERRIDE / MERGE
     measure = fields.BigIntField()  # the qualifying spend (fen) or points at the time
     detail = fields.CharField(max_length=255, default="")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.auth.model import Role
 from domain.members.model import Channel
 from schema.errors import (
     CodeExpiredError,
@@ -24,6 +25,7 @@ from schema.errors import (
     TooManyAttemptsError,
 )
 
+StaffRole = strawberry.enum(Role, name="StaffRole", description="A staff account's role.")
 RegistrationChannel = strawberry.enum(
     Channel, name="RegistrationChannel", description="How a member first reached us."
 )
@@ -40,7 +42,7 @@ class ViewerKind(Enum):
 @strawberry.type(description="The caller of this request, as the access token says.")
 class Viewer:
     kind: ViewerKind = strawberry.field(description="Member, staff, partner or anonymous.")
-    role: str | None = strawberry.field(description="Staff role, e.g. store_staff.")
+    role: StaffRole | None = strawberry.field(description="Staff role, e.g. STORE_STAFF.")
     scopes: list[str] = strawberry.field(description="Partner scopes granted to the token.")
 
 

@@ -14,6 +14,7 @@ from schema.errors import (
     CouponNotApplicableError,
     CouponUnavailableError,
     InvalidInputError,
+    MemberFrozenError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -23,7 +24,7 @@ CouponTemplateResult = Annotated[
     t.CouponTemplate | InvalidInputError, strawberry.union("CouponTemplateResult")
 ]
 CouponValidateResult = Annotated[
-    t.CouponValidation | InvalidInputError | NotFoundError,
+    t.CouponValidation | InvalidInputError | NotFoundError | MemberFrozenError,
     strawberry.union("CouponValidateResult"),
 ]
 CouponRedeemResult = Annotated[
@@ -31,7 +32,8 @@ CouponRedeemResult = Annotated[
     | CouponAlreadyRedeemedError
     | CouponNotApplicableError
     | InvalidInputError
-    | NotFoundError,
+    | NotFoundError
+    | MemberFrozenError,
     strawberry.union("CouponRedeemResult"),
 ]
 CouponVoidResult = Annotated[
@@ -39,7 +41,7 @@ CouponVoidResult = Annotated[
     strawberry.union("CouponRedemptionVoidResult"),
 ]
 CouponClaimResult = Annotated[
-    t.CouponClaimSuccess | CouponUnavailableError | NotFoundError,
+    t.CouponClaimSuccess | CouponUnavailableError | NotFoundError | MemberFrozenError,
     strawberry.union("CouponClaimResult"),
 ]
 CouponIssueResult = Annotated[
@@ -61,7 +63,8 @@ class CouponQuery:
         permission_classes=[Allow(policy.VALIDATE_COUPONS)],
         description="Whether a coupon applies to an order draft: every reason it does not "
         "(expired, below threshold, wrong store, category excluded, limit reached, not "
-        "stackable with another coupon...) or the discount in fen. Changes nothing.",
+        "stackable with another coupon...) or the discount in fen. Changes nothing. "
+        "MemberFrozenError when the coupon's holder is frozen.",
     )
 
 
@@ -81,14 +84,16 @@ class CouponMutation:
     coupon_claim: CouponClaimResult = strawberry.mutation(
         resolver=r.coupon_claim,
         permission_classes=[Allow(policy.CLAIM_COUPONS)],
-        description="Claim a claimable coupon (within its stock and your limit).",
+        description="Claim a claimable coupon (within its stock and your limit); "
+        "MemberFrozenError while your account is frozen.",
     )
     coupon_redeem: CouponRedeemResult = strawberry.mutation(
         resolver=r.coupon_redeem,
         permission_classes=[Allow(policy.REDEEM_COUPONS)],
         description="Redeem a coupon for one of your orders: once. A retry for the same "
         "orderExternalId answers with the same redemption; any other order gets "
-        "CouponAlreadyRedeemedError.",
+        "CouponAlreadyRedeemedError; a frozen holder's coupon, MemberFrozenError (nothing "
+        "written).",
     )
     coupon_redemption_void: CouponVoidResult = strawberry.mutation(
         resolver=r.coupon_redemption_void,

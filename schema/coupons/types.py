@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 
 from domain.coupons import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 CouponKind = strawberry.enum(m.Kind, name="CouponKind", description="What a coupon gives.")
 CouponTrigger = strawberry.enum(
     m.Trigger, name="CouponTrigger", description="An event that issues a template's coupon."
 )
+CouponSource = strawberry.enum(m.Source, name="CouponSource", description=m.Source.__doc__)
+CouponRefusal = strawberry.enum(m.Refusal, name="CouponRefusal", description=m.Refusal.__doc__)
 LimitPeriod = strawberry.enum(m.Period, name="LimitPeriod", description="A limit's period.")
 CouponFailureReason = strawberry.enum(
     m.Reason, name="CouponFailureReason", description="Why a coupon does not apply."
@@ -28,6 +35,14 @@ class CouponStatus(Enum):
     EXPIRED = "EXPIRED"
 
 
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+coupon_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Coupon | None]]] = Hook("coupon_nodes")
+template_nodes: Hook[[Info, Iterable[str]], Awaitable[list[CouponTemplate | None]]] = Hook(
+    "template_nodes"
+)
+report_of: Hook[[int], Awaitable[CouponTemplateReport]] = Hook("report_of")
+
+
 @strawberry.type(description="One coupon of a member.")
 class Coupon(relay.Node):
     id: relay.NodeID[int]
@@ -39,14 +54,12 @@ class Coupon(relay.Node):
     valid_from: datetime
     valid_until: datetime
     issued_at: datetime
-    source: str = strawberry.field(description="STAFF, CLAIM, TRIGGER or REWARD.")
+    source: CouponSource
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Coupon | None]:
-        from resolvers.coupons import coupon_nodes
-
         return await coupon_nodes(info, node_ids)
 
 
@@ -131,9 +144,9 @@ class CouponClaimSuccess:
 @strawberry.type(description="One member the issue skipped, and why.")
 class CouponIssueSkip:
     member_id: strawberry.ID
-    reason: str = strawberry.field(
-        description="NOT_FOUND, ALREADY_ISSUED, LIMIT_REACHED, OUT_OF_STOCK, NOT_ELIGIBLE, "
-        "ENDED, TEMPLATE_INACTIVE or MEMBER_NOT_ACTIVE."
+    reason: CouponRefusal = strawberry.field(
+        description="Why: MEMBER_FROZEN for a frozen member, MEMBER_NOT_ACTIVE for an erased "
+        "or merged one."
     )
 
 
@@ -190,14 +203,10 @@ class CouponTemplate(relay.Node):
 
     @strawberry.field(description="Issued, redeemed, expired, discount given, revenue.")
     async def report(self, info: strawberry.Info) -> CouponTemplateReport:
-        from resolvers.coupons import report_of
-
         return await report_of(self.id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[CouponTemplate | None]:
-        from resolvers.coupons import template_nodes
-
         return await template_nodes(info, node_ids)

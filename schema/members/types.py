@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,10 +13,12 @@ from strawberry import relay
 from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
+from domain.org.model import StoreChannel as _StoreChannel
 from schema.auth.types import RegistrationChannel
 from schema.coupons.types import ClaimableCoupon, CouponConnection, CouponStatus
 from schema.errors import (
     CardNotActiveError,
+    CardStatus,
     ConflictError,
     IdentityTakenError,
     InvalidInputError,
@@ -27,10 +29,14 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
 from schema.points.types import Points
 from schema.tiers.types import Tier, TierHistoryEntry, TierProgress
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 # The domain's enums, exposed as they are (one definition, no mapping to drift).
 Gender = strawberry.enum(m.Gender, description="Gender as the member declared it.")
@@ -42,6 +48,33 @@ IdentityChannel = strawberry.enum(
     m.IdentityChannel, description="A channel account a member can link."
 )
 ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
+StoreChannel = strawberry.enum(_StoreChannel, description="A store, or an online shop.")
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+member_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Member | None]]] = Hook("member_nodes")
+identity_nodes: Hook[[Info, Iterable[str]], Awaitable[list[MemberIdentity | None]]] = Hook(
+    "identity_nodes"
+)
+merge_nodes: Hook[[Info, Iterable[str]], Awaitable[list[MemberMerge | None]]] = Hook("merge_nodes")
+card_scan_code: Hook[[Info, Card], ScanCode | None] = Hook("card_scan_code")
+card_of: Hook[[Info, MemberView], Awaitable[Card | None]] = Hook("card_of")
+identities_of: Hook[[Info, MemberView], Awaitable[list[MemberIdentity]]] = Hook("identities_of")
+tags_of: Hook[[Info, MemberView], Awaitable[list[str]]] = Hook("tags_of")
+consents_of: Hook[[Info, MemberView], Awaitable[list[Consent]]] = Hook("consents_of")
+tier_of: Hook[[Info, MemberView], Awaitable[Tier | None]] = Hook("tier_of")
+progress_of: Hook[[Info, MemberView], Awaitable[TierProgress | None]] = Hook("progress_of")
+history_of: Hook[[Info, MemberView], Awaitable[list[TierHistoryEntry]]] = Hook("history_of")
+store_of: Hook[[Info, MemberView], Awaitable[Store | None]] = Hook("store_of")
+region_of: Hook[[Info, MemberView], Awaitable[Region | None]] = Hook("region_of")
+points_of: Hook[[Info, MemberView], Awaitable[Points]] = Hook("points_of")
+orders_of: Hook[[Info, MemberView, int | None, str | None], Awaitable[OrderConnection]] = Hook(
+    "orders_of"
+)
+coupons_of: Hook[
+    [Info, MemberView, CouponStatus | None, int | None, str | None], Awaitable[CouponConnection]
+] = Hook("coupons_of")
+claimable_of: Hook[[Info, MemberView], Awaitable[list[ClaimableCoupon]]] = Hook("claimable_of")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -61,7 +94,7 @@ class Region:
 class Store:
     code: str
     name: str
-    channel: str = strawberry.field(description="STORE or ECOMMERCE.")
+    channel: StoreChannel
     region: Region
 
 
@@ -74,7 +107,7 @@ class ScanCode:
 @strawberry.type(description="The member's one card.")
 class Card:
     number: str = strawberry.field(description="16 digits, the last a Luhn check digit.")
-    status: str = strawberry.field(description="ACTIVE or LOST.")
+    status: CardStatus = strawberry.field(description="ACTIVE or LOST.")
     issued_at: datetime
     member_id: strawberry.Private[int]
 
@@ -82,8 +115,6 @@ class Card:
         description="A fresh short-lived code for the till (null unless you are the member)."
     )
     def scan_code(self, info: strawberry.Info) -> ScanCode | None:
-        from resolvers.members import card_scan_code
-
         return card_scan_code(info, self)
 
 
@@ -98,8 +129,6 @@ class MemberIdentity(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MemberIdentity | None]:
-        from resolvers.members import identity_nodes
-
         return await identity_nodes(info, node_ids)
 
 
@@ -116,7 +145,12 @@ LOYALTY_READERS = Allow(policy.READ_LOYALTY)
 ORDER_READERS = Allow(policy.READ_ORDERS)
 
 
-@strawberry.type(description="A member of the loyalty programme (one person, one card).")
+@strawberry.type(
+    description="A member of the loyalty programme (one person, one card). Fields that take "
+    "arguments or need a right (points, orders, coupons, claimableCoupons) are null with an "
+    "error on their path when they fail, so a mutation answering a member still reports its "
+    "write."
+)
 class Member(relay.Node):
     id: relay.NodeID[int]
     display_name: str = strawberry.field(description="Name shown in the app.")
@@ -140,56 +174,38 @@ class Member(relay.Node):
 
     @strawberry.field(description="The member's card (null until issued).")
     async def card(self, info: strawberry.Info) -> Card | None:
-        from resolvers.members import card_of
-
         return await card_of(info, self.view)
 
     @strawberry.field(description="Linked channel accounts.")
     async def identities(self, info: strawberry.Info) -> list[MemberIdentity]:
-        from resolvers.members import identities_of
-
         return await identities_of(info, self.view)
 
     @strawberry.field(description="Tags, e.g. `new` for members who have not bought yet.")
     async def tags(self, info: strawberry.Info) -> list[str]:
-        from resolvers.members import tags_of
-
         return await tags_of(info, self.view)
 
     @strawberry.field(description="Consent per purpose.")
     async def consents(self, info: strawberry.Info) -> list[Consent]:
-        from resolvers.members import consents_of
-
-        return await consents_of(self.view)
+        return await consents_of(info, self.view)
 
     @strawberry.field(description="Current tier (null: not yet placed).")
     async def tier(self, info: strawberry.Info) -> Tier | None:
-        from resolvers.tiers import tier_of
-
         return await tier_of(info, self.view)
 
     @strawberry.field(description="Where the member stands on the ladder, and what is next.")
     async def tier_progress(self, info: strawberry.Info) -> TierProgress | None:
-        from resolvers.tiers import progress_of
-
         return await progress_of(info, self.view)
 
     @strawberry.field(description="Every tier change, newest first, with its reason.")
     async def tier_history(self, info: strawberry.Info) -> list[TierHistoryEntry]:
-        from resolvers.tiers import history_of
-
-        return await history_of(self.view)
+        return await history_of(info, self.view)
 
     @strawberry.field(description="Home store, which decides which staff can see the member.")
     async def home_store(self, info: strawberry.Info) -> Store | None:
-        from resolvers.members import store_of
-
         return await store_of(info, self.view)
 
     @strawberry.field(description="Region the member lives in.")
     async def region(self, info: strawberry.Info) -> Region | None:
-        from resolvers.members import region_of
-
         return await region_of(info, self.view)
 
     @strawberry.field(
@@ -197,20 +213,17 @@ class Member(relay.Node):
         "partners with loyalty:read).",
         permission_classes=[LOYALTY_READERS],
     )
-    async def points(self, info: strawberry.Info) -> Points:
-        from resolvers.points import points_of
-
-        return await points_of(self.view)
+    async def points(self, info: strawberry.Info) -> Points | None:
+        return await points_of(info, self.view)
 
     @strawberry.field(
-        description="Orders, newest first (members, staff in scope, partners with orders:read).",
+        description="Orders, newest first: by paidAt, then the later posted (members, staff "
+        "in scope, partners with orders:read).",
         permission_classes=[ORDER_READERS],
     )
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
-    ) -> OrderConnection:
-        from resolvers.orders import orders_of
-
+    ) -> OrderConnection | None:
         return await orders_of(info, self.view, first, after)
 
     @strawberry.field(
@@ -223,25 +236,19 @@ class Member(relay.Node):
         status: CouponStatus | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> CouponConnection:
-        from resolvers.coupons import coupons_of
-
+    ) -> CouponConnection | None:
         return await coupons_of(info, self.view, status, first, after)
 
     @strawberry.field(
         description="Coupons this member can claim now.", permission_classes=[LOYALTY_READERS]
     )
-    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon]:
-        from resolvers.coupons import claimable_of
-
-        return await claimable_of(self.view)
+    async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
+        return await claimable_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Member | None]:
-        from resolvers.members import member_nodes
-
         return await member_nodes(info, node_ids)
 
 
@@ -256,6 +263,25 @@ class MovedCount:
     count: int
 
 
+@strawberry.type(
+    description="Points a merge moved to the survivor (a TRANSFER_OUT / TRANSFER_IN pair of "
+    "ledger entries); an unmerge moves them back."
+)
+class MovedPoints:
+    balance: int = strawberry.field(description="Spendable points moved (negative: overdraft).")
+    pending: int = strawberry.field(description="Pending points moved (not yet spendable).")
+    debt: int = strawberry.field(description="Debt moved, settled from future credits.")
+    total: int = strawberry.field(description="balance + pending: the amount transferred.")
+    lots: int = strawberry.field(description="Lots moved; each keeps its own expiry.")
+
+
+@strawberry.type(description="Coupons a merge moved to the survivor; an unmerge moves them back.")
+class MovedCoupons:
+    count: int
+    ids: list[strawberry.ID] = strawberry.field(description="Global ids of the coupons.")
+    redemptions: int = strawberry.field(description="Redemptions of them that moved along.")
+
+
 @strawberry.type(description="A merge of two records of one person.")
 class MemberMerge(relay.Node):
     id: relay.NodeID[int]
@@ -263,6 +289,8 @@ class MemberMerge(relay.Node):
     absorbed_id: strawberry.ID = strawberry.field(description="Global id of the absorbed.")
     reason: str
     moved: list[MovedCount]
+    points_moved: MovedPoints
+    coupons_moved: MovedCoupons
     created_at: datetime
     undone_at: datetime | None
 
@@ -270,8 +298,6 @@ class MemberMerge(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MemberMerge | None]:
-        from resolvers.members import merge_nodes
-
         return await merge_nodes(info, node_ids)
 
 
@@ -281,7 +307,9 @@ class MemberMerge(relay.Node):
 )
 class Customer360:
     member: Member
-    recent_orders: list[Order] = strawberry.field(description="Newest 10 orders.")
+    recent_orders: list[Order] = strawberry.field(
+        description="Newest 10 orders, in the order of Member.orders (paidAt, then id)."
+    )
     merges: list[MemberMerge] = strawberry.field(description="Merges into this member.")
 
 

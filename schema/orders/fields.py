@@ -16,6 +16,8 @@ class OrderMutation:
         resolver=r.order_create,
         permission_classes=[Allow(policy.WRITE_ORDERS)],
         description="Record an order and credit its points (pending for the return window). "
+        "paidAt must lie in the window (PaidAtOutOfRangeError); a FROZEN member's order is "
+        "refused whole (MemberFrozenError: no earning, points or coupons), nothing written. "
         "Idempotent by externalId forever: the same content answers with the original "
         "result, other content is an IdempotencyConflictError and changes nothing.",
     )

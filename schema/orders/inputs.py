@@ -15,7 +15,9 @@ from schema.errors import (
     InsufficientPointsError,
     InvalidInputError,
     InvalidPhoneError,
+    MemberFrozenError,
     NotFoundError,
+    PaidAtOutOfRangeError,
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
@@ -38,7 +40,14 @@ class OrderCreateInput:
     )
     channel: OrderChannel
     store_code: str
-    paid_at: datetime = strawberry.field(description="With a time zone offset.")
+    paid_at: datetime = strawberry.field(
+        description="When it was paid, with a time zone offset: at most "
+        "ORDER_BACKDATE_MAX_DAYS (default 30) days ago and at most ORDER_CLOCK_SKEW_S "
+        "(default 300 s) ahead, else PaidAtOutOfRangeError. Its points are pending for the "
+        "return window from paidAt and expire by the lot rule from paidAt's year; a lot "
+        "already past expiry is recorded as EARN + EXPIRE (shown in the history, never "
+        "spendable, not in the balance)."
+    )
     lines: list[OrderLineInput]
     total_paid_fen: int = strawberry.field(description="Paid in money, after discounts.")
     member: MemberRefInput | None = strawberry.field(
@@ -79,7 +88,9 @@ OrderCreateResult = Annotated[
     | ScanCodeExpiredError
     | CardNotActiveError
     | CouponAlreadyRedeemedError
-    | CouponNotApplicableError,
+    | CouponNotApplicableError
+    | PaidAtOutOfRangeError
+    | MemberFrozenError,
     strawberry.union("OrderCreateResult"),
 ]
 OrderRefundResult = Annotated[

@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 
+from domain.orders import model as m
+from schema.hooks import Hook
 
-@strawberry.enum(description="Where an order was placed.")
-class OrderChannel(Enum):
-    POS = "POS"
-    ECOMMERCE = "ECOMMERCE"
-    MINI_PROGRAM = "MINI_PROGRAM"
-    APP = "APP"
+if TYPE_CHECKING:
+    from schema.context import Info
+
+OrderChannel = strawberry.enum(
+    m.Channel, name="OrderChannel", description="Where an order was placed."
+)
+OrderStatus = strawberry.enum(
+    m.Status, name="OrderStatus", description="An order's state after its refunds."
+)
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+order_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Order | None]]] = Hook("order_nodes")
 
 
 @strawberry.type(description="An order as the loyalty programme knows it.")
 class Order(relay.Node):
     id: relay.NodeID[int]
     external_id: str = strawberry.field(description="The partner's order number.")
-    channel: str
+    channel: OrderChannel
     store_code: str
     paid_at: datetime
     total_paid_fen: int = strawberry.field(description="Paid in money (not points, coupons).")
     refunded_fen: int
     points_earned: int
     points_redeemed: int = strawberry.field(description="Points used as payment.")
-    status: str = strawberry.field(description="PAID, PARTIALLY_REFUNDED or REFUNDED.")
+    status: OrderStatus
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Order | None]:
-        from resolvers.orders_view import order_nodes
-
         return await order_nodes(info, node_ids)
 
 

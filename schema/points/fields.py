@@ -12,6 +12,7 @@ from schema.errors import (
     IdempotencyConflictError,
     InsufficientPointsError,
     InvalidInputError,
+    MemberFrozenError,
     NotFoundError,
     PermissionDeniedError,
     RewardUnavailableError,
@@ -32,7 +33,8 @@ RewardRedeemResult = Annotated[
     | PermissionDeniedError
     | InsufficientPointsError
     | RewardUnavailableError
-    | IdempotencyConflictError,
+    | IdempotencyConflictError
+    | MemberFrozenError,
     strawberry.union("RewardRedeemResult"),
 ]
 RewardUpsertResult = Annotated[
@@ -76,8 +78,10 @@ class PointsMutation:
     )
     earn_rules_update: EarnRulesResult = strawberry.mutation(
         resolver=r.earn_rules_update,
-        permission_classes=[MARKETING],
-        description="Set the base rate, daily cap and exclusions. Audited.",
+        permission_classes=[Allow(policy.CHANGE_EARN_RULES)],
+        description="Change the base rate, daily cap or exclusions (admins; marketing "
+        "proposes campaigns). Only the arguments given change: an absent one is kept, "
+        "null clears the cap or a list of exclusions. Audited.",
     )
     points_campaign_create: CampaignResult = strawberry.mutation(
         resolver=r.points_campaign_create,

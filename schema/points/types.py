@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
@@ -11,14 +12,43 @@ from strawberry.scalars import JSON
 
 from domain.members.services import MemberView
 from domain.points import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
+RewardKind = strawberry.enum(
+    m.RewardKind, name="RewardKind", description="GOODS, COUPON or LOTTERY (a draw)."
+)
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+entry_nodes: Hook[[Info, Iterable[str]], Awaitable[list[LedgerEntry | None]]] = Hook("entry_nodes")
+reward_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Reward | None]]] = Hook("reward_nodes")
+campaign_nodes: Hook[[Info, Iterable[str]], Awaitable[list[PointsCampaign | None]]] = Hook(
+    "campaign_nodes"
+)
+expiring: Hook[[MemberView, int, list[dict] | None], Awaitable[list[PointsUpcoming]]] = Hook(
+    "expiring"
+)
+history: Hook[
+    [Info, MemberView, int | None, str | None, m.Kind | None], Awaitable[LedgerEntryConnection]
+] = Hook("history")
 
 
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
 class PointsUpcoming:
     points: int
-    at: datetime
+    at: datetime = strawberry.field(
+        description="The instant (UTC) of the change: for expiring points, the moment they "
+        "are gone (00:00 Asia/Shanghai), so not a day to show; show `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="Expiring points: the last day (Asia/Shanghai) they can be used, the day "
+        "before `at` when it is a midnight. Null for points becoming spendable.",
+    )
 
 
 @strawberry.type(description="One append-only ledger entry.")
@@ -32,14 +62,20 @@ class LedgerEntry(relay.Node):
     )
     order_external_id: str | None
     created_at: datetime
-    expires_at: datetime | None = strawberry.field(description="For credits: lot expiry.")
+    expires_at: datetime | None = strawberry.field(
+        description="For credits (and expiries): the instant (UTC) the lot's points are gone, "
+        "00:00 Asia/Shanghai; to show a date, use `lastUsableDay`."
+    )
+    last_usable_day: date | None = strawberry.field(
+        default=None,
+        description="The last day (Asia/Shanghai) the lot's points can be used: the day "
+        "before `expiresAt` when that is a midnight.",
+    )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[LedgerEntry | None]:
-        from resolvers.points import entry_nodes
-
         return await entry_nodes(info, node_ids)
 
 
@@ -53,7 +89,7 @@ class Reward(relay.Node):
     id: relay.NodeID[int]
     code: str
     name: str
-    kind: str = strawberry.field(description="GOODS, COUPON or LOTTERY (a draw).")
+    kind: RewardKind
     points_cost: int
     stock: int | None = strawberry.field(description="Null: unlimited.")
     per_member_limit: int | None
@@ -64,8 +100,6 @@ class Reward(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Reward | None]:
-        from resolvers.points import reward_nodes
-
         return await reward_nodes(info, node_ids)
 
 
@@ -111,8 +145,6 @@ class PointsCampaign(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PointsCampaign | None]:
-        from resolvers.points import campaign_nodes
-
         return await campaign_nodes(info, node_ids)
 
 
@@ -132,9 +164,7 @@ class Points:
     live_lots: strawberry.Private[list[dict] | None] = None  # read with the summary
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
-    async def expiring(self, days: int = 30) -> list[PointsUpcoming]:
-        from resolvers.points import expiring
-
+    async def expiring(self, days: int = 30) -> list[PointsUpcoming] | None:
         return await expiring(self.view, days, self.live_lots)
 
     @strawberry.field(description="Ledger entries, newest first; optionally of one kind.")
@@ -144,9 +174,7 @@ class Points:
         first: int | None = 20,
         after: str | None = None,
         kind: PointsKind | None = None,
-    ) -> LedgerEntryConnection:
-        from resolvers.points import history
-
+    ) -> LedgerEntryConnection | None:
         return await history(info, self.view, first, after, kind)
 
 

@@ -7,6 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.tiers import model as m
+
+TierChangeReason = strawberry.enum(
+    m.ChangeReason, name="TierChangeReason", description=m.ChangeReason.__doc__
+)
+
 
 @strawberry.type(description="A rung of the tier ladder.")
 class Tier:
@@ -25,22 +31,28 @@ class Tier:
 @strawberry.type(description="Progress on the ladder (rolling 12 months).")
 class TierProgress:
     current: Tier
-    next: Tier | None = strawberry.field(description="Null at the top.")
+    next: Tier | None = strawberry.field(
+        description="The lowest higher tier the spend has not reached yet; null at the top."
+    )
     qualifying_spend_fen: int = strawberry.field(
         description="Spend (or points, by TIER_MEASURE) in the last 12 months, net of refunds."
     )
-    spend_to_next_fen: int
+    spend_to_next_fen: int = strawberry.field(
+        description="Still missing to reach `next`: more than 0 below the top, 0 at the top."
+    )
     spend_to_keep_fen: int = strawberry.field(
         description="Still missing to keep the current tier at the review (0: kept)."
     )
-    review_at: datetime | None
+    review_at: datetime | None = strawberry.field(
+        description="When the tier is next reviewed; null on the entry tier (never reviewed)."
+    )
 
 
 @strawberry.type(description="One change of tier.")
 class TierHistoryEntry:
-    from_code: str | None
+    from_code: str | None = strawberry.field(description="Null for a first placement.")
     to_code: str
-    reason: str = strawberry.field(description="UPGRADE, DOWNGRADE or OVERRIDE.")
+    reason: TierChangeReason
     qualifying_measure: int
     detail: str
     created_at: datetime

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from strawberry.relay import GlobalID, to_base64
 
+from domain import clock
 from domain.auth.model import PARTNER_SCOPES, Principal, PrincipalKind
 from tests.conftest import GQL, STAFF_PASSWORD, partner_token, sign_in_staff, wait_for
 
@@ -124,7 +125,7 @@ async def _owned_objects(world: World, pos: GQL, admin: GQL) -> None:
             "externalId": serial("MATRIX-"),
             "channel": "POS",
             "storeCode": "SH01",
-            "paidAt": "2026-11-20T10:00:00+08:00",
+            "paidAt": clock.now().isoformat(),
             "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": 5_000}],
             "totalPaidFen": 5_000,
             "member": {"memberId": gid},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from strawberry.relay import GlobalID, to_base64
 
+from domain import clock
 from domain.demo_constants import DEMO_PARTNER_SCOPES
 from domain.events.tables import DeadLetter
 from domain.members.tables import MemberIdentity, MemberMerge
@@ -38,7 +39,7 @@ async def _member_with_order(pos: GQL) -> tuple[str, str]:
         "externalId": serial("AC-"),
         "channel": "POS",
         "storeCode": "SH01",
-        "paidAt": "2026-11-20T10:00:00+08:00",
+        "paidAt": clock.now().isoformat(),
         "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": 8_800}],
         "totalPaidFen": 8_800,
         "member": {"memberId": gid},
@@ -226,7 +227,9 @@ async def test_orders_need_orders_read_and_points_need_loyalty_read(gql, client,
     orders = await _till(gql, client, ["members:read", "orders:read"])
 
     r = await loyalty(MEMBER_VIEW, {"id": member})
-    assert r["data"] is None  # orders and memberLookup are non-null: the null goes up
+    # Member.orders is nullable: the denial nulls it alone, the rest of the member stays
+    assert r["data"]["memberLookup"]["orders"] is None
+    assert r["data"]["memberLookup"]["points"] is not None
     (error,) = r["errors"]
     assert error["path"] == ["memberLookup", "orders"]
     assert error["extensions"] == {"code": "FORBIDDEN", "requiredScope": "orders:read"}

@@ -96,7 +96,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "Mutation.pointsAdjust": row(SERVICE, scoped=True),
     "Mutation.rewardRedeem": row(MEMBERS),
     "Mutation.rewardUpsert": row(MARKETING),
-    "Mutation.earnRulesUpdate": row(MARKETING),
+    "Mutation.earnRulesUpdate": row(ADMIN),  # marketing proposes campaigns
     "Mutation.pointsCampaignCreate": row(MARKETING),
     "Mutation.productUpsert": row(MARKETING, partner("catalog:write")),
     "Mutation.tierUpsert": row(ADMIN),

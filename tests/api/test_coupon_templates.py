@@ -78,6 +78,8 @@ async def test_bad_templates_are_typed_and_write_nothing(gql, client, seed):
         ({"validityDays": None}, "validityDays"),
         ({"weekdays": [0]}, "weekdays"),
         ({"periodLimit": 1}, "limitPeriod"),
+        ({"hourFrom": 8}, "hourFrom"),  # half a time window: was "Unexpected error."
+        ({"hourTo": 20}, "hourFrom"),  # was accepted, the window silently dropped
     ]
     for change, field in bad:
         body = {"code": new_code(), "name": "x", "kind": "AMOUNT_OFF", "valueFen": 100}

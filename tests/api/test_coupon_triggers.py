@@ -1,6 +1,7 @@
 """Coupons issued by events and daily jobs (birthday by tier, tier upgrade, first-order
-nudge, win-back, year-end rebate), expiry with reminders through the marketing rules,
-and the rewards catalogue (coupons, lottery draws, tier targeting) through points."""
+nudge, win-back; the year-end rebate is in test_points_rebate.py), expiry with reminders
+through the marketing rules, and the rewards catalogue (coupons, lottery draws, tier
+targeting) through points."""
 
 from __future__ import annotations
 
@@ -10,22 +11,25 @@ from strawberry.relay import to_base64
 
 from domain import clock
 from domain.coupons import jobs
-from domain.coupons.tables import Coupon, CouponTemplate
+from domain.coupons.tables import Coupon
 from domain.members.birthdays import emit_birthdays
 from domain.members.tables import Member
 from domain.notifications.tables import Message
-from domain.points.tables import LedgerEntry, Reward, RewardRedemption
+from domain.points.tables import Reward, RewardRedemption
 from domain.tiers.tables import Tier
 from tests.conftest import sign_in_staff, wait_for
 from tests.factories import (
     ADJUST,
     MY_COUPONS,
     ORDER,
+    REWARD,
+    UPSERT,
     _node,
     account,
     as_member,
     at,
     consent,
+    coupons_of,
     new_code,
     new_phone,
     order_input,
@@ -33,6 +37,7 @@ from tests.factories import (
     pos_and_member,
     register,
     template,
+    trigger_template,
 )
 
 SHANGHAI_NOON = time(12, 0, tzinfo=clock.SHANGHAI)
@@ -40,18 +45,6 @@ SHANGHAI_NOON = time(12, 0, tzinfo=clock.SHANGHAI)
 
 def noon(days_ahead: int) -> datetime:
     return datetime.combine(clock.business_date() + timedelta(days=days_ahead), SHANGHAI_NOON)
-
-
-async def trigger_template(gql, trigger: str, **fields) -> str:
-    """The one template of a trigger in this test session (the first active one wins)."""
-    found = await CouponTemplate.filter(trigger=trigger, active=True).order_by("id").first()
-    if found:
-        return found.code
-    return await template(gql, trigger=trigger, **fields)
-
-
-async def coupons_of(pk: int, template_code: str) -> list[Coupon]:
-    return await Coupon.filter(member_id=pk, template__code=template_code).order_by("id")
 
 
 async def settle(app) -> None:
@@ -123,25 +116,6 @@ async def test_first_order_nudge_and_win_back_once_each(gql, client, seed, app):
     assert await coupons_of(idle, win_back) == []  # never bought: the nudge, not a win-back
 
 
-async def test_year_end_rebate_converts_the_years_points_once(gql, client, seed, app):
-    code = await trigger_template(gql, "YEAR_END_REBATE", thresholdFen=0, valueFen=1)
-    pos, card, pk = await pos_and_member(gql, client, seed)
-    _, _, small = await pos_and_member(gql, client, seed)
-    r = await pos(ORDER, {"in": order_input(card, fen=120_000)})
-    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess"
-    year = clock.business_date().year
-    earned = sum(
-        await LedgerEntry.filter(member_id=pk, kind="EARN").values_list("points", flat=True)
-    )
-    rate = app.state.rt.settings.coupon_rebate_fen_per_100_points
-    at(datetime(year + 1, 1, 1, 3, 0, tzinfo=clock.SHANGHAI))
-    await jobs.year_end_rebate(app.state.rt, year)
-    await jobs.year_end_rebate(app.state.rt, year)
-    got = await coupons_of(pk, code)
-    assert [(c.value_fen, c.source_ref) for c in got] == [(earned * rate // 100, f"rebate:{year}")]
-    assert await coupons_of(small, code) == []  # nothing earned, nothing issued
-
-
 async def test_expiry_reminder_follows_the_marketing_rules_then_expires(gql, client, seed, app):
     code = await template(gql, validityDays=2)
     _, _, yes = await pos_and_member(gql, client, seed)
@@ -176,12 +150,6 @@ async def test_expiry_reminder_follows_the_marketing_rules_then_expires(gql, cli
     assert active == []
 
 
-REWARD = """mutation($code: String!, $req: String!, $q: Int!) {
-  rewardRedeem(rewardCode: $code, requestId: $req, quantity: $q) {
-  __typename ... on RewardRedeemSuccess { points replayed outcomes { prize couponCode } }
-  ... on UserError { code message } } }"""
-UPSERT = """mutation($in: RewardInput!) { rewardUpsert(input: $in) {
-  __typename ... on UserError { code message } } }"""
 REWARDS = "{ rewards { code kind tiers prizes { name chancePermille } } }"
 
 

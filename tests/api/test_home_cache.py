@@ -4,12 +4,16 @@ answered from the cache, and never stale after a write by or for that member."""
 from __future__ import annotations
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from domain.cache import MemoryCache
 from domain.config import ConfigError, Settings
+from domain.events import outbox
 from domain.members.home_cache import HomeCache
 from domain.members.tables import Member
+from resolvers.home import home_slot
 from tests.factories import ORDER, as_member, order_input, pos_and_member
+from workers.relay import relay_once
 
 HOME = """query Home { me { displayName points { balance pending } } }"""
 MIXED = """{ me { displayName } tiers { code } }"""
@@ -77,14 +81,30 @@ async def test_an_answer_computed_before_a_change_is_never_served_after_it():
 
 def test_only_a_members_own_me_queries_qualify():
     home = HomeCache(MemoryCache(), ttl_s=10)
-    assert home.slot(1, HOME, None, None) is not None
-    assert home.slot(1, MIXED, None, None) is None
-    assert home.slot(1, UPDATE, None, {"in": {}}) is None
-    assert home.slot(1, "{ me {", None, None) is None  # unparsable: executed, not cached
-    assert HomeCache(MemoryCache(), ttl_s=0).slot(1, HOME, None, None) is None  # off
+    assert home_slot(home, 1, HOME, None, None) is not None
+    assert home_slot(home, 1, MIXED, None, None) is None
+    assert home_slot(home, 1, UPDATE, None, {"in": {}}) is None
+    assert home_slot(home, 1, "{ me {", None, None) is None  # unparsable: executed, not cached
+    assert home_slot(HomeCache(MemoryCache(), ttl_s=0), 1, HOME, None, None) is None  # off
 
 
 def test_the_cache_may_not_outlive_half_a_scan_code():
     with pytest.raises(ConfigError, match="HOME_CACHE_TTL_S"):
         Settings(app_env="test", home_cache_ttl_s=31, scan_code_ttl_s=60)
     assert Settings(app_env="test", home_cache_ttl_s=30, scan_code_ttl_s=60).home_cache_ttl_s == 30
+
+
+async def test_an_event_recorded_outside_the_api_forgets_once_the_relay_claims_it(
+    gql, client, seed, app, cached
+):
+    """A worker or batch records events with no request around them: the outbox's member
+    hook, not the worker, tells the home cache when the relay claims them."""
+    _, _, pk = await pos_and_member(gql, client, seed)
+    member = await as_member(gql, app, pk)
+    first = await _home(member)
+    await Member.filter(id=pk).update(display_name="由夜间任务改名")
+    assert await _home(member) == first  # no event yet: still the cached answer
+    async with in_transaction():
+        await outbox.record("test.member_touched", {"member_id": pk})  # a topic no one hears
+    await relay_once()
+    assert (await _home(member))["displayName"] == "由夜间任务改名"

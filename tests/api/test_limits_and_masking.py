@@ -192,6 +192,7 @@ async def test_cost_limit_counts_page_sizes_inside_fragments(client, gql, nothin
     assert _codes(body) == ["COST_LIMIT"]
 
 
+@pytest.mark.masked_error_expected  # deliberate: the masking under test
 async def test_an_exception_in_a_resolver_is_masked(gql, monkeypatch, caplog):
     from domain.catalog import services
     from tests.conftest import sign_in_member

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from strawberry.relay import to_base64
+
 from domain import clock
 from domain.audit.tables import AuditEntry
 from domain.coupons.issuing import issue_to
@@ -25,10 +27,13 @@ from tests.factories import (
 from tests.factories import template as coupon_template
 
 MERGE = """mutation($s: ID!, $a: ID!) { memberMerge(survivorId: $s, absorbedId: $a,
-  reason: "同一顾客的两个手机号") { __typename ... on MemberMerge { id moved { area count } }
-  ... on UserError { code } } }"""
+  reason: "同一顾客的两个手机号") { __typename ... on MemberMerge { id ...Report }
+  ... on UserError { code } } }
+fragment Report on MemberMerge { moved { area count }
+  pointsMoved { balance pending debt total lots } couponsMoved { count ids redemptions } }"""
 UNMERGE = """mutation($m: ID!) { memberUnmerge(mergeId: $m, reason: "误合并") {
-  __typename ... on MemberMerge { undoneAt } ... on UserError { code } } }"""
+  __typename ... on MemberMerge { undoneAt pointsMoved { total } couponsMoved { count } }
+  ... on UserError { code } } }"""
 LINK = """mutation($id: ID!, $x: String!) { identityLink(memberId: $id,
   channel: ECOMMERCE_BUYER, externalId: $x) { __typename } }"""
 VIEW = """query($id: ID!) { customer360(memberId: $id) {
@@ -104,13 +109,31 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder
     before = await _state([survivor, absorbed])
     assert before[survivor]["points"] == (40, 30, 0) and before[absorbed]["points"] == (70, 60, 0)
 
+    absorbed_coupons = await Coupon.filter(member_id=absorbed).values_list("id", flat=True)
+    absorbed_lots = await PointsLot.filter(member_id=absorbed, remaining__gt=0).count()
     merged = (await agent(MERGE, {"s": gids[0], "a": gids[1]}))["data"]["memberMerge"]
     assert merged["__typename"] == "MemberMerge"
     assert {m["area"]: m["count"] for m in merged["moved"]} == {
         "identities": 1,
         "orders": 3,
         "tags": 1,
-    }  # and the points (a record, not a list of rows)
+        "coupons": 2,
+    }
+    # the report says what moved: the absorbed member's 70 points and 60 pending, and
+    # its two coupons by global id (what staff read; it used to leave both out)
+    assert merged["pointsMoved"] == {
+        "balance": 70,
+        "pending": 60,
+        "debt": 0,
+        "total": 130,
+        "lots": absorbed_lots,
+    }
+    assert absorbed_lots > 0
+    assert merged["couponsMoved"] == {
+        "count": 2,
+        "ids": [to_base64("Coupon", c) for c in sorted(absorbed_coupons)],
+        "redemptions": 0,
+    }
     after = await _state([survivor, absorbed])
     assert after[absorbed]["status"] == "MERGED" and after[absorbed]["orders"] == []
     assert after[survivor]["orders"] == sorted(
@@ -142,6 +165,8 @@ async def test_merge_then_unmerge_restores_every_count(gql, client, seed, ladder
 
     undone = (await agent(UNMERGE, {"m": merged["id"]}))["data"]["memberUnmerge"]
     assert undone["__typename"] == "MemberMerge" and undone["undoneAt"]
+    # the undone merge still reports what it had moved (and what came back)
+    assert undone["pointsMoved"] == {"total": 130} and undone["couponsMoved"] == {"count": 2}
     assert await _state([survivor, absorbed]) == before
 
     twice = (await agent(UNMERGE, {"m": merged["id"]}))["data"]["memberUnmerge"]

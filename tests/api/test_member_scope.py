@@ -23,9 +23,8 @@ ACTIONS = {
     "memberRevealPersonalData": """mutation($id: ID!) { memberRevealPersonalData(memberId: $id,
         reason: "check it") { __typename ... on UserError { code } } }""",
 }
-LIST = (
-    """query($f: MemberFilterInput) { members(filter: $f, first: 100) { edges { node { id } } } }"""
-)
+LIST = """query($f: MemberFilterInput, $after: String) { members(filter: $f, first: 100,
+  after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
 LOOKUP = """query($p: String!) { memberLookup(ref: {phone: $p}) {
   __typename ... on Member { id } ... on UserError { code } } }"""
 
@@ -41,6 +40,18 @@ async def two_regions(gql, seed) -> dict:
     return out
 
 
+async def _every_id(who: GQL) -> set[str]:
+    """Every member id the caller's unfiltered list shows, page by page."""
+    ids: set[str] = set()
+    after = None
+    while True:
+        page = (await who(LIST, {"after": after}))["data"]["members"]
+        ids |= {e["node"]["id"] for e in page["edges"]}
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids
+        after = page["pageInfo"]["endCursor"]
+
+
 async def _sees(who: GQL, gid: str, phone: str) -> dict[str, bool]:
     seen = {}
     for field, query in READS.items():
@@ -49,10 +60,7 @@ async def _sees(who: GQL, gid: str, phone: str) -> dict[str, bool]:
         seen[field] = r["data"][field] is not None
     listed = await who(LIST, {"f": {"phone": phone}})
     seen["members"] = bool(listed["data"]["members"]["edges"])
-    everyone = await who(LIST, {})
-    seen["members (unfiltered)"] = gid in [
-        e["node"]["id"] for e in everyone["data"]["members"]["edges"]
-    ]
+    seen["members (unfiltered)"] = gid in await _every_id(who)
     looked = (await who(LOOKUP, {"p": phone}))["data"]["memberLookup"]
     seen["memberLookup"] = looked["__typename"] == "Member"
     return seen

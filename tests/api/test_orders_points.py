@@ -8,35 +8,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain import clock
-from domain.orders.tables import Order, Refund
+from domain.orders.tables import Order
 from domain.points import jobs
 from domain.points.model import business_day
 from domain.points.tables import LedgerEntry, PointsLot
 from domain.points.verify import verify
 from tests.conftest import partner_token, sign_in_staff
 from tests.factories import (
-    ADJUST,
     ORDER,
+    POINTS,
     REFUND,
     account,
+    allow_backdating,
     ledger_sum,
     order_input,
     pos_and_member,
+    snapshot,
 )
-
-POINTS = """query($id: ID!) { member(id: $id) { points { balance pending debt
-  availableSoon { points } history(first: 50) { edges { node { kind points reason breakdown } } }
-} } }"""
-
-
-async def snapshot(pk: int) -> tuple:
-    return (
-        await account(pk),
-        await ledger_sum(pk),
-        await LedgerEntry.filter(member_id=pk).count(),
-        await Order.filter(member_id=pk).count(),
-        await Refund.all().count(),
-    )
 
 
 async def release_after_return_window(settings) -> int:
@@ -47,6 +35,12 @@ async def release_after_return_window(settings) -> int:
         return await jobs.release_due()
     finally:
         clock.reset()
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    yield
+    clock.reset()
 
 
 async def test_order_retries_credit_once_forever_and_changes_conflict(gql, client, seed):
@@ -82,7 +76,8 @@ async def test_bad_orders_are_typed_and_write_nothing(gql, client, seed):
         ({"storeCode": "NOPE"}, "NotFoundError"),
         ({"lines": []}, "InvalidInputError"),
         ({"totalPaidFen": 99_999}, "InvalidInputError"),
-        ({"paidAt": (clock.now() + timedelta(days=1)).isoformat()}, "InvalidInputError"),
+        ({"paidAt": (clock.now() + timedelta(days=1)).isoformat()}, "PaidAtOutOfRangeError"),
+        ({"paidAt": (clock.now() - timedelta(days=31)).isoformat()}, "PaidAtOutOfRangeError"),
         ({"member": {"cardNumber": "8000000000000000"}}, "NotFoundError"),
         ({"member": {"scanCode": "1" * 36}}, "ScanCodeInvalidError"),
         ({"pointsToRedeem": 50, "totalPaidFen": 9_950}, "InsufficientPointsError"),
@@ -205,7 +200,8 @@ async def test_refund_of_spent_points_follows_the_policy(
     assert [m for m in await verify() if m.member_id == pk] == []
 
 
-async def test_lots_oldest_first_and_expiry_once(gql, client, seed, settings):
+async def test_lots_oldest_first_and_expiry_once(gql, client, seed, settings, app, monkeypatch):
+    allow_backdating(app, monkeypatch)
     pos, card, pk = await pos_and_member(gql, client, seed)
     year_ago = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
     this_year = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
@@ -249,6 +245,11 @@ async def test_member_reads_points_and_history_with_reasons(gql, client, seed, s
     assert await release_after_return_window(settings) == 0  # twice: nothing more
     p = (await admin(POINTS, {"id": gid}))["data"]["member"]["points"]
     assert (p["balance"], p["pending"], p["availableSoon"]) == (123, 0, [])
+
+
+ADJUST = """mutation($id: ID!, $p: Int!, $why: String!) {
+  pointsAdjust(memberId: $id, points: $p, reason: $why) {
+  __typename ... on Points { balance } ... on UserError { code } } }"""
 
 
 async def test_staff_adjustments_need_a_reason_and_are_audited(gql, client, seed):
@@ -310,9 +311,10 @@ async def test_full_refund_gives_back_the_points_paid_with(gql, client, seed, se
     assert await ledger_sum(pk) == 100
 
 
-async def test_expiry_reminders_once_per_member_and_date(gql, client, seed):
+async def test_expiry_reminders_once_per_member_and_date(gql, client, seed, app, monkeypatch):
     from domain.events.tables import OutboxEvent
 
+    allow_backdating(app, monkeypatch)
     pos, card, pk = await pos_and_member(gql, client, seed)
     o = order_input(card, fen=5_000)
     o["paidAt"] = datetime(2025, 3, 1, 4, 0, tzinfo=UTC).isoformat()  # expires 2027-01-01
@@ -322,7 +324,9 @@ async def test_expiry_reminders_once_per_member_and_date(gql, client, seed):
     assert first >= 1 and await jobs.remind_expiring(30) == 0
     events = await OutboxEvent.filter(topic="points.expiring").values_list("payload", flat=True)
     mine = [e for e in events if e["member_id"] == pk]
-    assert mine == [{"member_id": pk, "expires_on": "2027-01-01", "points": 50}]
+    assert mine == [
+        {"member_id": pk, "expires_on": "2027-01-01", "last_day": "2026-12-31", "points": 50}
+    ]
 
 
 async def test_member_sees_own_points_and_orders(gql, client, seed):

@@ -12,7 +12,7 @@ async def test_staff_sign_in_and_role_in_viewer(gql, seed):
     r = (await gql(STAFF_SIGN_IN, {"e": email.upper(), "p": password}))["data"]["staffSignIn"]
     assert r["__typename"] == "SignInSuccess"
     viewer = (await gql.as_(r["accessToken"])("{ viewer { kind role } }"))["data"]["viewer"]
-    assert viewer == {"kind": "STAFF", "role": "admin"}
+    assert viewer == {"kind": "STAFF", "role": "ADMIN"}
     again = (await gql(REFRESH, {"t": r["refreshToken"]}))["data"]["tokenRefresh"]
     assert again["__typename"] == "SignInSuccess"
 

@@ -30,7 +30,7 @@ async def test_an_admin_cannot_deactivate_their_own_account(gql, seed):
     assert "your own account" in r["message"]
     assert (await Staff.get(id=me.id)).active
     assert await _deactivations() == before
-    assert (await admin(VIEWER))["data"]["viewer"] == {"kind": "STAFF", "role": "admin"}
+    assert (await admin(VIEWER))["data"]["viewer"] == {"kind": "STAFF", "role": "ADMIN"}
 
 
 async def test_two_admins_deactivating_each_other_at_once_leave_one(gql, seed):

@@ -17,16 +17,7 @@ from domain.notifications.tables import Message
 from domain.tiers import batch
 from domain.tiers.tables import TierBatchRun, TierHistory, TierState
 from tests.conftest import sign_in_staff, wait_for
-from tests.factories import ORDER, REFUND, order_input, pos_and_member
-
-PROGRESS = """query($id: ID!) { member(id: $id) { tier { code } tierProgress {
-  current { code } next { code } qualifyingSpendFen spendToNextFen spendToKeepFen reviewAt }
-  tierHistory { fromCode toCode reason } } }"""
-
-
-async def tier_of(pk: int) -> str | None:
-    m = await Member.get(id=pk).select_related("tier")
-    return m.tier.code if m.tier else None
+from tests.factories import ORDER, PROGRESS, REFUND, order_input, pos_and_member, tier_of
 
 
 async def messages(pk: int, template: str) -> int:
@@ -227,6 +218,7 @@ async def test_nightly_batch_by_points_counts_each_members_own_earnings_in_the_w
 OVERRIDE = """mutation($id: ID!, $until: DateTime!) { tierOverride(memberId: $id,
   tierCode: "GOLD", until: $until, reason: "重要客户关怀") {
   __typename ... on TierHistoryEntry { toCode reason } ... on UserError { code } } }"""
+OVERRIDE_FROM = OVERRIDE.replace("{ toCode reason }", "{ fromCode toCode reason }")
 
 
 async def test_admin_override_is_audited_and_others_cannot(gql, client, seed, ladder):
@@ -246,3 +238,45 @@ async def test_admin_override_is_audited_and_others_cannot(gql, client, seed, la
     past = (clock.now() - timedelta(days=1)).isoformat()
     bad = (await admin(OVERRIDE, {"id": gid, "until": past}))["data"]["tierOverride"]
     assert bad["__typename"] == "InvalidInputError"
+
+
+async def test_override_answers_the_tier_the_member_was_on(gql, client, seed, ladder):
+    _pos, _card, pk = await pos_and_member(gql, client, seed)
+    await Member.filter(id=pk).update(tier_id=ladder["SILVER"].id)
+    gid = to_base64("Member", pk)
+    until = (clock.now() + timedelta(days=90)).isoformat()
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    done = (await admin(OVERRIDE_FROM, {"id": gid, "until": until}))["data"]["tierOverride"]
+    assert done == {
+        "__typename": "TierHistoryEntry",
+        "fromCode": "SILVER",
+        "toCode": "GOLD",
+        "reason": "OVERRIDE",
+    }
+    again = (await admin(OVERRIDE_FROM, {"id": gid, "until": until}))["data"]["tierOverride"]
+    assert (again["fromCode"], again["toCode"]) == ("GOLD", "GOLD")
+    seen = (await admin(PROGRESS, {"id": gid}))["data"]["member"]["tierHistory"]
+    assert [(h["fromCode"], h["toCode"]) for h in seen] == [("GOLD", "GOLD"), ("SILVER", "GOLD")]
+
+
+async def test_spend_to_next_is_never_zero_below_the_top(gql, client, seed, ladder):
+    """A member not yet placed whose spend already reaches silver: the goal is gold."""
+    from domain.orders.tables import Order
+    from domain.org.tables import Store
+
+    _pos, _card, pk = await pos_and_member(gql, client, seed)
+    await Member.filter(id=pk).update(tier_id=None)
+    await Order.create(
+        external_id=f"IMPORT-NEXT-{pk}",
+        channel="POS",
+        store=await Store.get(code="SH01"),
+        member_id=pk,
+        paid_at=clock.now() - timedelta(days=5),
+        total_paid_fen=300_000,
+        created_at=clock.now(),
+    )
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    seen = (await admin(PROGRESS, {"id": to_base64("Member", pk)}))["data"]["member"]
+    p = seen["tierProgress"]
+    assert (p["current"], p["next"]) == ({"code": "REGULAR"}, {"code": "GOLD"})
+    assert (p["qualifyingSpendFen"], p["spendToNextFen"]) == (300_000, 500_000)

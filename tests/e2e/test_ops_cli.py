@@ -164,3 +164,82 @@ def test_bad_settings_print_one_line_per_variable_and_no_traceback(tmp_path):
     assert uvicorn.returncode == 2 and "Traceback" not in uvicorn.stderr
     assert [f"server:app: {line}" for line in expected] == uvicorn.stderr.splitlines()[-2:]
     assert list(tmp_path.iterdir()) == []  # nothing was created: no database, no keys
+
+
+def test_jobs_run_at_a_time_has_the_effect_of_that_time_once(tmp_path):
+    """`loyalty jobs run points-expire --at T` expires what is due at T, not now; a second
+    run for the same time finds nothing more; `jobs list` shows every job's schedule."""
+    import sqlite3
+
+    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+    assert run(env, "migrate").returncode == 0
+    db = sqlite3.connect(tmp_path / "loyalty.sqlite3")
+    expires = "2029-12-31 16:00:00+00:00"  # stored in UTC: 2030-01-01 00:00 in Shanghai
+    db.execute(
+        "INSERT INTO members (phone_hash, phone_enc, display_name, gender, status, "
+        "registration_channel, registered_by, created_at) "
+        "VALUES ('h', 'e', '', 'UNKNOWN', 'ACTIVE', 'APP', '', '2026-01-01')"
+    )
+    db.execute(
+        "INSERT INTO points_accounts (member_id, balance, pending, debt, overdraft_ok, "
+        "updated_at) VALUES (1, 100, 0, 0, 0, '2026-01-01')"
+    )
+    db.execute(
+        "INSERT INTO ledger_entries (member_id, kind, points, reason, breakdown, actor, "
+        "expires_at, created_at) VALUES (1, 'EARN', 100, 'test', '{}', 'system', ?, "
+        "'2026-01-01 00:00:00+00:00')",
+        [expires],
+    )
+    db.execute(
+        "INSERT INTO points_lots (member_id, entry_id, points, remaining, available_at, "
+        "released_at, expires_at, created_at) VALUES (1, 1, 100, 100, "
+        "'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', ?, "
+        "'2026-01-01 00:00:00+00:00')",
+        [expires],
+    )
+    db.commit()
+
+    def state() -> tuple:
+        balance = db.execute("SELECT balance FROM points_accounts").fetchone()[0]
+        remaining = db.execute("SELECT remaining FROM points_lots").fetchone()[0]
+        kinds = db.execute("SELECT kind, points FROM ledger_entries ORDER BY id").fetchall()
+        return balance, remaining, kinds
+
+    earned = (100, 100, [("EARN", 100)])
+    # a time still to come acts on the live data as if it had come: refused unless asked
+    ahead = run(env, "jobs", "run", "points-expire", "--at", "2030-01-01T00:05")
+    assert ahead.returncode == 2 and "--at 2030-01-01T00:05 is in the future" in ahead.stderr
+    assert "Pass --future" in ahead.stderr and state() == earned
+    for at in (None, "2029-12-31T23:59+08:00"):  # now, and the lot's last minute: kept
+        when = ["--at", at, "--future"] if at else []
+        done = run(env, "jobs", "run", "points-expire", *when)
+        assert done.returncode == 0 and "job points-expire done" in done.stdout, done.stderr
+        assert state() == earned
+    # a missed night re-run: shortly after midnight Shanghai (written without an offset)
+    for _ in range(2):
+        done = run(env, "jobs", "run", "points-expire", "--at", "2030-01-01T00:05", "--future")
+        assert done.returncode == 0, done.stderr
+        assert "job points-expire done at 2029-12-31T16:05:00+00:00" in done.stdout
+        assert state() == (0, 0, [("EARN", 100), ("EXPIRE", -100)])  # once, not twice
+    assert "0 with differences" in run(env, "ledger-verify").stdout
+
+    listed = run(env, "jobs", "list")
+    assert listed.returncode == 0, listed.stderr
+    extra = run(env, "jobs", "list", "points-expire")
+    assert extra.returncode == 2 and "takes no job name" in extra.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
+    assert "cron hour=0 minute=5 Asia/Shanghai" in lines["points-expire"]
+    assert "every 15 minutes" in lines["points-release"]
+    assert "cron month=1 day=8 hour=3" in lines["coupons-rebate"]
+    assert "outbox-sweep" in lines and "tier-batch" in lines and "messages-purge" in lines
+
+    bad_time = run(env, "jobs", "run", "points-expire", "--at", "yesterday")
+    assert bad_time.returncode == 2 and "Traceback" not in bad_time.stderr
+    assert "--at 'yesterday' is not an ISO 8601 time" in bad_time.stderr
+    unknown = run(env, "jobs", "run", "points-expyre", "--at", "2030-01-02")
+    assert unknown.returncode == 2 and "no job named 'points-expyre'" in unknown.stderr
+    assert "points-expire" in unknown.stderr  # the known names are listed
+    # embedded (no BROKER_URL): a sweep here would mark events sent to a broker of no one
+    sweep = run(env, "jobs", "run", "outbox-sweep")
+    assert sweep.returncode == 2 and "outbox-sweep needs BROKER_URL" in sweep.stderr
+    assert state() == (0, 0, [("EARN", 100), ("EXPIRE", -100)])

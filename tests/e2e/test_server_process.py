@@ -7,12 +7,10 @@ import os
 import re
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,63 +22,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.conftest import ROOT, dev_sink, require_services
+from tests.e2e.listeners import assert_connections_spread, sockets_on
 from tests.processes import OTP, clean_env, free_port, running
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
 SIGN_IN = """mutation($p: String!, $c: String!) { memberSignIn(phone: $p, code: $c) {
   __typename ... on SignInSuccess { accessToken refreshToken } } }"""
-
-
-def _sockets_on(port: int) -> tuple[Counter, Counter]:
-    """Server-side sockets on ``port`` by the process holding them: (listening,
-    established), read from /proc."""
-    states: dict[str, str] = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            f = line.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port:
-                states[f"socket:[{f[9]}]"] = f[3]  # 0A listening, 01 established
-    listening: Counter = Counter()
-    established: Counter = Counter()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
-        except OSError:
-            continue
-        for link in links:
-            if states.get(link) == "0A":
-                listening[proc.name] += 1
-            elif states.get(link) == "01":
-                established[proc.name] += 1
-    return listening, established
-
-
-def assert_connections_spread(port: int, workers: int) -> None:
-    """Each API process listens on its own socket (SO_REUSEPORT), and 32 keep-alive
-    connections opened one after the other land on all of them: with one shared
-    socket, one process took 27-29 of 32 here. (Hashing leaves a process fewer than 4
-    of 32 about once in 400,000 runs.)"""
-    deadline = time.monotonic() + 60  # /healthz answered: the other workers may still start
-    while len(listening := _sockets_on(port)[0]) < workers and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert len(listening) == workers and set(listening.values()) == {1}, listening
-    clients = []
-    try:
-        for _ in range(32):
-            c = socket.create_connection(("127.0.0.1", port), timeout=10)
-            c.sendall(b"GET /healthz HTTP/1.1\r\nHost: api\r\n\r\n")
-            assert c.recv(4096).startswith(b"HTTP/1.1 200"), "no answer"
-            clients.append(c)
-        _, established = _sockets_on(port)
-        assert set(established) == set(listening), (established, listening)
-        assert sum(established.values()) == 32
-        assert min(established.values()) >= 4, established
-    finally:
-        for c in clients:
-            c.close()
 
 
 def gql(base: str, query: str, variables: dict, token: str | None = None) -> dict:
@@ -281,11 +229,11 @@ def test_production_shape_two_api_workers_and_a_worker_process(tmp_path):
                     assert ready["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
                     assert_connections_spread(port, workers=2)
                     # a second server on the same port is refused, not let into the group
-                    before = _sockets_on(port)[0]
+                    before = sockets_on(port)[0]
                     again = loyalty(*serve)
                     assert again.returncode == 3, again.stderr
                     assert "cannot listen on" in again.stderr
-                    assert _sockets_on(port)[0] == before  # the same two listeners, no more
+                    assert sockets_on(port)[0] == before  # the same two listeners, no more
                     assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
                     page = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=5)
                     assert "graphiql" not in page.text.lower()  # production: no IDE

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email
+import time
 from email import policy
 
 import pytest
@@ -18,6 +19,7 @@ from tests.conftest import base_settings
 from tests.fakes import VARS, WECHAT_TEMPLATES, FakeJPush, FakeWeChat, serving, smtp_server
 
 BODY = "您有 120 积分将于 2026-12-31 到期，快来兑换好礼吧。"
+SMTP_TIMEOUT_S = 0.5
 
 
 def wechat(fake: FakeWeChat, base: str, secret: str | None = None) -> WeChatSubscribe:
@@ -91,25 +93,34 @@ async def test_jpush_sends_to_the_member_alias_with_basic_auth():
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH:UserWarning")  # loopback test server
-async def test_smtp_sends_utf8_mail_with_login_and_refusals_are_permanent():
+async def test_smtp_sends_utf8_mail_with_login_and_refusals_are_permanent(tmp_path):
     login = "mailer-pass"
     with smtp_server("mailer", login, refuse={"gone@example.com"}) as (port, inbox):
 
         def adapter(password: str = login) -> SmtpEmail:
-            return SmtpEmail(
-                host="127.0.0.1",
-                port=port,
-                sender="鲜选会员 <member@xianxuan.example>",
-                username="mailer",
-                password=password,
-                security="none",
-            )
+            smtp = adapters_for(
+                base_settings(
+                    tmp_path,
+                    email_provider="smtp",
+                    smtp_host="127.0.0.1",
+                    smtp_port=port,
+                    smtp_from="鲜选会员 <member@xianxuan.example>",
+                    smtp_username="mailer",
+                    smtp_password=password,
+                    smtp_security="none",
+                    smtp_timeout_s=SMTP_TIMEOUT_S,  # a bad login is answered by silence
+                )
+            )[Channel.EMAIL]
+            assert isinstance(smtp, SmtpEmail) and smtp.timeout == SMTP_TIMEOUT_S
+            return smtp
 
         message_id = await adapter().send("li@example.com", BODY, "points_expiring", VARS)
         with pytest.raises(PermanentProviderError, match="550"):
             await adapter().send("gone@example.com", BODY, "points_expiring", VARS)
+        started = time.monotonic()
         with pytest.raises(ProviderError, match="SMTP"):  # bad login: not permanent
             await adapter(password="bad").send("li@example.com", BODY, "points_expiring", VARS)
+        assert time.monotonic() - started < 5  # SMTP_TIMEOUT_S, not the 15 s default
     (envelope,) = inbox.envelopes
     assert envelope.rcpt_tos == ["li@example.com"]
     mail = email.message_from_bytes(envelope.content, policy=policy.default)

@@ -32,3 +32,25 @@ def test_denials_are_worded_for_the_caller():
     member = Principal(kind=PrincipalKind.MEMBER, id=1)
     assert policy.denial(policy.READ_AUDIT, member).message == "Members cannot read the audit log."
     assert not any(rule.allows(ANONYMOUS) for rule in RULES)
+
+
+def test_a_rule_allows_each_kind_of_caller_only_through_its_own_part():
+    rule = policy.Rule("x", members=False, roles=frozenset({Role.ADMIN}), scopes=frozenset({"s"}))
+    assert rule.allows(Principal(kind=PrincipalKind.STAFF, id=1, role=Role.ADMIN))
+    assert not rule.allows(Principal(kind=PrincipalKind.STAFF, id=1, role=Role.ANALYST))
+    assert not rule.allows(Principal(kind=PrincipalKind.STAFF, id=1))  # no role at all
+    assert rule.allows(Principal(kind=PrincipalKind.PARTNER, id=1, scopes=frozenset({"s", "t"})))
+    assert not rule.allows(Principal(kind=PrincipalKind.PARTNER, id=1, scopes=frozenset({"t"})))
+    assert not rule.allows(Principal(kind=PrincipalKind.MEMBER, id=1))
+    everyone = policy.Rule("y", everyone=True)
+    assert everyone.allows(Principal(kind=PrincipalKind.MEMBER, id=1))
+    assert not everyone.allows(ANONYMOUS)
+
+
+def test_only_admins_configure_the_ladder_read_the_audit_log_and_manage_access():
+    # DOMAIN.md: least privilege, only admins configure and export
+    for rule in (policy.MANAGE_TIERS, policy.READ_AUDIT, policy.MANAGE_ACCESS, policy.MANAGE_JOBS):
+        staff = [Principal(kind=PrincipalKind.STAFF, id=1, role=r) for r in Role]
+        allowed = {p.role for p in staff if rule.allows(p)}
+        assert allowed == {Role.ADMIN}, rule.action
+        assert not rule.scopes and not rule.members

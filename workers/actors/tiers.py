@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from domain.tiers import batch, services
-from workers.actors.base import job
+from workers.actors.base import cron, job
 from workers.runtime import runtime
 
 log = logging.getLogger("loyalty.tiers")
@@ -17,7 +17,13 @@ async def recompute_tier(member_id: int | None, event_id: int | None = None) -> 
         await services.recompute(runtime().settings, member_id)
 
 
-@job(queue_name="tiers", max_retries=3, min_backoff=30_000, time_limit=6 * 3600 * 1000)
+@job(
+    queue_name="tiers",
+    schedule=cron("tier-batch", hour=2, minute=30),
+    max_retries=3,
+    min_backoff=30_000,
+    time_limit=6 * 3600 * 1000,
+)
 async def tier_nightly_batch() -> None:
     run = await batch.run_nightly(runtime().settings)
     log.info("tier batch %s: %d members changed tier", run.run_on, run.changed)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from domain.audit import services
 from resolvers.common import connection
 from resolvers.nodes import visible_nodes
+from schema.audit import types as t
 from schema.audit.types import AuditEntry, AuditEntryConnection
 from schema.context import Info
 from schema.relay import decode_cursor, page_size
@@ -36,5 +37,6 @@ def _entry(row: services.AuditRow) -> AuditEntry:
     return AuditEntry(**row.__dict__)
 
 
+@t.audit_nodes.install
 async def audit_nodes(info: Info, node_ids: Iterable[str]) -> list[AuditEntry | None]:
     return await visible_nodes(info, "AuditEntry", node_ids, services.by_ids, _entry)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from domain.catalog import importer, services
 from resolvers.common import attempt, connection
 from resolvers.nodes import visible_nodes
+from schema.catalog import types as t
 from schema.catalog.types import (
     Product,
     ProductConnection,
@@ -31,6 +32,7 @@ async def products(
     return connection(ProductConnection, "product", rows, more, after, _product)
 
 
+@t.product_nodes.install
 async def product_nodes(info: Info, node_ids: Iterable[str]) -> list[Product | None]:
     async def fetch(ids: list[int]) -> dict[int, services.ProductRow]:
         return {r.id: r for r in await services.get_many(ids) if r}

@@ -15,6 +15,7 @@ from resolvers.nodes import visible_nodes
 from schema.context import Info
 from schema.coupons import inputs as i
 from schema.coupons import types as t
+from schema.members import types as member_types
 from schema.relay import decode_cursor, page_size
 
 
@@ -75,6 +76,7 @@ def to_template(row: templates.CouponTemplate) -> t.CouponTemplate:
     )
 
 
+@t.report_of.install
 async def report_of(template_id: int) -> t.CouponTemplateReport:
     r = await templates.report_by_id(template_id)
     return t.CouponTemplateReport(
@@ -86,6 +88,7 @@ async def report_of(template_id: int) -> t.CouponTemplateReport:
     )
 
 
+@member_types.coupons_of.install
 async def coupons_of(
     info: Info, v: MemberView, status: t.CouponStatus | None, first: int | None, after: str | None
 ) -> t.CouponConnection:
@@ -98,6 +101,7 @@ async def coupons_of(
     return connection(t.CouponConnection, "coupon", rows, more, after, to_coupon)
 
 
+@member_types.claimable_of.install
 async def claimable_of(info: Info, v: MemberView) -> list[t.ClaimableCoupon]:
     return [
         t.ClaimableCoupon(
@@ -242,11 +246,13 @@ async def coupon_issue(
     )
 
 
+@t.coupon_nodes.install
 async def coupon_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Coupon | None]:
     return await visible_nodes(
         info, "Coupon", node_ids, services.by_ids, to_coupon, lambda r: r.member_id
     )
 
 
+@t.template_nodes.install
 async def template_nodes(info: Info, node_ids: Iterable[str]) -> list[t.CouponTemplate | None]:
     return await visible_nodes(info, "CouponTemplate", node_ids, templates.by_ids, to_template)

@@ -37,5 +37,6 @@ async def dead_letter_replay(info: Info, id: strawberry.ID):
     return await guarded(call, lambda actor: t.DeadLetterReplaySuccess(actor=actor))
 
 
+@t.dead_letter_nodes.install
 async def dead_letter_nodes(info: Info, node_ids: Iterable[str]) -> list[t.DeadLetter | None]:
     return await visible_nodes(info, "DeadLetter", node_ids, dead_letters.by_ids, _row)

@@ -60,6 +60,7 @@ async def member(info: Info, id: strawberry.ID) -> t.Member | None:
     return to_member(found) if found else None
 
 
+@t.member_nodes.install
 async def member_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Member | None]:
     async def fetch(ids: list[int]) -> dict[int, MemberView]:
         ctx = info.context  # get_many applies member row scope itself
@@ -68,12 +69,14 @@ async def member_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Member | N
     return await visible_nodes(info, "Member", node_ids, fetch, to_member)
 
 
+@t.identity_nodes.install
 async def identity_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberIdentity | None]:
     return await visible_nodes(
         info, "MemberIdentity", node_ids, identities.by_ids, to_identity, lambda r: r.member_id
     )
 
 
+@t.merge_nodes.install
 async def merge_nodes(info: Info, node_ids: Iterable[str]) -> list[t.MemberMerge | None]:
     return await visible_nodes(
         info, "MemberMerge", node_ids, merge.by_ids, to_merge, lambda r: r.survivor_id
@@ -147,6 +150,7 @@ async def customer_360(info: Info, member_id: strawberry.ID) -> t.Customer360 | 
 # --- nested fields of Member (batched per request) -----------------------------------------
 
 
+@t.card_of.install
 async def card_of(info: Info, v: MemberView) -> t.Card | None:
     found = await info.context.loaders.card.load(v)
     return to_card(found) if found else None
@@ -156,6 +160,7 @@ def to_card(c: cards.CardView) -> t.Card:
     return t.Card(number=c.number, status=c.status, issued_at=c.issued_at, member_id=c.member_id)
 
 
+@t.card_scan_code.install
 def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
     if card.status != "ACTIVE":
         return None
@@ -168,6 +173,7 @@ def card_scan_code(info: Info, card: t.Card) -> t.ScanCode | None:
     return t.ScanCode(code=code.code, expires_at=code.expires_at)
 
 
+@t.identities_of.install
 async def identities_of(info: Info, v: MemberView) -> list[t.MemberIdentity]:
     rows = await info.context.loaders.identities.load(v)
     return [to_identity(r) for r in rows]
@@ -182,10 +188,12 @@ def to_identity(r: identities.IdentityView) -> t.MemberIdentity:
     )
 
 
+@t.tags_of.install
 async def tags_of(info: Info, v: MemberView) -> list[str]:
     return await info.context.loaders.tags.load(v)
 
 
+@t.consents_of.install
 async def consents_of(info: Info, v: MemberView) -> list[t.Consent]:
     return [to_consent(c) for c in await info.context.loaders.consents.load(v)]
 
@@ -199,6 +207,7 @@ def to_consent(c: consent_service.ConsentView) -> t.Consent:
     )
 
 
+@t.region_of.install
 async def region_of(info: Info, v: MemberView) -> t.Region | None:
     return await _region(info, v.region_id)
 
@@ -208,6 +217,7 @@ async def _region(info: Info, region_id: int | None) -> t.Region | None:
     return t.Region(code=row.code, name=row.name) if row else None
 
 
+@t.store_of.install
 async def store_of(info: Info, v: MemberView) -> t.Store | None:
     if v.home_store_id is None:
         return None

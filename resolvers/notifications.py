@@ -11,6 +11,7 @@ from domain.notifications import marketing
 from resolvers.members import member_pk
 from resolvers.nodes import visible_nodes
 from schema.context import Info
+from schema.notifications import types as t
 from schema.notifications.types import Notification
 from schema.relay import page_size
 
@@ -32,6 +33,7 @@ def _notification(r: marketing.MessageRow) -> Notification:
     return Notification(**r.__dict__)
 
 
+@t.notification_nodes.install
 async def notification_nodes(info: Info, node_ids: Iterable[str]) -> list[Notification | None]:
     return await visible_nodes(
         info,

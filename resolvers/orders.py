@@ -8,6 +8,7 @@ from resolvers.common import connection, guarded
 from resolvers.members import ref_of
 from resolvers.orders_view import to_order
 from schema.context import Info
+from schema.members import types as member_types
 from schema.orders import inputs as oi
 from schema.orders import types as t
 from schema.relay import decode_cursor, page_size
@@ -69,6 +70,7 @@ async def order_refund(info: Info, input: oi.OrderRefundInput):
     )
 
 
+@member_types.orders_of.install
 async def orders_of(
     info: Info, v: MemberView, first: int | None, after: str | None
 ) -> t.OrderConnection:

@@ -25,6 +25,7 @@ def to_order(o: queries.OrderRow) -> t.Order:
     )
 
 
+@t.order_nodes.install
 async def order_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Order | None]:
     return await visible_nodes(
         info, "Order", node_ids, queries.by_ids, to_order, lambda r: r.member_id

@@ -16,6 +16,7 @@ from resolvers.common import attempt, connection, guarded
 from resolvers.members import member_pk
 from resolvers.nodes import visible_nodes
 from schema.context import Info
+from schema.members import types as member_types
 from schema.points import types as t
 from schema.relay import decode_cursor, page_size
 
@@ -33,15 +34,18 @@ def to_points(s: services.PointsSummary, v: MemberView) -> t.Points:
     )
 
 
+@member_types.points_of.install
 async def points_of(info: Info, v: MemberView) -> t.Points:
     return to_points(await info.context.loaders.points.load(v), v)
 
 
+@t.expiring.install
 async def expiring(v: MemberView, days: int, lots: list[dict] | None) -> list[t.PointsUpcoming]:
     rows = await services.expiring(v, days, lots)
     return [t.PointsUpcoming(points=u.points, at=u.at, last_usable_day=u.last_day) for u in rows]
 
 
+@t.history.install
 async def history(
     info: Info, v: MemberView, first: int | None, after: str | None, kind: Kind | None
 ) -> t.LedgerEntryConnection:
@@ -204,12 +208,14 @@ def _campaign(row) -> t.PointsCampaign:
     )
 
 
+@t.entry_nodes.install
 async def entry_nodes(info: Info, node_ids: Iterable[str]) -> list[t.LedgerEntry | None]:
     return await visible_nodes(
         info, "LedgerEntry", node_ids, services.entries_by_ids, _entry, lambda r: r.member_id
     )
 
 
+@t.reward_nodes.install
 async def reward_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Reward | None]:
     async def fetch(ids: list[int]) -> dict:  # what the ``rewards`` field shows this caller
         offered = await services.active_rewards(info.context.viewer)
@@ -218,5 +224,6 @@ async def reward_nodes(info: Info, node_ids: Iterable[str]) -> list[t.Reward | N
     return await visible_nodes(info, "Reward", node_ids, fetch, _reward)
 
 
+@t.campaign_nodes.install
 async def campaign_nodes(info: Info, node_ids: Iterable[str]) -> list[t.PointsCampaign | None]:
     return await visible_nodes(info, "PointsCampaign", node_ids, rules.campaigns_by_ids, _campaign)

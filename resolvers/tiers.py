@@ -11,6 +11,7 @@ from domain.tiers import services
 from resolvers.common import attempt, guarded
 from resolvers.members import member_pk
 from schema.context import Info
+from schema.members import types as member_types
 from schema.tiers import types as t
 
 
@@ -26,6 +27,7 @@ def to_tier(row: services.Tier | services.TierRow) -> t.Tier:
     )
 
 
+@member_types.tier_of.install
 async def tier_of(info: Info, v: MemberView) -> t.Tier | None:
     return _tier(await info.context.loaders.ladder(), v.tier_id)
 
@@ -35,6 +37,7 @@ def _tier(tiers: list[services.TierRow], tier_id: int | None) -> t.Tier | None:
     return to_tier(row) if row else None
 
 
+@member_types.progress_of.install
 async def progress_of(info: Info, v: MemberView) -> t.TierProgress | None:
     tiers = await info.context.loaders.ladder()
     p = await info.context.loaders.tier_progress.load(v)
@@ -61,6 +64,7 @@ def to_entry(h: services.HistoryRow) -> t.TierHistoryEntry:
     )
 
 
+@member_types.history_of.install
 async def history_of(info: Info, v: MemberView) -> list[t.TierHistoryEntry]:
     return [to_entry(h) for h in await info.context.loaders.tier_history.load(v)]
 

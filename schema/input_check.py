@@ -9,9 +9,10 @@ value against its rule. Violations answer the operation as a request error, with
     {"errors": [{"message": "Input `staffSignIn.email` is not valid: at most 254
       characters.", "extensions": {"code": "INVALID_INPUT", "field": "staffSignIn.email"}}]}
 
-In a mutation, every ``first`` argument of its selection (a page of the payload, e.g.
-``memberUpdate { ... on Member { orders(first: 0) } }``) is checked too, against
-GQL_PAGE_MAX: a resolver would refuse it only after the write was saved.
+In a mutation, every ranged Int argument of its selection (``RANGED_ARGS``: a page of the
+payload, e.g. ``memberUpdate { ... on Member { orders(first: 0) } }`` against
+GQL_PAGE_MAX, or ``points { expiring(days: -5) }``) is checked too: a resolver would
+refuse it only after the write was saved.
 
 Which fields to look at depends on the document only, so that list is kept per document
 (``_plans``): a query without such arguments (member home) costs one dictionary look-up.
@@ -44,6 +45,10 @@ from schema.input_rules import CHECKED_SCALARS, invalid_input, walk_value
 
 MAX_REPORTED = 10
 PAGE_ARG = "first"  # checked before a mutation runs (see the module docstring)
+# Int arguments of payload fields with a range the resolver enforces, checked before a
+# mutation runs: name -> (lowest, highest); ``first`` takes its highest from GQL_PAGE_MAX.
+# The same bounds as the services (domain.points.services.expiring: days 1-3660).
+RANGED_ARGS: dict[str, tuple[int, int | None]] = {PAGE_ARG: (1, None), "days": (1, 3660)}
 PLANS_KEPT = 1024
 
 
@@ -115,15 +120,17 @@ def violations(
 
 
 def _page_problems(paged: list[_Checked], variables: dict, page_max: int):
-    """``first`` arguments of a mutation's selection outside 1..``page_max``."""
+    """Ranged arguments (``RANGED_ARGS``) of a mutation's selection out of their range."""
     for item in paged:
         try:
-            first = get_argument_values(item.field, item.node, variables).get(PAGE_ARG)
+            values = get_argument_values(item.field, item.node, variables)
         except GraphQLError:  # the executor reports it
             continue
-        if isinstance(first, int) and not 1 <= first <= page_max:
-            problem = f"between 1 and {page_max}"
-            yield invalid_input(f"{item.path}.{PAGE_ARG}", problem, [item.node])
+        for name, (low, high) in RANGED_ARGS.items():
+            value, top = values.get(name), page_max if high is None else high
+            if isinstance(value, int) and not low <= value <= top:
+                problem = f"between {low} and {top}"
+                yield invalid_input(f"{item.path}.{name}", problem, [item.node])
 
 
 def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None):
@@ -138,12 +145,12 @@ def _plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | N
     _collect(schema, root, operation.selection_set, fragments, set(), "", checked)
     paged: list[_Checked] = []
     if operation.operation is OperationType.MUTATION:
-        _collect(schema, root, operation.selection_set, fragments, set(), "", paged, PAGE_ARG)
+        _collect(schema, root, operation.selection_set, fragments, set(), "", paged, RANGED_ARGS)
     return operation, checked, paged
 
 
 def _collect(schema, parent, selection_set, fragments, seen, prefix, out, arg=None) -> None:
-    """Fields of the selection with rules (or, given ``arg``, with that argument)."""
+    """Fields of the selection with rules (or, given ``arg``, with one of those arguments)."""
     for sel in selection_set.selections:
         if isinstance(sel, FieldNode):
             fields = getattr(parent, "fields", None) or {}
@@ -152,7 +159,7 @@ def _collect(schema, parent, selection_set, fragments, seen, prefix, out, arg=No
                 continue
             path = f"{prefix}{sel.alias.value if sel.alias else sel.name.value}"
             if arg is not None:
-                if any(a.name.value == arg for a in sel.arguments or ()):
+                if any(a.name.value in arg for a in sel.arguments or ()):
                     out.append(_Checked(parent.name, field_def, sel, path))
             elif sel.arguments and any(_has_rules(a.type) for a in field_def.args.values()):
                 out.append(_Checked(parent.name, field_def, sel, path))

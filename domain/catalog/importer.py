@@ -13,7 +13,7 @@ from pathlib import Path
 
 from domain.audit import services as audit
 from domain.auth.model import Principal
-from domain.catalog.tables import Product
+from domain.catalog import store
 from domain.db import in_transaction
 from domain.errors import InvalidInput, InvalidRow
 
@@ -95,16 +95,8 @@ def read_rows(path: Path) -> tuple[list[dict], int]:
 
 async def upsert(products: list[ProductIn]) -> tuple[int, int]:
     """Insert or update by SKU inside the caller's transaction; (created, updated)."""
-    existing = {p.sku: p for p in await Product.filter(sku__in=[p.sku for p in products])}
-    created = [Product(**vars(p)) for p in products if p.sku not in existing]
-    for p in products:
-        row = existing.get(p.sku)
-        if row is not None:
-            row.update_from_dict(vars(p))
-            await row.save()
-    if created:
-        await Product.bulk_create(created, batch_size=CHUNK)
-    return len(created), len(products) - len(created)
+    created = await store.upsert_by_sku([vars(p) for p in products], CHUNK)
+    return created, len(products) - created
 
 
 async def import_rows(

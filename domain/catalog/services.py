@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.catalog.tables import Product
+from domain.catalog import store
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,12 @@ async def page(
     *, after_id: int | None, limit: int, category: str | None
 ) -> tuple[list[ProductRow], bool]:
     """Keyset page by id; returns the rows and whether more follow."""
-    qs = Product.all()
-    if after_id is not None:
-        qs = qs.filter(id__gt=after_id)
-    if category:
-        qs = qs.filter(category_path__startswith=category)
-    rows = await qs.order_by("id").limit(limit + 1).values(*_COLUMNS)
+    rows = await store.rows_page(
+        after_id=after_id, limit=limit + 1, category=category, columns=_COLUMNS
+    )
     return [ProductRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
 async def get_many(ids: list[int]) -> list[ProductRow | None]:
-    rows = {r["id"]: ProductRow(**r) for r in await Product.filter(id__in=ids).values(*_COLUMNS)}
+    rows = {r["id"]: ProductRow(**r) for r in await store.rows_by_ids(ids, _COLUMNS)}
     return [rows.get(i) for i in ids]

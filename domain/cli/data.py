@@ -84,6 +84,8 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
 
     jobs = {j.name: j for j in JOBS}
     if a.action == "list":
+        if a.name or a.at:
+            raise ConfigError("`loyalty jobs list` takes no job name and no --at")
         for j in JOBS:
             print(f"{j.name:<20} {j.schedule.describe():<44} {j.runs}")
         return 0
@@ -96,8 +98,15 @@ def cmd_jobs(s: Settings, a: argparse.Namespace) -> int:
         raise ConfigError(
             "outbox-sweep needs BROKER_URL: with none, the embedded server relays the outbox"
         )
-    at = _job_time(a.at) if a.at else None
     from domain import clock
+
+    at = _job_time(a.at) if a.at else None
+    if at is not None and at > clock.now() and not a.future:
+        raise ConfigError(
+            f"--at {a.at} is in the future: the job would act on this database now as if "
+            "that time had come (points expired early, rebates converted). Pass --future "
+            "if that is what you mean (a test database, a rule checked ahead of time)."
+        )
     from workers.broker import bind_actors, make_broker
     from workers.runtime import set_runtime
 
@@ -142,7 +151,13 @@ def _jobs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--at",
         metavar="ISO-TIME",
-        help="run as if the clock were at this time (no offset: Asia/Shanghai)",
+        help="run as if the clock were at this time (no offset: Asia/Shanghai); a missed "
+        "night is re-run with a past time",
+    )
+    p.add_argument(
+        "--future",
+        action="store_true",
+        help="allow an --at later than now (it acts on the live data as if that time had come)",
     )
 
 

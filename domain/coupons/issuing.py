@@ -14,7 +14,6 @@ from domain.audit import services as audit
 from domain.auth.model import Principal
 from domain.coupons import model as m
 from domain.coupons import store
-from domain.coupons.tables import Coupon, CouponTemplate
 from domain.coupons.templates import template_by_code
 from domain.db import in_transaction
 from domain.errors import (
@@ -30,6 +29,7 @@ from domain.runtime import Runtime
 from domain.tiers import store as tiers
 
 if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon, CouponTemplate
     from domain.members.tables import Member
 
 
@@ -72,16 +72,16 @@ async def issue_locked(
         return "MEMBER_NOT_ACTIVE"
     if t.tiers and await tier_code(member) not in t.tiers:
         return "NOT_ELIGIBLE"
-    held = Coupon.filter(template_id=t.id, member_id=member.id)
-    if source_ref is not None and await held.filter(source_ref=source_ref).exists():
+    if source_ref is not None and await store.holds_occasion(t.id, member.id, source_ref):
         return "ALREADY_ISSUED"
-    if t.per_member_limit is not None and await held.count() >= t.per_member_limit:
+    limit = t.per_member_limit
+    if limit is not None and await store.held_count(t.id, member.id) >= limit:
         return "LIMIT_REACHED"
     won = await store.take_one(t.id, stocked=t.total_stock is not None)
     if not won:
         return "OUT_OF_STOCK"
     start, end = m.validity(now, t.valid_from, t.valid_until, t.validity_days)
-    return await Coupon.create(
+    return await store.add_coupon(
         code=m.new_code(),
         template_id=t.id,
         member_id=member.id,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.coupons import model as m
+from domain.coupons import store
 from domain.coupons.issuing import issue_to
-from domain.coupons.tables import Coupon, CouponTemplate
 from domain.members import store as members
 from domain.notifications.marketing import send_marketing
 from domain.notifications.model import Channel
@@ -23,12 +24,15 @@ from domain.orders import store as orders
 from domain.runtime import Runtime
 from domain.tiers import store as tiers
 
+if TYPE_CHECKING:
+    from domain.coupons.tables import CouponTemplate
+
 log = logging.getLogger("loyalty.coupons")
 Progress = Callable[[str], None]
 
 
 async def _template(trigger: m.Trigger) -> CouponTemplate | None:
-    return await CouponTemplate.filter(trigger=trigger.value, active=True).order_by("id").first()
+    return await store.trigger_template(trigger.value)
 
 
 async def _issue(
@@ -115,7 +119,7 @@ async def has_rebate_template() -> bool:
 
 async def expire_due(progress: Progress = lambda _m: None) -> int:
     """Mark every coupon past its date EXPIRED: one set-based statement."""
-    n = await Coupon.filter(status="ACTIVE", valid_until__lte=clock.now()).update(status="EXPIRED")
+    n = await store.expire_coupons(clock.now())
     progress(f"expired {n} coupons")
     return n
 
@@ -124,19 +128,10 @@ async def remind_expiring(rt: Runtime, progress: Progress = lambda _m: None) -> 
     """Remind members of coupons expiring within COUPON_EXPIRY_NOTICE_DAYS, once per
     coupon, through the marketing rules (consent, weekly cap, quiet hours)."""
     now = clock.now()
-    due = (
-        await Coupon.filter(
-            status="ACTIVE",
-            reminded_at__isnull=True,
-            valid_until__gt=now,
-            valid_until__lte=now + timedelta(days=rt.settings.coupon_expiry_notice_days),
-        )
-        .order_by("id")
-        .prefetch_related("template")
-    )
+    due = await store.to_remind(now, now + timedelta(days=rt.settings.coupon_expiry_notice_days))
     sent = 0
     for c in due:
-        if not await Coupon.filter(id=c.id, reminded_at__isnull=True).update(reminded_at=now):
+        if not await store.mark_reminded(c.id, now):
             continue  # another run took it
         await send_marketing(
             rt,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth.model import Principal, PrincipalKind
@@ -19,7 +19,6 @@ from domain.coupons import (
     transfer,  # noqa: F401 - registers the merge step
 )
 from domain.coupons.issuing import usable_tier_code_of
-from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.coupons.templates import terms_of
 from domain.db import in_transaction
 from domain.errors import (
@@ -28,6 +27,9 @@ from domain.errors import (
     InvalidInput,
     NotFound,
 )
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ async def draft_of(d: DraftIn) -> m.Draft:
 
 
 async def _coupon(code: str) -> Coupon:
-    c = await Coupon.get_or_none(code=m.normalise_code(code))
+    c = await store.coupon_by_code(m.normalise_code(code))
     if c is None:
         raise NotFound("No such coupon.", field="code")
     return c
@@ -68,20 +70,10 @@ async def _verdict(
     now = clock.now()
     used = 0
     if t.period_limit is not None:
-        used = await CouponRedemption.filter(
-            member_id=c.member_id,
-            coupon__template_id=t.id,
-            status="REDEEMED",
-            redeemed_at__gte=m.period_start(m.Period(t.limit_period), now),
-        ).count()
+        since = m.period_start(m.Period(t.limit_period), now)
+        used = await store.redeemed_since(c.member_id, t.id, since)
     other_codes = [m.normalise_code(o) for o in others if m.normalise_code(o) != c.code]
-    other_rows = (
-        await Coupon.filter(code__in=other_codes).values_list(
-            "code", "template__stacking_group", "template__exclusive"
-        )
-        if other_codes
-        else []
-    )
+    other_rows = await store.stacking_of(other_codes) if other_codes else []
     held = m.Held(
         c.code,
         terms_of(t, c.value_fen),
@@ -117,7 +109,7 @@ async def validate(viewer: Principal, code: str, draft: DraftIn) -> Checked:
     c = await _coupon(code)
     if viewer.kind is PrincipalKind.MEMBER and c.member_id != viewer.id:
         raise NotFound("No such coupon.", field="code")
-    t = await CouponTemplate.get(id=c.template_id)
+    t = await store.template(c.template_id)
     return Checked(c, t, await _verdict(c, t, await draft_of(draft), draft.other_codes, None))
 
 
@@ -137,15 +129,10 @@ def _redeemed(r: CouponRedemption, code: str, gift_sku: str, replayed: bool) -> 
 
 async def _answer_used(c: Coupon, partner_id: int | None, order_external_id: str) -> Redeemed:
     """A used coupon: the same order's retry gets its first answer, anyone else a no."""
-    r = await CouponRedemption.get_or_none(
-        coupon_id=c.id, partner_id=partner_id, order_external_id=order_external_id
-    )
+    r = await store.redemption_for(c.id, partner_id, order_external_id)
     if r is None or r.status != "REDEEMED":
         raise CouponAlreadyRedeemed()
-    gift = cast(
-        list[str],
-        await CouponTemplate.filter(id=c.template_id).values_list("gift_sku", flat=True),
-    )
+    gift = await store.gift_sku_of(c.template_id)
     return _redeemed(r, c.code, gift[0] if gift else "", replayed=True)
 
 
@@ -160,15 +147,13 @@ async def _redeem_locked(
     order_id: int | None = None,
 ) -> Redeemed:
     """Inside an open transaction: lock the coupon, check, mark it used, record."""
-    c = await Coupon.select_for_update().get(id=coupon_id)
+    c = await store.lock_coupon(coupon_id)
     if c.status == "USED":
         done = await _answer_used(c, partner_id, order_external_id)
         if order_id is not None:
-            await CouponRedemption.filter(
-                coupon_id=c.id, partner_id=partner_id, order_external_id=order_external_id
-            ).update(order_id=order_id)
+            await store.link_order(c.id, partner_id, order_external_id, order_id)
         return done
-    t = await CouponTemplate.get(id=c.template_id)
+    t = await store.template(c.template_id)
     verdict = await _verdict(c, t, d, others, member_id)
     if not verdict.applicable:
         raise CouponNotApplicable(
@@ -187,9 +172,10 @@ async def _redeem_locked(
         )
     now = clock.now()
     key = {"coupon_id": c.id, "partner_id": partner_id, "order_external_id": order_external_id}
-    row = await CouponRedemption.get_or_none(**key)  # the coupon row lock serialises this
+    # the coupon row lock serialises this
+    row = await store.redemption_for(c.id, partner_id, order_external_id)
     if row is None:
-        row = await CouponRedemption.create(
+        row = await store.add_redemption(
             **key,
             member_id=c.member_id,
             discount_fen=off,
@@ -199,7 +185,7 @@ async def _redeem_locked(
     else:  # voided earlier for this order, now redeemed for it again
         row.status, row.discount_fen, row.redeemed_at, row.voided_at = "REDEEMED", off, now, None
         row.order_id = order_id or row.order_id
-        await row.save()
+        await store.save_redemption(row)
     return _redeemed(row, c.code, verdict.gift_sku, replayed=False)
 
 
@@ -237,7 +223,7 @@ async def redeem_for_order(
         raise InvalidInput("A coupon code is listed twice.", field="couponCodes")
     total = 0
     for code in codes:
-        c = await Coupon.get_or_none(code=m.normalise_code(code))
+        c = await store.coupon_by_code(m.normalise_code(code))
         if c is None:
             raise NotFound(f"No coupon {code}.", field="couponCodes")
         done = await _redeem_locked(
@@ -257,9 +243,9 @@ class Voided:
 
 async def _void_row(c: Coupon, r: CouponRedemption, now: datetime) -> str:
     """Inside a transaction, ``c`` locked: void ``r`` and give the coupon back if valid."""
-    await CouponRedemption.filter(id=r.id, status="REDEEMED").update(status="VOIDED", voided_at=now)
+    await store.void_redemption(r.id, now)
     back = "ACTIVE" if now < clock.utc(c.valid_until) else "EXPIRED"
-    await Coupon.filter(id=c.id, status="USED").update(status=back)
+    await store.unuse(c.id, back)
     await store.give_back(c.template_id, r.discount_fen)
     return back
 
@@ -269,10 +255,8 @@ async def void(viewer: Principal, code: str, order_external_id: str) -> Voided:
     ref = _order_ref(order_external_id)
     c0 = await _coupon(code)
     async with in_transaction():
-        c = await Coupon.select_for_update().get(id=c0.id)
-        r = await CouponRedemption.get_or_none(
-            coupon_id=c.id, partner_id=viewer.id, order_external_id=ref
-        )
+        c = await store.lock_coupon(c0.id)
+        r = await store.redemption_for(c.id, viewer.id, ref)
         if r is None:
             raise NotFound("This coupon was not redeemed for that order.", field="orderExternalId")
         if r.status == "VOIDED":
@@ -286,6 +270,6 @@ async def void_for_order(order_id: int, partner_id: int | None, order_external_i
     rows = await store.redeemed_for_order(order_id, partner_id, order_external_id)
     now = clock.now()
     for r in rows:
-        c = await Coupon.select_for_update().get(id=r.coupon_id)
+        c = await store.lock_coupon(r.coupon_id)
         await _void_row(c, r, now)
     return len(rows)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.coupons import store
 from domain.coupons.model import DESCRIBED
-from domain.coupons.tables import Coupon
 from domain.coupons.templates import describe
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
@@ -11,12 +12,14 @@ from domain.auth.model import Principal
 from domain.coupons import model as m
 from domain.coupons import store
 from domain.coupons.model import DESCRIBED
-from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.db import IntegrityError, in_transaction
 from domain.errors import (
     InvalidInput,
     NotFound,
 )
+
+if TYPE_CHECKING:
+    from domain.coupons.tables import Coupon, CouponTemplate
 
 
 def ladder_of(
@@ -125,14 +128,14 @@ async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
     days = v.get("validity_days")
     if days is not None and not 1 <= days <= MAX_VALIDITY_DAYS:
         raise InvalidInput(f"validityDays is 1-{MAX_VALIDITY_DAYS}.", field="validityDays")
-    row = CouponTemplate(code=code, name=t.name.strip(), kind=t.kind.value, **v)
+    row = store.new_template(code=code, name=t.name.strip(), kind=t.kind.value, **v)
     m.check_terms(terms_of(row))
     row.stock_left = row.total_stock
     row.budget_left_fen = row.budget_fen
     row.created_at = clock.now()
     try:
         async with in_transaction():
-            await row.save()
+            await store.insert_template(row)
             await audit.record(
                 viewer, "coupon.template.create", "coupon_template", row.id, code=code
             )
@@ -142,11 +145,11 @@ async def create_template(viewer: Principal, t: TemplateIn) -> CouponTemplate:
 
 
 async def templates() -> list[CouponTemplate]:
-    return await CouponTemplate.all().order_by("id")
+    return await store.all_templates()
 
 
 async def template_by_code(code: str) -> CouponTemplate:
-    t = await CouponTemplate.get_or_none(code=code.strip().upper())
+    t = await store.template_by_code(code.strip().upper())
     if t is None:
         raise NotFound(f"No coupon template {code!r}.", field="templateCode")
     return t
@@ -162,20 +165,17 @@ class TemplateReport:
 
 
 async def report_by_id(template_id: int) -> TemplateReport:
-    return await report(await CouponTemplate.get(id=template_id))
+    return await report(await store.template(template_id))
 
 
 async def report(t: CouponTemplate) -> TemplateReport:
     """Per template: issued, redeemed, expired, discount given and the revenue of the
     orders its coupons were redeemed on (net of refunds)."""
     now = clock.now()
-    live = CouponRedemption.filter(coupon__template_id=t.id, status="REDEEMED")
-    orders = await live.filter(order_id__isnull=False).values_list(
-        "order__total_paid_fen", "order__refunded_fen"
-    )
+    orders = await store.redeemed_orders(t.id)
     return TemplateReport(
         issued=t.issued_count,
-        redeemed=await live.count(),
+        redeemed=await store.redeemed_count(t.id),
         expired=await store.count_expired(t.id, now),
         discount_given_fen=t.discount_given_fen,
         attributed_revenue_fen=sum(paid - refunded for paid, refunded in orders),
@@ -183,4 +183,4 @@ async def report(t: CouponTemplate) -> TemplateReport:
 
 
 async def by_ids(ids: list[int]) -> dict[int, CouponTemplate]:
-    return {r.id: r for r in await CouponTemplate.filter(id__in=ids)}
+    return await store.templates_by_ids(ids)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from domain.coupons.tables import Coupon, CouponRedemption
+from domain.coupons import store
 from domain.members.merge import register_participant
 
 if TYPE_CHECKING:
@@ -19,30 +19,20 @@ class CouponTransfer:
     name = "coupons"
 
     async def move(self, absorbed: Member, survivor: Member) -> dict[str, Any]:
-        taken = set(
-            await Coupon.filter(member_id=survivor.id, source_ref__isnull=False).values_list(
-                "template_id", "source_ref"
-            )
-        )
+        taken = await store.occasions_held(survivor.id)
         moved = []
-        for cid, template_id, ref in await Coupon.filter(member_id=absorbed.id).values_list(
-            "id", "template_id", "source_ref"
-        ):
+        for cid, template_id, ref in await store.coupons_of(absorbed.id):
             new_ref = f"{ref}~{absorbed.id}" if (template_id, ref) in taken else ref
-            await Coupon.filter(id=cid).update(member_id=survivor.id, source_ref=new_ref)
+            await store.move_coupon(cid, survivor.id, new_ref)
             moved.append([cid, ref])
-        redemptions = await CouponRedemption.filter(member_id=absorbed.id).values_list(
-            "id", flat=True
-        )
-        await CouponRedemption.filter(id__in=redemptions).update(member_id=survivor.id)
+        redemptions = await store.redemption_ids_of(absorbed.id)
+        await store.move_redemptions(redemptions, survivor.id)
         return {"coupons": moved, "redemptions": list(redemptions)}
 
     async def restore(self, record: dict[str, Any], absorbed: Member, survivor: Member) -> None:
         for cid, ref in record["coupons"]:
-            await Coupon.filter(id=cid, member_id=survivor.id).update(
-                member_id=absorbed.id, source_ref=ref
-            )
-        await CouponRedemption.filter(id__in=record["redemptions"]).update(member_id=absorbed.id)
+            await store.move_coupon(cid, absorbed.id, ref, from_member=survivor.id)
+        await store.move_redemptions(record["redemptions"], absorbed.id)
 
 
 register_participant(CouponTransfer())

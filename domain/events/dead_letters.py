@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.db import IntegrityError
 from domain.errors import Conflict, NotFound
-from domain.events.tables import DeadLetter
+from domain.events import store
+
+if TYPE_CHECKING:
+    from domain.events.tables import DeadLetter
 
 
 async def record(
@@ -16,7 +20,7 @@ async def record(
 ) -> None:
     """Keep a failed job (once per message id: a redelivered failure is not doubled)."""
     try:
-        await DeadLetter.create(
+        await store.add_dead_letter(
             actor=actor,
             queue=queue,
             message_id=message_id,
@@ -47,30 +51,27 @@ _COLUMNS = tuple(DeadLetterRow.__dataclass_fields__)
 
 
 async def page(*, after_id: int | None, limit: int, waiting_only: bool) -> tuple[list, bool]:
-    qs = DeadLetter.all()
-    if waiting_only:
-        qs = qs.filter(replayed_at=None)
-    if after_id is not None:
-        qs = qs.filter(id__lt=after_id)
-    rows = await qs.order_by("-id").limit(limit + 1).values(*_COLUMNS)
+    rows = await store.dead_letter_rows(
+        after_id=after_id, limit=limit + 1, waiting_only=waiting_only, columns=_COLUMNS
+    )
     return [DeadLetterRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
 async def waiting() -> int:
-    return await DeadLetter.filter(replayed_at=None).count()
+    return await store.waiting_dead_letters()
 
 
 async def take_for_replay(dead_id: int) -> DeadLetter:
     """Mark a dead letter replayed (once) and return it for the caller to send."""
-    row = await DeadLetter.get_or_none(id=dead_id)
+    row = await store.dead_letter_or_none(dead_id)
     if row is None:
         raise NotFound("No such dead letter.", field="id")
-    won = await DeadLetter.filter(id=dead_id, replayed_at=None).update(replayed_at=clock.now())
+    won = await store.mark_replayed(dead_id, clock.now())
     if not won:
         raise Conflict("This dead letter was already replayed.")
     return row
 
 
 async def by_ids(ids: list[int]) -> dict[int, DeadLetterRow]:
-    rows = await DeadLetter.filter(id__in=ids).values(*_COLUMNS)
+    rows = await store.dead_letter_rows_by_ids(ids, _COLUMNS)
     return {r["id"]: DeadLetterRow(**r) for r in rows}

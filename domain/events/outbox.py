@@ -16,11 +16,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
 from domain.events import store
-from domain.events.tables import OutboxEvent
+
+if TYPE_CHECKING:
+    from domain.events.tables import OutboxEvent
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=30)
@@ -40,7 +42,7 @@ def watch() -> list[tuple[str, tuple[int, ...]]]:
 
 
 async def record(topic: str, payload: dict[str, Any]) -> OutboxEvent:
-    event = await OutboxEvent.create(topic=topic, payload=payload, created_at=clock.now())
+    event = await store.add_event(topic, payload, clock.now())
     watching = _recorded.get()
     if watching is not None:
         watching.append((topic, members_of(payload)))
@@ -51,10 +53,7 @@ async def record_many(events: list[tuple[str, dict[str, Any]]]) -> None:
     """``record`` for a batch's events, in one bulk insert (set-based jobs)."""
     if not events:
         return
-    now = clock.now()
-    await OutboxEvent.bulk_create(
-        [OutboxEvent(topic=t, payload=p, created_at=now) for t, p in events], batch_size=1_000
-    )
+    await store.add_events(events, clock.now())
 
 
 def members_of(payload: dict[str, Any]) -> tuple[int, ...]:
@@ -95,12 +94,12 @@ async def claim(limit: int = 100) -> list[OutboxEvent]:
 
 
 async def mark_dispatched(event_id: int) -> None:
-    await OutboxEvent.filter(id=event_id).update(dispatched_at=clock.now(), claimed_until=None)
+    await store.mark_dispatched(event_id)
 
 
 async def release(event_id: int) -> None:
-    await OutboxEvent.filter(id=event_id, dispatched_at=None).update(claimed_until=None)
+    await store.release(event_id)
 
 
 async def undispatched_count() -> int:
-    return await OutboxEvent.filter(dispatched_at=None).count()
+    return await store.undispatched_count()

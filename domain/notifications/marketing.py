@@ -19,6 +19,7 @@ from domain.members import consents, store
 from domain.members.model import ConsentPurpose, IdentityChannel
 from domain.members.scope import get_visible
 from domain.notifications import sealing
+from domain.notifications import store as messages
 from domain.notifications.model import (
     MARKETING_CONSENT,
     Channel,
@@ -28,11 +29,11 @@ from domain.notifications.model import (
     parse_quiet_hours,
 )
 from domain.notifications.services import RECIPIENT_CONTEXT, TOPIC_REQUESTED
-from domain.notifications.tables import Message
 from domain.runtime import Runtime
 
 if TYPE_CHECKING:
     from domain.members.tables import Member
+    from domain.notifications.tables import Message
 
 COUNTED = ("QUEUED", "SENDING", "SENT", "DEFERRED")
 
@@ -61,18 +62,14 @@ async def send_marketing(
     """Record a marketing message and what the rules decided for it."""
     s = rt.settings
     now = clock.now()
-    if dedupe_key and (seen := await Message.get_or_none(dedupe_key=dedupe_key)):
+    if dedupe_key and (seen := await messages.by_dedupe_key_or_none(dedupe_key)):
         return seen  # the same event delivered again
     async with in_transaction():
         member = await store.lock(member_id)  # serialises the cap
         recipient = await _recipient(rt, member, channel)
-        sent = await Message.filter(
-            member_id=member_id,
-            channel=channel.value,
-            purpose=Purpose.MARKETING.value,
-            status__in=COUNTED,
-            created_at__gt=now - timedelta(days=7),
-        ).count()
+        sent = await messages.count_sent(
+            member_id, channel.value, Purpose.MARKETING.value, COUNTED, now - timedelta(days=7)
+        )
         decision = (
             Decision("SUPPRESSED", f"no {channel} address")
             if recipient is None
@@ -88,7 +85,7 @@ async def send_marketing(
                 quiet=parse_quiet_hours(s.quiet_hours),
             )
         )
-        message = await Message.create(
+        message = await messages.add(
             member_id=member_id,
             channel=channel.value,
             recipient_enc=rt.cipher.encrypt(recipient or "", context=RECIPIENT_CONTEXT),
@@ -110,9 +107,9 @@ async def release_deferred() -> int:
     """Queue deferred messages whose quiet hours are over. Returns how many."""
     now = clock.now()
     released = 0
-    for message in await Message.filter(status="DEFERRED", send_after__lte=now).order_by("id"):
+    for message in await messages.deferred_due(now):
         async with in_transaction():
-            won = await Message.filter(id=message.id, status="DEFERRED").update(status="QUEUED")
+            won = await messages.queue_deferred(message.id)
             if won:
                 await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
                 released += 1
@@ -137,23 +134,24 @@ class MessageRow:
 async def of_member(rt: Runtime, viewer: Principal, member_id: int, limit: int) -> list[MessageRow]:
     """What was sent to a member in the viewer's scope, deferred or suppressed, and why."""
     member = await get_visible(rt.settings, viewer, member_id)
-    query = Message.filter(member_id=member.id).order_by("-id").limit(limit)
-    return [row for _member_id, row in await _rows(rt, query)]
+    rows = await messages.rows_of_member(member.id, limit, _COLUMNS)
+    return [row for _member_id, row in _opened(rt, rows)]
 
 
 async def by_ids(rt: Runtime, ids: list[int]) -> dict[int, tuple[int | None, MessageRow]]:
     """Messages by id with their member (for ``node``; the caller applies member scope)."""
     return {
-        row.id: (member_id, row) for member_id, row in await _rows(rt, Message.filter(id__in=ids))
+        row.id: (member_id, row)
+        for member_id, row in _opened(rt, await messages.rows_by_ids(ids, _COLUMNS))
     }
 
 
 _FIELDS = [f for f in MessageRow.__dataclass_fields__ if f != "body"]
+_COLUMNS = (*_FIELDS, "body_enc", "member_id")
 
 
-async def _rows(rt: Runtime, query: Any) -> list[tuple[int | None, MessageRow]]:
-    """Rows of ``query`` with the body opened (it is sealed at rest)."""
-    rows = await query.values(*_FIELDS, "body_enc", "member_id")
+def _opened(rt: Runtime, rows: list[dict[str, Any]]) -> list[tuple[int | None, MessageRow]]:
+    """The rows with the body opened (it is sealed at rest)."""
     out = []
     for r in rows:
         r["body"] = sealing.body_of(rt.cipher, r.pop("body_enc"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.db import IntegrityError, in_transaction
@@ -19,8 +20,10 @@ from domain.notifications.model import (
     parse_quiet_hours,
     urgency_of,
 )
-from domain.notifications.tables import Message
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.notifications.tables import Message
 
 RECIPIENT_CONTEXT = "messages.recipient"
 TOPIC_REQUESTED = "notification.requested"
@@ -53,7 +56,7 @@ async def queue(
     )
     try:
         async with in_transaction():
-            message = await Message.create(
+            message = await store.add(
                 member_id=member_id,
                 channel=channel.value,
                 recipient_enc=rt.cipher.encrypt(recipient, context=RECIPIENT_CONTEXT),
@@ -69,7 +72,7 @@ async def queue(
             if decision.status == "QUEUED":
                 await outbox.record(TOPIC_REQUESTED, {"message_id": message.id})
     except IntegrityError:
-        return await Message.get(dedupe_key=dedupe_key)
+        return await store.by_dedupe_key(dedupe_key)
     return message
 
 
@@ -84,14 +87,14 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     the claim and the provider's answer leaves the message SENDING, and the job,
     redelivered by the broker, retries until the lease has run out and sends it then.
     """
-    message = await Message.get_or_none(id=message_id)
+    message = await store.get_or_none(message_id)
     if message is None or message.status not in ("QUEUED", "SENDING"):
         return False  # sent already, failed, or deferred / suppressed by the marketing rules
     now = clock.now()
     until = now + timedelta(seconds=rt.settings.message_send_lease_s)
     claimed = await store.claim_for_sending(message_id, now, until)
     if not claimed:
-        if await Message.filter(id=message_id, status="SENDING").exists():
+        if await store.is_sending(message_id):
             raise StillSending(f"message {message_id} is held by another send")
         return False
     adapter = adapters_for(rt.settings)[Channel(message.channel)]
@@ -103,12 +106,12 @@ async def deliver(rt: Runtime, message_id: int) -> bool:
     try:
         await adapter.send(recipient, body, message.template, variables)
     except PermanentProviderError as exc:  # retrying cannot help: say why, stop here
-        await Message.filter(id=message_id).update(status="FAILED", reason=str(exc)[:128], **done)
+        await store.set_failed(message_id, str(exc)[:128], **done)
         return False
     except Exception:
-        await Message.filter(id=message_id).update(status="QUEUED", sending_until=None)
+        await store.release_claim(message_id)
         raise
-    await Message.filter(id=message_id).update(status="SENT", sent_at=clock.now(), **done)
+    await store.set_sent(message_id, clock.now(), **done)
     return True
 
 

@@ -8,11 +8,12 @@ from datetime import datetime
 from domain.errors import InvalidInput
 from domain.members.services import MemberView
 from domain.orders import store
-from domain.orders.tables import Order
 
 
 @dataclass(frozen=True)
 class OrderRow:
+    """An order as views show it (read with ``store.ROW_COLUMNS``)."""
+
     id: int
     member_id: int | None
     external_id: str
@@ -26,23 +27,8 @@ class OrderRow:
     status: str
 
 
-_COLUMNS = {
-    "id": "id",
-    "member_id": "member_id",
-    "external_id": "external_id",
-    "channel": "channel",
-    "store_code": "store__code",
-    "paid_at": "paid_at",
-    "total_paid_fen": "total_paid_fen",
-    "refunded_fen": "refunded_fen",
-    "points_earned": "points_earned",
-    "points_redeemed": "points_redeemed",
-    "status": "status",
-}
-
-
-async def _rows(qs) -> list[OrderRow]:
-    return [OrderRow(**r) for r in await qs.values(**_COLUMNS)]
+def _rows(rows: list[dict]) -> list[OrderRow]:
+    return [OrderRow(**r) for r in rows]
 
 
 # The one order of a member's orders, newest first: by when they were paid, the id
@@ -62,26 +48,26 @@ async def page(
 ) -> tuple[list[OrderRow], bool]:
     """The member's orders in NEWEST_FIRST order, after the order ``before_id`` (the
     cursor: a keyset on (paid_at, id), which the cursor's order id names)."""
-    qs = Order.filter(member_id=member.id)
+    before = None
     if before_id is not None:
         paid_at = await store.paid_at_of(before_id, member.id)
         if paid_at is None:
             raise InvalidInput("The cursor is not valid for this list.", field="after")
-        qs = store.older_than(qs, paid_at, before_id)
-    rows = await _rows(qs.order_by(*NEWEST_FIRST).limit(limit + 1))
+        before = (paid_at, before_id)
+    rows = _rows(await store.member_page(member.id, before, NEWEST_FIRST, limit + 1))
     return rows[:limit], len(rows) > limit
 
 
 async def one(order_id: int) -> OrderRow:
-    (row,) = await _rows(Order.filter(id=order_id))
+    (row,) = _rows(await store.rows_where(id=order_id))
     return row
 
 
 async def by_external_id(partner_id: int | None, external_id: str) -> OrderRow:
-    (row,) = await _rows(Order.filter(partner_id=partner_id, external_id=external_id))
+    (row,) = _rows(await store.rows_where(partner_id=partner_id, external_id=external_id))
     return row
 
 
 async def by_ids(ids: list[int]) -> dict[int, OrderRow]:
     """Orders by id (for ``node``; the caller applies member scope to ``member_id``)."""
-    return {r.id: r for r in await _rows(Order.filter(id__in=ids))}
+    return {r.id: r for r in _rows(await store.rows_where(id__in=ids))}

@@ -4,6 +4,7 @@ never reversing more points than the order earned."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth.model import Principal
@@ -11,12 +12,14 @@ from domain.coupons.redemption import void_for_order
 from domain.db import IntegrityError, in_transaction
 from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.events import outbox
-from domain.orders import model
-from domain.orders.tables import Order, OrderLine, Refund
+from domain.orders import model, store
 from domain.points import ledger
 from domain.points.model import Kind, ShortfallPolicy, lot_expiry
 from domain.points.model import reversal_due as due_points
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.orders.tables import Order, Refund
 
 TOPIC_ORDER_REFUNDED = "order.refunded"
 
@@ -52,12 +55,10 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
     model.check_refund(r)
     digest = model.refund_digest(r)
     async with in_transaction():
-        order = await Order.select_for_update().get_or_none(
-            partner_id=viewer.id, external_id=r.order_external_id
-        )
+        order = await store.lock_partner_order(viewer.id, r.order_external_id)
         if order is None:
             raise NotFound("No such order of yours.", field="orderExternalId")
-        seen = await Refund.get_or_none(partner_id=viewer.id, external_id=r.refund_external_id)
+        seen = await store.refund_by_external_id(viewer.id, r.refund_external_id)
         if seen is not None:
             if seen.request_hash != digest:
                 raise IdempotencyConflict(field="refundExternalId")
@@ -65,7 +66,7 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
         amount, line_updates = await _refund_amount(order, r)
         try:
             async with in_transaction():
-                row = await Refund.create(
+                row = await store.add_refund(
                     order_id=order.id,
                     partner_id=viewer.id,
                     external_id=r.refund_external_id,
@@ -77,9 +78,7 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
         except IntegrityError:  # the same refund id used for another order of yours
             raise IdempotencyConflict(field="refundExternalId") from None
         for line_id, qty in line_updates.items():
-            line = await OrderLine.get(id=line_id)
-            line.refunded_quantity += qty
-            await line.save(update_fields=["refunded_quantity"])
+            await store.add_refunded_quantity(line_id, qty)
         order.refunded_fen += amount
         full = order.refunded_fen >= order.total_paid_fen
         order.status = "REFUNDED" if full else "PARTIALLY_REFUNDED"
@@ -87,8 +86,8 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
             await _reverse_points(rt, viewer, order, row, full)
         if full:  # the coupons come back if still valid
             await void_for_order(order.id, order.partner_id, order.external_id)
-        await order.save(update_fields=["refunded_fen", "status", "points_reversed"])
-        await row.save(update_fields=["points_reversed", "points_returned"])
+        await store.save_refunded(order)
+        await store.save_refund_points(row)
         await outbox.record(
             TOPIC_ORDER_REFUNDED,
             {"order_id": order.id, "refund_id": row.id, "member_id": order.member_id},
@@ -97,7 +96,7 @@ async def refund(rt: Runtime, viewer: Principal, r: model.RefundIn) -> RefundRes
 
 
 async def _refund_amount(order: Order, r: model.RefundIn) -> tuple[int, dict[int, int]]:
-    lines = await OrderLine.filter(order_id=order.id).order_by("id")
+    lines = await store.lines_of(order.id)
     total_net = sum(ln.quantity * ln.unit_price_fen - ln.discount_fen for ln in lines)
     left = order.total_paid_fen - order.refunded_fen
     if r.amount_fen is not None:
@@ -144,7 +143,7 @@ async def _reverse_points(
         order.points_reversed += due
         row.points_reversed = due
     if full and order.points_redeemed:
-        already = await Refund.filter(order_id=order.id, points_returned__gt=0).exists()
+        already = await store.points_returned_before(order.id)
         if not already:
             now = clock.now()
             await ledger.credit(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth.model import Principal
@@ -25,7 +25,7 @@ from domain.members import store as member_store
 from domain.members.lookup import resolve
 from domain.members.model import NEW_TAG, refuse_frozen
 from domain.orders import model
-from domain.orders.tables import Order, OrderLine
+from domain.orders import store as orders
 from domain.org import store as org_store
 from domain.points import ledger, rules
 from domain.points.model import (
@@ -41,6 +41,7 @@ from domain.tiers import store as tiers
 if TYPE_CHECKING:
     from domain.catalog.tables import Product
     from domain.members.tables import Member
+    from domain.orders.tables import Order
 
 TOPIC_ORDER_CREATED = "order.created"
 TOPIC_ORDER_REFUNDED = "order.refunded"
@@ -92,7 +93,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
     model.check_order(o, s.points_value_fen)
     digest = model.order_digest(o)
     partner_id = viewer.id
-    existing = await Order.get_or_none(partner_id=partner_id, external_id=o.external_id)
+    existing = await orders.by_external_id(partner_id, o.external_id)
     if existing is not None:  # a retry, however late: answer without resolving anything
         return _replay(existing, digest)
     model.check_paid_at(o.paid_at, clock.now(), paid_at_window(s))
@@ -107,7 +108,7 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
     async with in_transaction():
         try:
             async with in_transaction():  # savepoint: a concurrent duplicate fails only this
-                order = await Order.create(
+                order = await orders.add_order(
                     partner_id=partner_id,
                     external_id=o.external_id,
                     channel=o.channel,
@@ -120,21 +121,21 @@ async def create(rt: Runtime, viewer: Principal, o: model.OrderIn) -> OrderResul
                     created_at=clock.now(),
                 )
         except IntegrityError:
-            winner = await Order.get(partner_id=partner_id, external_id=o.external_id)
+            winner = await orders.get_by_external_id(partner_id, o.external_id)
             return _replay(winner, digest)
         products = await catalog.by_sku([ln.sku for ln in o.lines])
-        await OrderLine.bulk_create(
+        await orders.add_lines(
+            order.id,
             [
-                OrderLine(
-                    order_id=order.id,
-                    product_id=products[ln.sku].id if ln.sku in products else None,
-                    sku=ln.sku,
-                    quantity=ln.quantity,
-                    unit_price_fen=ln.unit_price_fen,
-                    discount_fen=ln.discount_fen,
-                )
+                {
+                    "product_id": products[ln.sku].id if ln.sku in products else None,
+                    "sku": ln.sku,
+                    "quantity": ln.quantity,
+                    "unit_price_fen": ln.unit_price_fen,
+                    "discount_fen": ln.discount_fen,
+                }
                 for ln in o.lines
-            ]
+            ],
         )
         lines = _priced_lines(o, products)
         if o.coupon_codes:
@@ -231,13 +232,10 @@ async def _points_for_order(
             actor=viewer.subject,
         )
     order.points_earned = earned.points
-    await order.save(update_fields=["points_earned", "points_redeemed"])
+    await orders.save_points(order)
 
 
 async def _earned_on(member_id: int, day) -> int:
     """Points this member's orders of that business day already earned (daily cap)."""
     start = clock.day_start(day)
-    rows = await Order.filter(
-        member_id=member_id, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
-    ).values_list("points_earned", flat=True)
-    return sum(cast(list[int], rows))
+    return sum(await orders.points_earned_between(member_id, start, start + timedelta(days=1)))

@@ -1,15 +1,18 @@
-"""Order rows for other areas (they never import domain.orders.tables)."""
+"""The orders area's store: every statement on orders, their lines and refunds (the
+services decide, this module reads and writes); other areas reach order rows only
+through here (they never import domain.orders.tables)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Max
 from tortoise.queryset import QuerySet
 
-from domain.orders.tables import Order
+from domain.orders.tables import Order, OrderLine, Refund
 
 
 def buyers() -> Subquery:
@@ -47,3 +50,122 @@ async def paid_at_of(order_id: int, member_id: int) -> datetime | None:
     """When the member's order ``order_id`` was paid; None if it is not theirs."""
     order = await Order.filter(id=order_id, member_id=member_id).only("id", "paid_at").first()
     return order.paid_at if order else None
+
+
+# --- reads of orders as views show them (``domain.orders.queries``) ---
+
+# The columns of ``queries.OrderRow``, named as the row's fields.
+ROW_COLUMNS = {
+    "id": "id",
+    "member_id": "member_id",
+    "external_id": "external_id",
+    "channel": "channel",
+    "store_code": "store__code",
+    "paid_at": "paid_at",
+    "total_paid_fen": "total_paid_fen",
+    "refunded_fen": "refunded_fen",
+    "points_earned": "points_earned",
+    "points_redeemed": "points_redeemed",
+    "status": "status",
+}
+
+
+async def _rows(qs: QuerySet[Order]) -> list[dict[str, Any]]:
+    return await qs.values(**ROW_COLUMNS)
+
+
+async def member_page(
+    member_id: int, before: tuple[datetime, int] | None, order_by: Iterable[str], limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` of the member's orders in ``order_by`` order, after the order
+    ``before`` = (paid_at, id) when given (``older_than``)."""
+    qs = Order.filter(member_id=member_id)
+    if before is not None:
+        qs = older_than(qs, *before)
+    return await _rows(qs.order_by(*order_by).limit(limit))
+
+
+async def rows_where(**filters: Any) -> list[dict[str, Any]]:
+    """The orders matching ``filters`` (``id``, ``id__in``, ``partner_id`` + ``external_id``)."""
+    return await _rows(Order.filter(**filters))
+
+
+# --- posting an order (``domain.orders.services``) ---
+
+
+async def by_external_id(partner_id: int | None, external_id: str) -> Order | None:
+    return await Order.get_or_none(partner_id=partner_id, external_id=external_id)
+
+
+async def get_by_external_id(partner_id: int | None, external_id: str) -> Order:
+    """The partner's order ``external_id`` (DoesNotExist when there is none)."""
+    return await Order.get(partner_id=partner_id, external_id=external_id)
+
+
+async def add_order(**fields: Any) -> Order:
+    """A new order (IntegrityError: the partner's external id is taken)."""
+    return await Order.create(**fields)
+
+
+async def add_lines(order_id: int, lines: list[dict[str, Any]]) -> None:
+    """The order's lines, in one statement."""
+    await OrderLine.bulk_create([OrderLine(order_id=order_id, **ln) for ln in lines])
+
+
+async def save_points(order: Order) -> None:
+    """The points the order earned and redeemed."""
+    await order.save(update_fields=["points_earned", "points_redeemed"])
+
+
+async def points_earned_between(member_id: int, start: datetime, end: datetime) -> list[int]:
+    """The points earned by each of the member's orders paid in [start, end)."""
+    rows = await Order.filter(member_id=member_id, paid_at__gte=start, paid_at__lt=end).values_list(
+        "points_earned", flat=True
+    )
+    return cast(list[int], rows)
+
+
+# --- refunds (``domain.orders.refunds``) ---
+
+
+async def lock_partner_order(partner_id: int | None, external_id: str) -> Order | None:
+    """The partner's order ``external_id``, locked for this transaction."""
+    return await Order.select_for_update().get_or_none(
+        partner_id=partner_id, external_id=external_id
+    )
+
+
+async def refund_by_external_id(partner_id: int | None, external_id: str) -> Refund | None:
+    return await Refund.get_or_none(partner_id=partner_id, external_id=external_id)
+
+
+async def add_refund(**fields: Any) -> Refund:
+    """A new refund (IntegrityError: the partner's refund id is taken)."""
+    return await Refund.create(**fields)
+
+
+async def lines_of(order_id: int) -> list[OrderLine]:
+    """The order's lines, in the order they were posted."""
+    return await OrderLine.filter(order_id=order_id).order_by("id")
+
+
+async def add_refunded_quantity(line_id: int, quantity: int) -> None:
+    """``quantity`` more of the line refunded (the order's row lock serialises this)."""
+    line = await OrderLine.get(id=line_id)
+    line.refunded_quantity += quantity
+    await line.save(update_fields=["refunded_quantity"])
+
+
+async def save_refunded(order: Order) -> None:
+    """The order's refunded amount, status and points reversed."""
+    await order.save(update_fields=["refunded_fen", "status", "points_reversed"])
+
+
+async def save_refund_points(row: Refund) -> None:
+    """The points the refund reversed and returned."""
+    await row.save(update_fields=["points_reversed", "points_returned"])
+
+
+async def points_returned_before(order_id: int) -> bool:
+    """Whether a refund of the order already gave back the points paid with."""
+    return await Refund.filter(order_id=order_id, points_returned__gt=0).exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.config import Settings
@@ -19,18 +19,19 @@ from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
 from domain.points import ledger, store
 from domain.points.model import Kind, business_day, last_usable_day, year_bounds, year_rebate
-from domain.points.tables import ExpiryReminder, LedgerEntry, PointsAccount, PointsLot, PointsRebate
 from domain.runtime import Runtime
 
 if TYPE_CHECKING:
-    from tortoise.queryset import QuerySet
+    from domain.points.tables import PointsAccount, PointsLot
 
 TOPIC_EXPIRING = "points.expiring"
 BATCH = 500
 
 
 async def _per_member(
-    due: Callable[[], QuerySet[PointsLot]],
+    members_due: Callable[[datetime, int], Awaitable[list[int]]],
+    lots_due: Callable[[int, datetime], Awaitable[list[PointsLot]]],
+    now: datetime,
     step: Callable[[PointsAccount, list[PointsLot]], Awaitable[int]],
     progress: Callable[[str], None],
     label: str,
@@ -39,14 +40,13 @@ async def _per_member(
     per member, batch after batch until nothing is due. Returns the sum of the steps."""
     total = 0
     while True:
-        ids = await due().limit(BATCH * 20).values_list("member_id", flat=True)
-        members = sorted(set(cast(list[int], ids)))
+        members = sorted(set(await members_due(now, BATCH * 20)))
         if not members:
             return total
         for member_id in members:
             async with in_transaction():
                 acct = await ledger.lock(member_id)
-                lots = await due().filter(member_id=member_id).order_by("expires_at", "id")
+                lots = await lots_due(member_id, now)
                 total += await step(acct, lots)
         progress(f"{label}: {len(members)} members")
 
@@ -61,10 +61,8 @@ async def release_due(progress: Callable[[str], None] = lambda _m: None) -> int:
             await ledger.release(acct, lot)
         return amount
 
-    def due() -> QuerySet[PointsLot]:
-        return PointsLot.filter(released_at=None, available_at__lte=now)
-
-    return await _per_member(due, release, progress, "released")
+    members, lots = store.members_with_lots_to_release, store.lots_to_release
+    return await _per_member(members, lots, now, release, progress, "released")
 
 
 async def expire_due(progress: Callable[[str], None] = lambda _m: None) -> int:
@@ -74,10 +72,8 @@ async def expire_due(progress: Callable[[str], None] = lambda _m: None) -> int:
     async def expire(acct: PointsAccount, lots: list[PointsLot]) -> int:
         return sum([await ledger.expire_lot(acct, lot) for lot in lots])
 
-    def due() -> QuerySet[PointsLot]:
-        return PointsLot.filter(expires_at__lte=now, remaining__gt=0, released_at__not_isnull=True)
-
-    return await _per_member(due, expire, progress, "expired")
+    members, lots = store.members_with_lots_to_expire, store.lots_to_expire
+    return await _per_member(members, lots, now, expire, progress, "expired")
 
 
 async def remind_expiring(days: int) -> int:
@@ -87,12 +83,7 @@ async def remind_expiring(days: int) -> int:
     can be used (2027-12-31 for points gone at 00:00 on 2028-01-01, Asia/Shanghai).
     Returns how many reminders were recorded now."""
     now = clock.now()
-    rows = await PointsLot.filter(
-        released_at__not_isnull=True,
-        remaining__gt=0,
-        expires_at__gt=now,
-        expires_at__lte=now + timedelta(days=days),
-    ).values("member_id", "expires_at", "remaining")
+    rows = await store.lots_expiring(now, now + timedelta(days=days))
     sums: dict[tuple[int, date], int] = {}
     first: dict[tuple[int, date], datetime] = {}
     for r in rows:
@@ -103,9 +94,7 @@ async def remind_expiring(days: int) -> int:
     for (member_id, day), points in sorted(sums.items()):
         try:
             async with in_transaction():
-                await ExpiryReminder.create(
-                    member_id=member_id, expires_on=day, points=points, created_at=now
-                )
+                await store.add_expiry_reminder(member_id, day, points, now)
                 await outbox.record(
                     TOPIC_EXPIRING,
                     {
@@ -142,11 +131,7 @@ async def year_end_rebate(
         progress(f"rebate {year}: no active YEAR_END_REBATE template, nothing converted")
         return 0
     start, end = year_bounds(year)
-    earners = await (
-        LedgerEntry.filter(kind=Kind.EARN.value, created_at__gte=start, created_at__lt=end)
-        .distinct()
-        .values("member_id")
-    )
+    earners = await store.earners(start, end)
     members = sorted({int(r["member_id"]) for r in earners})
     converted = 0
     for n, member_id in enumerate(members, 1):
@@ -165,10 +150,10 @@ async def _rebate(s: Settings, member_id: int, year: int) -> int:
     start, end = year_bounds(year)
     async with in_transaction():
         acct = await ledger.lock(member_id)
-        if await PointsRebate.exists(member_id=member_id, year=year):
+        if await store.rebated(member_id, year):
             return 0
-        due = PointsLot.filter(member_id=member_id, released_at=None, available_at__lte=clock.now())
-        for lot in await due.order_by("id"):  # the release job may not have run yet
+        # the release job may not have run yet
+        for lot in await store.due_lots(member_id, clock.now()):
             await ledger.release(acct, lot)
         net_points = await store.net_points_of_year(member_id, start, end)
         rebate = year_rebate(
@@ -189,7 +174,7 @@ async def _rebate(s: Settings, member_id: int, year: int) -> int:
         code = await coupon_jobs.rebate_coupon(member_id, year, rebate.value_fen)
         if code is None:
             raise _NoCoupon
-        await PointsRebate.create(
+        await store.add_rebate(
             member_id=member_id,
             year=year,
             points=rebate.points,

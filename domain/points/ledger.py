@@ -1,6 +1,7 @@
 """The ledger's moves. Every function here runs inside the caller's transaction and
 starts by locking the member's account row (``lock``), so the moves of one member are
 serialised on PostgreSQL; the balance checks are conditional on the locked row.
+This module decides the moves; each row is read and written by ``domain.points.store``.
 
 Invariants kept by every move (see ``domain.points.tables``):
     sum(entries) == balance + pending
@@ -10,45 +11,26 @@ Invariants kept by every move (see ``domain.points.tables``):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
-from domain.db import IntegrityError, in_transaction
 from domain.errors import InsufficientPoints
 from domain.points import store
 from domain.points.model import Kind, ShortfallPolicy, last_usable_day, plan_consumption
-from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
+if TYPE_CHECKING:
+    from domain.points.tables import LedgerEntry, PointsAccount, PointsLot
 
-async def lock(member_id: int) -> PointsAccount:
-    """The member's account, locked for this transaction (created on first use)."""
-    found = await PointsAccount.select_for_update().get_or_none(member_id=member_id)
-    if found is not None:
-        return found
-    try:
-        async with in_transaction():
-            await PointsAccount.create(member_id=member_id, updated_at=clock.now())
-    except IntegrityError:
-        pass  # created by a concurrent transaction a moment ago
-    return await PointsAccount.select_for_update().get(member_id=member_id)
-
-
-async def save_account(acct: PointsAccount) -> None:
-    acct.updated_at = clock.now()
-    await acct.save(update_fields=["balance", "pending", "debt", "overdraft_ok", "updated_at"])
+# The account row: ``lock`` locks the member's account for this transaction (creating it
+# on first use); ``save_account`` writes its balance, pending, debt and overdraft flag.
+lock = store.lock_account
+save_account = store.save_account
 
 
 async def append(
     acct: PointsAccount, kind: Kind, points: int, reason: str, **extra: Any
 ) -> LedgerEntry:
-    return await LedgerEntry.create(
-        member_id=acct.member_id,
-        kind=kind.value,
-        points=points,
-        reason=reason[:255],
-        created_at=clock.now(),
-        **extra,
-    )
+    return await store.add_entry(acct.member_id, kind.value, points, reason[:255], **extra)
 
 
 async def credit(
@@ -88,7 +70,7 @@ async def credit(
         actor=actor,
         expires_at=expires_at,
     )
-    lot = await PointsLot.create(
+    lot = await store.add_lot(
         member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
@@ -132,7 +114,7 @@ async def credit_expired(
     )
     now = clock.now()
     last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
-    lot = await PointsLot.create(
+    lot = await store.add_lot(
         member_id=acct.member_id,
         entry_id=entry.id,
         order_id=order_id,
@@ -158,10 +140,7 @@ async def credit_expired(
 
 async def expired_on_arrival(order_id: int) -> int:
     """Points an order earned that were written already expired (never spendable)."""
-    rows = await LedgerEntry.filter(order_id=order_id, kind=Kind.EXPIRE.value).values_list(
-        "points", flat=True
-    )
-    return -sum(cast(list[int], rows))
+    return -sum(await store.expire_points_of_order(order_id))
 
 
 async def release(acct: PointsAccount, lot: PointsLot) -> None:
@@ -184,15 +163,8 @@ async def release(acct: PointsAccount, lot: PointsLot) -> None:
     acct.balance += amount - settle
     lot.remaining = amount - cover - settle
     lot.released_at = clock.now()
-    await lot.save(update_fields=["remaining", "released_at"])
+    await store.save_release(lot)
     await save_account(acct)
-
-
-async def _released_lots(member_id: int, exclude: set[int] | None = None) -> list[PointsLot]:
-    qs = PointsLot.filter(member_id=member_id, released_at__not_isnull=True, remaining__gt=0)
-    if exclude:
-        qs = qs.exclude(id__in=list(exclude))
-    return await qs.order_by("expires_at", "id")
 
 
 async def _take(lots: list[PointsLot], plan: dict[int, int]) -> None:
@@ -215,7 +187,7 @@ async def debit(
     """Spend ``points`` of the balance, oldest-expiring lots first (InsufficientPoints)."""
     if acct.balance < points:
         raise InsufficientPoints(needed=points, available=max(acct.balance, 0))
-    lots = await _released_lots(acct.member_id)
+    lots = await store.released_lots(acct.member_id)
     plan = plan_consumption([(lot.id, lot.remaining) for lot in lots], points)
     await _take(lots, plan)
     acct.balance -= points
@@ -233,11 +205,11 @@ async def debit(
 
 async def expire_lot(acct: PointsAccount, lot: PointsLot) -> int:
     """Expire what is left of a released lot; 0 when nothing is (idempotent)."""
-    fresh = await PointsLot.get(id=lot.id)
+    fresh = await store.get_lot(lot.id)
     if fresh.remaining <= 0 or fresh.released_at is None:
         return 0
     amount = fresh.remaining
-    await PointsLot.filter(id=lot.id).update(remaining=0)
+    await store.empty_lot(lot.id)
     acct.balance -= amount
     await save_account(acct)
     await append(
@@ -257,7 +229,7 @@ async def reverse_for_order(
     """Take back ``points`` earned by an order: from its own lots first (pending or not),
     then from other spendable lots, and the rest by ``policy``. Returns (taken from
     lots, shortfall)."""
-    own = await PointsLot.filter(order_id=order_id, member_id=acct.member_id, remaining__gt=0)
+    own = await store.live_lots_of_order(order_id, acct.member_id)
     left, plan = points, {}
     for lot in sorted(own, key=lambda x: x.id):
         take = min(lot.remaining, left)
@@ -269,7 +241,7 @@ async def reverse_for_order(
             else:
                 acct.balance -= take
     await _take(own, plan)
-    others = await _released_lots(acct.member_id, exclude=set(plan))
+    others = await store.released_lots(acct.member_id, exclude=set(plan))
     more = min(left, sum(lot.remaining for lot in others))
     if more:
         other_plan = plan_consumption([(lot.id, lot.remaining) for lot in others], more)
@@ -303,7 +275,7 @@ async def normalise(acct: PointsAccount) -> None:
         await debit(acct, Kind.REVERSE, settle, "抵扣退款欠分", breakdown={"debtSettled": settle})
         acct.debt -= settle
         await save_account(acct)
-    lots = await _released_lots(acct.member_id)
+    lots = await store.released_lots(acct.member_id)
     excess = sum(lot.remaining for lot in lots) - max(acct.balance, 0)
     if excess > 0:
         await _take(lots, plan_consumption([(lot.id, lot.remaining) for lot in lots], excess))

@@ -89,7 +89,12 @@ def amend_rules(current: Rules, change: RulesChange) -> Rules:
     """``current`` with what ``change`` gives, validated (InvalidInput names the field)."""
     out = current
     if change.points_per_yuan is not ABSENT:
-        if change.points_per_yuan is None or not 0 <= change.points_per_yuan <= 100:
+        if change.points_per_yuan is None:
+            raise InvalidInput(
+                "pointsPerYuan cannot be cleared (null): leave it out to keep it, or give 0-100.",
+                field="pointsPerYuan",
+            )
+        if not 0 <= change.points_per_yuan <= 100:
             raise InvalidInput("Points per yuan must be 0-100.", field="pointsPerYuan")
         out = replace(out, points_per_yuan=change.points_per_yuan)
     if change.daily_cap is not ABSENT:

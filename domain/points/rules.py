@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
 from domain.auth import policy
 from domain.auth.model import Principal
-from domain.db import IntegrityError, in_transaction
+from domain.db import in_transaction
 from domain.errors import InvalidInput, PermissionDenied
+from domain.points import store
 from domain.points.model import Campaign, Rules, RulesChange, amend_rules
-from domain.points.tables import EarnRules, PointsCampaign
+
+if TYPE_CHECKING:
+    from domain.points.tables import EarnRules, PointsCampaign
 
 MAX_MULTIPLIER_PCT = 1000
 
 
 async def current() -> Rules:
-    row = await EarnRules.get_or_none(id=1)
+    row = await store.earn_rules()
     return Rules() if row is None else _rules(row)
 
 
@@ -33,9 +37,7 @@ def _rules(row: EarnRules) -> Rules:
 
 
 async def campaigns_on(day: date) -> list[Campaign]:
-    rows = await PointsCampaign.filter(active=True, starts_on__lte=day, ends_on__gte=day).order_by(
-        "id"
-    )
+    rows = await store.campaigns_on(day)
     return [_campaign(r) for r in rows]
 
 
@@ -50,14 +52,14 @@ async def update(viewer: Principal, change: RulesChange) -> Rules:
         raise PermissionDenied("Only an admin changes the earning rules.")
     amend_rules(Rules(), change)  # refuse bad values before taking the lock
     async with in_transaction():
-        row = await _locked()
+        row = await store.lock_earn_rules()
         new = amend_rules(_rules(row), change)
         row.points_per_yuan = new.points_per_yuan
         row.daily_cap = new.daily_cap
         row.excluded_categories = list(new.excluded_categories)
         row.excluded_skus = list(new.excluded_skus)
         row.updated_at, row.updated_by = clock.now(), viewer.subject
-        await row.save()
+        await store.save_earn_rules(row)
         await audit.record(
             viewer,
             "points.rules_update",
@@ -69,19 +71,6 @@ async def update(viewer: Principal, change: RulesChange) -> Rules:
             excluded_skus=list(new.excluded_skus),
         )
     return new
-
-
-async def _locked() -> EarnRules:
-    """The rules row (the defaults on first use), locked for this transaction."""
-    found = await EarnRules.select_for_update().get_or_none(id=1)
-    if found is not None:
-        return found
-    try:
-        async with in_transaction():
-            await EarnRules.create(id=1, updated_at=clock.now())
-    except IntegrityError:
-        pass  # created by a concurrent update a moment ago
-    return await EarnRules.select_for_update().get(id=1)
 
 
 @dataclass(frozen=True)
@@ -104,7 +93,7 @@ async def create_campaign(viewer: Principal, c: CampaignInput) -> PointsCampaign
     if any(d not in range(1, 8) for d in c.weekdays):
         raise InvalidInput("Weekdays are 1 (Monday) to 7 (Sunday).", field="weekdays")
     async with in_transaction():
-        row = await PointsCampaign.create(
+        row = await store.add_campaign(
             name=name,
             multiplier_pct=c.multiplier_pct,
             starts_on=c.starts_on,
@@ -117,4 +106,4 @@ async def create_campaign(viewer: Principal, c: CampaignInput) -> PointsCampaign
 
 
 async def campaigns_by_ids(ids: list[int]) -> dict[int, PointsCampaign]:
-    return {r.id: r for r in await PointsCampaign.filter(id__in=ids)}
+    return await store.campaigns_by_ids(ids)

@@ -29,11 +29,11 @@ from domain.members.services import MemberView, get
 from domain.points import ledger, store, transfer  # noqa: F401 - transfer registers the merge step
 from domain.points.model import Kind, last_usable_day, lot_expiry
 from domain.points.store import live_lots
-from domain.points.tables import LedgerEntry, Reward, RewardRedemption
 from domain.runtime import Runtime
 
 if TYPE_CHECKING:
     from domain.members.tables import Member
+    from domain.points.tables import Reward, RewardRedemption
 
 
 @dataclass(frozen=True)
@@ -112,35 +112,13 @@ async def history(
     member: MemberView, *, after_id: int | None, limit: int, kind: str | None
 ) -> tuple[list[EntryRow], bool]:
     """Ledger entries, newest first (keyset by id)."""
-    qs = LedgerEntry.filter(member_id=member.id)
-    if after_id is not None:
-        qs = qs.filter(id__lt=after_id)
-    if kind:
-        qs = qs.filter(kind=kind)
-    rows = await (
-        qs.order_by("-id")
-        .limit(limit + 1)
-        .values(
-            "id",
-            "member_id",
-            "kind",
-            "points",
-            "reason",
-            "breakdown",
-            "created_at",
-            "expires_at",
-            order_external_id="order__external_id",
-        )
-    )
+    rows = await store.entries_page(member.id, after_id=after_id, limit=limit + 1, kind=kind)
     return [EntryRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
 async def entries_by_ids(ids: list[int]) -> dict[int, EntryRow]:
     """Ledger entries by id (for ``node``; the caller applies member scope)."""
-    rows = await LedgerEntry.filter(id__in=ids).values(
-        *(f for f in EntryRow.__dataclass_fields__ if f != "order_external_id"),
-        order_external_id="order__external_id",
-    )
+    rows = await store.entries_by_ids(ids)
     return {r["id"]: EntryRow(**r) for r in rows}
 
 
@@ -220,14 +198,12 @@ async def redeem_reward(
     member_id = viewer.id or 0
     async with in_transaction():
         acct = await ledger.lock(member_id)  # serialises this member's redemptions
-        seen = await RewardRedemption.get_or_none(
-            member_id=member_id, request_id=request_id
-        ).select_related("reward")
+        seen = await store.redemption_of_request(member_id, request_id)
         if seen is not None:
             if seen.reward.code != reward_code or seen.quantity != quantity:
                 raise IdempotencyConflict(field="requestId")
             return _redeemed(seen, reward_code, replayed=True)
-        reward = await Reward.get_or_none(code=reward_code, active=True)
+        reward = await store.active_reward(reward_code)
         if reward is None:
             raise NotFound("No such reward.", field="rewardCode")
         member = await member_store.lock(member_id)
@@ -235,7 +211,7 @@ async def redeem_reward(
         if reward.tiers and await coupons.tier_code(member) not in reward.tiers:
             raise RewardUnavailable(f"For tiers {', '.join(reward.tiers)} only.")
         if reward.per_member_limit is not None:
-            taken = await RewardRedemption.filter(member_id=member_id, reward_id=reward.id)
+            taken = await store.redemptions_of(member_id, reward.id)
             if sum(r.quantity for r in taken) + quantity > reward.per_member_limit:
                 raise RewardUnavailable(f"At most {reward.per_member_limit} per member.")
         if reward.stock is not None:
@@ -248,7 +224,7 @@ async def redeem_reward(
         )
         try:
             async with in_transaction():
-                row = await RewardRedemption.create(
+                row = await store.add_redemption(
                     reward_id=reward.id,
                     member_id=member_id,
                     request_id=request_id,
@@ -260,7 +236,7 @@ async def redeem_reward(
         except IntegrityError:  # cannot happen under the account lock; refuse loudly
             raise InvalidInput("This requestId was just used.", field="requestId") from None
         row.outcomes = await _deliver(reward, member, row)
-        await row.save(update_fields=["outcomes"])
+        await store.save_outcomes(row)
     return _redeemed(row, reward.code, replayed=False)
 
 
@@ -345,14 +321,14 @@ async def upsert_reward(viewer: Principal, r: RewardIn) -> Reward:
         "active": r.active,
     }
     async with in_transaction():
-        row, _ = await Reward.update_or_create(code=code, defaults=values)
+        row = await store.upsert_reward(code, values)
         await audit.record(viewer, "reward.upsert", "reward", row.id, code=code, kind=r.kind)
     return row
 
 
 async def active_rewards(viewer: Principal) -> list[Reward]:
     """The catalogue; a member sees what is offered to their tier."""
-    rows = await Reward.filter(active=True).order_by("points_cost", "id")
+    rows = await store.active_rewards()
     if viewer.kind is not PrincipalKind.MEMBER:
         return rows
     tier = await coupons.tier_code(await member_store.get(viewer.id or 0))

@@ -4,15 +4,15 @@ ledger is never rewritten); unmerge moves the same lots back the same way."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from domain.members.merge import register_participant
-from domain.points import ledger
+from domain.points import ledger, store
 from domain.points.model import Kind
-from domain.points.tables import PointsAccount, PointsLot
 
 if TYPE_CHECKING:
     from domain.members.tables import Member
+    from domain.points.tables import PointsAccount
 
 
 async def _move(
@@ -25,7 +25,7 @@ async def _move(
     note: str,
 ) -> None:
     if lot_ids:
-        await PointsLot.filter(id__in=lot_ids).update(member_id=dst.member_id)
+        await store.move_lots(lot_ids, dst.member_id)
     total = balance + pending
     src.balance -= balance
     src.pending -= pending
@@ -48,8 +48,7 @@ class PointsTransfer:
         first, second = sorted((absorbed.id, survivor.id))
         accounts = {first: await ledger.lock(first), second: await ledger.lock(second)}
         src, dst = accounts[absorbed.id], accounts[survivor.id]
-        lots = PointsLot.filter(member_id=absorbed.id, remaining__gt=0)
-        lot_ids = sorted(cast(list[int], await lots.values_list("id", flat=True)))
+        lot_ids = sorted(await store.live_lot_ids(absorbed.id))
         record = {"lots": lot_ids, "balance": src.balance, "pending": src.pending, "debt": src.debt}
         await _move(
             src, dst, lot_ids, src.balance, src.pending, src.debt, f"会员合并：并入 {survivor.id}"
@@ -61,7 +60,7 @@ class PointsTransfer:
         first, second = sorted((absorbed.id, survivor.id))
         accounts = {first: await ledger.lock(first), second: await ledger.lock(second)}
         src, dst = accounts[survivor.id], accounts[absorbed.id]
-        lots = await PointsLot.filter(id__in=record["lots"], member_id=survivor.id)
+        lots = await store.lots_of(record["lots"], survivor.id)
         pending = sum(lot.remaining for lot in lots if lot.released_at is None)
         released = sum(lot.remaining for lot in lots if lot.released_at is not None)
         balance = released + min(record["balance"], 0)

@@ -8,8 +8,8 @@ from domain.members import store
 from domain.notifications import services as notifications
 from domain.notifications.model import Channel, Purpose
 from domain.runtime import Runtime
+from domain.tiers import store as tiers
 from domain.tiers.model import ChangeReason, ReviewReminder
-from domain.tiers.tables import Tier
 
 TEMPLATES = {
     ChangeReason.UPGRADE.value: "tier_up",
@@ -26,7 +26,7 @@ async def tier_event(
     rt: Runtime, *, member_id: int, to: str, reason: str, event_id: int, review_at: str | None
 ) -> bool:
     member = await store.get_or_none(member_id)
-    tier = await Tier.get_or_none(code=to)
+    tier = await tiers.by_code(to)
     template = TEMPLATES.get(reason)
     if member is None or member.status != "ACTIVE" or tier is None or template is None:
         return False

@@ -29,10 +29,10 @@ from domain.tiers.model import (
     qualifying,
     upgrade_due,
 )
-from domain.tiers.tables import Tier, TierHistory, TierState
 
 if TYPE_CHECKING:
     from domain.members.tables import Member
+    from domain.tiers.tables import Tier, TierHistory
 
 WINDOW = timedelta(days=365)  # the rolling qualifying window
 
@@ -57,7 +57,7 @@ class TierRow:
 
 async def all_tiers() -> list[Tier]:
     """Every rung, lowest first (the ``tiers`` query)."""
-    return await Tier.all().order_by("rank")
+    return await store.all_tiers()
 
 
 async def tier_rows() -> list[TierRow]:
@@ -93,12 +93,8 @@ async def _change(
     """Move ``member`` to ``target``: member row, state, history and the event, in the
     caller's transaction. ``base``: ``target`` is the lowest rung (no review to tell of)."""
     await members.set_tier(member.id, target.id)
-    state = await TierState.get_or_none(member_id=member.id)
-    if state is None:
-        await TierState.create(member_id=member.id, since=now, review_at=review_at)
-    else:
-        await TierState.filter(member_id=member.id).update(since=now, review_at=review_at)
-    row = await TierHistory.create(
+    await store.start_state(member.id, now, review_at)
+    row = await store.add_history(
         member_id=member.id,
         from_tier_id=current.id if current else None,
         to_tier_id=target.id,
@@ -131,18 +127,16 @@ async def recompute(settings: Settings, member_id: int) -> TierHistory | None:
         member = await members.lock_or_none(member_id)
         if member is None or member.status != "ACTIVE":
             return None
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
-        state = await TierState.get_or_none(member_id=member_id)
+        current = await store.get_or_none(member.tier_id)
+        state = await store.state_of(member_id)
         overridden = bool(state and state.override_until and state.override_until > now)
         measure = await measure_of(settings, member_id, now)
         target = qualifying(rungs, measure)
         if current is None and target.rank == rungs[0].rank:  # first placement: no news
             await members.set_tier(member_id, target.id)
             if state is None:
-                await TierState.create(
-                    member_id=member_id,
-                    since=now,
-                    review_at=now + timedelta(days=settings.tier_review_days),
+                await store.add_state(
+                    member_id, now, now + timedelta(days=settings.tier_review_days)
                 )
             return None
         if not upgrade_due(current.rank if current else None, target.rank, overridden):
@@ -180,7 +174,7 @@ async def override(
     until = clock.utc_input(until, "until")
     if not now < until <= now + timedelta(days=3 * 365):
         raise InvalidInput("The override ends in the future, within 3 years.", field="until")
-    tier = await Tier.get_or_none(code=tier_code)
+    tier = await store.by_code(tier_code)
     if tier is None:
         raise NotFound(f"No tier {tier_code!r}.", field="tierCode")
     rung = Rung(tier.id, tier.code, tier.name, tier.rank, tier.threshold_fen)
@@ -188,12 +182,12 @@ async def override(
     async with in_transaction():
         member = await get_visible(settings, viewer, member_id)
         member = await members.lock(member.id)
-        current = await Tier.get_or_none(id=member.tier_id) if member.tier_id else None
+        current = await store.get_or_none(member.tier_id)
         measure = await measure_of(settings, member.id, now)
         row = await _change(
             member, current, rung, ChangeReason.OVERRIDE, measure, now, until, base, reason
         )
-        await TierState.filter(member_id=member.id).update(override_until=until)
+        await store.set_override_until(member.id, until)
         await audit.record(
             viewer,
             "tier.override",
@@ -243,7 +237,7 @@ async def upsert_rung(
             kind is int and (isinstance(value, bool) or (isinstance(value, int) and value < 0))
         ):
             raise InvalidInput(f"{key} is {BENEFIT_KINDS[kind]}.", field="benefits")
-    others = await Tier.exclude(code=code)
+    others = await store.tiers_except(code)
     if any(t.rank == rank for t in others):
         raise Conflict(f"Another tier has rank {rank}.")
     for t in others:
@@ -260,7 +254,7 @@ async def upsert_rung(
         "benefits": benefits,
     }
     async with in_transaction():
-        row, _ = await Tier.update_or_create(code=code, defaults=values)
+        row = await store.upsert_tier(code, values)
         await audit.record(viewer, "tier.upsert", "tier", row.id, code=code, **values)
     return row
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+audit_nodes: Hook[[Info, Iterable[str]], Awaitable[list[AuditEntry | None]]] = Hook("audit_nodes")
 
 
 @strawberry.type(description="One audited action: who, what, when, from where.")
@@ -27,8 +37,6 @@ class AuditEntry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AuditEntry | None]:
-        from resolvers.audit import audit_nodes
-
         return await audit_nodes(info, node_ids)
 
 

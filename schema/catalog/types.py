@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from schema.errors import InvalidInputError, ProductRowError
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+product_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Product | None]]] = Hook("product_nodes")
 
 
 @strawberry.type(description="A product (SKU) of the chain's catalogue.")
@@ -25,8 +33,6 @@ class Product(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Product | None]:
-        from resolvers.catalog import product_nodes
-
         return await product_nodes(info, node_ids)
 
 

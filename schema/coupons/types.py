@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 
 from domain.coupons import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 CouponKind = strawberry.enum(m.Kind, name="CouponKind", description="What a coupon gives.")
 CouponTrigger = strawberry.enum(
@@ -30,6 +35,14 @@ class CouponStatus(Enum):
     EXPIRED = "EXPIRED"
 
 
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+coupon_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Coupon | None]]] = Hook("coupon_nodes")
+template_nodes: Hook[[Info, Iterable[str]], Awaitable[list[CouponTemplate | None]]] = Hook(
+    "template_nodes"
+)
+report_of: Hook[[int], Awaitable[CouponTemplateReport]] = Hook("report_of")
+
+
 @strawberry.type(description="One coupon of a member.")
 class Coupon(relay.Node):
     id: relay.NodeID[int]
@@ -47,8 +60,6 @@ class Coupon(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Coupon | None]:
-        from resolvers.coupons import coupon_nodes
-
         return await coupon_nodes(info, node_ids)
 
 
@@ -192,14 +203,10 @@ class CouponTemplate(relay.Node):
 
     @strawberry.field(description="Issued, redeemed, expired, discount given, revenue.")
     async def report(self, info: strawberry.Info) -> CouponTemplateReport:
-        from resolvers.coupons import report_of
-
         return await report_of(self.id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[CouponTemplate | None]:
-        from resolvers.coupons import template_nodes
-
         return await template_nodes(info, node_ids)

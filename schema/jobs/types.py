@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+dead_letter_nodes: Hook[[Info, Iterable[str]], Awaitable[list[DeadLetter | None]]] = Hook(
+    "dead_letter_nodes"
+)
 
 
 @strawberry.type(description="A job that failed every retry.")
@@ -26,8 +38,6 @@ class DeadLetter(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DeadLetter | None]:
-        from resolvers.jobs import dead_letter_nodes
-
         return await dead_letter_nodes(info, node_ids)
 
 

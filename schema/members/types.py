@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -29,10 +29,14 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
 from schema.points.types import Points
 from schema.tiers.types import Tier, TierHistoryEntry, TierProgress
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 # The domain's enums, exposed as they are (one definition, no mapping to drift).
 Gender = strawberry.enum(m.Gender, description="Gender as the member declared it.")
@@ -45,6 +49,32 @@ IdentityChannel = strawberry.enum(
 )
 ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
 StoreChannel = strawberry.enum(_StoreChannel, description="A store, or an online shop.")
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+member_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Member | None]]] = Hook("member_nodes")
+identity_nodes: Hook[[Info, Iterable[str]], Awaitable[list[MemberIdentity | None]]] = Hook(
+    "identity_nodes"
+)
+merge_nodes: Hook[[Info, Iterable[str]], Awaitable[list[MemberMerge | None]]] = Hook("merge_nodes")
+card_scan_code: Hook[[Info, Card], ScanCode | None] = Hook("card_scan_code")
+card_of: Hook[[Info, MemberView], Awaitable[Card | None]] = Hook("card_of")
+identities_of: Hook[[Info, MemberView], Awaitable[list[MemberIdentity]]] = Hook("identities_of")
+tags_of: Hook[[Info, MemberView], Awaitable[list[str]]] = Hook("tags_of")
+consents_of: Hook[[Info, MemberView], Awaitable[list[Consent]]] = Hook("consents_of")
+tier_of: Hook[[Info, MemberView], Awaitable[Tier | None]] = Hook("tier_of")
+progress_of: Hook[[Info, MemberView], Awaitable[TierProgress | None]] = Hook("progress_of")
+history_of: Hook[[Info, MemberView], Awaitable[list[TierHistoryEntry]]] = Hook("history_of")
+store_of: Hook[[Info, MemberView], Awaitable[Store | None]] = Hook("store_of")
+region_of: Hook[[Info, MemberView], Awaitable[Region | None]] = Hook("region_of")
+points_of: Hook[[Info, MemberView], Awaitable[Points]] = Hook("points_of")
+orders_of: Hook[[Info, MemberView, int | None, str | None], Awaitable[OrderConnection]] = Hook(
+    "orders_of"
+)
+coupons_of: Hook[
+    [Info, MemberView, CouponStatus | None, int | None, str | None], Awaitable[CouponConnection]
+] = Hook("coupons_of")
+claimable_of: Hook[[Info, MemberView], Awaitable[list[ClaimableCoupon]]] = Hook("claimable_of")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -85,8 +115,6 @@ class Card:
         description="A fresh short-lived code for the till (null unless you are the member)."
     )
     def scan_code(self, info: strawberry.Info) -> ScanCode | None:
-        from resolvers.members import card_scan_code
-
         return card_scan_code(info, self)
 
 
@@ -101,8 +129,6 @@ class MemberIdentity(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MemberIdentity | None]:
-        from resolvers.members import identity_nodes
-
         return await identity_nodes(info, node_ids)
 
 
@@ -148,56 +174,38 @@ class Member(relay.Node):
 
     @strawberry.field(description="The member's card (null until issued).")
     async def card(self, info: strawberry.Info) -> Card | None:
-        from resolvers.members import card_of
-
         return await card_of(info, self.view)
 
     @strawberry.field(description="Linked channel accounts.")
     async def identities(self, info: strawberry.Info) -> list[MemberIdentity]:
-        from resolvers.members import identities_of
-
         return await identities_of(info, self.view)
 
     @strawberry.field(description="Tags, e.g. `new` for members who have not bought yet.")
     async def tags(self, info: strawberry.Info) -> list[str]:
-        from resolvers.members import tags_of
-
         return await tags_of(info, self.view)
 
     @strawberry.field(description="Consent per purpose.")
     async def consents(self, info: strawberry.Info) -> list[Consent]:
-        from resolvers.members import consents_of
-
         return await consents_of(info, self.view)
 
     @strawberry.field(description="Current tier (null: not yet placed).")
     async def tier(self, info: strawberry.Info) -> Tier | None:
-        from resolvers.tiers import tier_of
-
         return await tier_of(info, self.view)
 
     @strawberry.field(description="Where the member stands on the ladder, and what is next.")
     async def tier_progress(self, info: strawberry.Info) -> TierProgress | None:
-        from resolvers.tiers import progress_of
-
         return await progress_of(info, self.view)
 
     @strawberry.field(description="Every tier change, newest first, with its reason.")
     async def tier_history(self, info: strawberry.Info) -> list[TierHistoryEntry]:
-        from resolvers.tiers import history_of
-
         return await history_of(info, self.view)
 
     @strawberry.field(description="Home store, which decides which staff can see the member.")
     async def home_store(self, info: strawberry.Info) -> Store | None:
-        from resolvers.members import store_of
-
         return await store_of(info, self.view)
 
     @strawberry.field(description="Region the member lives in.")
     async def region(self, info: strawberry.Info) -> Region | None:
-        from resolvers.members import region_of
-
         return await region_of(info, self.view)
 
     @strawberry.field(
@@ -206,8 +214,6 @@ class Member(relay.Node):
         permission_classes=[LOYALTY_READERS],
     )
     async def points(self, info: strawberry.Info) -> Points | None:
-        from resolvers.points import points_of
-
         return await points_of(info, self.view)
 
     @strawberry.field(
@@ -218,8 +224,6 @@ class Member(relay.Node):
     async def orders(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
     ) -> OrderConnection | None:
-        from resolvers.orders import orders_of
-
         return await orders_of(info, self.view, first, after)
 
     @strawberry.field(
@@ -233,24 +237,18 @@ class Member(relay.Node):
         first: int | None = 20,
         after: str | None = None,
     ) -> CouponConnection | None:
-        from resolvers.coupons import coupons_of
-
         return await coupons_of(info, self.view, status, first, after)
 
     @strawberry.field(
         description="Coupons this member can claim now.", permission_classes=[LOYALTY_READERS]
     )
     async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
-        from resolvers.coupons import claimable_of
-
         return await claimable_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Member | None]:
-        from resolvers.members import member_nodes
-
         return await member_nodes(info, node_ids)
 
 
@@ -300,8 +298,6 @@ class MemberMerge(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MemberMerge | None]:
-        from resolvers.members import merge_nodes
-
         return await merge_nodes(info, node_ids)
 
 

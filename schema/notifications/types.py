@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 
 from domain.notifications import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 NotificationChannel = strawberry.enum(
     m.Channel, name="NotificationChannel", description="How a message reaches a member."
@@ -18,6 +23,12 @@ NotificationPurpose = strawberry.enum(
 )
 NotificationStatus = strawberry.enum(
     m.Status, name="NotificationStatus", description="What became of a message."
+)
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+notification_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Notification | None]]] = Hook(
+    "notification_nodes"
 )
 
 
@@ -46,6 +57,4 @@ class Notification(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Notification | None]:
-        from resolvers.notifications import notification_nodes
-
         return await notification_nodes(info, node_ids)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
 
 from domain.orders import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 OrderChannel = strawberry.enum(
     m.Channel, name="OrderChannel", description="Where an order was placed."
@@ -16,6 +21,10 @@ OrderChannel = strawberry.enum(
 OrderStatus = strawberry.enum(
     m.Status, name="OrderStatus", description="An order's state after its refunds."
 )
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+order_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Order | None]]] = Hook("order_nodes")
 
 
 @strawberry.type(description="An order as the loyalty programme knows it.")
@@ -35,8 +44,6 @@ class Order(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Order | None]:
-        from resolvers.orders_view import order_nodes
-
         return await order_nodes(info, node_ids)
 
 

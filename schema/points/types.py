@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
@@ -11,11 +12,29 @@ from strawberry.scalars import JSON
 
 from domain.members.services import MemberView
 from domain.points import model as m
+from schema.hooks import Hook
+
+if TYPE_CHECKING:
+    from schema.context import Info
 
 PointsKind = strawberry.enum(m.Kind, name="PointsKind", description="What a ledger entry is.")
 RewardKind = strawberry.enum(
     m.RewardKind, name="RewardKind", description="GOODS, COUPON or LOTTERY (a draw)."
 )
+
+
+# Implemented by the resolvers layer, which imports these types (schema/hooks.py).
+entry_nodes: Hook[[Info, Iterable[str]], Awaitable[list[LedgerEntry | None]]] = Hook("entry_nodes")
+reward_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Reward | None]]] = Hook("reward_nodes")
+campaign_nodes: Hook[[Info, Iterable[str]], Awaitable[list[PointsCampaign | None]]] = Hook(
+    "campaign_nodes"
+)
+expiring: Hook[[MemberView, int, list[dict] | None], Awaitable[list[PointsUpcoming]]] = Hook(
+    "expiring"
+)
+history: Hook[
+    [Info, MemberView, int | None, str | None, m.Kind | None], Awaitable[LedgerEntryConnection]
+] = Hook("history")
 
 
 @strawberry.type(description="Points that change state at `at` (become spendable / expire).")
@@ -57,8 +76,6 @@ class LedgerEntry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[LedgerEntry | None]:
-        from resolvers.points import entry_nodes
-
         return await entry_nodes(info, node_ids)
 
 
@@ -83,8 +100,6 @@ class Reward(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Reward | None]:
-        from resolvers.points import reward_nodes
-
         return await reward_nodes(info, node_ids)
 
 
@@ -130,8 +145,6 @@ class PointsCampaign(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PointsCampaign | None]:
-        from resolvers.points import campaign_nodes
-
         return await campaign_nodes(info, node_ids)
 
 
@@ -152,8 +165,6 @@ class Points:
 
     @strawberry.field(description="Spendable points expiring within `days`, by expiry time.")
     async def expiring(self, days: int = 30) -> list[PointsUpcoming] | None:
-        from resolvers.points import expiring
-
         return await expiring(self.view, days, self.live_lots)
 
     @strawberry.field(description="Ledger entries, newest first; optionally of one kind.")
@@ -164,8 +175,6 @@ class Points:
         after: str | None = None,
         kind: PointsKind | None = None,
     ) -> LedgerEntryConnection | None:
-        from resolvers.points import history
-
         return await history(info, self.view, first, after, kind)
 
 

@@ -56,6 +56,28 @@ async def test_a_bad_page_size_in_the_payload_is_refused_before_the_write(gql):
     assert await _name(pk) == before  # nothing written
 
 
+EXPIRING = """mutation($in: MemberProfileInput!, $days: Int!) {
+  memberUpdate(input: $in) { __typename
+    ... on Member { displayName points { expiring(days: $days) { points } } } } }"""
+
+
+async def test_a_bad_range_deeper_in_the_payload_is_refused_before_the_write(gql):
+    me, pk = await _member(gql)
+    before = await _name(pk)
+    for days in (-5, 0, 3661):
+        r = await me(EXPIRING, {"in": {"displayName": "Days"}, "days": days})
+        assert r.get("data") is None, r
+        [error] = r["errors"]
+        assert error["extensions"] == {
+            "code": "INVALID_INPUT",
+            "field": "memberUpdate.points.expiring.days",
+        }
+    assert await _name(pk) == before  # nothing written
+    r = await me(EXPIRING, {"in": {"displayName": "Days"}, "days": 30})
+    assert r["data"]["memberUpdate"]["points"] == {"expiring": []}
+    assert await _name(pk) == "Days"
+
+
 ADJUST = """mutation($id: ID!, $after: String) {
   pointsAdjust(memberId: $id, points: 25, reason: "补录积分") { __typename
     ... on Points { balance history(first: 5, after: $after) { edges { cursor } } }

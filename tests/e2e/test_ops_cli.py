@@ -219,13 +219,18 @@ def test_jobs_run_at_a_time_has_the_effect_of_that_time_once(tmp_path):
         return balance, remaining, kinds
 
     earned = (100, 100, [("EARN", 100)])
+    # a time still to come acts on the live data as if it had come: refused unless asked
+    ahead = run(env, "jobs", "run", "points-expire", "--at", "2030-01-01T00:05")
+    assert ahead.returncode == 2 and "--at 2030-01-01T00:05 is in the future" in ahead.stderr
+    assert "Pass --future" in ahead.stderr and state() == earned
     for at in (None, "2029-12-31T23:59+08:00"):  # now, and the lot's last minute: kept
-        done = run(env, "jobs", "run", "points-expire", *(["--at", at] if at else []))
+        when = ["--at", at, "--future"] if at else []
+        done = run(env, "jobs", "run", "points-expire", *when)
         assert done.returncode == 0 and "job points-expire done" in done.stdout, done.stderr
         assert state() == earned
     # a missed night re-run: shortly after midnight Shanghai (written without an offset)
     for _ in range(2):
-        done = run(env, "jobs", "run", "points-expire", "--at", "2030-01-01T00:05")
+        done = run(env, "jobs", "run", "points-expire", "--at", "2030-01-01T00:05", "--future")
         assert done.returncode == 0, done.stderr
         assert "job points-expire done at 2029-12-31T16:05:00+00:00" in done.stdout
         assert state() == (0, 0, [("EARN", 100), ("EXPIRE", -100)])  # once, not twice
@@ -233,6 +238,8 @@ def test_jobs_run_at_a_time_has_the_effect_of_that_time_once(tmp_path):
 
     listed = run(env, "jobs", "list")
     assert listed.returncode == 0, listed.stderr
+    extra = run(env, "jobs", "list", "points-expire")
+    assert extra.returncode == 2 and "takes no job name" in extra.stderr
     lines = {line.split()[0]: line for line in listed.stdout.splitlines()}
     assert "cron hour=0 minute=5 Asia/Shanghai" in lines["points-expire"]
     assert "every 15 minutes" in lines["points-release"]

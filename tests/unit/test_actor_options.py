@@ -39,7 +39,8 @@ def test_an_actors_own_retry_options_win_and_the_settings_are_defaults(monkeypat
     # bound again under other settings: the declaration still wins, the defaults follow
     other = {"job_max_retries": 2, "job_min_backoff_ms": 3, "job_max_backoff_ms": 4}
     bind_actors(StubBroker(), Settings(app_env="test", **other))
-    assert own_policy.options == {"max_retries": 1, "min_backoff": 5, "max_backoff": 4}
+    # its own min_backoff above the global max: never an inverted (empty) backoff window
+    assert own_policy.options == {"max_retries": 1, "min_backoff": 5, "max_backoff": 5}
     assert no_policy.options == {"max_retries": 2, "min_backoff": 3, "max_backoff": 4}
 
 
@@ -54,7 +55,7 @@ def test_the_real_actors_keep_their_declared_retries():
         "max_backoff": 60_000,
     }
     batch = base.bound_options(tier_nightly_batch, s)
-    assert (batch["max_retries"], batch["min_backoff"], batch["max_backoff"]) == (3, 30_000, 13)
+    assert (batch["max_retries"], batch["min_backoff"], batch["max_backoff"]) == (3, 30_000, 30_000)
     assert base.bound_options(release_deferred_messages, s) == {
         "max_retries": 3,
         "min_backoff": 11,

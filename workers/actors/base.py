@@ -84,4 +84,9 @@ def bound_options(actor: dramatiq.Actor, settings: Settings) -> dict[str, Any]:
     it does not give. An actor not declared with ``job`` keeps the options it has."""
     declared = _DECLARED.get(actor.actor_name, actor.options)
     defaults = {option: getattr(settings, name) for option, name in RETRY_SETTINGS.items()}
-    return {**defaults, **declared}
+    options = {**defaults, **declared}
+    # an actor's own min_backoff above the global max (or the reverse) would make the
+    # backoff window empty: the wider of the two bounds wins, never an inverted pair
+    if options.get("min_backoff", 0) > options.get("max_backoff", float("inf")):
+        options["max_backoff"] = options["min_backoff"]
+    return options

@@ -1,5 +1,15 @@
-"""Points rows for other areas (they never import domain.points.tables), and the
-conditional updates of lots and reward stock."""
+"""The points area's store: every statement on the points tables.
+
+Here: the reads of the member home and of staff lists (plain SQL), the ledger check,
+and the statements built from expressions (conditional updates of lots and reward
+stock, the year's sum). The ORM statements are in the modules of this package, one per
+use: ``ledger`` (account lock, entries, lots), ``jobs`` (the scheduled jobs), ``rules``
+(earning rules, campaigns), ``rewards``. All are re-exported: callers use
+``from domain.points import store`` and ``store.<function>``.
+
+Only this package imports tortoise expressions and ``domain.sql`` (the import contracts
+name ``domain.*.store``, which the package's own modules are not).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +20,96 @@ from tortoise.functions import Sum
 
 from domain import sql
 from domain.points.model import Kind
+from domain.points.store.jobs import (
+    add_expiry_reminder,
+    add_rebate,
+    earners,
+    lots_expiring,
+    lots_to_expire,
+    lots_to_release,
+    members_with_lots_to_expire,
+    members_with_lots_to_release,
+    rebated,
+)
+from domain.points.store.ledger import (
+    ENTRY_FIELDS,
+    add_entry,
+    add_lot,
+    due_lots,
+    empty_lot,
+    entries_by_ids,
+    entries_page,
+    expire_points_of_order,
+    get_lot,
+    live_lot_ids,
+    live_lots_of_order,
+    lock_account,
+    lots_of,
+    move_lots,
+    released_lots,
+    save_account,
+    save_release,
+)
+from domain.points.store.rewards import (
+    active_reward,
+    active_rewards,
+    add_redemption,
+    redemption_of_request,
+    redemptions_of,
+    save_outcomes,
+    upsert_reward,
+)
+from domain.points.store.rules import (
+    add_campaign,
+    campaigns_by_ids,
+    campaigns_on,
+    earn_rules,
+    lock_earn_rules,
+    save_earn_rules,
+)
 from domain.points.tables import LedgerEntry, PointsLot, Reward
+
+__all__ = [  # the modules' functions, re-exported
+    "ENTRY_FIELDS",
+    "active_reward",
+    "active_rewards",
+    "add_campaign",
+    "add_entry",
+    "add_expiry_reminder",
+    "add_lot",
+    "add_rebate",
+    "add_redemption",
+    "campaigns_by_ids",
+    "campaigns_on",
+    "due_lots",
+    "earn_rules",
+    "earners",
+    "empty_lot",
+    "entries_by_ids",
+    "entries_page",
+    "expire_points_of_order",
+    "get_lot",
+    "live_lot_ids",
+    "live_lots_of_order",
+    "lock_account",
+    "lock_earn_rules",
+    "lots_expiring",
+    "lots_of",
+    "lots_to_expire",
+    "lots_to_release",
+    "members_with_lots_to_expire",
+    "members_with_lots_to_release",
+    "move_lots",
+    "rebated",
+    "redemption_of_request",
+    "redemptions_of",
+    "released_lots",
+    "save_account",
+    "save_earn_rules",
+    "save_outcomes",
+    "save_release",
+    "upsert_reward",
+]
 
 
 async def net_points_of_year(member_id: int, start: datetime, end: datetime) -> int:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import clock
-from domain.audit.tables import AuditEntry
+from domain.audit import store
 from domain.auth.model import Principal, PrincipalKind
 
 
@@ -42,7 +42,7 @@ async def record(
 ) -> None:
     """Append one entry (inside the caller's transaction when there is one)."""
     where = origin.get(NO_ORIGIN)
-    await AuditEntry.create(
+    await store.add_entry(
         at=clock.now(),
         actor=actor.subject if actor.kind is not PrincipalKind.ANONYMOUS else "anonymous",
         actor_role=_role(actor),
@@ -82,21 +82,21 @@ async def page(
     target_id: str | None = None,
 ) -> tuple[list[AuditRow], bool]:
     """Newest first, keyset by id."""
-    qs = AuditEntry.all()
-    if after_id is not None:
-        qs = qs.filter(id__lt=after_id)
-    for name, value in (
+    given = (
         ("action", action),
         ("actor", actor),
         ("target_type", target_type),
         ("target_id", target_id),
-    ):
-        if value:
-            qs = qs.filter(**{name: value})
-    rows = await qs.order_by("-id").limit(limit + 1).values(*_COLUMNS)
+    )
+    rows = await store.entries_newest_first(
+        _COLUMNS,
+        before_id=after_id,
+        limit=limit + 1,
+        equal={name: value for name, value in given if value},
+    )
     return [AuditRow(**r) for r in rows[:limit]], len(rows) > limit
 
 
 async def by_ids(ids: list[int]) -> dict[int, AuditRow]:
-    rows = await AuditEntry.filter(id__in=ids).values(*_COLUMNS)
+    rows = await store.entries_by_ids(_COLUMNS, ids)
     return {r["id"]: AuditRow(**r) for r in rows}

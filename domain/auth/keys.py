@@ -13,14 +13,17 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from domain import clock
-from domain.auth.tables import SigningKey
+from domain.auth import store
 from domain.crypto import Cipher
-from domain.db import in_transaction
+
+if TYPE_CHECKING:
+    from domain.auth.tables import SigningKey
 
 ALGORITHM = "EdDSA"
 _CONTEXT = "signing_keys.private"
@@ -41,7 +44,7 @@ class KeyRing:
         self._refresh_interval_s = refresh_interval_s
 
     async def load(self) -> None:
-        rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
+        rows = await store.live_signing_keys()
         if not rows:
             rows = await _first_key(self._cipher)
         self._public = {}
@@ -78,10 +81,8 @@ class KeyRing:
 async def _first_key(cipher: Cipher) -> list[SigningKey]:
     """The first key of a new database, made once even when several processes start
     together (a transaction-scoped advisory lock on PostgreSQL; SQLite is one process)."""
-    async with in_transaction() as conn:
-        if conn.capabilities.dialect == "postgres":
-            await conn.execute_query("SELECT pg_advisory_xact_lock(7468201)")
-        rows = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
+    async with store.key_creation_lock():
+        rows = await store.live_signing_keys()
         return rows or [await create_key(cipher)]
 
 
@@ -97,7 +98,7 @@ async def create_key(cipher: Cipher) -> SigningKey:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
-    return await SigningKey.create(
+    return await store.add_signing_key(
         kid=f"k{clock.now():%Y%m%d}-{secrets.token_hex(4)}",
         algorithm=ALGORITHM,
         public_pem=public_pem,
@@ -114,10 +115,10 @@ async def rotate(cipher: Cipher, *, max_token_ttl_s: int) -> tuple[SigningKey, l
     """
     new = await create_key(cipher)
     cutoff = clock.now() - timedelta(seconds=max_token_ttl_s)
-    live = await SigningKey.filter(retired_at=None).order_by("created_at", "kid")
+    live = await store.live_signing_keys()
     retired: list[str] = []
     for older, newer in itertools.pairwise(live):
         if newer.created_at <= cutoff:
-            await SigningKey.filter(kid=older.kid, retired_at=None).update(retired_at=clock.now())
+            await store.retire_signing_key(older.kid, clock.now())
             retired.append(older.kid)
     return new, retired

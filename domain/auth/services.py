@@ -13,7 +13,6 @@ from domain import clock
 from domain.auth import store
 from domain.auth.model import Principal, PrincipalKind, codes_equal, new_code
 from domain.auth.sessions import TokenPair, start_session
-from domain.auth.tables import OtpChallenge
 from domain.cache import hit
 from domain.db import in_transaction
 from domain.errors import (
@@ -51,7 +50,7 @@ async def otp_request(rt: Runtime, raw_phone: str, client_ip: str) -> OtpSent:
     if ip_count > s.otp_max_per_ip_per_hour:
         raise RateLimited(retry_after_s=ip_left)
     day = clock.business_date(now).isoformat()
-    latest = await OtpChallenge.filter(phone_hash=phone_hash).order_by("-created_at").first()
+    latest = await store.latest_challenge(phone_hash)
     if latest and (now - latest.created_at).total_seconds() < s.otp_resend_interval_s:
         wait = s.otp_resend_interval_s - int((now - latest.created_at).total_seconds())
         raise RateLimited("Wait before asking for another code.", retry_after_s=max(wait, 1))
@@ -61,7 +60,7 @@ async def otp_request(rt: Runtime, raw_phone: str, client_ip: str) -> OtpSent:
     await sms_budget.spend_one(rt)  # the global SMS spend cap (all processes)
     code = new_code(s.otp_length)
     async with in_transaction():
-        await OtpChallenge.create(
+        await store.add_challenge(
             phone_hash=phone_hash,
             code_hash=rt.cipher.blind_index(code, purpose=f"otp:{phone_hash}"),
             created_at=now,
@@ -99,11 +98,7 @@ async def member_sign_in(rt: Runtime, raw_phone: str, code: str, channel: str) -
 async def _consume_challenge(rt: Runtime, phone_hash: str, code: str) -> None:
     now = clock.now()
     limit = rt.settings.otp_max_attempts
-    challenge = (
-        await OtpChallenge.filter(phone_hash=phone_hash, consumed_at=None, expires_at__gt=now)
-        .order_by("-created_at")
-        .first()
-    )
+    challenge = await store.open_challenge(phone_hash, now)
     if challenge is None:
         raise CodeExpired()
     if challenge.attempts >= limit:
@@ -113,10 +108,8 @@ async def _consume_challenge(rt: Runtime, phone_hash: str, code: str) -> None:
         counted = await store.count_wrong_code(challenge.id, limit)
         if not counted:
             raise TooManyAttempts()
-        attempts = (await OtpChallenge.get(id=challenge.id)).attempts
+        attempts = await store.challenge_attempts(challenge.id)
         raise InvalidCode(attempts_left=max(limit - attempts, 0))
-    used = await OtpChallenge.filter(id=challenge.id, consumed_at=None, attempts__lt=limit).update(
-        consumed_at=now
-    )
+    used = await store.consume_challenge(challenge.id, limit, now)
     if not used:  # another request used it a moment ago, or the last attempt was burned
         raise CodeExpired()

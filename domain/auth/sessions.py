@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.auth import revocation
+from domain.auth import store as auth_store
 from domain.auth.model import Principal, PrincipalKind, Role, new_refresh_token, token_digest
-from domain.auth.tables import RefreshToken
 from domain.errors import InvalidRefreshToken, RefreshTokenReused
 from domain.members import store as member_store
 from domain.org import store as org_store
@@ -51,7 +51,7 @@ def staff_principal(staff: Staff) -> Principal:
 async def start_session(rt: Runtime, principal: Principal, family: str | None = None) -> TokenPair:
     token, family, digest = new_refresh_token(family)
     now = clock.now()
-    await RefreshToken.create(
+    await auth_store.add_refresh_token(
         token_hash=digest,
         family=family,
         subject=principal.subject,
@@ -72,10 +72,10 @@ async def refresh(rt: Runtime, token: str) -> TokenPair:
     cannot leave a live token behind.
     """
     now = clock.now()
-    row = await RefreshToken.get_or_none(token_hash=token_digest(token))
+    row = await auth_store.refresh_token_by_hash(token_digest(token))
     if row is None or row.expires_at <= now or await _family_revoked(row.family):
         raise InvalidRefreshToken()
-    spent = await RefreshToken.filter(id=row.id, used_at=None, revoked_at=None).update(used_at=now)
+    spent = await auth_store.spend_refresh_token(row.id, now)
     if not spent:
         await end_family(rt, row.family)
         raise RefreshTokenReused()
@@ -91,13 +91,13 @@ async def refresh(rt: Runtime, token: str) -> TokenPair:
 
 
 async def _family_revoked(family: str) -> bool:
-    return await RefreshToken.filter(family=family, revoked_at__not_isnull=True).exists()
+    return await auth_store.family_revoked(family)
 
 
 async def end_family(rt: Runtime, family: str) -> None:
     """Revoke a session: its refresh tokens in the database, its access tokens in the
     cache (at once, in every process)."""
-    await RefreshToken.filter(family=family, revoked_at=None).update(revoked_at=clock.now())
+    await auth_store.revoke_family(family, clock.now())
     await revocation.end_session(rt.cache, rt.settings, family)
 
 
@@ -117,7 +117,7 @@ async def sign_out(rt: Runtime, viewer: Principal, refresh_token: str | None) ->
     access token was issued in). False when neither names a session."""
     family = ""
     if refresh_token:
-        row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))
+        row = await auth_store.refresh_token_by_hash(token_digest(refresh_token))
         family = row.family if row else ""
     elif viewer.kind in (PrincipalKind.MEMBER, PrincipalKind.STAFF):
         family = viewer.session
@@ -130,5 +130,5 @@ async def sign_out(rt: Runtime, viewer: Principal, refresh_token: str | None) ->
 async def revoke_subject(rt: Runtime, subject: str) -> None:
     """Sign a principal out everywhere at once: every refresh family, every access token
     issued until now (deactivation)."""
-    await RefreshToken.filter(subject=subject, revoked_at=None).update(revoked_at=clock.now())
+    await auth_store.revoke_subject_tokens(subject, clock.now())
     await revocation.revoke_subject(rt.cache, rt.settings, subject)

@@ -11,8 +11,8 @@ from datetime import date
 from domain import clock
 from domain.db import IntegrityError, in_transaction
 from domain.events import outbox
-from domain.members.model import Status, birth_month_day
-from domain.members.tables import BirthdayGreeting, Member
+from domain.members import store
+from domain.members.model import birth_month_day
 from domain.runtime import Runtime
 
 TOPIC_BIRTHDAY = "member.birthday"
@@ -30,14 +30,12 @@ async def emit_birthdays(rt: Runtime) -> int:
     now = clock.now()
     today = clock.business_date(now)
     hashes = [rt.cipher.blind_index(md, purpose="bday") for md in month_days(today)]
-    members = await Member.filter(birth_md_hash__in=hashes, status=Status.ACTIVE.value).values_list(
-        "id", "tier__code"
-    )
+    members = await store.active_born_on(hashes)
     emitted = 0
     for member_id, tier in members:
         try:
             async with in_transaction():
-                await BirthdayGreeting.create(member_id=member_id, year=today.year, created_at=now)
+                await store.add_birthday_greeting(member_id, today.year, now)
                 await outbox.record(
                     TOPIC_BIRTHDAY, {"member_id": member_id, "year": today.year, "tier": tier}
                 )

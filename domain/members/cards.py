@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
@@ -14,8 +15,10 @@ from domain.members import store
 from domain.members.model import ScanCode, make_scan_code, new_card_number, read_scan_code
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
-from domain.members.tables import Card, CardHistory, Member
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Card, Member
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,12 @@ async def member_by_scan_code(rt: Runtime, code: str) -> Member:
 async def member_by_card_number(number: str) -> Member:
     """The member of an active card; CardNotActive for lost or replaced numbers."""
     number = (number or "").strip()
-    card = await Card.get_or_none(number=number).select_related("member")
+    card = await store.card_by_number(number)
     if card is not None:
         if card.status != "ACTIVE":
             raise CardNotActive(status=card.status)
         return card.member
-    if await CardHistory.exists(number=number):
+    if await store.number_was_replaced(number):
         raise CardNotActive(status="REPLACED")
     raise NotFound("No card with this number.", field="cardNumber")
 
@@ -90,7 +93,7 @@ async def report_lost(rt: Runtime, viewer: Principal, member_id: int) -> CardVie
         card = await _locked_card(rt, viewer, member_id)
         if card.status == "ACTIVE":
             card.status, card.status_changed_at = "LOST", clock.now()
-            await card.save(update_fields=["status", "status_changed_at"])
+            await store.save_card(card, "status", "status_changed_at")
             await audit.record(viewer, "card.report_lost", "member", member_id)
     return _view(card)
 
@@ -101,7 +104,7 @@ async def replace(rt: Runtime, viewer: Principal, member_id: int) -> CardView:
     async with in_transaction():
         card = await _locked_card(rt, viewer, member_id)
         now = clock.now()
-        await CardHistory.create(
+        await store.add_card_history(
             card_id=card.id,
             number=card.number,
             status="REPLACED",
@@ -110,14 +113,14 @@ async def replace(rt: Runtime, viewer: Principal, member_id: int) -> CardView:
         )
         card.number = await _free_number()
         card.status, card.issued_at, card.status_changed_at = "ACTIVE", now, now
-        await card.save(update_fields=["number", "status", "issued_at", "status_changed_at"])
+        await store.save_card(card, "number", "status", "issued_at", "status_changed_at")
         await audit.record(viewer, "card.replace", "member", member_id)
     return _view(card)
 
 
 async def _locked_card(rt: Runtime, viewer: Principal, member_id: int) -> Card:
     member = await get_visible(rt.settings, viewer, member_id)
-    card = await Card.select_for_update().get_or_none(member_id=member.id)
+    card = await store.lock_card(member.id)
     if card is None:
         raise InvalidInput("This member has no card yet; issue one first.", field="memberId")
     return card
@@ -126,5 +129,5 @@ async def _locked_card(rt: Runtime, viewer: Principal, member_id: int) -> Card:
 async def _free_number() -> str:
     while True:
         number = new_card_number()
-        if not await Card.exists(number=number) and not await CardHistory.exists(number=number):
+        if not await store.number_taken(number):
             return number

@@ -13,7 +13,6 @@ from domain.errors import InvalidInput
 from domain.members import store
 from domain.members.model import ConsentPurpose
 from domain.members.services import MemberView, get
-from domain.members.tables import Consent
 from domain.runtime import Runtime
 
 
@@ -51,7 +50,7 @@ def _in_force(rows: list[dict]) -> list[ConsentView]:
 
 async def granted(member_id: int, purpose: ConsentPurpose) -> bool:
     """Is ``purpose`` granted now? (For the notification rules.)"""
-    row = await Consent.filter(member_id=member_id, purpose=purpose.value).order_by("-id").first()
+    row = await store.latest_consent(member_id, purpose.value)
     return bool(row and row.granted)
 
 
@@ -71,17 +70,11 @@ async def update(
     async with in_transaction():
         current = {c.purpose: c.granted for c in await consents_of(member) if c.recorded_at}
         changed = {p: v for p, v in changes.items() if current.get(p) is not v}
-        await Consent.bulk_create(
-            [
-                Consent(
-                    member_id=member.id,
-                    purpose=purpose,
-                    granted=value,
-                    policy_version=rt.settings.consent_policy_version,
-                    source="member",
-                    recorded_at=now,
-                )
-                for purpose, value in changed.items()
-            ]
+        await store.add_consents(
+            member.id,
+            changed,
+            policy_version=rt.settings.consent_policy_version,
+            source="member",
+            at=now,
         )
     return await consents_of(member)

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
 from domain.db import IntegrityError, in_transaction
 from domain.errors import IdentityTaken, InvalidInput, NotFound
+from domain.members import store
 from domain.members.model import IdentityChannel, clean_external_id
 from domain.members.scope import get_visible
 from domain.members.services import MemberView
-from domain.members.tables import Member, MemberIdentity
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member, MemberIdentity
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def _channel(value: str) -> str:
 
 
 async def identities_of(members: list[MemberView]) -> list[list[IdentityView]]:
-    rows = await MemberIdentity.filter(member_id__in=[m.id for m in members]).order_by("id")
+    rows = await store.identities_of_members([m.id for m in members])
     by_member: dict[int, list[IdentityView]] = {m.id: [] for m in members}
     for row in rows:
         by_member[row.member_id].append(_view(row))
@@ -62,13 +66,13 @@ async def link(
     member = await get_visible(rt.settings, viewer, member_id)
     try:
         async with in_transaction():
-            row = await MemberIdentity.create(
+            row = await store.add_identity(
                 member_id=member.id, channel=channel, external_id=external_id, linked_at=clock.now()
             )
             if viewer.kind is not PrincipalKind.MEMBER:
                 await audit.record(viewer, "identity.link", "member", member.id, channel=channel)
     except IntegrityError:
-        row = await MemberIdentity.get(channel=channel, external_id=external_id)
+        row = await store.identity_by_key(channel, external_id)
         if row.member_id != member.id:
             raise IdentityTaken(field="externalId") from None
     return _view(row)
@@ -77,7 +81,7 @@ async def link(
 async def unlink(rt: Runtime, viewer: Principal, member_id: int, identity_id: int) -> bool:
     member = await get_visible(rt.settings, viewer, member_id)
     async with in_transaction():
-        deleted = await MemberIdentity.filter(id=identity_id, member_id=member.id).delete()
+        deleted = await store.delete_identity(identity_id, member.id)
         if not deleted:
             raise NotFound("No such identity on this member.", field="identityId")
         if viewer.kind is not PrincipalKind.MEMBER:
@@ -86,9 +90,7 @@ async def unlink(rt: Runtime, viewer: Principal, member_id: int, identity_id: in
 
 
 async def member_by_identity(channel: str, external_id: str) -> Member:
-    row = await MemberIdentity.get_or_none(
-        channel=_channel(channel), external_id=clean_external_id(external_id)
-    ).select_related("member")
+    row = await store.identity_with_member(_channel(channel), clean_external_id(external_id))
     if row is None:
         raise NotFound("No member with this channel identity.", field="identity")
     return row.member
@@ -96,4 +98,4 @@ async def member_by_identity(channel: str, external_id: str) -> Member:
 
 async def by_ids(ids: list[int]) -> dict[int, IdentityView]:
     """Identities by id (for ``node``; the caller applies member scope)."""
-    return {r.id: _view(r) for r in await MemberIdentity.filter(id__in=ids)}
+    return {r.id: _view(r) for r in await store.identities_by_ids(ids)}

@@ -7,6 +7,7 @@ was tried is raised (an expired scan code says so, rather than "not found")."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from domain.auth.model import Principal
 from domain.errors import DomainError, InvalidInput, NotFound
@@ -14,8 +15,10 @@ from domain.members import cards, identities, store
 from domain.members.model import MemberRef, looks_like_card, looks_like_scan_code, normalize_phone
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, view
-from domain.members.tables import Member
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 def _attempts(rt: Runtime, ref: MemberRef) -> list[Callable[[], Awaitable[Member]]]:
@@ -50,7 +53,7 @@ async def _by_phone(rt: Runtime, raw: str) -> Member:
 
 
 async def _by_id(member_id: int) -> Member:
-    found = await Member.get_or_none(id=member_id)
+    found = await store.get_or_none(member_id)
     if found is None:
         raise NotFound("No such member.", field="memberId")
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain import clock
 from domain.audit import services as audit
@@ -21,11 +21,14 @@ from domain.auth.model import Principal
 from domain.db import in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.events import outbox
+from domain.members import store
 from domain.members.model import NEW_TAG, Status
 from domain.members.scope import get_visible
-from domain.members.tables import Member, MemberIdentity, MemberMerge, MemberTag
 from domain.orders import store as orders
 from domain.tiers import store as tiers
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member, MemberMerge
 
 TOPIC_MERGED = "member.merged"
 TOPIC_UNMERGED = "member.unmerged"
@@ -41,23 +44,20 @@ class Participant(Protocol):
         """Undo exactly what ``move`` recorded."""
 
 
-class MoveRows:
-    """Re-point the rows of one table (by their ids) from one member to the other."""
+class Identities:
+    """The absorbed member's channel identities, re-pointed by their ids."""
 
-    def __init__(self, name: str, model: Any, column: str = "member_id") -> None:
-        self.name, self.model, self.column = name, model, column
+    name = "identities"
 
     async def move(self, absorbed: Member, survivor: Member) -> list[int]:
-        ids = await self.model.filter(**{self.column: absorbed.id}).values_list("id", flat=True)
+        ids = await store.identity_ids_of(absorbed.id)
         if ids:
-            await self.model.filter(id__in=ids).update(**{self.column: survivor.id})
+            await store.move_identities(ids, survivor.id)
         return sorted(ids)
 
     async def restore(self, record: list[int], absorbed: Member, survivor: Member) -> None:
         if record:
-            await self.model.filter(id__in=record, **{self.column: survivor.id}).update(
-                **{self.column: absorbed.id}
-            )
+            await store.return_identities(record, survivor.id, absorbed.id)
 
 
 class Orders:
@@ -83,20 +83,15 @@ class Tags:
     name = "tags"
 
     async def move(self, absorbed: Member, survivor: Member) -> list[str]:
-        have = set(await MemberTag.filter(member_id=survivor.id).values_list("tag", flat=True))
-        theirs: list[str] = cast(
-            list[str], await MemberTag.filter(member_id=absorbed.id).values_list("tag", flat=True)
-        )
+        have = set(await store.tags_of(survivor.id))
+        theirs = await store.tags_of(absorbed.id)
         added = sorted({t for t in theirs if t not in have and t != NEW_TAG})
-        now = clock.now()
-        await MemberTag.bulk_create(
-            [MemberTag(member_id=survivor.id, tag=t, created_at=now) for t in added]
-        )
+        await store.add_tags(survivor.id, added, clock.now())
         return added
 
     async def restore(self, record: list[str], absorbed: Member, survivor: Member) -> None:
         if record:
-            await MemberTag.filter(member_id=survivor.id, tag__in=record).delete()
+            await store.drop_tags(survivor.id, record)
 
 
 class HigherTier:
@@ -109,15 +104,15 @@ class HigherTier:
         ranks = await tiers.ranks_by_id([i for i in (before, absorbed.tier_id) if i])
         best = max((before, absorbed.tier_id), key=lambda i: ranks.get(i, -1) if i else -1)
         if best != before:
-            await Member.filter(id=survivor.id).update(tier_id=best)
+            await store.set_tier(survivor.id, best)
         return {"survivor_tier_id": before}
 
     async def restore(self, record: dict[str, Any], absorbed: Member, survivor: Member) -> None:
-        await Member.filter(id=survivor.id).update(tier_id=record["survivor_tier_id"])
+        await store.set_tier(survivor.id, record["survivor_tier_id"])
 
 
 PARTICIPANTS: list[Participant] = [
-    MoveRows("identities", MemberIdentity),
+    Identities(),
     Orders(),
     Tags(),
     HigherTier(),
@@ -207,13 +202,6 @@ def _check_role(viewer: Principal) -> None:
         raise PermissionDenied("Only an admin or a service agent can merge members.")
 
 
-async def _lock_pair(a_id: int, b_id: int) -> tuple[Member, Member]:
-    rows = {
-        m.id: m for m in await Member.select_for_update().filter(id__in=[a_id, b_id]).order_by("id")
-    }
-    return rows[a_id], rows[b_id]
-
-
 async def merge(
     settings: Any, viewer: Principal, survivor_id: int, absorbed_id: int, reason: str
 ) -> MergeView:
@@ -226,17 +214,15 @@ async def merge(
     async with in_transaction():
         await get_visible(settings, viewer, survivor_id)  # scope: both must be visible
         await get_visible(settings, viewer, absorbed_id)
-        survivor, absorbed = await _lock_pair(survivor_id, absorbed_id)
+        survivor, absorbed = await store.lock_pair(survivor_id, absorbed_id)
         for m in (survivor, absorbed):
             if m.status not in (Status.ACTIVE, Status.FROZEN):
                 raise Conflict(f"Member {m.id} is {m.status} and cannot be merged.")
         moved: dict[str, Any] = {"absorbed_status": absorbed.status}
         for p in PARTICIPANTS:
             moved[p.name] = await p.move(absorbed, survivor)
-        await Member.filter(id=absorbed.id).update(
-            status=Status.MERGED, merged_into_id=survivor.id, updated_at=clock.now()
-        )
-        record = await MemberMerge.create(
+        await store.mark_merged(absorbed.id, survivor.id, clock.now())
+        record = await store.add_merge(
             survivor_id=survivor.id,
             absorbed_id=absorbed.id,
             staff_id=viewer.id,
@@ -258,25 +244,22 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
     comes back with its old status. Refused while a later merge absorbed the survivor."""
     _check_role(viewer)
     async with in_transaction():
-        record = await MemberMerge.select_for_update().get_or_none(id=merge_id)
+        record = await store.lock_merge(merge_id)
         if record is None:
             raise NotFound("No such merge.", field="mergeId")
         await get_visible(settings, viewer, record.survivor_id)
         if record.undone_at is not None:
             raise Conflict("This merge was already undone.")
-        survivor, absorbed = await _lock_pair(record.survivor_id, record.absorbed_id)
+        survivor, absorbed = await store.lock_pair(record.survivor_id, record.absorbed_id)
         if survivor.status == Status.MERGED:
             raise Conflict("The survivor was merged again since; undo that merge first.")
         for p in reversed(PARTICIPANTS):
             if p.name in record.moved:
                 await p.restore(record.moved[p.name], absorbed, survivor)
-        await Member.filter(id=absorbed.id).update(
-            status=record.moved.get("absorbed_status", Status.ACTIVE),
-            merged_into_id=None,
-            updated_at=clock.now(),
+        await store.mark_unmerged(
+            absorbed.id, record.moved.get("absorbed_status", Status.ACTIVE), clock.now()
         )
-        record.undone_at = clock.now()
-        await record.save(update_fields=["undone_at"])
+        await store.mark_undone(record, clock.now())
         await audit.record(
             viewer, "member.unmerge", "member", survivor.id, merge=record.id, reason=reason
         )
@@ -288,10 +271,10 @@ async def unmerge(settings: Any, viewer: Principal, merge_id: int, reason: str) 
 
 
 async def merges_of(member_id: int) -> list[MergeView]:
-    rows = await MemberMerge.filter(survivor_id=member_id).order_by("-id").limit(20)
+    rows = await store.merges_into(member_id, 20)
     return [_view(r) for r in rows]
 
 
 async def by_ids(ids: list[int]) -> dict[int, MergeView]:
     """Merges by id (for ``node``; the caller applies the survivor's member scope)."""
-    return {r.id: _view(r) for r in await MemberMerge.filter(id__in=ids)}
+    return {r.id: _view(r) for r in await store.merges_by_ids(ids)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain import clock
 from domain.audit import services as audit
@@ -17,8 +17,10 @@ from domain.members import store
 from domain.members.model import Gender, IncomeBand, Status, check_birthday, clean_name
 from domain.members.scope import get_visible
 from domain.members.services import MemberView, enum_value, get, places
-from domain.members.tables import Member
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 # --- update ---------------------------------------------------------------------------------
 
@@ -41,10 +43,10 @@ async def update(
         raise PermissionDenied(f"You cannot change {', '.join(sorted(unknown))}.")
     async with in_transaction():
         member = await get_visible(rt.settings, viewer, member_id)
-        member = await Member.select_for_update().get(id=member.id)
+        member = await store.lock(member.id)
         values = await _validated(rt, viewer, member, changes)
         if values:
-            await Member.filter(id=member.id).update(**values, updated_at=clock.now())
+            await store.update_member(member.id, values, clock.now())
         if staff:
             await audit.record(viewer, "member.update", "member", member.id, fields=sorted(changes))
     if values.get("status") == Status.FROZEN:  # signed out everywhere at once, like staff

@@ -1,6 +1,6 @@
 """Row-level scope: which members a caller may see and act on.
 
-Every member query of the domain starts from ``visible(...)``, so no GraphQL field
+Every member query of the domain starts from ``member_filter(...)``, so no GraphQL field
 (``member``, ``members``, ``node``, the 360 view, a mutation) can reach a member
 outside the caller's scope: HQ staff see all; region staff the members whose home
 store is in their region; store staff their store's region, or only their store when
@@ -10,16 +10,16 @@ store is in their region; store staff their store's region, or only their store 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
 from domain.config import Settings
 from domain.errors import NotFound
-from domain.members.tables import Member
+from domain.members import store
 
 if TYPE_CHECKING:
-    from tortoise.queryset import QuerySet
+    from domain.members.tables import Member
 
 
 def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | None:
@@ -39,17 +39,9 @@ def member_filter(settings: Settings, viewer: Principal) -> dict[str, object] | 
     return {}  # partners with a member scope: everyone, masked
 
 
-def visible(settings: Settings, viewer: Principal) -> QuerySet[Member]:
-    """Members ``viewer`` may see (an empty query set when none)."""
-    scope = member_filter(settings, viewer)
-    if scope is None:
-        return Member.filter(id__in=[])
-    return Member.filter(**scope)
-
-
 async def get_visible(settings: Settings, viewer: Principal, member_id: int) -> Member:
     """The member, or NotFound when missing or outside the scope (never tell which)."""
-    found = await visible(settings, viewer).get_or_none(id=member_id)
+    found = await store.visible_member(member_filter(settings, viewer), member_id)
     if found is None:
         raise NotFound("No such member.", field="memberId")
     return found
@@ -72,7 +64,5 @@ async def visible_ids(settings: Settings, viewer: Principal, member_ids: set[int
     """Those of ``member_ids`` that ``viewer`` may see."""
     if not member_ids:
         return set()
-    rows = (
-        await visible(settings, viewer).filter(id__in=list(member_ids)).values_list("id", flat=True)
-    )
-    return set(cast(list[int], rows))
+    scope = member_filter(settings, viewer)
+    return set(await store.visible_member_ids(scope, list(member_ids)))

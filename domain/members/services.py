@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
@@ -21,16 +22,17 @@ from domain.members.model import (
     Channel,
     Gender,
     IncomeBand,
-    Status,
     check_birthday,
     clean_name,
     mask_phone,
     normalize_phone,
 )
-from domain.members.scope import get_visible, store_in_scope, visible
-from domain.members.tables import Member
+from domain.members.scope import get_visible, member_filter, store_in_scope
 from domain.org import store as org_store
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ async def get_many(rt: Runtime, viewer: Principal, ids: list[int]) -> list[Membe
     """Members by id in the order asked; None where missing or not visible."""
     if not ids:
         return []
-    rows = {m.id: m for m in await visible(rt.settings, viewer).filter(id__in=ids)}
+    found = await store.visible_members(member_filter(rt.settings, viewer), ids)
+    rows = {m.id: m for m in found}
     return [view(rt, viewer, rows[i]) if i in rows else None for i in ids]
 
 
@@ -108,25 +111,23 @@ async def page(
     rt: Runtime, viewer: Principal, f: MemberFilter, *, after_id: int | None, limit: int
 ) -> tuple[list[MemberView], bool]:
     """Keyset page (by id) of the visible members matching ``f``."""
-    qs = visible(rt.settings, viewer)
-    if after_id is not None:
-        qs = qs.filter(id__gt=after_id)
-    if f.phone:
-        qs = qs.filter(phone_hash=rt.phone_index(normalize_phone(f.phone)))
-    if f.card_number:
-        qs = qs.filter(card__number=f.card_number.strip())
-    if f.tier_code:
-        qs = qs.filter(tier__code=f.tier_code)
-    if f.store_code:
-        qs = qs.filter(home_store__code=f.store_code)
-    if f.tag:
-        qs = qs.filter(tags__tag=f.tag)
-    if f.registered_from:
-        qs = qs.filter(created_at__gte=clock.utc_input(f.registered_from, "registeredFrom"))
-    if f.registered_before:
-        qs = qs.filter(created_at__lt=clock.utc_input(f.registered_before, "registeredBefore"))
-    qs = qs.filter(status=f.status) if f.status else qs.exclude(status=Status.MERGED)
-    rows = await qs.order_by("id").limit(limit + 1)
+    rows = await store.member_page(
+        member_filter(rt.settings, viewer),
+        after_id=after_id,
+        limit=limit + 1,
+        phone_hash=rt.phone_index(normalize_phone(f.phone)) if f.phone else None,
+        card_number=f.card_number.strip() if f.card_number else None,
+        tier_code=f.tier_code or None,
+        store_code=f.store_code or None,
+        tag=f.tag or None,
+        created_from=clock.utc_input(f.registered_from, "registeredFrom")
+        if f.registered_from
+        else None,
+        created_before=clock.utc_input(f.registered_before, "registeredBefore")
+        if f.registered_before
+        else None,
+        status=f.status or None,
+    )
     return [view(rt, viewer, m) for m in rows[:limit]], len(rows) > limit
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from domain.audit import services as audit
 from domain.auth import sessions
 from domain.auth.model import Principal, PrincipalKind, Role
 from domain.auth.passwords import hash_secret
 from domain.db import IntegrityError, in_transaction
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.org import store as org_store
 from domain.org.model import check_attachment
-from domain.org.tables import Region, Staff, Store
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.org.tables import Staff
 
 MIN_PASSWORD = 12
 
@@ -32,16 +37,16 @@ async def create_staff(
         raise InvalidInput(f"Use at least {MIN_PASSWORD} characters.", field="password")
     region = store = None
     if region_code:
-        region = await Region.get_or_none(code=region_code)
+        region = await org_store.region_by_code(region_code)
         if region is None:
             raise NotFound(f"No region {region_code!r}.", field="region")
     if store_code:
-        store = await Store.get_or_none(code=store_code)
+        store = await org_store.store_by_code(store_code)
         if store is None:
             raise NotFound(f"No store {store_code!r}.", field="store")
     try:
         async with in_transaction():
-            return await Staff.create(
+            return await org_store.create_staff(
                 email=email,
                 display_name=display_name or email.split("@")[0],
                 password_hash=hash_secret(password),
@@ -65,20 +70,14 @@ async def deactivate_staff(rt: Runtime, actor: Principal, staff_id: int, **why: 
     if actor.kind is PrincipalKind.STAFF and actor.id == staff_id:
         raise Conflict(_SELF, field="staffId")
     async with in_transaction():
-        staff = await Staff.get_or_none(id=staff_id)
+        staff = await org_store.staff_by_id(staff_id)
         if staff is None:
             raise NotFound(f"No staff account {staff_id}.", field="staffId")
         if staff.active and staff.role == Role.ADMIN.value:
-            # rows, not values_list: `.values*()` after select_for_update drops the lock
-            locked = (
-                await Staff.filter(role=Role.ADMIN.value, active=True)
-                .order_by("id")
-                .select_for_update()
-            )
-            admins = [row.id for row in locked]
+            admins = await org_store.lock_active_admin_ids(Role.ADMIN.value)
             if set(admins) <= {staff_id}:
                 raise Conflict(_LAST_ADMIN, field="staffId")
-        changed = await Staff.filter(id=staff_id, active=True).update(active=False)
+        changed = await org_store.deactivate_staff(staff_id)
         await audit.record(
             actor, "staff.deactivate", "staff", staff_id, already_inactive=not changed, **why
         )

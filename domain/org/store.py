@@ -34,3 +34,38 @@ async def staff_by_id_or_email(ref: str) -> Staff | None:
     return await Staff.get_or_none(
         **({"id": int(ref)} if ref.isdigit() else {"email": ref.lower()})
     )
+
+
+async def create_staff(
+    *,
+    email: str,
+    display_name: str,
+    password_hash: str,
+    role: str,
+    region: Region | None,
+    store: Store | None,
+) -> Staff:
+    return await Staff.create(
+        email=email,
+        display_name=display_name,
+        password_hash=password_hash,
+        role=role,
+        region=region,
+        store=store,
+    )
+
+
+async def staff_by_id(staff_id: int) -> Staff | None:
+    return await Staff.get_or_none(id=staff_id)
+
+
+async def lock_active_admin_ids(admin_role: str) -> list[int]:
+    """Ids of the active admins, locked (rows, not values_list: `.values*()` after
+    select_for_update drops the lock)."""
+    locked = await Staff.filter(role=admin_role, active=True).order_by("id").select_for_update()
+    return [row.id for row in locked]
+
+
+async def deactivate_staff(staff_id: int) -> int:
+    """Mark the account inactive if it is active; the number of rows changed (0 or 1)."""
+    return await Staff.filter(id=staff_id, active=True).update(active=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from domain.audit import services as audit
 from domain.auth import sessions
@@ -10,8 +11,11 @@ from domain.auth.model import PARTNER_SCOPES, Principal
 from domain.auth.passwords import hash_secret
 from domain.db import in_transaction
 from domain.errors import InvalidInput, NotFound
-from domain.partners.tables import PartnerApp
+from domain.partners import store
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.partners.tables import PartnerApp
 
 
 async def create_partner(
@@ -25,7 +29,7 @@ async def create_partner(
             field="scopes",
         )
     secret = secret or secrets.token_urlsafe(32)
-    app = await PartnerApp.create(
+    app = await store.create_app(
         name=name,
         client_id=client_id or f"pa_{secrets.token_hex(8)}",
         secret_hash=hash_secret(secret),
@@ -40,10 +44,10 @@ async def deactivate_partner(
     """Deactivate a partner app: its client credentials stop working and every access
     token it holds is refused from now on, in every process. Audited."""
     async with in_transaction():
-        app = await PartnerApp.get_or_none(client_id=client_id)
+        app = await store.app_by_client_id(client_id)
         if app is None:
             raise NotFound(f"No partner app {client_id!r}.", field="clientId")
-        changed = await PartnerApp.filter(id=app.id, active=True).update(active=False)
+        changed = await store.deactivate_app(app.id)
         await audit.record(
             actor, "partner.deactivate", "partner", app.id, already_inactive=not changed, **why
         )

@@ -1,5 +1,9 @@
 """Member rows: registration (member + card + "new" tag in one transaction) and the
-encrypted personal fields. Callers above this module decide who may do what."""
+encrypted personal fields. Callers above this module decide who may do what.
+
+The area's other rows are read and written in the modules of this package (cards,
+identities/consents/birthdays, scoped reads, merges), re-exported here: callers use
+``from domain.members import store`` and ``store.<function>``."""
 
 from __future__ import annotations
 
@@ -13,6 +17,50 @@ from tortoise.transactions import in_transaction
 from domain import clock, sql
 from domain.errors import PhoneTaken
 from domain.members.model import NEW_TAG, Status, birth_month_day, new_card_number
+from domain.members.store.cards import (  # noqa: F401 (re-exported)
+    add_card_history,
+    card_by_number,
+    lock_card,
+    number_taken,
+    number_was_replaced,
+    save_card,
+)
+from domain.members.store.identities import (  # noqa: F401 (re-exported)
+    active_born_on,
+    add_birthday_greeting,
+    add_consents,
+    add_identity,
+    delete_identity,
+    identities_by_ids,
+    identities_of_members,
+    identity_by_key,
+    identity_ids_of,
+    identity_with_member,
+    latest_consent,
+    move_identities,
+    return_identities,
+)
+from domain.members.store.merges import (  # noqa: F401 (re-exported)
+    add_merge,
+    add_tags,
+    drop_tags,
+    lock_merge,
+    lock_pair,
+    mark_merged,
+    mark_undone,
+    mark_unmerged,
+    merges_by_ids,
+    merges_into,
+    tags_of,
+)
+from domain.members.store.scoped import (  # noqa: F401 (re-exported)
+    Scope,
+    in_scope,
+    member_page,
+    visible_member,
+    visible_member_ids,
+    visible_members,
+)
 from domain.members.tables import Card, Consent, Member, MemberIdentity, MemberTag
 from domain.runtime import Runtime
 
@@ -178,6 +226,11 @@ async def lock_or_none(member_id: int) -> Member | None:
 
 async def set_tier(member_id: int, tier_id: int | None) -> None:
     await Member.filter(id=member_id).update(tier_id=tier_id)
+
+
+async def update_member(member_id: int, values: dict[str, object], updated_at: datetime) -> None:
+    """Write these column values of the member (profile edits, freeze)."""
+    await Member.filter(id=member_id).update(**values, updated_at=updated_at)
 
 
 async def drop_tag(member_id: int, tag: str) -> None:

@@ -15,10 +15,12 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from domain.config_errors import settings_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = ROOT / "var"
@@ -361,43 +363,5 @@ def get_settings() -> Settings:
     try:
         settings = Settings()
     except (ValidationError, SettingsError) as exc:
-        raise ConfigError("\n".join(settings_problems(exc))) from None
+        raise ConfigError("\n".join(settings_problems(exc, Settings))) from None
     return default_test_numbers(settings.with_dev_secrets())
-
-
-_PLAIN = {
-    "int_parsing": "must be a whole number",
-    "float_parsing": "must be a number",
-    "bool_parsing": "must be true or false",
-    "json_invalid": "must be JSON",
-}
-_SECRET = ("key", "secret", "password", "token", "url")  # never echoed back
-
-
-def _choices(annotation: object) -> list[str]:
-    """The values of a Literal (inside an Optional too)."""
-    args = get_args(annotation)
-    if not args:
-        return [] if annotation is type(None) else [str(annotation)]
-    return [c for arg in args for c in _choices(arg)]
-
-
-def settings_problems(exc: ValidationError | SettingsError) -> list[str]:
-    """One line per bad variable: ``APP_ENV: must be one of ... (got 'Production')``."""
-    if isinstance(exc, SettingsError):  # a complex value (dict, list) that is not JSON
-        field = str(exc).split('"')[1] if '"' in str(exc) else ""
-        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-        return [f"{field.upper() or 'settings'}: must be JSON{cause}"]
-    problems: dict[str, str] = {}
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else ""
-        if err["type"] == "literal_error":
-            text = f"must be one of {', '.join(_choices(Settings.model_fields[field].annotation))}"
-        else:
-            text = _PLAIN.get(err["type"], err["msg"].removeprefix("Value error, "))
-            text = text.replace("Input should be", "must be")
-            text = text.removeprefix(f"{field.upper()}: ")
-        if not any(word in field for word in _SECRET) and isinstance(err["input"], str | int):
-            text += f" (got {err['input']!r})"
-        problems.setdefault(field.upper() or "settings", text)
-    return [f"{var}: {text}" for var, text in problems.items()]

@@ -4,103 +4,42 @@ and reports: test_coupon_templates.py)."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain import clock
-from domain.auth.model import Principal, PrincipalKind
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.events.tables import OutboxEvent
-from domain.partners.services import create_partner
-from tests.conftest import GQL, partner_token, sign_in_staff
-from tests.factories import ORDER, REFUND, VALIDATE, order_id, order_input, pos_and_member, state
+from tests.conftest import partner_token
+from tests.factories import (
+    CLAIM,
+    MY_COUPONS,
+    ORDER,
+    REDEEM,
+    REFUND,
+    VALIDATE,
+    as_member,
+    draft,
+    issue,
+    order_id,
+    order_input,
+    pos_and_member,
+    redeemer,
+    state,
+    template,
+)
 
-_codes = itertools.count(1)
-
-TEMPLATE = """mutation($in: CouponTemplateInput!) { couponTemplateCreate(input: $in) {
-  __typename ... on CouponTemplate { code description stockLeft }
-  ... on UserError { code message } ... on InvalidInputError { field } } }"""
-ISSUE = """mutation($t: String!, $ids: [ID!]!, $b: String!) {
-  couponIssue(templateCode: $t, memberIds: $ids, batchId: $b) {
-  __typename ... on CouponIssueReport { issued { memberId code } skipped { memberId reason } }
-  ... on UserError { code message } } }"""
-REDEEM = """mutation($in: CouponRedeemInput!) { couponRedeem(input: $in) {
-  __typename ... on CouponRedeemSuccess { replayed redemption { code orderExternalId discountFen } }
-  ... on CouponNotApplicableError { couponCode reasons { reason conflictingCode } }
-  ... on UserError { code message } } }"""
 VOID = """mutation($code: String!, $o: String!) {
   couponRedemptionVoid(code: $code, orderExternalId: $o) {
   __typename ... on CouponRedemptionVoidSuccess { couponStatus replayed }
   ... on UserError { code message } } }"""
-MY_COUPONS = """query($s: CouponStatus) { me {
-  coupons(status: $s, first: 10) { edges { node { code status name description } } }
-  claimableCoupons { templateCode description stockLeft } } }"""
-CLAIM = """mutation($t: String!) { couponClaim(templateCode: $t) {
-  __typename ... on CouponClaimSuccess { coupon { code status description } }
-  ... on CouponUnavailableError { reason } ... on UserError { code message } } }"""
-REPORT = """{ couponTemplates { code report {
-  issued redeemed expired discountGivenFen attributedRevenueFen } } }"""
 
 
 @pytest.fixture(autouse=True)
 def _reset_clock():
     yield
     clock.reset()
-
-
-def new_code(prefix: str = "T") -> str:
-    return f"{prefix}{next(_codes):05d}"
-
-
-async def staff(gql: GQL) -> GQL:
-    return await sign_in_staff(gql, "admin@test.cn")
-
-
-async def template(gql: GQL, **fields) -> str:
-    """A template created through the API; returns its code."""
-    body = {"code": new_code(), "name": "满100减20", "kind": "AMOUNT_OFF", "thresholdFen": 10_000}
-    body |= {"valueFen": 2_000, "validityDays": 30, "perMemberLimit": None} | fields
-    r = (await (await staff(gql))(TEMPLATE, {"in": body}))["data"]["couponTemplateCreate"]
-    assert r["__typename"] == "CouponTemplate", r
-    return r["code"]
-
-
-async def issue(gql: GQL, template_code: str, *pks: int) -> list[str]:
-    ids = [member_gid(pk) for pk in pks]
-    r = await (await staff(gql))(ISSUE, {"t": template_code, "ids": ids, "b": new_code("B")})
-    report = r["data"]["couponIssue"]
-    assert not report["skipped"], report
-    return [i["code"] for i in report["issued"]]
-
-
-def member_gid(pk: int) -> str:
-    from strawberry.relay import to_base64
-
-    return to_base64("Member", pk)
-
-
-async def redeemer(gql: GQL, client) -> GQL:
-    """A till with the coupons:redeem scope (and orders, to post the order after)."""
-    app, secret = await create_partner(
-        new_code("till"), ["coupons:redeem", "orders:write", "members:write", "members:read"]
-    )
-    return gql.as_(await partner_token(client, (app.client_id, secret)))
-
-
-async def as_member(gql: GQL, app, pk: int) -> GQL:
-    token, _ = await app.state.rt.tokens.issue(Principal(kind=PrincipalKind.MEMBER, id=pk))
-    return gql.as_(token)
-
-
-def draft(fen: int = 10_000, *, store: str = "SH01", channel: str = "POS", **extra) -> dict:
-    return {
-        "storeCode": store,
-        "channel": channel,
-        "lines": [{"sku": "690000000001", "quantity": 1, "unitPriceFen": fen}],
-        **extra,
-    }
 
 
 async def test_validate_explains_every_reason_and_changes_nothing(gql, client, seed, app):

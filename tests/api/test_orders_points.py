@@ -15,6 +15,7 @@ from domain.points.tables import LedgerEntry, PointsLot
 from domain.points.verify import verify
 from tests.conftest import partner_token, sign_in_staff
 from tests.factories import (
+    ADJUST,
     ORDER,
     POINTS,
     REFUND,
@@ -245,11 +246,6 @@ async def test_member_reads_points_and_history_with_reasons(gql, client, seed, s
     assert await release_after_return_window(settings) == 0  # twice: nothing more
     p = (await admin(POINTS, {"id": gid}))["data"]["member"]["points"]
     assert (p["balance"], p["pending"], p["availableSoon"]) == (123, 0, [])
-
-
-ADJUST = """mutation($id: ID!, $p: Int!, $why: String!) {
-  pointsAdjust(memberId: $id, points: $p, reason: $why) {
-  __typename ... on Points { balance } ... on UserError { code } } }"""
 
 
 async def test_staff_adjustments_need_a_reason_and_are_audited(gql, client, seed):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -30,9 +28,9 @@ from tests.conftest import (
     wait_for,
 )
 from tests.factories import SIGN_OUT, status
+from tests.processes import LOYALTY
 
 pytestmark = pytest.mark.backend("postgres")
-LOYALTY = str(Path(sys.executable).parent / "loyalty")
 
 
 @pytest.fixture

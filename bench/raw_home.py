@@ -105,7 +105,15 @@ async def home(request: Request) -> JSONResponse:
             expiring[lot["expires_at"]] = expiring.get(lot["expires_at"], 0) + lot["remaining"]
     tiers = {t["id"]: t for t in ladder}
     current = tiers.get(m["tier_id"])
-    nxt = next((t for t in ladder if current and t["rank"] > current["rank"]), None)
+    # as domain.tiers.model.progress: the next goal is the lowest rung above not reached
+    # yet; the base rung is never reviewed and has nothing to keep
+    ahead = [
+        t for t in ladder if current and t["rank"] > current["rank"] and t["threshold_fen"] > spend
+    ]
+    nxt = min(ahead, key=lambda t: t["rank"]) if ahead else None
+    base = (
+        bool(ladder) and current is not None and current["rank"] == min(t["rank"] for t in ladder)
+    )
     code, expires = scan_code(card["number"], now) if card else (None, None)
     return JSONResponse(
         {
@@ -124,9 +132,9 @@ async def home(request: Request) -> JSONResponse:
                         "current": {"code": current["code"]},
                         "next": nxt and {"code": nxt["code"], "name": nxt["name"]},
                         "qualifyingSpendFen": spend,
-                        "spendToNextFen": max(0, nxt["threshold_fen"] - spend) if nxt else 0,
-                        "spendToKeepFen": max(0, current["threshold_fen"] - spend),
-                        "reviewAt": state and state["review_at"].isoformat(),
+                        "spendToNextFen": nxt["threshold_fen"] - spend if nxt else 0,
+                        "spendToKeepFen": 0 if base else max(0, current["threshold_fen"] - spend),
+                        "reviewAt": None if base else state and state["review_at"].isoformat(),
                     },
                     "points": {
                         "balance": acct["balance"] if acct else 0,

@@ -22,9 +22,9 @@ from domain.points import services as points
 from domain.tiers import services as tiers
 from domain.tiers.model import Progress
 
-if TYPE_CHECKING:  # the rows these stores return (annotations only: no table access here)
-    from domain.coupons.tables import CouponTemplate
-    from domain.org.tables import Region, Store
+if TYPE_CHECKING:  # the rows these stores return, by the names the stores give them
+    from domain.coupons.store import TemplateRow
+    from domain.org.store import RegionRow, StoreRow
 
 V = TypeVar("V")
 
@@ -93,11 +93,13 @@ class Loaders:
     tier_history: DataLoader[MemberView, list[tiers.HistoryRow]] = field(
         default_factory=lambda: by_member(tiers.history_many)
     )
-    claimable_coupons: DataLoader[MemberView, list[CouponTemplate]] = field(
+    claimable_coupons: DataLoader[MemberView, list[TemplateRow]] = field(
         default_factory=lambda: by_member(coupons.claimable_many)
     )
-    stores: DataLoader[int, Store | None] = field(default_factory=lambda: by_id(org.stores_by_ids))
-    regions: DataLoader[int, Region | None] = field(
+    stores: DataLoader[int, StoreRow | None] = field(
+        default_factory=lambda: by_id(org.stores_by_ids)
+    )
+    regions: DataLoader[int, RegionRow | None] = field(
         default_factory=lambda: by_id(org.regions_by_ids)
     )
     _ladder: asyncio.Future[list[tiers.TierRow]] | None = field(default=None, init=False)

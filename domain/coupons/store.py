@@ -14,6 +14,9 @@ from domain import sql
 from domain.coupons.model import DESCRIBED
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 
+# The template row other layers may hold (and annotate) without importing the tables.
+TemplateRow = CouponTemplate
+
 # Redemption's conditional updates (plain SQL: a till waits on every one of them).
 USE = "UPDATE coupons SET status = 'USED' WHERE id = :id AND status = 'ACTIVE'"
 SPEND = "UPDATE coupon_templates SET discount_given_fen = discount_given_fen + :off WHERE id = :id"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from domain.org.tables import Region, Staff, Store
 
+# The rows other layers may hold (and annotate) without importing the tables.
+StoreRow = Store
+RegionRow = Region
+
 
 async def regions_by_ids(ids: list[int]) -> dict[int, Region]:
     return {r.id: r for r in await Region.filter(id__in=ids)}

@@ -10,7 +10,7 @@ Invariants kept by every move (see ``domain.points.tables``):
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import clock
@@ -48,60 +48,7 @@ async def credit(
     """Add points as a new lot: pending until ``available_at``, released at once if due.
     A lot already past ``expires_at`` (a backdated order) is written expired: the credit
     and an EXPIRE entry for the same points, so the ledger shows both, the balance and
-    pending do not move, and nothing can spend it (``credit_expired``)."""
-    if expires_at <= clock.now():
-        return await credit_expired(
-            acct,
-            kind,
-            points,
-            reason,
-            expires_at=expires_at,
-            order_id=order_id,
-            breakdown=breakdown,
-            actor=actor,
-        )
-    entry = await append(
-        acct,
-        kind,
-        points,
-        reason,
-        order_id=order_id,
-        breakdown=breakdown or {},
-        actor=actor,
-        expires_at=expires_at,
-    )
-    lot = await store.add_lot(
-        member_id=acct.member_id,
-        entry_id=entry.id,
-        order_id=order_id,
-        points=points,
-        remaining=points,
-        available_at=available_at,
-        expires_at=expires_at,
-        created_at=clock.now(),
-    )
-    acct.pending += points
-    if available_at <= clock.now():
-        await release(acct, lot)
-    else:
-        await save_account(acct)
-    return entry
-
-
-async def credit_expired(
-    acct: PointsAccount,
-    kind: Kind,
-    points: int,
-    reason: str,
-    *,
-    expires_at: datetime,
-    order_id: int | None = None,
-    breakdown: dict | None = None,
-    actor: str = "system",
-) -> LedgerEntry:
-    """A credit whose lot is past expiry when written: the credit entry, its lot with
-    nothing left, and the EXPIRE entry (with the order, so a refund of that order knows
-    these points were never spendable: ``expired_on_arrival``). Balance unchanged."""
+    pending do not move, and nothing can spend it."""
     entry = await append(
         acct,
         kind,
@@ -113,7 +60,39 @@ async def credit_expired(
         expires_at=expires_at,
     )
     now = clock.now()
-    last_day = clock.business_date(expires_at - timedelta(microseconds=1))  # last usable day
+    if expires_at <= now:
+        await _expired_on_arrival(acct, entry, points, expires_at, order_id, actor)
+        return entry
+    lot = await store.add_lot(
+        member_id=acct.member_id,
+        entry_id=entry.id,
+        order_id=order_id,
+        points=points,
+        remaining=points,
+        available_at=available_at,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    acct.pending += points
+    if available_at <= now:
+        await release(acct, lot)
+    else:
+        await save_account(acct)
+    return entry
+
+
+async def _expired_on_arrival(
+    acct: PointsAccount,
+    entry: LedgerEntry,
+    points: int,
+    expires_at: datetime,
+    order_id: int | None,
+    actor: str,
+) -> None:
+    """The credit ``entry`` was past expiry when written: its lot has nothing left and an
+    EXPIRE entry (with the order, so a refund of that order knows these points were never
+    spendable: ``expired_on_arrival``) takes the points back. Balance unchanged."""
+    now = clock.now()
     lot = await store.add_lot(
         member_id=acct.member_id,
         entry_id=entry.id,
@@ -129,13 +108,12 @@ async def credit_expired(
         acct,
         Kind.EXPIRE,
         -points,
-        f"积分入账时已过期（有效期至 {last_day.isoformat()}）",
+        f"积分入账时已过期（有效期至 {last_usable_day(expires_at).isoformat()}）",
         breakdown={"lots": {str(lot.id): points}, "expiredOnArrival": True},
         order_id=order_id,
         actor=actor,
         expires_at=expires_at,
     )
-    return entry
 
 
 async def expired_on_arrival(order_id: int) -> int:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from domain import clock
 from domain.coupons.tables import Coupon, CouponRedemption, CouponTemplate
 from domain.events.tables import OutboxEvent
@@ -34,12 +32,6 @@ VOID = """mutation($code: String!, $o: String!) {
   couponRedemptionVoid(code: $code, orderExternalId: $o) {
   __typename ... on CouponRedemptionVoidSuccess { couponStatus replayed }
   ... on UserError { code message } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
 
 
 async def test_validate_explains_every_reason_and_changes_nothing(gql, client, seed, app):

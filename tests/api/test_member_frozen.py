@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from strawberry.relay import to_base64
 
 from domain import clock
@@ -39,12 +38,6 @@ from tests.factories import (
 
 STATUS = """mutation($id: ID!, $s: MemberStatus!) { memberUpdateByStaff(memberId: $id,
   input: {status: $s}) { __typename ... on Member { status } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
 
 
 async def set_status(gql: GQL, pk: int, status: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from strawberry.relay import to_base64
 
 from domain import clock
@@ -18,6 +17,7 @@ from tests.factories import (
     REFUND,
     account,
     allow_backdating,
+    at,
     ledger_sum,
     order_input,
     pos_and_member,
@@ -26,17 +26,6 @@ from tests.factories import (
 
 OUT_OF_RANGE = """mutation($in: OrderCreateInput!) { orderCreate(input: $in) { __typename
   ... on PaidAtOutOfRangeError { code field earliest latest } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
-
-
-def at(when: datetime) -> None:
-    """Move the clock to ``when`` (tests only)."""
-    clock.advance(when - clock.now())
 
 
 async def test_paid_at_outside_the_window_is_refused_and_writes_nothing(gql, client, seed):

@@ -38,12 +38,6 @@ async def release_after_return_window(settings) -> int:
         clock.reset()
 
 
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
-
-
 async def test_order_retries_credit_once_forever_and_changes_conflict(gql, client, seed):
     pos, card, pk = await pos_and_member(gql, client, seed)
     sequential = order_input(card)

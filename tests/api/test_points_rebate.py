@@ -104,3 +104,27 @@ async def coupons_of_year(pk: int, year: int):
     t = await CouponTemplate.filter(trigger="YEAR_END_REBATE", active=True).order_by("id").first()
     assert t is not None
     return [c for c in await coupons_of(pk, t.code) if c.source_ref == f"rebate:{year}"]
+
+
+async def test_two_first_runs_at_once_convert_a_member_once(gql, client, seed, app):
+    """Two runs of the year's job racing from the start (a re-delivered message, an
+    operator's `jobs run` during the scheduled one): one REBATE entry, one coupon."""
+    await trigger_template(gql, "YEAR_END_REBATE", thresholdFen=0, valueFen=1)
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    earned = (await pos(ORDER, {"in": order_input(card, fen=120_000)}))["data"]["orderCreate"]
+    points = earned["order"]["pointsEarned"]
+    year = clock.business_date().year
+    at(datetime(year + 1, 1, 8, 3, 0, tzinfo=clock.SHANGHAI))  # the scheduled run
+    before = await home(gql, app, pk)
+    assert before["rebates"] == [] and before["coupons"] == []
+    runs = await asyncio.gather(
+        jobs.year_end_rebate(app.state.rt, year), jobs.year_end_rebate(app.state.rt, year)
+    )
+    assert sum(runs) >= 1  # this member converted by one of the two, never by both
+    after = await home(gql, app, pk)
+    assert after["balance"] == 0 and len(after["coupons"]) == 1
+    assert [e["points"] for e in after["rebates"]] == [-points]
+    assert await LedgerEntry.filter(member_id=pk, kind="REBATE").count() == 1
+    assert await PointsRebate.filter(member_id=pk).count() == 1
+    assert len(await coupons_of_year(pk, year)) == 1
+    assert [m for m in await verify() if m.member_id == pk] == []

@@ -21,24 +21,13 @@ from tests.conftest import request_code, sign_in_staff, wait_for
 from tests.factories import (
     ORDER,
     PROGRESS,
+    at,
     coupons_of,
     order_input,
     pos_and_member,
     tier_of,
     trigger_template,
 )
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock():
-    yield
-    clock.reset()
-
-
-def night(at: datetime) -> None:
-    """Move the clock to ``at`` (each test its own nights: one batch run per date)."""
-    clock.reset()
-    clock.advance(at - clock.now())
 
 
 async def imported_order(pk: int, fen: int, days_ago: int = 30) -> None:
@@ -70,7 +59,7 @@ async def relay(app) -> None:
 async def test_order_path_and_nightly_batch_write_the_same_event(
     gql, client, seed, ladder, settings, app
 ):
-    night(datetime(2027, 7, 7, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
+    at(datetime(2027, 7, 7, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
     pos, card, by_order = await pos_and_member(gql, client, seed)
     await pos(ORDER, {"in": order_input(card, fen=10_000)})
     await wait_for(lambda: _tier_is(by_order, "REGULAR"))
@@ -105,10 +94,10 @@ async def test_each_batch_upgrade_earns_its_own_tier_upgrade_coupon(
     code = await trigger_template(gql, "TIER_UPGRADE")
     _pos, _card, pk = await pos_and_member(gql, client, seed)
     await Member.filter(id=pk).update(tier_id=ladder["REGULAR"].id)
-    night(datetime(2027, 8, 8, 18, 30, tzinfo=UTC))
+    at(datetime(2027, 8, 8, 18, 30, tzinfo=UTC))
     await imported_order(pk, 250_000)
     await batch.run_nightly(settings)
-    night(datetime(2027, 8, 9, 18, 30, tzinfo=UTC))  # the next night: gold
+    at(datetime(2027, 8, 9, 18, 30, tzinfo=UTC))  # the next night: gold
     await imported_order(pk, 600_000, days_ago=10)
     await batch.run_nightly(settings)
     assert await tier_of(pk) == "GOLD"
@@ -129,7 +118,7 @@ async def test_batch_tier_sms_waits_for_the_end_of_quiet_hours(
 ):
     _pos, _card, pk = await pos_and_member(gql, client, seed)
     await Member.filter(id=pk).update(tier_id=ladder["REGULAR"].id)
-    night(datetime(2027, 9, 9, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
+    at(datetime(2027, 9, 9, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
     await imported_order(pk, 250_000)
     await batch.run_nightly(settings)
     await relay(app)
@@ -138,7 +127,7 @@ async def test_batch_tier_sms_waits_for_the_end_of_quiet_hours(
     assert message.send_after == datetime(2027, 9, 10, 1, 0, tzinfo=UTC)  # 09:00 Shanghai
     await release_deferred()  # still night: it stays (others' older ones may go)
     assert await _status_is(message.id, "DEFERRED")
-    night(datetime(2027, 9, 10, 1, 0, 30, tzinfo=UTC))
+    at(datetime(2027, 9, 10, 1, 0, 30, tzinfo=UTC))
     assert await release_deferred() >= 1
     await relay(app)
     await wait_for(lambda: _status_is(message.id, "SENT"))
@@ -151,7 +140,7 @@ async def _status_is(message_id: int, status: str) -> bool:
 async def test_a_sign_in_code_goes_out_at_night(gql, client, seed, app):
     from tests.factories import new_phone
 
-    night(datetime(2027, 9, 11, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
+    at(datetime(2027, 9, 11, 18, 30, tzinfo=UTC))  # 02:30 in Shanghai
     code = await request_code(gql, new_phone())  # read from the sink: it was sent
     assert len(code) == 6
     sent = await Message.filter(template="otp").order_by("-id").first()
@@ -162,7 +151,7 @@ async def test_a_member_downgraded_to_the_base_rung_has_no_review_date(
     gql, client, seed, ladder, settings, app
 ):
     _pos, _card, pk = await pos_and_member(gql, client, seed)
-    night(datetime(2027, 10, 10, 18, 30, tzinfo=UTC))
+    at(datetime(2027, 10, 10, 18, 30, tzinfo=UTC))
     await Member.filter(id=pk).update(tier_id=ladder["SILVER"].id)
     await TierState.filter(member_id=pk).delete()
     passed = clock.now() - timedelta(days=settings.tier_grace_days + 1)

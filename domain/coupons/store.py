@@ -22,6 +22,10 @@ USE = "UPDATE coupons SET status = 'USED' WHERE id = :id AND status = 'ACTIVE'"
 SPEND = "UPDATE coupon_templates SET discount_given_fen = discount_given_fen + :off WHERE id = :id"
 SPEND_BUDGET = """UPDATE coupon_templates SET budget_left_fen = budget_left_fen - :off,
   discount_given_fen = discount_given_fen + :off WHERE id = :id AND budget_left_fen >= :off"""
+# ``spend`` undone (a refunded order's coupon): one statement, budgeted template or not
+GIVE_BACK = """UPDATE coupon_templates SET discount_given_fen = discount_given_fen - :off,
+  budget_left_fen = CASE WHEN budget_fen IS NULL THEN budget_left_fen
+                         ELSE budget_left_fen + :off END WHERE id = :id"""
 
 
 async def use(coupon_id: int) -> bool:
@@ -40,14 +44,7 @@ async def spend(template_id: int, off: int, *, budgeted: bool) -> bool:
 
 async def give_back(template_id: int, off: int) -> None:
     """Undo ``spend``: the discount is no longer given, and a budget gets it back."""
-    t = CouponTemplate.filter(id=template_id)
-    if await t.filter(budget_fen__isnull=False).exists():
-        await t.update(
-            budget_left_fen=F("budget_left_fen") + off,
-            discount_given_fen=F("discount_given_fen") - off,
-        )
-    else:
-        await t.update(discount_given_fen=F("discount_given_fen") - off)
+    await sql.execute(GIVE_BACK, {"id": template_id, "off": off})
 
 
 async def take_one(template_id: int, *, stocked: bool) -> int:

@@ -153,7 +153,7 @@ async def _rebate(s: Settings, member_id: int, year: int) -> int:
         if await store.rebated(member_id, year):
             return 0
         # the release job may not have run yet
-        for lot in await store.due_lots(member_id, clock.now()):
+        for lot in await store.lots_to_release(member_id, clock.now()):
             await ledger.release(acct, lot)
         net_points = await store.net_points_of_year(member_id, start, end)
         rebate = year_rebate(

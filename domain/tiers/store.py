@@ -59,7 +59,6 @@ MEASURE_SQL = {
     "points": "SELECT COALESCE(SUM(points), 0) AS m FROM ledger_entries "
     "WHERE member_id = :member AND kind = 'EARN' AND created_at > :since",
 }
-REVIEW_AT = "SELECT review_at FROM tier_states WHERE member_id = :member"
 
 
 async def tier_rows() -> list[dict]:
@@ -75,10 +74,6 @@ async def measure(kind: str, member_id: int, since: datetime) -> int:
     """Qualifying spend (fen, net of refunds) or points earned since ``since``."""
     rows = await sql.select(MEASURE_SQL[kind], {"member": member_id, "since": since})
     return int(rows[0]["m"])
-
-
-async def review_at(member_id: int) -> list[dict]:
-    return await sql.select(REVIEW_AT, {"member": member_id}, times=("review_at",))
 
 
 HOLDER = """SELECT t.code, m.status FROM members m LEFT JOIN tiers t ON t.id = m.tier_id

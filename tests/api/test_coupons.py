@@ -271,3 +271,10 @@ async def test_time_window_and_budget_refuse_with_their_reasons(gql, client, see
     t = await CouponTemplate.get(code=funded)
     assert (t.budget_left_fen, t.discount_given_fen) == (1_000, 2_000)
     assert await state(second) == ("ACTIVE", [])
+
+    # a void gives the discount back to the budget (and the plain template's count too)
+    first_order = ok["data"]["couponRedeem"]
+    voided = await till(VOID, {"code": first, "o": first_order["redemption"]["orderExternalId"]})
+    assert voided["data"]["couponRedemptionVoid"]["couponStatus"] == "ACTIVE"
+    t = await CouponTemplate.get(code=funded)
+    assert (t.budget_left_fen, t.discount_given_fen) == (3_000, 0)

@@ -4,7 +4,6 @@ is read or written. Every function runs inside the caller's transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, cast
 
 from domain import clock
@@ -85,13 +84,6 @@ async def released_lots(member_id: int, exclude: set[int] | None = None) -> list
 async def live_lots_of_order(order_id: int, member_id: int) -> list[PointsLot]:
     """The member's lots of the order with points left, pending or released."""
     return await PointsLot.filter(order_id=order_id, member_id=member_id, remaining__gt=0)
-
-
-async def due_lots(member_id: int, now: datetime) -> list[PointsLot]:
-    """The member's pending lots whose return window is over, by id."""
-    return await PointsLot.filter(
-        member_id=member_id, released_at=None, available_at__lte=now
-    ).order_by("id")
 
 
 # --- a member merge moves lots between accounts (``domain.points.transfer``) ---

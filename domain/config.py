@@ -232,6 +232,22 @@ class Settings(BaseSettings):
     # /metrics answers 403 and /readyz only ready / not ready.
     metrics_token: str = ""
 
+    # Feeds and recommendations (README "Feeds and recommendations").
+    feed_history_days: int = Field(365, ge=30, le=1100)  # orders the nightly rebuild reads
+    feed_replenish_share: float = Field(0.8, gt=0, le=3)  # due at this x the median gap
+    feed_replenish_min_purchases: int = Field(3, ge=3, le=100)
+    feed_bought_hold_days: int = Field(30, ge=0, le=365)  # bought, not replenishable: hidden
+    feed_dismiss_days: int = Field(90, ge=1, le=3650)  # a dismissed item stays out this long
+    feed_category_cap: int = Field(2, ge=1, le=10)  # items of one category in the first 10
+    feed_candidates_per_member: int = Field(60, ge=10, le=500)
+    feed_neighbours_per_item: int = Field(20, ge=1, le=200)
+    feed_rule_min_support: float = Field(0.0005, gt=0, le=1)
+    feed_rule_min_confidence: float = Field(0.05, gt=0, le=1)
+    feed_new_product_days: int = Field(30, ge=1, le=365)  # first sold this recently: "new"
+    feed_rebuild_range_members: int = Field(50_000, ge=100, le=1_000_000)  # per range job
+    feed_cache_ttl_s: int = Field(300, ge=0, le=86_400)  # a member's ranked feed, 0: off
+    feed_events_max: int = Field(100, ge=1, le=1_000)  # per feedEventsRecord call
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

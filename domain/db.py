@@ -45,6 +45,7 @@ MODEL_MODULES = [
     "domain.coupons.tables",
     "domain.audit.tables",
     "domain.points.tables",
+    "domain.feeds.tables",
 ]
 
 

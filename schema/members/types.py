@@ -29,6 +29,7 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.feeds.types import FeedItemConnection, feed_of
 from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
@@ -244,6 +245,17 @@ class Member(relay.Node):
     )
     async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
         return await claimable_of(info, self.view)
+
+    @strawberry.field(
+        description="The member's feed, ranked and explained: product suggestions, coupons "
+        "to claim, today's campaign, points about to expire; 1-100 per page (`first`). "
+        "The member themself, or staff in scope (audited; they also see score parts).",
+        permission_classes=[Allow(policy.READ_FEED)],
+    )
+    async def feed(
+        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+    ) -> FeedItemConnection | None:
+        return await feed_of(info, self.view, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -1,0 +1,1 @@
+"""Feeds: the member's ranked feed and products bought together."""

@@ -114,6 +114,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "Member.orders": row(*LOYALTY, scoped=True),
     "Member.coupons": row(*LOYALTY, scoped=True),
     "Member.claimableCoupons": row(*LOYALTY, scoped=True),
+    "Member.feed": row(MEMBERS, MEMBER_STAFF, scoped=True),
     # node(id:): every rule on the typed path; member-owned rows also need the member in
     # scope. A partner: a member as memberLookup (members:read), their orders, points and
     # coupons as that member's fields (members:read and orders:read / loyalty:read)

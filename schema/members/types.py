@@ -29,7 +29,7 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
-from schema.feeds.types import FeedItemConnection, feed_of
+from schema.feeds import types as feeds
 from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
@@ -254,8 +254,8 @@ class Member(relay.Node):
     )
     async def feed(
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
-    ) -> FeedItemConnection | None:
-        return await feed_of(info, self.view, first, after)
+    ) -> feeds.FeedItemConnection | None:
+        return await feeds.feed_of(info, self.view, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -5,19 +5,27 @@ whose feed, staff score parts, bad input, and Product.boughtTogether."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from strawberry.relay import to_base64
 
 from domain import clock
 from domain.audit.tables import AuditEntry
+from domain.catalog.tables import Product
 from domain.feeds.model import PERSONAL_KINDS, Candidate, FeedKind, Rhythm
+from domain.points import jobs
+from domain.points.model import lot_expiry
 from tests.conftest import sign_in_staff
 from tests.factories import (
     CLAIM,
     FEED,
+    ORDER,
     as_member,
+    at,
     feed_products,
     new_phone,
     new_store,
+    order_input,
     partner,
     pk_of,
     plant_dismissal,
@@ -26,6 +34,7 @@ from tests.factories import (
     plant_popular,
     plant_preference,
     plant_rule,
+    pos_and_member,
     register,
     store_ids,
     template,
@@ -247,11 +256,7 @@ async def test_bought_together_by_lift_with_figures_for_staff_only(gql, client, 
     await plant_rule(milk, cereal, lift=2.0, confidence=0.2)
     await plant_rule(milk, bread, lift=4.0, confidence=0.5, support=0.02)
     await plant_rule(milk, gone, lift=9.0)
-    from domain.catalog.tables import Product
-
-    await Product.filter(id=gone).delete()
-    from strawberry.relay import to_base64
-
+    await Product.filter(id=gone).delete()  # left the catalogue: its rule is skipped
     doc = """query($id: ID!) { node(id: $id) { ... on Product {
       boughtTogether(first: 5) { product { name } support confidence lift } } } }"""
     _pk, _gid, member = await new_member(gql, client, seed, app)
@@ -263,3 +268,47 @@ async def test_bought_together_by_lift_with_figures_for_staff_only(gql, client, 
     got = (await analyst(doc, {"id": to_base64("Product", milk)}))["data"]["node"]
     top = got["boughtTogether"][0]
     assert (top["support"], top["confidence"], top["lift"]) == (0.02, 0.5, 4.0)
+
+
+CAMPAIGN = """mutation($in: PointsCampaignInput!) { pointsCampaignCreate(input: $in) {
+  __typename ... on PointsCampaign { id } ... on UserError { message } } }"""
+OFFERS = """{ me { feed(first: 30) { edges { node { __typename
+  ... on FeedEntry { id kind reason }
+  ... on CampaignItem { name multiplierPct endsOn }
+  ... on PointsExpiringItem { points lastUsableDay } } } } } }"""
+
+
+async def test_todays_campaign_and_expiring_points_take_the_offer_slots(gql, client, seed, app):
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    r = await pos(ORDER, {"in": order_input(card, fen=12_300)})
+    points = r["data"]["orderCreate"]["order"]["pointsEarned"]
+    gone = lot_expiry(clock.now(), app.state.rt.settings.points_expiry_extra_years)
+    last = date(gone.astimezone(clock.SHANGHAI).year - 1, 12, 31)
+    at(datetime(last.year, 12, 10, 4, 0, tzinfo=UTC))  # three weeks before: released
+    await jobs.release_due()
+    today = clock.business_date()
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    made = await admin(
+        CAMPAIGN,
+        {
+            "in": {
+                "name": "会员日",
+                "multiplierPct": 200,
+                "startsOn": today.isoformat(),
+                "endsOn": today.isoformat(),
+                "weekdays": [today.isoweekday()],
+            }
+        },
+    )
+    assert made["data"]["pointsCampaignCreate"]["__typename"] == "PointsCampaign", made
+    items = await feed_products(*[(f"热卖{i}", f"类目热卖{i}") for i in range(10)])
+    await plant_popular("CHAIN", 0, items)
+
+    member = await as_member(gql, app, pk)
+    got = [e["node"] for e in (await member(OFFERS))["data"]["me"]["feed"]["edges"]]
+    kinds = [n["kind"] for n in got]
+    assert kinds[2] == "POINTS_EXPIRING" and kinds[6] == "CAMPAIGN"  # the first two slots
+    assert kinds[:2] == ["POPULAR_NEAR_YOU"] * 2
+    assert got[2]["points"] == points and got[2]["lastUsableDay"] == last.isoformat()
+    assert got[2]["reason"] == f"{points} 积分将于 12月31日 到期，记得使用"
+    assert got[6]["reason"] == "今天会员日：积分2倍" and got[6]["multiplierPct"] == 200

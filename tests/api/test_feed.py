@@ -302,7 +302,8 @@ async def test_todays_campaign_and_expiring_points_take_the_offer_slots(gql, cli
     )
     assert made["data"]["pointsCampaignCreate"]["__typename"] == "PointsCampaign", made
     items = await feed_products(*[(f"热卖{i}", f"类目热卖{i}") for i in range(10)])
-    await plant_popular("CHAIN", 0, items)
+    sh01, _east = await store_ids("SH01")  # the member's home store
+    await plant_popular("STORE", sh01, items)
 
     member = await as_member(gql, app, pk)
     got = [e["node"] for e in (await member(OFFERS))["data"]["me"]["feed"]["edges"]]

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('client_event_id', fields.CharField(max_length=64)),
                 ('event', fields.CharField(max_length=12)),
                 ('item_key', fields.CharField(max_length=64)),
-                ('item_kind', fields.CharField(max_length=24)),
+                ('item_kind', fields.CharField(max_length=32)),
                 ('product_id', fields.IntField(null=True)),
                 ('store_id', fields.IntField(null=True)),
                 ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
                 ('members', fields.IntField(default=0)),
                 ('done_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'feed_rebuild_ranges', 'app': 'loyalty', 'unique_together': (('rebuild_id', 'lo'),), 'pk_attr': 'id', 'table_description': 'A member-id range of a rebuild; done once (the job is idempotent by this row).'},
+            options={'table': 'feed_rebuild_ranges', 'app': 'loyalty', 'unique_together': (('rebuild_id', 'lo'),), 'pk_attr': 'id', 'table_description': 'A member-id range of a rebuild, done once (the job is idempotent by this row).'},
             bases=['Model'],
         ),
         ops.CreateModel(

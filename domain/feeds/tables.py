@@ -108,7 +108,7 @@ class FeedRebuild(models.Model):
 
 
 class FeedRebuildRange(models.Model):
-    """A member-id range of a rebuild; done once (the job is idempotent by this row)."""
+    """A member-id range of a rebuild, done once (the job is idempotent by this row)."""
 
     id = fields.BigIntField(primary_key=True)
     rebuild_id = fields.BigIntField()
@@ -172,7 +172,7 @@ class FeedEvent(models.Model):
     client_event_id = fields.CharField(max_length=64)
     event = fields.CharField(max_length=12)  # model.FeedEventType
     item_key = fields.CharField(max_length=64)
-    item_kind = fields.CharField(max_length=24)  # model.FeedKind
+    item_kind = fields.CharField(max_length=32)  # model.FeedKind (the longest has 25)
     product_id = fields.IntField(null=True)
     store_id = fields.IntField(null=True)  # the member's home store when recorded
     occurred_at = fields.DatetimeField()

@@ -148,6 +148,11 @@ CLAIM_COUPONS = _rule("claim coupons: that is for the member", members=True)
 VALIDATE_COUPONS = _rule("check coupons", members=True, scopes=("coupons:redeem",))
 REDEEM_COUPONS = _rule("redeem or void coupons", scopes=("coupons:redeem",))
 
+# feeds: a member's own signals (dismiss, mute, preference, events) are theirs alone;
+# the feed report is aggregates, held to the staff member's org scope (region, store)
+FEED_SIGNALS = _rule("change a member's feed: that is for the member", members=True)
+READ_FEED_REPORT = _rule("read the feed report", roles=_MEMBER_STAFF | frozenset({Role.ANALYST}))
+
 # catalogue, tiers, operations
 READ_CATALOG = _rule("read the catalogue", everyone=True)
 WRITE_CATALOG = _rule("change the catalogue", roles=_MARKETING, scopes=("catalog:write",))

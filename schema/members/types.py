@@ -29,6 +29,7 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.feeds.signal_types import FeedSettings
 from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
@@ -75,6 +76,7 @@ coupons_of: Hook[
     [Info, MemberView, CouponStatus | None, int | None, str | None], Awaitable[CouponConnection]
 ] = Hook("coupons_of")
 claimable_of: Hook[[Info, MemberView], Awaitable[list[ClaimableCoupon]]] = Hook("claimable_of")
+feed_settings_of: Hook[[Info, MemberView], Awaitable[FeedSettings]] = Hook("feed_settings_of")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -244,6 +246,14 @@ class Member(relay.Node):
     )
     async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
         return await claimable_of(info, self.view)
+
+    @strawberry.field(
+        description="Your feed settings: personalisation, muted categories, dismissed items "
+        "(the member only).",
+        permission_classes=[Allow(policy.FEED_SIGNALS)],
+    )
+    async def feed_settings(self, info: strawberry.Info) -> FeedSettings | None:
+        return await feed_settings_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

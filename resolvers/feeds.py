@@ -1,8 +1,8 @@
 """Feed resolvers: a page of the member's ranked feed and the products bought together.
 
 A feed item's ``id`` is the global id of its item key (``FeedItem:product:12``, base64),
-the same across calls and rebuilds; ``item_key_of`` reads one back (for the signals'
-mutations). The feed's cursors carry the last item's position and key (``window``)."""
+the same across calls and rebuilds (``resolvers.feeds_signals`` encodes and decodes it).
+The feed's cursors carry the last item's position and key (``ranking.window``)."""
 
 from __future__ import annotations
 
@@ -19,30 +19,19 @@ from domain.feeds import services
 from domain.feeds.model import FeedKind, ItemKey
 from domain.feeds.ranking import FeedEntry
 from domain.members.services import MemberView
+from resolvers.feeds_signals import encode_item_id
 from schema.catalog import types as catalog_types
 from schema.context import Info
 from schema.coupons.types import CouponKind
 from schema.feeds import types as t
 from schema.relay import page_size
 
-ITEM_TYPE = "FeedItem"
 CURSOR_PREFIX = "feed"
 
 
 def item_id(key: str) -> strawberry.ID:
-    return strawberry.ID(relay.to_base64(ITEM_TYPE, key))
-
-
-def item_key_of(gid: str, field: str = "itemId") -> ItemKey:
-    """The item key in a feed item's id (InvalidInput for anything else)."""
-    try:
-        type_name, key = relay.from_base64(gid)
-    except (ValueError, TypeError):
-        raise InvalidInput("Not a feed item id.", field=field) from None
-    parsed = ItemKey.parse(key) if type_name == ITEM_TYPE else None
-    if parsed is None:
-        raise InvalidInput("Not a feed item id.", field=field)
-    return parsed
+    """The item's opaque id: one encoding with the signals' mutations, which read it back."""
+    return strawberry.ID(encode_item_id(key))
 
 
 def encode_cursor(position: int, key: str) -> str:

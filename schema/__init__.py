@@ -24,6 +24,7 @@ from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
 from schema.feeds import fields as _feeds  # noqa: F401 (Member.feed, Product.boughtTogether)
+from schema.feeds.signals import FeedSignalsMutation, FeedSignalsQuery
 from schema.input_check import InputRules
 from schema.input_rules import document_rules
 from schema.jobs.fields import JobsMutation, JobsQuery
@@ -54,6 +55,7 @@ class Query(
     JobsQuery,
     NotificationQuery,
     CouponQuery,
+    FeedSignalsQuery,
 ):
     @strawberry.field(
         description="Any object by its global id; null when it does not exist or is not visible."
@@ -84,6 +86,7 @@ class Mutation(
     TierMutation,
     JobsMutation,
     CouponMutation,
+    FeedSignalsMutation,
 ):
     pass
 

@@ -139,6 +139,7 @@ BY_NAME: dict[str, Rule] = {
     "kind": code(20),
     "stackingGroup": code(20),
     "tag": code(32),
+    "clientEventId": code(40),  # feed events: room for the merge's "~<member id>" suffix
     # free text
     "name": NAME,
     "brand": NAME,
@@ -170,6 +171,7 @@ BY_NAME: dict[str, Rule] = {
     "productId": token(100),
     "templateId": token(100),
     "staffId": token(100),
+    "itemId": token(100),  # FeedItem.id
     "clientId": token(64),  # PartnerApp.client_id holds 64
     # structured
     "benefits": json_object(32),

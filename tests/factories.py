@@ -384,3 +384,46 @@ async def new_store(code: str, region_code: str) -> tuple[int, int]:
     region = await Region.get(code=region_code)
     row = await Store.create(code=code, name=f"测试店{code}", region=region)
     return row.id, region.id
+
+
+# --- feeds: the member's signals ------------------------------------------------------------
+FEED_PRODUCT = """mutation($p: [ProductInput!]!) { productUpsert(products: $p) {
+  __typename ... on UserError { message } } }"""
+
+
+async def feed_product(gql: GQL, category: str, name: str = "测试商品") -> int:
+    """A product in ``category`` made through productUpsert; its database key."""
+    from domain.catalog.tables import Product
+
+    sku = f"FEED{next(_serial):08d}"
+    body = {"sku": sku, "name": name, "categoryPath": category, "priceFen": 1_000}
+    r = await (await staff(gql))(FEED_PRODUCT, {"p": [body]})
+    assert r["data"]["productUpsert"]["__typename"] == "ProductUpsertSuccess", r
+    return (await Product.get(sku=sku)).id
+
+
+def feed_item_id(key: str) -> str:
+    """The opaque FeedItem.id of an item key ("product:12")."""
+    from strawberry.relay import to_base64
+
+    return to_base64("FeedItem", key)
+
+
+async def feed_rows(pk: int) -> tuple[int, int, int, int, int | None]:
+    """(dismissals, mutes, preference rows, events, feed version) of a member."""
+    from domain.feeds.tables import (
+        FeedDismissal,
+        FeedEvent,
+        FeedMember,
+        FeedMute,
+        FeedPreference,
+    )
+
+    fm = await FeedMember.get_or_none(member_id=pk)
+    return (
+        await FeedDismissal.filter(member_id=pk).count(),
+        await FeedMute.filter(member_id=pk).count(),
+        await FeedPreference.filter(member_id=pk).count(),
+        await FeedEvent.filter(member_id=pk).count(),
+        fm.version if fm else None,
+    )

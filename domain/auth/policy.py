@@ -155,6 +155,10 @@ READ_FEED = _rule("read a member's feed", members=True, roles=_MEMBER_STAFF)
 SEE_FEED_SCORES = _rule(
     "see how the feed is scored", roles=_MEMBER_STAFF | frozenset({Role.ANALYST})
 )
+# feeds: a member's own signals (dismiss, mute, preference, events) are theirs alone;
+# the feed report is aggregates, held to the staff member's org scope (region, store)
+FEED_SIGNALS = _rule("change a member's feed: that is for the member", members=True)
+READ_FEED_REPORT = _rule("read the feed report", roles=_MEMBER_STAFF | frozenset({Role.ANALYST}))
 
 # catalogue, tiers, operations
 READ_CATALOG = _rule("read the catalogue", everyone=True)

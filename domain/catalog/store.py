@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tortoise.expressions import Q
+
 from domain.catalog.tables import Product
 
 
@@ -47,3 +49,10 @@ async def upsert_by_sku(products: list[dict[str, Any]], batch_size: int) -> int:
     if created:
         await Product.bulk_create(created, batch_size=batch_size)
     return len(created)
+
+
+async def category_exists(path: str) -> bool:
+    """Is ``path`` a product's category or a whole-segment prefix of one ("生鲜/水果")?"""
+    return await Product.filter(
+        Q(category_path=path) | Q(category_path__startswith=path + "/")
+    ).exists()

@@ -169,3 +169,19 @@ async def save_refund_points(row: Refund) -> None:
 async def points_returned_before(order_id: int) -> bool:
     """Whether a refund of the order already gave back the points paid with."""
     return await Refund.filter(order_id=order_id, points_returned__gt=0).exists()
+
+
+async def bought_between(
+    member_ids: list[int], product_ids: list[int], after: datetime, until: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(member, product, paid_at) of the order lines of ``member_ids`` buying one of
+    ``product_ids`` paid in (after, until] (the feed report's purchase conversion)."""
+    if not member_ids or not product_ids:
+        return []
+    rows = await OrderLine.filter(
+        order__member_id__in=member_ids,
+        product_id__in=product_ids,
+        order__paid_at__gt=after,
+        order__paid_at__lte=until,
+    ).values_list("order__member_id", "product_id", "order__paid_at")
+    return [(int(m), int(p), at) for m, p, at in rows]

@@ -73,3 +73,7 @@ async def lock_active_admin_ids(admin_role: str) -> list[int]:
 async def deactivate_staff(staff_id: int) -> int:
     """Mark the account inactive if it is active; the number of rows changed (0 or 1)."""
     return await Staff.filter(id=staff_id, active=True).update(active=False)
+
+
+async def store_ids_in_region(region_id: int) -> list[int]:
+    return [s.id for s in await Store.filter(region_id=region_id).only("id")]

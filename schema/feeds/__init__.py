@@ -1,1 +1,2 @@
-"""Feeds: the member's ranked feed and products bought together."""
+"""Feeds: the member's ranked feed, their signals (dismiss, mute, preference, events)
+and the staff feed report."""

@@ -10,22 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from domain.feeds import model as m
 from domain.members.services import MemberView
 from schema.catalog.types import Product
 from schema.coupons.types import CouponKind
+from schema.feeds.signal_types import FeedKind  # one definition of the enum
 from schema.hooks import Hook
 
 if TYPE_CHECKING:
     from schema.context import Info
-
-FeedKind = strawberry.enum(
-    m.FeedKind,
-    name="FeedKind",
-    description="Why an item is in the feed: a product kind (BOUGHT_TOGETHER, REPLENISH "
-    "running out at home, SIMILAR_MEMBERS, SEASONAL, POPULAR_NEAR_YOU, "
-    "NEW_IN_FAVOURITE_CATEGORY) or an offer (COUPON, CAMPAIGN, POINTS_EXPIRING).",
-)
 
 # Implemented by the resolvers layer, which imports these types (schema/hooks.py).
 feed_of: Hook[[Info, MemberView, int | None, str | None], Awaitable[FeedItemConnection]] = Hook(

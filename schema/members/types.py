@@ -30,6 +30,7 @@ from schema.errors import (
     ScanCodeInvalidError,
 )
 from schema.feeds import types as feeds
+from schema.feeds.signal_types import FeedSettings
 from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
@@ -76,6 +77,7 @@ coupons_of: Hook[
     [Info, MemberView, CouponStatus | None, int | None, str | None], Awaitable[CouponConnection]
 ] = Hook("coupons_of")
 claimable_of: Hook[[Info, MemberView], Awaitable[list[ClaimableCoupon]]] = Hook("claimable_of")
+feed_settings_of: Hook[[Info, MemberView], Awaitable[FeedSettings]] = Hook("feed_settings_of")
 
 
 @strawberry.enum(description="Personal data that staff see masked unless revealed.")
@@ -256,6 +258,14 @@ class Member(relay.Node):
         self, info: strawberry.Info, first: int | None = 20, after: str | None = None
     ) -> feeds.FeedItemConnection | None:
         return await feeds.feed_of(info, self.view, first, after)
+
+    @strawberry.field(
+        description="Your feed settings: personalisation, muted categories, dismissed items "
+        "(the member only).",
+        permission_classes=[Allow(policy.FEED_SIGNALS)],
+    )
+    async def feed_settings(self, info: strawberry.Info) -> FeedSettings | None:
+        return await feed_settings_of(info, self.view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -62,6 +62,9 @@ CALLS: dict[str, Call] = {
     "Query.couponValidate": Call(
         '{ f: couponValidate(code: "NOPE", order: ' + DRAFT + ") { __typename } }"
     ),
+    "Query.feedReport": Call(
+        '{ f: feedReport(period: {from: "2026-11-01", to: "2026-11-01"}) { __typename } }'
+    ),
     # mutations (arguments that change nothing others rely on)
     "Mutation.otpRequest": Call('mutation { f: otpRequest(phone: "123") { __typename } }'),
     "Mutation.memberSignIn": Call(
@@ -190,6 +193,22 @@ CALLS: dict[str, Call] = {
     "Mutation.couponRedemptionVoid": Call(
         'mutation { f: couponRedemptionVoid(code: "NOPE", orderExternalId: "NOPE") { __typename } }'
     ),
+    "Mutation.feedItemDismiss": Call(
+        'mutation { f: feedItemDismiss(itemId: "x", reason: NOT_INTERESTED) { __typename } }'
+    ),
+    "Mutation.feedItemRestore": Call('mutation { f: feedItemRestore(itemId: "x") { __typename } }'),
+    "Mutation.feedCategoryMute": Call(
+        'mutation { f: feedCategoryMute(category: "MATRIX-NONE") { __typename } }'
+    ),
+    "Mutation.feedCategoryUnmute": Call(
+        'mutation { f: feedCategoryUnmute(category: "MATRIX-NONE") { __typename } }'
+    ),
+    "Mutation.feedPreferencesUpdate": Call(
+        "mutation { f: feedPreferencesUpdate(personalised: true) { __typename } }"
+    ),
+    "Mutation.feedEventsRecord": Call(
+        "mutation { f: feedEventsRecord(events: []) { __typename } }"
+    ),
 }
 
 
@@ -213,6 +232,7 @@ CALLS |= {
     "Member.coupons": _nested("coupons(first: 1) { edges { cursor } }"),
     "Member.claimableCoupons": _nested("claimableCoupons { templateCode }"),
     "Member.feed": _nested("feed(first: 1) { edges { cursor } }"),
+    "Member.feedSettings": _nested("feedSettings { personalised }"),
 }
 NODE = "query($id: ID!) { f: node(id: $id) { id } }"
 CALLS |= {

@@ -74,6 +74,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "Query.notifications": row(MEMBER_STAFF, scoped=True),
     "Query.couponTemplates": row(MARKETING, ANALYST),
     "Query.couponValidate": row(MEMBERS, partner("coupons:redeem")),
+    "Query.feedReport": row(MEMBER_STAFF, ANALYST),
     "Mutation.otpRequest": row(ANYONE),
     "Mutation.memberSignIn": row(ANYONE),
     "Mutation.staffSignIn": row(ANYONE),
@@ -110,11 +111,23 @@ MATRIX: dict[str, dict[str, str]] = {
     "Mutation.couponClaim": row(MEMBERS),
     "Mutation.couponRedeem": row(partner("coupons:redeem")),
     "Mutation.couponRedemptionVoid": row(partner("coupons:redeem")),
+    **{
+        f"Mutation.{name}": row(MEMBERS)
+        for name in (
+            "feedItemDismiss",
+            "feedItemRestore",
+            "feedCategoryMute",
+            "feedCategoryUnmute",
+            "feedPreferencesUpdate",
+            "feedEventsRecord",
+        )
+    },
     "Member.points": row(*LOYALTY, scoped=True),
     "Member.orders": row(*LOYALTY, scoped=True),
     "Member.coupons": row(*LOYALTY, scoped=True),
     "Member.claimableCoupons": row(*LOYALTY, scoped=True),
     "Member.feed": row(MEMBERS, MEMBER_STAFF, scoped=True),
+    "Member.feedSettings": row(MEMBERS, scoped=True),
     # node(id:): every rule on the typed path; member-owned rows also need the member in
     # scope. A partner: a member as memberLookup (members:read), their orders, points and
     # coupons as that member's fields (members:read and orders:read / loyalty:read)

@@ -313,3 +313,22 @@ async def test_todays_campaign_and_expiring_points_take_the_offer_slots(gql, cli
     assert got[2]["points"] == points and got[2]["lastUsableDay"] == last.isoformat()
     assert got[2]["reason"] == f"{points} 积分将于 12月31日 到期，记得使用"
     assert got[6]["reason"] == "今天会员日：积分2倍" and got[6]["multiplierPct"] == 200
+
+
+SIGNALS = """mutation($id: ID!) {
+  d: feedItemDismiss(itemId: $id, reason: NOT_INTERESTED) { __typename }
+  m: feedCategoryMute(category: "生鲜") { __typename } }"""
+PERSONAL_OFF = """mutation { feedPreferencesUpdate(personalised: false) { __typename } }"""
+
+
+async def test_the_members_own_signals_change_the_next_feed_at_once(gql, client, seed, app):
+    _pk, _gid, member, _ids = await planted(gql, client, seed, app)
+    before = by_name(await feed_of(member))  # and cached
+    r = await member(SIGNALS, {"id": before["全麦面包"]["id"]})
+    assert "errors" not in r and "Error" not in str(r["data"]), r
+    after = by_name(await feed_of(member))
+    assert "全麦面包" not in after and "苹果" not in after and "土鸡蛋" in after
+    r = await member(PERSONAL_OFF)
+    assert "Error" not in r["data"]["feedPreferencesUpdate"]["__typename"], r
+    kinds = {n["kind"] for n in products(await feed_of(member))}
+    assert not kinds & {k.value for k in PERSONAL_KINDS}

@@ -1,0 +1,260 @@
+"""The member's feed signals: every write of FeedDismissal, FeedMute, FeedPreference and
+FeedEvent, ``touch`` (the feed cache's version bump), the report's reads and the merge's
+moves. Callers own the transaction; each signal write calls ``touch`` inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.db import IntegrityError, in_transaction
+from domain.feeds import model
+from domain.feeds.tables import FeedDismissal, FeedEvent, FeedMember, FeedMute, FeedPreference
+
+
+async def touch(member_id: int, now: datetime) -> int:
+    """Bump the member's FeedMember.version (feed caches keyed on it forget), creating an
+    empty row when the member has none yet. The new version."""
+    for _ in range(2):
+        row = await FeedMember.filter(member_id=member_id).select_for_update().first()
+        if row is not None:
+            row.version += 1
+            await row.save(update_fields=["version"])
+            return row.version
+        try:
+            async with in_transaction():  # a savepoint: a concurrent create may win
+                await FeedMember.create(
+                    member_id=member_id,
+                    doc=model.MemberModel().dumps(),
+                    version=1,
+                    rebuild_id=None,
+                    computed_at=now,
+                )
+            return 1
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"feed member {member_id}: neither bumped nor created")
+
+
+async def version_of(member_id: int) -> int | None:
+    row = await FeedMember.get_or_none(member_id=member_id)
+    return row.version if row else None
+
+
+# --- dismissals --------------------------------------------------------------------------------
+async def dismiss(
+    member_id: int, key: str, reason: str, now: datetime, until: datetime
+) -> FeedDismissal:
+    """One row per (member, item): a second dismissal updates its reason and extends until."""
+    row = await FeedDismissal.filter(member_id=member_id, item_key=key).first()
+    if row is None:
+        try:
+            async with in_transaction():
+                return await FeedDismissal.create(
+                    member_id=member_id, item_key=key, reason=reason, created_at=now, until=until
+                )
+        except IntegrityError:
+            row = await FeedDismissal.get(member_id=member_id, item_key=key)
+    row.reason = reason
+    row.until = max(row.until, until)
+    await row.save(update_fields=["reason", "until"])
+    return row
+
+
+async def restore(member_id: int, key: str) -> int:
+    return await FeedDismissal.filter(member_id=member_id, item_key=key).delete()
+
+
+@dataclass(frozen=True)
+class DismissalRow:
+    key: str
+    reason: str
+    until: datetime
+
+
+async def dismissals(member_id: int, now: datetime) -> list[DismissalRow]:
+    """The member's dismissals still in force, newest first."""
+    rows = (
+        await FeedDismissal.filter(member_id=member_id, until__gt=now)
+        .order_by("-created_at", "-id")
+        .values_list("item_key", "reason", "until")
+    )
+    return [DismissalRow(k, r, u) for k, r, u in rows]
+
+
+# --- mutes -------------------------------------------------------------------------------------
+async def mute(member_id: int, category: str, now: datetime) -> bool:
+    """Mute ``category``; False when it already was."""
+    if await FeedMute.exists(member_id=member_id, category=category):
+        return False
+    try:
+        async with in_transaction():
+            await FeedMute.create(member_id=member_id, category=category, created_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def unmute(member_id: int, category: str) -> int:
+    return await FeedMute.filter(member_id=member_id, category=category).delete()
+
+
+async def muted(member_id: int) -> list[str]:
+    rows = await FeedMute.filter(member_id=member_id).order_by("category")
+    return [r.category for r in rows]
+
+
+# --- preference --------------------------------------------------------------------------------
+async def personalised(member_id: int) -> bool | None:
+    """The member's choice, None when never made (personalised, the default)."""
+    rows = await FeedPreference.filter(member_id=member_id).values_list("personalised", flat=True)
+    return bool(rows[0]) if rows else None
+
+
+async def set_personalised(member_id: int, value: bool, now: datetime) -> None:
+    if await FeedPreference.filter(member_id=member_id).update(personalised=value, updated_at=now):
+        return
+    try:
+        async with in_transaction():
+            await FeedPreference.create(member_id=member_id, personalised=value, updated_at=now)
+    except IntegrityError:
+        await FeedPreference.filter(member_id=member_id).update(personalised=value, updated_at=now)
+
+
+async def drop_preference(member_id: int) -> None:
+    await FeedPreference.filter(member_id=member_id).delete()
+
+
+# --- events ------------------------------------------------------------------------------------
+async def record_events(member_id: int, rows: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Insert ``rows`` (column values) in one statement, skipping client event ids the
+    member already recorded (ON CONFLICT DO NOTHING); how many this call wrote (every row
+    it wrote carries ``recorded_at=now``)."""
+    if not rows:
+        return 0
+    await FeedEvent.bulk_create(
+        [FeedEvent(member_id=member_id, recorded_at=now, **r) for r in rows],
+        ignore_conflicts=True,
+    )
+    ids = [r["client_event_id"] for r in rows]
+    return await FeedEvent.filter(
+        member_id=member_id, client_event_id__in=ids, recorded_at=now
+    ).count()
+
+
+async def event_count(member_id: int) -> int:
+    return await FeedEvent.filter(member_id=member_id).count()
+
+
+async def events_between(
+    start: datetime, end: datetime, store_ids: Sequence[int] | None
+) -> dict[tuple[str, str], int]:
+    """(item kind, event type) -> how many events occurred in [start, end), of members
+    whose home store (when recorded) is in ``store_ids`` (None: every event). One count
+    per pair on the (occurred_at, item_kind) index."""
+    out = {}
+    for kind in model.FeedKind:
+        for event in model.FeedEventType:
+            qs = FeedEvent.filter(
+                occurred_at__gte=start, occurred_at__lt=end, item_kind=kind.value, event=event.value
+            )
+            if store_ids is not None:
+                qs = qs.filter(store_id__in=list(store_ids))
+            if n := await qs.count():
+                out[(kind.value, event.value)] = n
+    return out
+
+
+async def clicks_between(
+    start: datetime, end: datetime, store_ids: Sequence[int] | None
+) -> list[tuple[str, int, int, datetime]]:
+    """(item kind, member, product, occurred_at) of the product clicks in [start, end)."""
+    qs = FeedEvent.filter(
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+        event=model.FeedEventType.CLICK.value,
+        product_id__isnull=False,
+    )
+    if store_ids is not None:
+        qs = qs.filter(store_id__in=list(store_ids))
+    return [
+        (k, m, p, at)
+        for k, m, p, at in await qs.values_list(
+            "item_kind", "member_id", "product_id", "occurred_at"
+        )
+    ]
+
+
+# --- a member merge (``domain.feeds.transfer``) ------------------------------------------------
+async def dismissal_rows(member_id: int) -> list[FeedDismissal]:
+    return await FeedDismissal.filter(member_id=member_id).order_by("id")
+
+
+async def repoint_dismissals(ids: list[int], from_member: int, to_member: int) -> None:
+    if ids:
+        await FeedDismissal.filter(id__in=ids, member_id=from_member).update(member_id=to_member)
+
+
+async def set_dismissal(row_id: int, reason: str, until: datetime) -> None:
+    await FeedDismissal.filter(id=row_id).update(reason=reason, until=until)
+
+
+async def delete_dismissal(row_id: int) -> None:
+    await FeedDismissal.filter(id=row_id).delete()
+
+
+async def add_dismissal(
+    member_id: int, key: str, reason: str, created_at: datetime, until: datetime
+) -> int:
+    row = await FeedDismissal.create(
+        member_id=member_id, item_key=key, reason=reason, created_at=created_at, until=until
+    )
+    return row.id
+
+
+async def mute_rows(member_id: int) -> list[FeedMute]:
+    return await FeedMute.filter(member_id=member_id).order_by("id")
+
+
+async def repoint_mutes(ids: list[int], from_member: int, to_member: int) -> None:
+    if ids:
+        await FeedMute.filter(id__in=ids, member_id=from_member).update(member_id=to_member)
+
+
+async def delete_mute(row_id: int) -> None:
+    await FeedMute.filter(id=row_id).delete()
+
+
+async def add_mute(member_id: int, category: str, created_at: datetime) -> None:
+    await FeedMute.create(member_id=member_id, category=category, created_at=created_at)
+
+
+async def event_ids(member_id: int) -> list[tuple[int, str]]:
+    return list(
+        await FeedEvent.filter(member_id=member_id)
+        .order_by("id")
+        .values_list("id", "client_event_id")
+    )
+
+
+async def repoint_event(event_id: int, from_member: int, to_member: int, client_id: str) -> None:
+    await FeedEvent.filter(id=event_id, member_id=from_member).update(
+        member_id=to_member, client_event_id=client_id
+    )
+
+
+async def repoint_events(ids: list[int], from_member: int, to_member: int) -> None:
+    if ids:
+        await FeedEvent.filter(id__in=ids, member_id=from_member).update(member_id=to_member)
+
+
+async def counts(member_id: int) -> tuple[int, int, int, int]:
+    """(dismissals, mutes, preference rows, events) of a member, for tests and checks."""
+    return (
+        await FeedDismissal.filter(member_id=member_id).count(),
+        await FeedMute.filter(member_id=member_id).count(),
+        await FeedPreference.filter(member_id=member_id).count(),
+        await FeedEvent.filter(member_id=member_id).count(),
+    )

@@ -1,0 +1,108 @@
+"""The member's feed signals (dismiss, mute, personalisation, events) and the staff
+feed report: the Query / Mutation mixins registered in schema/__init__.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.auth import policy
+from domain.feeds import signals as domain
+from resolvers import feeds_signals as r
+from schema.errors import ERROR_TYPES, InvalidInputError, NotFoundError, PermissionDeniedError
+from schema.feeds import signal_types as t
+from schema.permissions import Allow
+
+# The feed area's own domain errors (domain.feeds.signals), mapped like the tree's.
+ERROR_TYPES.update(
+    {
+        domain.UnknownFeedItem: t.UnknownFeedItemError,
+        domain.UnknownCategory: t.UnknownCategoryError,
+        domain.TooManyFeedEvents: t.TooManyFeedEventsError,
+    }
+)
+SIGNALS = [Allow(policy.FEED_SIGNALS)]
+
+FeedItemDismissResult = Annotated[
+    t.FeedItemDismissSuccess | t.UnknownFeedItemError | PermissionDeniedError,
+    strawberry.union("FeedItemDismissResult"),
+]
+FeedItemRestoreResult = Annotated[
+    t.FeedItemRestoreSuccess | t.UnknownFeedItemError | PermissionDeniedError,
+    strawberry.union("FeedItemRestoreResult"),
+]
+FeedCategoryMuteResult = Annotated[
+    t.FeedCategoryMuteSuccess | t.UnknownCategoryError | PermissionDeniedError,
+    strawberry.union("FeedCategoryMuteResult"),
+]
+FeedPreferencesUpdateResult = Annotated[
+    t.FeedPreferencesUpdateSuccess | PermissionDeniedError,
+    strawberry.union("FeedPreferencesUpdateResult"),
+]
+FeedEventsRecordResult = Annotated[
+    t.FeedEventsRecordSuccess
+    | t.TooManyFeedEventsError
+    | t.UnknownFeedItemError
+    | InvalidInputError
+    | PermissionDeniedError,
+    strawberry.union("FeedEventsRecordResult"),
+]
+FeedReportResult = Annotated[
+    t.FeedReport | InvalidInputError | NotFoundError | PermissionDeniedError,
+    strawberry.union("FeedReportResult"),
+]
+
+
+@strawberry.type
+class FeedSignalsQuery:
+    feed_report: FeedReportResult = strawberry.field(
+        resolver=r.feed_report,
+        permission_classes=[Allow(policy.READ_FEED_REPORT)],
+        description="Feed impressions, clicks, add-to-cart and purchase conversion per item "
+        "kind, with totals, for a period of Asia/Shanghai dates. HQ sees every store, region "
+        "staff their region's stores, store staff their own store; `storeCode` narrows to "
+        "one store of that scope (outside it: PermissionDeniedError).",
+    )
+
+
+@strawberry.type
+class FeedSignalsMutation:
+    feed_item_dismiss: FeedItemDismissResult = strawberry.mutation(
+        resolver=r.feed_item_dismiss,
+        permission_classes=SIGNALS,
+        description="Not interested: the item stays out of your feed for FEED_DISMISS_DAYS "
+        "(90). Again: one dismissal, its `until` moved on. An id that names no item: "
+        "UnknownFeedItemError, nothing written.",
+    )
+    feed_item_restore: FeedItemRestoreResult = strawberry.mutation(
+        resolver=r.feed_item_restore,
+        permission_classes=SIGNALS,
+        description="Undo a dismissal.",
+    )
+    feed_category_mute: FeedCategoryMuteResult = strawberry.mutation(
+        resolver=r.feed_category_mute,
+        permission_classes=SIGNALS,
+        description="Never show products of this catalogue category (a path or a whole-"
+        "segment prefix, e.g. 生鲜/水果) until unmuted. Unknown: UnknownCategoryError.",
+    )
+    feed_category_unmute: FeedCategoryMuteResult = strawberry.mutation(
+        resolver=r.feed_category_unmute,
+        permission_classes=SIGNALS,
+        description="Show the category again.",
+    )
+    feed_preferences_update: FeedPreferencesUpdateResult = strawberry.mutation(
+        resolver=r.feed_preferences_update,
+        permission_classes=SIGNALS,
+        description="Personalised or not (PIPL art. 24). Off: the feed uses no personal "
+        "history from now on, and your purchases leave the training set at the next "
+        "nightly rebuild. Audited.",
+    )
+    feed_events_record: FeedEventsRecordResult = strawberry.mutation(
+        resolver=r.feed_events_record,
+        permission_classes=SIGNALS,
+        description="Record impressions, clicks and add-to-cart of feed items: at most "
+        "FEED_EVENTS_MAX (100) per call (more: TooManyFeedEventsError, none recorded), "
+        "idempotent per clientEventId, written in one statement. Unknown items: "
+        "UnknownFeedItemError, none recorded.",
+    )

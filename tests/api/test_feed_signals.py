@@ -1,0 +1,394 @@
+"""The member's feed signals through the API: dismiss / restore, category mutes, the
+personalisation choice, feed events and the staff feed report. Every refusal leaves the
+member's signal rows and feed version as they were."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain import clock
+from domain.audit.tables import AuditEntry
+from tests.conftest import GQL, partner_token, sign_in_staff
+from tests.factories import (
+    ORDER,
+    as_member,
+    at,
+    feed_item_id,
+    feed_product,
+    feed_rows,
+    new_phone,
+    order_input,
+    pk_of,
+    register,
+    staff,
+)
+
+DISMISS = """mutation($i: ID!, $r: FeedDismissReason!) { feedItemDismiss(itemId: $i, reason: $r) {
+  __typename ... on FeedItemDismissSuccess { item { id reason until } }
+  ... on UserError { code message } ... on UnknownFeedItemError { field } } }"""
+RESTORE = """mutation($i: ID!) { feedItemRestore(itemId: $i) {
+  __typename ... on FeedItemRestoreSuccess { id restored } ... on UserError { code } } }"""
+MUTE = """mutation($c: String!) { feedCategoryMute(category: $c) {
+  __typename ... on FeedCategoryMuteSuccess { category settings { mutedCategories } }
+  ... on UserError { code } } }"""
+UNMUTE = """mutation($c: String!) { feedCategoryUnmute(category: $c) {
+  __typename ... on FeedCategoryMuteSuccess { category settings { mutedCategories } }
+  ... on UserError { code } } }"""
+PREFS = """mutation($p: Boolean!) { feedPreferencesUpdate(personalised: $p) {
+  __typename ... on FeedPreferencesUpdateSuccess { settings { personalised } }
+  ... on UserError { code } } }"""
+EVENTS = """mutation($e: [FeedEventInput!]!) { feedEventsRecord(events: $e) {
+  __typename ... on FeedEventsRecordSuccess { accepted duplicates skipped }
+  ... on UserError { code message } } }"""
+SETTINGS = """{ me { feedSettings { personalised mutedCategories
+  dismissedItems { id reason until } } } }"""
+REPORT = """query($f: Date!, $t: Date!, $s: String) {
+  feedReport(period: {from: $f, to: $t}, storeCode: $s) {
+  __typename ... on FeedReport { from to storeCode
+    rows { kind impressions clicks addToCart clickThroughBp addToCartBp
+           clickedProducts purchases conversionBp }
+    total { kind impressions clicks addToCart clickThroughBp clickedProducts purchases
+            conversionBp } }
+  ... on UserError { code } } }"""
+
+
+async def _member(gql: GQL, app, store: str = "SH01") -> tuple[GQL, int]:
+    m = await register(await staff(gql), new_phone(), homeStoreCode=store)
+    pk = pk_of(m["member"]["id"])
+    return await as_member(gql, app, pk), pk
+
+
+def _event(cid: str, pid: int, event: str = "IMPRESSION", kind: str = "REPLENISH", at=None):
+    return {
+        "clientEventId": cid,
+        "itemId": feed_item_id(f"product:{pid}"),
+        "kind": kind,
+        "event": event,
+        "occurredAt": (at or clock.now()).isoformat(),
+    }
+
+
+async def test_dismiss_is_idempotent_extends_until_and_restores(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "生鲜/乳品/鲜牛奶")
+    item = feed_item_id(f"product:{pid}")
+    assert (await feed_rows(pk))[4] is None  # no feed row yet
+
+    first = (await me(DISMISS, {"i": item, "r": "NOT_INTERESTED"}))["data"]["feedItemDismiss"]
+    assert first["__typename"] == "FeedItemDismissSuccess", first
+    assert first["item"]["id"] == item and first["item"]["reason"] == "NOT_INTERESTED"
+    rows = await feed_rows(pk)
+    assert rows[0] == 1 and rows[4] == 1  # touch created the member's feed row
+
+    clock.advance(timedelta(days=2))
+    me = await as_member(gql, app, pk)  # a token of the new day
+    again = (await me(DISMISS, {"i": item, "r": "ALREADY_BOUGHT"}))["data"]["feedItemDismiss"]
+    assert again["item"]["reason"] == "ALREADY_BOUGHT"
+    assert again["item"]["until"] > first["item"]["until"]
+    rows = await feed_rows(pk)
+    assert rows[0] == 1 and rows[4] == 2  # one row, version bumped again
+
+    settings = (await me(SETTINGS))["data"]["me"]["feedSettings"]
+    assert settings["personalised"] is True
+    assert [d["id"] for d in settings["dismissedItems"]] == [item]
+    until = clock.now() + timedelta(days=app.state.settings.feed_dismiss_days)
+    assert settings["dismissedItems"][0]["until"].startswith(until.date().isoformat())
+
+    r = (await me(RESTORE, {"i": item}))["data"]["feedItemRestore"]
+    assert r == {"__typename": "FeedItemRestoreSuccess", "id": item, "restored": True}
+    assert (await feed_rows(pk))[0] == 0
+    r = (await me(RESTORE, {"i": item}))["data"]["feedItemRestore"]
+    assert r["restored"] is False
+    assert (await me(SETTINGS))["data"]["me"]["feedSettings"]["dismissedItems"] == []
+
+
+async def test_dismissal_lapses_after_the_dismiss_days(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "日用/纸品")
+    await me(DISMISS, {"i": feed_item_id(f"product:{pid}"), "r": "NOT_RELEVANT"})
+    clock.advance(timedelta(days=app.state.settings.feed_dismiss_days, seconds=1))
+    me = await as_member(gql, app, pk)
+    assert (await me(SETTINGS))["data"]["me"]["feedSettings"]["dismissedItems"] == []
+
+
+async def test_unknown_or_malformed_items_are_refused_and_write_nothing(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "日用/纸品")
+    await me(DISMISS, {"i": feed_item_id(f"product:{pid}"), "r": "NOT_INTERESTED"})
+    before = await feed_rows(pk)
+    bad = [
+        "not-an-id",
+        feed_item_id("product:999999999"),  # no such product
+        feed_item_id("product:abc"),
+        feed_item_id("product:99999999999999"),
+        feed_item_id("nope:1"),
+        feed_item_id("coupon:NO-SUCH-TEMPLATE"),
+        feed_item_id("campaign:999999"),
+        feed_item_id("points:2026-02-30"),
+        feed_item_id("product"),
+        "TWVtYmVyOjE=",  # a Member global id, not a feed item
+    ]
+    for item in bad:
+        r = (await me(DISMISS, {"i": item, "r": "NOT_INTERESTED"}))["data"]["feedItemDismiss"]
+        assert r["__typename"] == "UnknownFeedItemError", (item, r)
+        assert r["code"] == "UNKNOWN_FEED_ITEM" and r["field"] == "itemId"
+    r = (await me(RESTORE, {"i": "not-an-id"}))["data"]["feedItemRestore"]
+    assert r["__typename"] == "UnknownFeedItemError"
+    assert await feed_rows(pk) == before
+
+
+async def test_a_coupon_template_and_expiring_points_are_items_too(gql, app):
+    from tests.factories import template
+
+    me, pk = await _member(gql, app)
+    code = await template(gql)
+    for key in (f"coupon:{code}", "points:2026-12-31"):
+        r = (await me(DISMISS, {"i": feed_item_id(key), "r": "NOT_INTERESTED"}))["data"]
+        assert r["feedItemDismiss"]["__typename"] == "FeedItemDismissSuccess", r
+    assert (await feed_rows(pk))[0] == 2
+
+
+async def test_mute_and_unmute_a_category(gql, app):
+    me, pk = await _member(gql, app)
+    await feed_product(gql, "零食/饼干/苏打饼干")
+    r = (await me(MUTE, {"c": " 零食/饼干/ "}))["data"]["feedCategoryMute"]
+    assert r["__typename"] == "FeedCategoryMuteSuccess", r
+    assert r["category"] == "零食/饼干" and r["settings"]["mutedCategories"] == ["零食/饼干"]
+    version = (await feed_rows(pk))[4]
+    again = (await me(MUTE, {"c": "零食/饼干"}))["data"]["feedCategoryMute"]
+    assert again["settings"]["mutedCategories"] == ["零食/饼干"]  # still one
+    assert (await feed_rows(pk))[1] == 1
+
+    before = await feed_rows(pk)
+    for unknown in ("零食/饼", "零", "没有这个分类", "/", "零食//饼干"):
+        r = (await me(MUTE, {"c": unknown}))["data"]["feedCategoryMute"]
+        assert r["__typename"] == "UnknownCategoryError", (unknown, r)
+    r = (await me(UNMUTE, {"c": "没有这个分类"}))["data"]["feedCategoryUnmute"]
+    assert r["__typename"] == "UnknownCategoryError"
+    assert await feed_rows(pk) == before
+
+    r = (await me(UNMUTE, {"c": "零食/饼干"}))["data"]["feedCategoryUnmute"]
+    assert r["settings"]["mutedCategories"] == []
+    rows = await feed_rows(pk)
+    assert rows[1] == 0 and rows[4] is not None and version is not None and rows[4] > version
+
+
+async def test_personalisation_off_is_recorded_audited_and_bumps_the_feed(gql, app):
+    me, pk = await _member(gql, app)
+    audits = await AuditEntry.filter(action="feed.preference", target_id=str(pk)).count()
+    r = (await me(PREFS, {"p": False}))["data"]["feedPreferencesUpdate"]
+    assert r == {"__typename": "FeedPreferencesUpdateSuccess", "settings": {"personalised": False}}
+    rows = await feed_rows(pk)
+    assert rows[2] == 1 and rows[4] == 1
+    assert (await me(SETTINGS))["data"]["me"]["feedSettings"]["personalised"] is False
+    await me(PREFS, {"p": False})  # no change: no second audit entry
+    assert (
+        await AuditEntry.filter(action="feed.preference", target_id=str(pk)).count() == audits + 1
+    )
+    await me(PREFS, {"p": True})
+    assert (await me(SETTINGS))["data"]["me"]["feedSettings"]["personalised"] is True
+    assert (await feed_rows(pk))[2] == 1  # one row per member
+    assert (
+        await AuditEntry.filter(action="feed.preference", target_id=str(pk)).count() == audits + 2
+    )
+
+
+async def test_events_are_idempotent_per_client_event_id(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "生鲜/水果/苹果")
+    batch = [_event("e-1", pid), _event("e-2", pid, "CLICK"), _event("e-2", pid, "CLICK")]
+    batch.append(_event("e-3", pid, "ADD_TO_CART"))
+    r = (await me(EVENTS, {"e": batch}))["data"]["feedEventsRecord"]
+    assert r == {
+        "__typename": "FeedEventsRecordSuccess",
+        "accepted": 3,
+        "duplicates": 1,
+        "skipped": 0,
+    }
+    version = (await feed_rows(pk))[4]
+    r = (await me(EVENTS, {"e": batch}))["data"]["feedEventsRecord"]
+    assert (r["accepted"], r["duplicates"], r["skipped"]) == (0, 4, 0)
+    rows = await feed_rows(pk)
+    assert rows[3] == 3 and rows[4] == version  # events change no feed: no version bump
+    r = (await me(EVENTS, {"e": []}))["data"]["feedEventsRecord"]
+    assert (r["accepted"], r["duplicates"], r["skipped"]) == (0, 0, 0)
+
+
+async def test_events_out_of_the_window_are_skipped_and_counted(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "生鲜/水果/梨")
+    now = clock.now()
+    batch = [
+        _event("old", pid, at=now - timedelta(days=30, seconds=1)),
+        _event("future", pid, at=now + timedelta(minutes=6)),
+        _event("edge", pid, at=now - timedelta(days=29)),
+        _event("skew", pid, at=now + timedelta(minutes=4)),
+    ]
+    r = (await me(EVENTS, {"e": batch}))["data"]["feedEventsRecord"]
+    assert (r["accepted"], r["duplicates"], r["skipped"]) == (2, 0, 2)
+    assert (await feed_rows(pk))[3] == 2
+
+
+async def test_bad_event_batches_write_nothing(gql, app):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "生鲜/水果/桃")
+    await me(EVENTS, {"e": [_event("seed", pid)]})
+    before = await feed_rows(pk)
+    limit = app.state.settings.feed_events_max
+    many = [_event(f"m-{n}", pid) for n in range(limit + 1)]
+    r = (await me(EVENTS, {"e": many}))["data"]["feedEventsRecord"]
+    assert r["__typename"] == "TooManyFeedEventsError" and str(limit) in r["message"]
+    unknown = [_event("u-1", pid), _event("u-2", 999_999_999)]
+    r = (await me(EVENTS, {"e": unknown}))["data"]["feedEventsRecord"]
+    assert r["__typename"] == "UnknownFeedItemError", r
+    wrong_kind = [_event("k-1", pid) | {"event": "PURCHASE"}]
+    r = await me(EVENTS, {"e": wrong_kind})
+    assert r.get("data") is None and "PURCHASE" in r["errors"][0]["message"]
+    wrong_item_kind = [_event("k-2", pid) | {"kind": "NOPE"}]
+    assert (await me(EVENTS, {"e": wrong_item_kind})).get("data") is None
+    too_long = [_event("x" * 41, pid)]
+    assert (await me(EVENTS, {"e": too_long}))["errors"][0]["extensions"]["code"] == (
+        "INVALID_INPUT"
+    )
+    assert await feed_rows(pk) == before
+    assert (await me(EVENTS, {"e": [_event("exact", pid)] * limit}))["data"]["feedEventsRecord"][
+        "accepted"
+    ] == 1
+
+
+async def test_only_the_member_changes_their_feed(gql, app, client, seed):
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "日用/清洁")
+    item = feed_item_id(f"product:{pid}")
+    before = await feed_rows(pk)
+    admin = await staff(gql)
+    store_staff = await sign_in_staff(gql, "sh01@test.cn")
+    partner = gql.as_(await partner_token(client, seed["partner"]))
+    calls = [
+        (DISMISS, {"i": item, "r": "NOT_INTERESTED"}),
+        (RESTORE, {"i": item}),
+        (MUTE, {"c": "日用"}),
+        (UNMUTE, {"c": "日用"}),
+        (PREFS, {"p": False}),
+        (EVENTS, {"e": [_event("s-1", pid)]}),
+    ]
+    for who, code in ((admin, "FORBIDDEN"), (store_staff, "FORBIDDEN"), (partner, "FORBIDDEN")):
+        for doc, variables in calls:
+            r = await who(doc, variables)
+            assert r["errors"][0]["extensions"]["code"] == code, (doc, r)
+    for doc, variables in calls:
+        r = await gql(doc, variables)
+        assert r["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # staff cannot read a member's feed settings either (the member's own business)
+    r = await admin(
+        "query($id: ID!) { member(id: $id) { feedSettings { personalised } } }",
+        {"id": f"{(await me('{ me { id } }'))['data']['me']['id']}"},
+    )
+    assert r["data"]["member"]["feedSettings"] is None
+    assert r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await feed_rows(pk) == before
+    # another member's signals are theirs: mine are untouched by theirs
+    other, other_pk = await _member(gql, app)
+    await other(DISMISS, {"i": item, "r": "NOT_INTERESTED"})
+    assert await feed_rows(pk) == before and (await feed_rows(other_pk))[0] == 1
+
+
+async def _buy(gql: GQL, client, seed, pk: int, pid: int, store: str = "SH01") -> None:
+    from domain.catalog.tables import Product
+    from tests.factories import member_gid
+
+    sku = (await Product.get(id=pid)).sku
+    pos = gql.as_(await partner_token(client, seed["partner"]))
+    o = order_input("", storeCode=store)
+    o["lines"] = [{"sku": sku, "quantity": 1, "unitPriceFen": 1_000}]
+    o["totalPaidFen"] = 1_000
+    o["member"] = {"memberId": member_gid(pk)}
+    r = await pos(ORDER, {"in": o})
+    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r
+
+
+async def test_feed_report_counts_rates_conversion_and_scope(gql, app, client, seed):
+    at(datetime(2026, 6, 10, 2, tzinfo=UTC))  # a day of its own: no other test's events
+    sh, sh_pk = await _member(gql, app, "SH01")
+    gz, gz_pk = await _member(gql, app, "GZ01")
+    milk = await feed_product(gql, "生鲜/乳品/酸奶")
+    bread = await feed_product(gql, "烘焙/面包")
+    today = clock.business_date().isoformat()
+    ten = [_event(f"i-{n}", milk) for n in range(10)]
+    sh_batch = [*ten, _event("c-1", milk, "CLICK"), _event("c-2", milk, "CLICK")]
+    sh_batch += [_event("a-1", milk, "ADD_TO_CART"), _event("c-3", bread, "CLICK")]
+    assert (await sh(EVENTS, {"e": sh_batch}))["data"]["feedEventsRecord"]["accepted"] == 14
+    gz_batch = [
+        _event("g-1", bread, kind="POPULAR_NEAR_YOU"),
+        _event("g-2", bread, "CLICK", "POPULAR_NEAR_YOU"),
+    ]
+    assert (await gz(EVENTS, {"e": gz_batch}))["data"]["feedEventsRecord"]["accepted"] == 2
+    clock.advance(timedelta(days=2))
+    await _buy(gql, client, seed, sh_pk, milk)  # bought 2 days after the click: converts
+    await _buy(gql, client, seed, gz_pk, milk)  # not clicked by that member: no conversion
+
+    def rows(r):
+        return {x["kind"]: x for x in r["rows"]}
+
+    hq = (await (await staff(gql))(REPORT, {"f": today, "t": today}))["data"]["feedReport"]
+    assert hq["__typename"] == "FeedReport", hq
+    rep = rows(hq)["REPLENISH"]
+    assert (rep["impressions"], rep["clicks"], rep["addToCart"]) == (10, 3, 1)
+    assert rep["clickThroughBp"] == 3000 and rep["addToCartBp"] == 1000
+    assert (rep["clickedProducts"], rep["purchases"], rep["conversionBp"]) == (2, 1, 5000)
+    pop = rows(hq)["POPULAR_NEAR_YOU"]
+    assert (pop["impressions"], pop["clicks"], pop["purchases"]) == (1, 1, 0)
+    assert hq["total"]["kind"] is None
+    assert (hq["total"]["impressions"], hq["total"]["clicks"]) == (11, 4)
+    assert hq["total"]["clickThroughBp"] == 3636  # 4 / 11, rounded half up
+    assert (hq["total"]["clickedProducts"], hq["total"]["purchases"]) == (3, 1)
+
+    sh01 = await sign_in_staff(gql, "sh01@test.cn")
+    mine = (await sh01(REPORT, {"f": today, "t": today}))["data"]["feedReport"]
+    assert mine["total"]["impressions"] == 10 and rows(mine)["POPULAR_NEAR_YOU"]["clicks"] == 0
+    south = await sign_in_staff(gql, "south.agent@test.cn")
+    theirs = (await south(REPORT, {"f": today, "t": today}))["data"]["feedReport"]
+    assert theirs["total"]["impressions"] == 1 and theirs["total"]["clicks"] == 1
+    one = (await south(REPORT, {"f": today, "t": today, "s": "GZ01"}))["data"]["feedReport"]
+    assert one["storeCode"] == "GZ01" and one["total"]["clicks"] == 1
+    refused = (await south(REPORT, {"f": today, "t": today, "s": "SH01"}))["data"]
+    assert (
+        refused["feedReport"]["code"] == "FORBIDDEN"
+        or refused["feedReport"]["__typename"] == "PermissionDeniedError"
+    )
+    assert (await sh01(REPORT, {"f": today, "t": today, "s": "GZ01"}))["data"]["feedReport"][
+        "__typename"
+    ] == "PermissionDeniedError"
+    analyst = await sign_in_staff(gql, "analyst@test.cn")
+    assert (await analyst(REPORT, {"f": today, "t": today}))["data"]["feedReport"]["total"][
+        "clicks"
+    ] == 4
+
+    admin = await staff(gql)
+    yesterday = (clock.business_date() - timedelta(days=5)).isoformat()
+    empty = (await admin(REPORT, {"f": yesterday, "t": yesterday}))["data"]["feedReport"]
+    assert empty["total"]["impressions"] == 0 and empty["total"]["clickThroughBp"] == 0
+    bad = (await admin(REPORT, {"f": today, "t": yesterday}))["data"]["feedReport"]
+    assert bad["__typename"] == "InvalidInputError"
+    nowhere = (await admin(REPORT, {"f": today, "t": today, "s": "NOPE"}))["data"]
+    assert nowhere["feedReport"]["__typename"] == "NotFoundError"
+    sh = await as_member(gql, app, sh_pk)
+    r = await sh(REPORT, {"f": today, "t": today})
+    assert r["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_conversion_needs_the_purchase_within_seven_days_after_the_click(
+    gql, app, client, seed
+):
+    at(datetime(2026, 6, 20, 2, tzinfo=UTC))
+    me, pk = await _member(gql, app)
+    pid = await feed_product(gql, "粮油/大米")
+    day = clock.business_date().isoformat()
+    await _buy(gql, client, seed, pk, pid)  # before the click: does not count
+    clock.advance(timedelta(minutes=1))
+    await me(EVENTS, {"e": [_event("late-1", pid, "CLICK", "SEASONAL")]})
+    clock.advance(timedelta(days=7, minutes=1))
+    await _buy(gql, client, seed, pk, pid)  # just past the window
+    r = (await (await staff(gql))(REPORT, {"f": day, "t": day}))["data"]["feedReport"]
+    seasonal = {x["kind"]: x for x in r["rows"]}["SEASONAL"]
+    assert (seasonal["clickedProducts"], seasonal["purchases"]) == (1, 0)

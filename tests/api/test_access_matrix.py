@@ -127,7 +127,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "Member.coupons": row(*LOYALTY, scoped=True),
     "Member.claimableCoupons": row(*LOYALTY, scoped=True),
     "Member.feed": row(MEMBERS, MEMBER_STAFF, scoped=True),
-    "Member.feedSettings": row(MEMBERS, scoped=True),
+    # staff may not, but those outside the member's scope get no member to ask it of
+    "Member.feedSettings": row(MEMBERS, scoped=True) | dict.fromkeys(OUT_OF_SCOPE, "hidden"),
     # node(id:): every rule on the typed path; member-owned rows also need the member in
     # scope. A partner: a member as memberLookup (members:read), their orders, points and
     # coupons as that member's fields (members:read and orders:read / loyalty:read)

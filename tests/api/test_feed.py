@@ -269,6 +269,17 @@ async def test_bought_together_by_lift_with_figures_for_staff_only(gql, client, 
     top = got["boughtTogether"][0]
     assert (top["support"], top["confidence"], top["lift"]) == (0.02, 0.5, 4.0)
 
+    # many products at once (one batch for all of them): each with its own list
+    listed = await member(
+        """{ products(first: 100, category: "乳品") { edges { node { name
+        boughtTogether(first: 1) { product { name } } } } } }"""
+    )
+    together = {
+        e["node"]["name"]: [b["product"]["name"] for b in e["node"]["boughtTogether"]]
+        for e in listed["data"]["products"]["edges"]
+    }
+    assert together["鲜牛奶2"] == ["吐司"]
+
 
 CAMPAIGN = """mutation($in: PointsCampaignInput!) { pointsCampaignCreate(input: $in) {
   __typename ... on PointsCampaign { id } ... on UserError { message } } }"""

@@ -105,7 +105,7 @@ async def main(argv: list[str] | None = None) -> int:
         return 0
     argv2 = [sys.executable, "-m", "bench.feeds_rebuild", "--one-run"]
     argv2 += ["--members", str(a.members), "--range-members", str(a.range_members)]
-    out = subprocess.run(argv2, check=True, stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(argv2, check=True, stdout=subprocess.PIPE, text=True).stdout  # noqa: ASYNC221
     r = json.loads(out.strip().splitlines()[-1])
     row = {
         "bench": "feeds_rebuild",

@@ -284,14 +284,18 @@ async def feed_lines_of_member(
 ) -> tuple[np.ndarray, ...]:
     """One member's lines of orders paid in [start, end), as columns, by day."""
     conn = connections.get("default")
-    sql = _feed_lines_sql(conn.capabilities.dialect, walk_ins=False, one_member=True, left_out=False)
+    sql = _feed_lines_sql(
+        conn.capabilities.dialect, walk_ins=False, one_member=True, left_out=False
+    )
     return await _feed_columns(sql, {"start": start, "end": end, "member_id": member_id})
 
 
 async def feed_lines_of_walk_ins(start: datetime, end: datetime) -> tuple[np.ndarray, ...]:
     """Lines of orders without a member paid in [start, end); member id = -order id."""
     conn = connections.get("default")
-    sql = _feed_lines_sql(conn.capabilities.dialect, walk_ins=True, one_member=False, left_out=False)
+    sql = _feed_lines_sql(
+        conn.capabilities.dialect, walk_ins=True, one_member=False, left_out=False
+    )
     return await _feed_columns(sql, {"start": start, "end": end})
 
 
@@ -307,7 +311,9 @@ async def feed_member_span(start: datetime, end: datetime) -> tuple[int, int] | 
 
 async def feed_store_ids(start: datetime, end: datetime) -> list[int]:
     """The stores with an order paid in [start, end)."""
-    rows = await Order.filter(paid_at__gte=start, paid_at__lt=end).distinct().values_list(
-        "store_id", flat=True
+    rows = (
+        await Order.filter(paid_at__gte=start, paid_at__lt=end)
+        .distinct()
+        .values_list("store_id", flat=True)
     )
     return sorted(cast(list[int], rows))

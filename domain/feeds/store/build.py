@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tortoise import connections
-from tortoise.transactions import in_transaction
-
+from domain.db import in_transaction
 from domain.feeds.engine import GlobalModel, ProductStat, Rule
 from domain.feeds.model import MemberModel, PopularityScope, RebuildStatus
+from domain.feeds.store import F, Q, copy_rows, dialect, execute, execute_many
 from domain.feeds.tables import (
     FeedMember,
     FeedNeighbour,
@@ -34,23 +33,18 @@ from domain.feeds.tables import (
 EMPTY_DOC = MemberModel().dumps()
 
 
-def _dialect() -> str:
-    return str(connections.get("default").capabilities.dialect)
-
-
 async def _replace(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     """Empty ``table`` and fill it with ``rows``, in one transaction (readers see the old
     rows until it commits)."""
-    async with in_transaction() as tx:
-        await tx.execute_query(f"DELETE FROM {table}")  # noqa: S608 (a table of this module)
+    async with in_transaction():
+        await execute(f"DELETE FROM {table}")  # noqa: S608 (a table of this module)
         if not rows:
             return
-        if tx.capabilities.dialect == "postgres":
-            async with tx.acquire_connection() as raw:
-                await raw.copy_records_to_table(table, records=rows, columns=list(columns))
+        if dialect() == "postgres":
+            await copy_rows(table, columns, rows)
             return
         marks = ", ".join("?" for _ in columns)
-        await tx.execute_many(
+        await execute_many(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
             [list(r) for r in rows],
         )
@@ -106,10 +100,16 @@ async def replace_global(model: GlobalModel) -> dict[str, int]:
     }
 
 
-async def load_model(items: Collection[int] | None = None) -> GlobalModel:
+async def load_model(
+    items: Collection[int] | None = None,
+    *,
+    new_since: date | None = None,
+    seasonal_from: float | None = None,
+) -> GlobalModel:
     """The global model as the tables hold it: all of it, or (``items``) the neighbours,
-    rules and stats of those products (and every popularity list; stats of the products
-    they point at too)."""
+    rules and stats of those products, the stats of the products they point at and of
+    the products first sold since ``new_since`` or with a seasonal lift of at least
+    ``seasonal_from`` (the catalogue-wide candidates), and every popularity list."""
     nq = FeedNeighbour.all() if items is None else FeedNeighbour.filter(product_id__in=items)
     rq = FeedRule.all() if items is None else FeedRule.filter(antecedent_id__in=items)
     model = GlobalModel()
@@ -121,9 +121,11 @@ async def load_model(items: Collection[int] | None = None) -> GlobalModel:
         "antecedent_id", "consequent_id", "baskets", "support", "confidence", "lift"
     ):
         model.rules.setdefault(a, []).append(Rule(a, c, n, sup, conf, lift))
-    for scope, sid, p, buyers, score in await FeedPopularity.all().order_by(
-        "scope", "scope_id", "rank"
-    ).values_list("scope", "scope_id", "product_id", "buyers", "score"):
+    for scope, sid, p, buyers, score in (
+        await FeedPopularity.all()
+        .order_by("scope", "scope_id", "rank")
+        .values_list("scope", "scope_id", "product_id", "buyers", "score")
+    ):
         model.popularity.setdefault((PopularityScope(scope), sid), []).append((p, buyers, score))
     sq = FeedProductStat.all()
     if items is not None:
@@ -132,7 +134,12 @@ async def load_model(items: Collection[int] | None = None) -> GlobalModel:
             wanted.update(nb for nb, _s, _c in nbs)
         for rs in model.rules.values():
             wanted.update(r.consequent for r in rs)
-        sq = FeedProductStat.filter(product_id__in=sorted(wanted))
+        where = Q(product_id__in=sorted(wanted))
+        if new_since is not None:
+            where |= Q(first_sold_on__gte=new_since)
+        if seasonal_from is not None:
+            where |= Q(seasonal_lift__gte=seasonal_from)
+        sq = FeedProductStat.filter(where)
     for p, first, lift, rep, gap in await sq.values_list(
         "product_id", "first_sold_on", "seasonal_lift", "replenishable", "median_gap_days"
     ):
@@ -186,24 +193,23 @@ async def create_rebuild(
     now: datetime,
     detail: dict[str, Any],
 ) -> tuple[int, list[int]]:
-    """The rebuild row (RUNNING; DONE at once when there is no range) and its range rows;
-    (rebuild id, range ids)."""
-    async with in_transaction():
-        run = await FeedRebuild.create(
-            status=(RebuildStatus.RUNNING if ranges else RebuildStatus.DONE).value,
-            window_start=window[0],
-            window_end=window[1],
-            ranges_total=len(ranges),
-            detail=detail,
-            started_at=now,
-            finished_at=None if ranges else now,
-        )
-        await FeedRebuildRange.bulk_create(
-            [FeedRebuildRange(rebuild_id=run.id, lo=lo, hi=hi) for lo, hi in ranges]
-        )
-        ids = await FeedRebuildRange.filter(rebuild_id=run.id).order_by("lo").values_list(
-            "id", flat=True
-        )
+    """The rebuild row (RUNNING; DONE at once when there is no range) and its range rows,
+    in the caller's transaction; (rebuild id, range ids)."""
+    run = await FeedRebuild.create(
+        status=(RebuildStatus.RUNNING if ranges else RebuildStatus.DONE).value,
+        window_start=window[0],
+        window_end=window[1],
+        ranges_total=len(ranges),
+        detail=detail,
+        started_at=now,
+        finished_at=None if ranges else now,
+    )
+    await FeedRebuildRange.bulk_create(
+        [FeedRebuildRange(rebuild_id=run.id, lo=lo, hi=hi) for lo, hi in ranges]
+    )
+    ids = (
+        await FeedRebuildRange.filter(rebuild_id=run.id).order_by("lo").values_list("id", flat=True)
+    )
     return run.id, [int(i) for i in ids]
 
 
@@ -228,10 +234,11 @@ async def finish_range(row: RangeRow, members: int, now: datetime) -> bool:
         " finished_at = CASE WHEN ranges_done + 1 >= ranges_total THEN {now} ELSE finished_at"
         " END WHERE id = {id} RETURNING status"
     )
-    conn = connections.get("default")
-    mark = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    text = sql.format(m=int(members), done=RebuildStatus.DONE.value, now=mark, id=int(row.rebuild_id))
-    _n, rows = await conn.execute_query(text, [now])
+    mark = "$1::timestamptz" if dialect() == "postgres" else "?"
+    text = sql.format(
+        m=int(members), done=RebuildStatus.DONE.value, now=mark, id=int(row.rebuild_id)
+    )
+    rows = await execute(text, [now])
     return bool(rows) and rows[0][0] == RebuildStatus.DONE.value
 
 
@@ -272,15 +279,17 @@ async def write_members(
     pairs = list(docs)
     if not pairs:
         return 0
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        source = "SELECT m, d, 1, $3::bigint, $4::timestamptz FROM unnest($1::bigint[], $2::text[]) AS t(m, d)"
-        await conn.execute_query(
+    if dialect() == "postgres":
+        source = (
+            "SELECT m, d, 1, $3::bigint, $4::timestamptz"
+            " FROM unnest($1::bigint[], $2::text[]) AS t(m, d)"
+        )
+        await execute(
             _UPSERT.format(source=source),
             [[m for m, _ in pairs], [d for _, d in pairs], rebuild_id, computed_at],
         )
     else:
-        await conn.execute_many(
+        await execute_many(
             _UPSERT.format(source="VALUES (?, ?, 1, ?, ?)"),
             [[m, d, rebuild_id, computed_at] for m, d in pairs],
         )
@@ -292,9 +301,11 @@ async def clear_others(
 ) -> int:
     """Empty the documents of members lo <= id < hi not in ``keep`` (no history left in
     the window, merged, erased) that still hold something; how many."""
-    stale = await FeedMember.filter(
-        member_id__gte=lo, member_id__lt=hi, computed_at__lte=computed_at
-    ).exclude(doc=EMPTY_DOC).values_list("member_id", flat=True)
+    stale = (
+        await FeedMember.filter(member_id__gte=lo, member_id__lt=hi, computed_at__lte=computed_at)
+        .exclude(doc=EMPTY_DOC)
+        .values_list("member_id", flat=True)
+    )
     gone = [int(m) for m in stale if int(m) not in keep]
     await write_members(((m, EMPTY_DOC) for m in gone), rebuild_id, computed_at)
     return len(gone)
@@ -303,11 +314,10 @@ async def clear_others(
 async def lock_member(member_id: int, now: datetime) -> None:
     """The member's document row, created empty when absent, locked for this transaction
     (two refreshes of one member run one after the other)."""
-    conn = connections.get("default")
-    mark = ("$1", "$2", "$3") if _dialect() == "postgres" else ("?", "?", "?")
-    await conn.execute_query(
-        "INSERT INTO feed_members (member_id, doc, version, computed_at) "
-        f"VALUES ({mark[0]}, {mark[1]}, 1, {mark[2]}) ON CONFLICT (member_id) DO NOTHING",
+    values = "$1, $2, 1, $3" if dialect() == "postgres" else "?, ?, 1, ?"
+    await execute(
+        "INSERT INTO feed_members (member_id, doc, version, computed_at) "  # noqa: S608
+        f"VALUES ({values}) ON CONFLICT (member_id) DO NOTHING",
         [member_id, EMPTY_DOC, now],
     )
     await FeedMember.select_for_update().get(member_id=member_id)
@@ -315,8 +325,6 @@ async def lock_member(member_id: int, now: datetime) -> None:
 
 async def save_member(member_id: int, doc: str, now: datetime) -> None:
     """The member's new document (version + 1), written by an order, not a rebuild."""
-    from tortoise.expressions import F
-
     await FeedMember.filter(member_id=member_id).update(
         doc=doc, version=F("version") + 1, rebuild_id=None, computed_at=now
     )

@@ -297,3 +297,47 @@ PROGRESS = """query($id: ID!) { member(id: $id) { tier { code } tierProgress {
 async def tier_of(pk: int) -> str | None:
     m = await Member.get(id=pk).select_related("tier")
     return m.tier.code if m.tier else None
+
+
+# --- feeds: a small planted chain for the rebuild and refresh tests ---
+
+FEED_PRODUCTS = {  # sku -> (name, category path)
+    "FEED-MILK": ("鲜牛奶", "乳品/牛奶"),
+    "FEED-BREAD": ("吐司面包", "烘焙/面包"),
+    "FEED-BUTTER": ("黄油", "乳品/黄油"),
+    "FEED-BEER": ("啤酒", "酒水/啤酒"),
+    "FEED-CHIPS": ("薯片", "零食/薯片"),
+    "FEED-WINE": ("葡萄酒", "酒水/葡萄酒"),
+    "FEED-CHEESE": ("奶酪", "乳品/奶酪"),
+}
+PRODUCT_UPSERT = """mutation($p: [ProductInput!]!) { productUpsert(products: $p) {
+  __typename ... on ProductUpsertSuccess { created updated } ... on UserError { code } } }"""
+
+
+async def feed_products(gql: GQL) -> dict[str, int]:
+    """The planted feed products (created once per module), sku -> product id."""
+    from domain.catalog.store import by_sku
+
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    rows = [
+        {"sku": sku, "name": name, "categoryPath": path, "priceFen": 1000}
+        for sku, (name, path) in FEED_PRODUCTS.items()
+    ]
+    r = await admin(PRODUCT_UPSERT, {"p": rows})
+    assert r["data"]["productUpsert"]["__typename"] == "ProductUpsertSuccess", r
+    return {sku: p.id for sku, p in (await by_sku(list(FEED_PRODUCTS))).items()}
+
+
+async def feed_order(pos: GQL, card: str, skus: list[str], days_ago: float = 0) -> None:
+    """A paid order of one of each ``skus`` (10 yuan each), ``days_ago`` days back
+    (the test allows backdating: ``allow_backdating``)."""
+    from datetime import timedelta
+
+    o = order_input(
+        card,
+        fen=1000 * len(skus),
+        paidAt=(clock.now() - timedelta(days=days_ago)).isoformat(),
+        lines=[{"sku": s, "quantity": 1, "unitPriceFen": 1000} for s in skus],
+    )
+    r = await pos(ORDER, {"in": o})
+    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r

@@ -140,7 +140,7 @@ class Migration(migrations.Migration):
                 ('members', fields.IntField(default=0)),
                 ('done_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'feed_rebuild_ranges', 'app': 'loyalty', 'unique_together': (('rebuild_id', 'lo'),), 'pk_attr': 'id', 'table_description': 'A member-id range of a rebuild; done once (the job is idempotent by this row).'},
+            options={'table': 'feed_rebuild_ranges', 'app': 'loyalty', 'unique_together': (('rebuild_id', 'lo'),), 'pk_attr': 'id', 'table_description': 'A member-id range of a rebuild, done once (the job is idempotent by this row).'},
             bases=['Model'],
         ),
         ops.CreateModel(

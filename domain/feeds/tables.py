@@ -108,7 +108,7 @@ class FeedRebuild(models.Model):
 
 
 class FeedRebuildRange(models.Model):
-    """A member-id range of a rebuild; done once (the job is idempotent by this row)."""
+    """A member-id range of a rebuild, done once (the job is idempotent by this row)."""
 
     id = fields.BigIntField(primary_key=True)
     rebuild_id = fields.BigIntField()

@@ -59,7 +59,7 @@ class Purchases:
             store=np.asarray(stores, dtype=np.int32) if any_store else None,
         )
 
-    def take(self, mask_or_index: np.ndarray) -> Purchases:
+    def take(self, mask_or_index: np.ndarray | slice) -> Purchases:
         """The lines selected by a boolean mask or an index array."""
         return Purchases(
             member=self.member[mask_or_index],

@@ -23,9 +23,10 @@ def dialect() -> str:
 
 
 async def execute(sql: str, args: Sequence[Any] = ()) -> list[tuple]:
-    """One statement with the driver's placeholders ($n / ?); its rows."""
-    _n, rows = await connections.get("default").execute_query(sql, list(args))
-    return [tuple(r) for r in rows]
+    """One statement with the driver's placeholders ($n / ?); its rows (also those of an
+    UPDATE ... RETURNING: ``execute_query`` drops them on asyncpg)."""
+    rows = await connections.get("default").execute_query_dict(sql, list(args))
+    return [tuple(dict(r).values()) for r in rows]
 
 
 async def execute_many(sql: str, rows: list[list[Any]]) -> None:

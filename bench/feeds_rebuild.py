@@ -68,21 +68,82 @@ async def build(members: int, products: int) -> dict:
     return {"orders": orders, "lines": lines, "build_s": round(took)}
 
 
-async def one_run(members: int, range_members: int) -> dict:
+def _say(m: str) -> None:
+    print(f"  {m}", file=sys.stderr, flush=True)
+
+
+async def one_run(members: int, range_members: int, workers: int) -> dict:
+    """The rebuild: inline (``rebuild_now``) or, with ``workers``, phase 1 here and the
+    range jobs in that many processes (what worker machines do with the messages)."""
     from tortoise import Tortoise
 
     from domain.db import tortoise_config
-    from domain.feeds.rebuild import rebuild_now
+    from domain.feeds import rebuild
+    from domain.feeds.store import build as feed_store
 
     s = settings_for(db_name(members), range_members)
     await Tortoise.init(config=tortoise_config(s))
     try:
         started = time.perf_counter()
-        run = await rebuild_now(s, progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
+        if not workers:
+            run = await rebuild.rebuild_now(s, progress=_say)
+            elapsed = time.perf_counter() - started
+            return {
+                "elapsed_s": round(elapsed, 1),
+                "detail": run,
+                "peak_rss_mb": round(peak_rss_mb()),
+            }
+        first = await rebuild.start(s, announce=False, progress=_say)
+        phase1 = time.perf_counter() - started
+        rebuild_id, range_ids = first.rebuild_id, first.range_ids
+        del first  # its model: the range processes load it from the tables, as workers do
+        shares = [range_ids[k::workers] for k in range(workers)]
+        argv = [sys.executable, "-m", "bench.feeds_rebuild", "--members", str(members)]
+        argv += ["--range-members", str(range_members), "--range-worker"]
+        procs = [
+            await asyncio.create_subprocess_exec(
+                *argv, ",".join(map(str, ids)), stdout=asyncio.subprocess.PIPE
+            )
+            for ids in shares
+            if ids
+        ]
+        outs = [
+            json.loads((await p.communicate())[0].decode().strip().splitlines()[-1]) for p in procs
+        ]
+        elapsed = time.perf_counter() - started
+        row = await feed_store.rebuild_row(rebuild_id)
+        return {
+            "elapsed_s": round(elapsed, 1),
+            "phase1_s": round(phase1, 1),
+            "ranges_s": round(elapsed - phase1, 1),
+            "workers": outs,
+            "detail": {"status": row.status, "members_done": row.members_done, **row.detail},
+            "peak_rss_mb": round(peak_rss_mb()),
+        }
+    finally:
+        await Tortoise.close_connections()
+
+
+async def range_worker(members: int, range_members: int, ids: list[int]) -> dict:
+    from tortoise import Tortoise
+
+    from domain.db import tortoise_config
+    from domain.feeds.rebuild import run_range
+
+    s = settings_for(db_name(members), range_members)
+    await Tortoise.init(config=tortoise_config(s))
+    try:
+        started = time.perf_counter()
+        done = [await run_range(s, i, progress=_say) for i in ids]
         elapsed = time.perf_counter() - started
     finally:
         await Tortoise.close_connections()
-    return {"elapsed_s": round(elapsed, 1), "detail": run, "peak_rss_mb": round(peak_rss_mb())}
+    return {
+        "ranges": len(ids),
+        "members": sum(d or 0 for d in done),
+        "elapsed_s": round(elapsed, 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -92,10 +153,16 @@ async def main(argv: list[str] | None = None) -> int:
     p.add_argument("--range-members", type=int, default=50_000)  # FEED_REBUILD_RANGE_MEMBERS
     p.add_argument("--reuse", action="store_true", help="keep the data set of a last run")
     p.add_argument("--build-only", action="store_true")
+    p.add_argument("--workers", type=int, default=0, help="range jobs in N processes")
     p.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--range-worker", default="", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one_run:
-        print(json.dumps(await one_run(a.members, a.range_members), default=str))
+        print(json.dumps(await one_run(a.members, a.range_members, a.workers), default=str))
+        return 0
+    if a.range_worker:
+        ids = [int(i) for i in a.range_worker.split(",")]
+        print(json.dumps(await range_worker(a.members, a.range_members, ids)))
         return 0
     built: dict = {}
     if not (a.reuse and await population.exists(db_name(a.members))):
@@ -105,6 +172,7 @@ async def main(argv: list[str] | None = None) -> int:
         return 0
     argv2 = [sys.executable, "-m", "bench.feeds_rebuild", "--one-run"]
     argv2 += ["--members", str(a.members), "--range-members", str(a.range_members)]
+    argv2 += ["--workers", str(a.workers)]
     out = subprocess.run(argv2, check=True, stdout=subprocess.PIPE, text=True).stdout  # noqa: ASYNC221
     r = json.loads(out.strip().splitlines()[-1])
     row = {
@@ -113,6 +181,7 @@ async def main(argv: list[str] | None = None) -> int:
         "members": a.members,
         "products": a.products,
         "range_members": a.range_members,
+        "workers": a.workers,
         **built,
         **r,
     }

@@ -33,6 +33,11 @@ from domain.feeds.tables import (
 EMPTY_DOC = MemberModel().dumps()
 
 
+def _ints(values: Any) -> list[int]:
+    """The ids of a ``values_list(..., flat=True)``."""
+    return [int(v) for v in values]
+
+
 async def _replace(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
     """Empty ``table`` and fill it with ``rows``, in one transaction (readers see the old
     rows until it commits)."""
@@ -157,7 +162,7 @@ async def not_personalised(lo: int, hi: int) -> list[int]:
     rows = await FeedPreference.filter(
         member_id__gte=lo, member_id__lt=hi, personalised=False
     ).values_list("member_id", flat=True)
-    return sorted(int(m) for m in rows)
+    return sorted(_ints(rows))
 
 
 async def is_personalised(member_id: int) -> bool:
@@ -184,7 +189,7 @@ async def member_span() -> tuple[int, int] | None:
     if not rows:
         return None
     top = await FeedMember.all().order_by("-member_id").limit(1).values_list("member_id", flat=True)
-    return int(rows[0]), int(top[0])
+    return _ints(rows)[0], _ints(top)[0]
 
 
 async def create_rebuild(
@@ -210,7 +215,7 @@ async def create_rebuild(
     ids = (
         await FeedRebuildRange.filter(rebuild_id=run.id).order_by("lo").values_list("id", flat=True)
     )
-    return run.id, [int(i) for i in ids]
+    return run.id, _ints(ids)
 
 
 async def lock_open_range(range_id: int) -> RangeRow | None:
@@ -306,7 +311,7 @@ async def clear_others(
         .exclude(doc=EMPTY_DOC)
         .values_list("member_id", flat=True)
     )
-    gone = [int(m) for m in stale if int(m) not in keep]
+    gone = [m for m in _ints(stale) if m not in keep]
     await write_members(((m, EMPTY_DOC) for m in gone), rebuild_id, computed_at)
     return len(gone)
 

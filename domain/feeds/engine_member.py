@@ -156,11 +156,15 @@ def _one_member(
             parts = {"confidence": round(r.confidence, 4), "lift": round(r.lift, 3), "recency": w}
             _keep_best(out, Candidate(r.consequent, FeedKind.BOUGHT_TOGETHER, w_bt * s, parts, it))
 
-    # SIMILAR_MEMBERS: item neighbours of what the member bought
+    # SIMILAR_MEMBERS: item neighbours of what the member bought, the cosine averaged over
+    # their products (weighted by how often each was bought), so one much-bought product's
+    # neighbours do not outweigh the member's own staples
     acc: dict[int, float] = {}
     ref: dict[int, tuple[float, int]] = {}
+    total = 0.0
     for it, n in times.items():
         wi = math.log1p(n)
+        total += wi
         for nb, cos, _co in model.neighbours.get(it, ()):
             v = wi * cos
             acc[nb] = acc.get(nb, 0.0) + v
@@ -168,16 +172,9 @@ def _one_member(
                 ref[nb] = (v, it)
     w_sm = KIND_WEIGHT[FeedKind.SIMILAR_MEMBERS]
     for nb, v in acc.items():
-        _keep_best(
-            out,
-            Candidate(
-                nb,
-                FeedKind.SIMILAR_MEMBERS,
-                w_sm * _squash(v),
-                {"neighbours": round(v, 4)},
-                ref[nb][1],
-            ),
-        )
+        avg = v / total
+        parts = {"neighbours": round(avg, 4)}
+        _keep_best(out, Candidate(nb, FeedKind.SIMILAR_MEMBERS, w_sm * avg, parts, ref[nb][1]))
 
     # SEASONAL: products that sell now, which the member bought before or in their categories
     w_se = KIND_WEIGHT[FeedKind.SEASONAL]
@@ -257,8 +254,9 @@ def blend(
         )
     if personalised:
         # bought lately and not due again: leaves the feed for the hold window
+        rhythm = {r.product_id for r in doc.rhythms}
         for pid in doc.recent:
-            if pid not in due:
+            if pid not in rhythm:
                 out.pop(pid, None)
     return sorted(out.values(), key=lambda c: (-c.score, c.product_id))
 

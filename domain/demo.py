@@ -12,7 +12,6 @@ import json
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from domain.demo_constants import (
 )
 from domain.demo_data import (
     CATALOGUE,
+    COMPLEMENTS,
     COUPONS,
     EXCLUDED_FROM_POINTS,
     PRIZES,
@@ -41,6 +41,7 @@ from domain.demo_data import (
     STORES,
     TIERS,
 )
+from domain.demo_orders import Shopper, plan_orders
 from domain.members.model import new_card_number
 from domain.members.store import PHONE_CONTEXT, personal_fields
 from domain.members.tables import Card, Member
@@ -60,15 +61,6 @@ from domain.points.tables import (
 from domain.runtime import Runtime
 from domain.tiers import batch as tier_batch
 from domain.tiers.tables import Tier
-
-
-@dataclass
-class Shopper:
-    member_id: int | None
-    store_id: int
-    every_days: float  # mean days between visits
-    staples: list[int]  # product indices re-bought on most visits
-    basket: tuple[int, int]  # lines per visit (min, max)
 
 
 async def is_loaded() -> bool:
@@ -266,42 +258,45 @@ async def _load_orders(rnd, target, member_rows, stores, products, now, months) 
             store_id=m.home_store_id,
             every_days=rnd.choice([4, 7, 7, 10, 14, 21, 30, 45]) * rnd.uniform(0.8, 1.3),
             staples=rnd.sample(staples_pool, rnd.randint(3, 7)),
-            basket=(2, rnd.randint(4, 9)),
+            basket=(1, rnd.randint(2, 5)),
         )
         for m in member_rows
     ]
-    start = now - timedelta(days=months * 30)
+    index = {p.name: i for i, p in enumerate(products)}
+    complements = {
+        index[name]: [(index[other], chance) for other in others]
+        for name, others, chance in COMPLEMENTS
+    }
+    rhythm = random.Random(f"{rnd.random()}-rhythms")  # the planted rhythms' own stream
+    planned = plan_orders(
+        rnd,
+        rhythm,
+        target,
+        shoppers,
+        [s.id for s in stores],
+        len(products),
+        complements,
+        now,
+        months * 30,
+    )
+    code = {s.id: s.code for s in stores}
+    channel = {s.id: s.channel for s in stores}
     orders: list[Order] = []
     basket_of: dict[str, list[tuple[int, int]]] = {}
-    serial = 0
-    weights = [1 / s.every_days for s in shoppers]
-    walk_in = max(target // 10, 1)  # ~10% of orders carry no member: counted for analytics only
-    for k in range(target):
-        if k < walk_in:
-            shopper = Shopper(None, rnd.choice(stores).id, 0, [], (1, 5))
-        else:
-            shopper = rnd.choices(shoppers, weights=weights)[0]
-        paid_at = start + timedelta(seconds=rnd.randrange(int((now - start).total_seconds())))
-        lines = [(p, rnd.choice([1, 1, 1, 2])) for p in shopper.staples if rnd.random() < 0.6]
-        for _ in range(rnd.randint(*shopper.basket)):
-            lines.append((rnd.randrange(len(products)), rnd.choice([1, 1, 2, 3])))
-        lines = list({p: q for p, q in lines}.items()) or [(rnd.randrange(len(products)), 1)]
-        total = sum(products[p].price_fen * q for p, q in lines)
-        store = next(s for s in stores if s.id == shopper.store_id)
-        serial += 1
-        ext = f"{store.code}{paid_at.strftime('%Y%m%d')}{serial:06d}"
+    for serial, o in enumerate(planned, start=1):
+        ext = f"{code[o.store_id]}{o.paid_at.strftime('%Y%m%d')}{serial:06d}"
         orders.append(
             Order(
                 external_id=ext,
-                channel="ECOMMERCE" if store.channel == "ECOMMERCE" else "POS",
-                store_id=store.id,
-                member_id=shopper.member_id,
-                paid_at=paid_at,
-                total_paid_fen=total,
-                created_at=paid_at,
+                channel="ECOMMERCE" if channel[o.store_id] == "ECOMMERCE" else "POS",
+                store_id=o.store_id,
+                member_id=o.member_id,
+                paid_at=o.paid_at,
+                total_paid_fen=sum(products[p].price_fen * q for p, q in o.lines),
+                created_at=o.paid_at,
             )
         )
-        basket_of[ext] = lines
+        basket_of[ext] = o.lines
     await Order.bulk_create(orders, batch_size=1000)
     ids = dict(await Order.all().values_list("external_id", "id"))
     order_lines = [

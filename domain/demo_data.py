@@ -238,6 +238,22 @@ CATALOGUE: dict[str, tuple[list[str], tuple[float, float], bool]] = {
     "母婴/奶粉": (["飞鹤奶粉 3段", "爱他美奶粉", "婴儿米粉", "宝宝面条"], (39, 399), True),
     "烘焙/面包": (["吐司面包", "全麦面包", "牛角包", "蛋糕卷", "月饼礼盒"], (6, 198), False),
 }
+# Planted complements for the recommendations: when a basket holds the product, each
+# partner joins it with that probability (bread and oats with fresh milk, snacks with beer,
+# eggs with tomatoes, lamb and mushrooms with hot pot base...).
+COMPLEMENTS: list[tuple[str, tuple[str, ...], float]] = [
+    ("光明鲜牛奶 950ml", ("吐司面包", "燕麦片"), 0.6),
+    ("每日鲜语 鲜牛奶", ("全麦面包", "燕麦片"), 0.6),
+    ("青岛啤酒 500ml*12", ("三只松鼠坚果", "乐事薯片"), 0.55),
+    ("雪花啤酒", ("三只松鼠坚果", "卫龙辣条"), 0.55),
+    ("西红柿", ("土鸡蛋 30枚",), 0.6),
+    ("火锅底料", ("羊肉卷", "金针菇"), 0.7),
+    ("饺子粉", ("猪肉馅", "大白菜"), 0.7),
+    ("思念水饺", ("镇江香醋",), 0.6),
+    ("挂面", ("番茄酱", "西红柿"), 0.5),
+    ("飞鹤奶粉 3段", ("婴儿米粉", "纸尿裤"), 0.6),
+]
+
 EXCLUDED_FROM_POINTS = {"母婴/奶粉"}  # formula milk: regulated promotion, no points
 
 STAFF = [

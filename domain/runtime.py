@@ -10,7 +10,8 @@ from domain.auth.tokens import TokenService
 from domain.cache import Cache, create_cache
 from domain.config import Settings
 from domain.crypto import Cipher
-from domain.members import home_cache
+from domain.events import outbox
+from domain.feeds.feed_cache import FeedCache
 from domain.members.home_cache import HomeCache
 
 
@@ -37,10 +38,20 @@ class Runtime:
             home=HomeCache(cache, settings.home_cache_ttl_s),
         )
 
+    @property
+    def feed_cache(self) -> FeedCache:
+        return FeedCache(self.cache, self.settings.feed_cache_ttl_s)
+
     def install(self) -> None:
         """This is the process's runtime: committed events for members forget their
-        cached home answers in its cache."""
-        home_cache.install(self.home)
+        cached home answers and cached feeds in its cache."""
+        home, feeds = self.home, self.feed_cache
+
+        async def forget(member_ids: set[int]) -> None:
+            await home.forget(member_ids)
+            await feeds.forget(member_ids)
+
+        outbox.on_member_events(forget)
 
     def phone_index(self, e164: str) -> str:
         return self.cipher.blind_index(e164, purpose="phone")

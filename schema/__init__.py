@@ -23,6 +23,7 @@ from schema.auth.fields import AuthMutation, AuthQuery
 from schema.catalog.fields import CatalogMutation, CatalogQuery
 from schema.catalog.types import Product
 from schema.coupons.fields import CouponMutation, CouponQuery
+from schema.feeds import fields as _feeds  # noqa: F401 (Member.feed, Product.boughtTogether)
 from schema.feeds.signals import FeedSignalsMutation, FeedSignalsQuery
 from schema.input_check import InputRules
 from schema.input_rules import document_rules

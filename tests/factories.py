@@ -299,6 +299,93 @@ async def tier_of(pk: int) -> str | None:
     return m.tier.code if m.tier else None
 
 
+# --- feeds: the read model and the member's signals, planted through the serving store's
+# seed_* writers (the nightly rebuild and the signal mutations write them in production)
+
+FEED = """query($first: Int, $after: String) { me { feed(first: $first, after: $after) {
+  pageInfo { hasNextPage endCursor }
+  edges { cursor node { __typename ... on FeedEntry { id kind reason scoreParts { name value } }
+    ... on ProductSuggestion { product { id name categoryPath } }
+    ... on CouponOffer { templateCode } ... on CampaignItem { name multiplierPct } } } } } }"""
+
+
+async def feed_products(*specs: tuple[str, str]) -> list[int]:
+    """Products (name, category path) in the catalogue; their ids, in order."""
+    from domain.catalog.tables import Product
+
+    ids = []
+    for name, path in specs:
+        row = await Product.create(
+            sku=new_code("F"), name=name, category_path=path, brand="", price_fen=990
+        )
+        ids.append(row.id)
+    return ids
+
+
+async def plant_feed(pk: int, **doc) -> int:
+    """The member's read-model document (candidates, rhythms, recent, favourite_categories
+    of ``domain.feeds.model.MemberModel``); returns the row's new version."""
+    from domain.feeds.model import MemberModel
+    from domain.feeds.store.serve import seed_member
+
+    return await seed_member(pk, MemberModel(**doc))
+
+
+async def plant_popular(scope: str, scope_id: int, product_ids: list[int]) -> None:
+    """Best sellers of a scope (CHAIN 0, REGION id, STORE id), best first."""
+    from domain.feeds.model import PopularityScope
+    from domain.feeds.store.serve import seed_popularity
+
+    n = len(product_ids)
+    rows = [(p, 100 - i, float(n - i)) for i, p in enumerate(product_ids)]
+    await seed_popularity(PopularityScope(scope), scope_id, rows)
+
+
+async def plant_rule(a: int, c: int, *, lift: float, confidence=0.3, support=0.01) -> None:
+    from domain.feeds.store.serve import seed_rule
+
+    await seed_rule(a, c, 40, support, confidence, lift)
+
+
+async def plant_dismissal(pk: int, item_key: str, *, days: int = 90) -> None:
+    from datetime import timedelta
+
+    from domain.feeds.store.serve import seed_dismissal
+
+    until = clock.now() + timedelta(days=days)
+    await seed_dismissal(pk, item_key, until, "NOT_INTERESTED")
+
+
+async def plant_mute(pk: int, category: str) -> None:
+    from domain.feeds.store.serve import seed_mute
+
+    await seed_mute(pk, category)
+
+
+async def plant_preference(pk: int, personalised: bool) -> None:
+    from domain.feeds.store.serve import seed_preference
+
+    await seed_preference(pk, personalised)
+
+
+async def store_ids(code: str) -> tuple[int, int]:
+    """(store id, its region id)."""
+    from domain.org.store import store_by_code
+
+    found = await store_by_code(code)
+    assert found is not None, code
+    return found.id, found.region_id
+
+
+async def new_store(code: str, region_code: str) -> tuple[int, int]:
+    """A store of its own for a test (no popularity planted for it yet)."""
+    from domain.org.tables import Region, Store
+
+    region = await Region.get(code=region_code)
+    row = await Store.create(code=code, name=f"测试店{code}", region=region)
+    return row.id, region.id
+
+
 # --- feeds: the member's signals ------------------------------------------------------------
 FEED_PRODUCT = """mutation($p: [ProductInput!]!) { productUpsert(products: $p) {
   __typename ... on UserError { message } } }"""

@@ -148,6 +148,13 @@ CLAIM_COUPONS = _rule("claim coupons: that is for the member", members=True)
 VALIDATE_COUPONS = _rule("check coupons", members=True, scopes=("coupons:redeem",))
 REDEEM_COUPONS = _rule("redeem or void coupons", scopes=("coupons:redeem",))
 
+# feeds: a member reads their own; staff who work with members read one in their scope
+# (audited); the figures behind a ranking (score parts, rule support/confidence/lift) are
+# for staff only, analysts included
+READ_FEED = _rule("read a member's feed", members=True, roles=_MEMBER_STAFF)
+SEE_FEED_SCORES = _rule(
+    "see how the feed is scored", roles=_MEMBER_STAFF | frozenset({Role.ANALYST})
+)
 # feeds: a member's own signals (dismiss, mute, preference, events) are theirs alone;
 # the feed report is aggregates, held to the staff member's org scope (region, store)
 FEED_SIGNALS = _rule("change a member's feed: that is for the member", members=True)

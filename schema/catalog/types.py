@@ -13,10 +13,14 @@ from schema.hooks import Hook
 
 if TYPE_CHECKING:
     from schema.context import Info
+    from schema.feeds.types import BoughtTogether
 
 
 # Implemented by the resolvers layer, which imports these types (schema/hooks.py).
 product_nodes: Hook[[Info, Iterable[str]], Awaitable[list[Product | None]]] = Hook("product_nodes")
+bought_together_of: Hook[[Info, int, int | None], Awaitable[list[BoughtTogether]]] = Hook(
+    "bought_together_of"
+)
 
 
 @strawberry.type(description="A product (SKU) of the chain's catalogue.")
@@ -28,6 +32,15 @@ class Product(relay.Node):
     brand: str = strawberry.field(description="Brand, empty when unbranded.")
     price_fen: int = strawberry.field(description="Shelf price in fen (1 yuan = 100 fen).")
     excluded_from_points: bool = strawberry.field(description="Earns no points when true.")
+
+    @strawberry.field(
+        description="Products most often bought with this one, best lift first (1-100, "
+        "`first`); the rules' figures are for staff."
+    )
+    async def bought_together(
+        self, info: strawberry.Info, first: int | None = 10
+    ) -> list[Annotated[BoughtTogether, strawberry.lazy("schema.feeds.types")]]:
+        return await bought_together_of(info, self.id, first)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

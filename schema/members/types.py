@@ -29,6 +29,7 @@ from schema.errors import (
     ScanCodeExpiredError,
     ScanCodeInvalidError,
 )
+from schema.feeds import types as feeds
 from schema.feeds.signal_types import FeedSettings
 from schema.hooks import Hook
 from schema.orders.types import Order, OrderConnection
@@ -246,6 +247,17 @@ class Member(relay.Node):
     )
     async def claimable_coupons(self, info: strawberry.Info) -> list[ClaimableCoupon] | None:
         return await claimable_of(info, self.view)
+
+    @strawberry.field(
+        description="The member's feed, ranked and explained: product suggestions, coupons "
+        "to claim, today's campaign, points about to expire; 1-100 per page (`first`). "
+        "The member themself, or staff in scope (audited; they also see score parts).",
+        permission_classes=[Allow(policy.READ_FEED)],
+    )
+    async def feed(
+        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+    ) -> feeds.FeedItemConnection | None:
+        return await feeds.feed_of(info, self.view, first, after)
 
     @strawberry.field(
         description="Your feed settings: personalisation, muted categories, dismissed items "

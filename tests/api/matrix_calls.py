@@ -231,6 +231,7 @@ CALLS |= {
     "Member.orders": _nested("orders(first: 1) { edges { cursor } }"),
     "Member.coupons": _nested("coupons(first: 1) { edges { cursor } }"),
     "Member.claimableCoupons": _nested("claimableCoupons { templateCode }"),
+    "Member.feed": _nested("feed(first: 1) { edges { cursor } }"),
     "Member.feedSettings": _nested("feedSettings { personalised }"),
 }
 NODE = "query($id: ID!) { f: node(id: $id) { id } }"

@@ -126,10 +126,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "Member.orders": row(*LOYALTY, scoped=True),
     "Member.coupons": row(*LOYALTY, scoped=True),
     "Member.claimableCoupons": row(*LOYALTY, scoped=True),
-    # the member's own: staff are refused, but staff asking about a member outside their
-    # scope never reach the field (the member is hidden first)
-    "Member.feedSettings": row(MEMBERS, scoped=True)
-    | dict.fromkeys(OUT_OF_SCOPE - set(MEMBERS), "hidden"),
+    "Member.feed": row(MEMBERS, MEMBER_STAFF, scoped=True),
+    # staff may not, but those outside the member's scope get no member to ask it of
+    "Member.feedSettings": row(MEMBERS, scoped=True) | dict.fromkeys(OUT_OF_SCOPE, "hidden"),
     # node(id:): every rule on the typed path; member-owned rows also need the member in
     # scope. A partner: a member as memberLookup (members:read), their orders, points and
     # coupons as that member's fields (members:read and orders:read / loyalty:read)

@@ -28,7 +28,7 @@ def test_every_hook_a_type_declares_is_installed_once_the_schema_is_imported() -
         for attr, value in vars(importlib.import_module(name)).items()
         if isinstance(value, Hook)
     }
-    assert len(declared) == 31  # the relation fields and resolve_nodes of the types
+    assert len(declared) == 35  # the relation fields and resolve_nodes of the types
     assert [k for k, hook in sorted(declared.items()) if not hook.installed] == []
     assert set(map(id, declared.values())) <= set(map(id, Hook.declared))
 

@@ -1,0 +1,228 @@
+"""The member's feed: the read model ranked (``engine.blend``), filtered by what the
+member said (dismissed items, muted categories, personalisation off) and by the catalogue,
+kept diverse (``engine.diversify``), explained in Chinese, with the member's offers in
+fixed slots (``ranking.OFFER_SLOTS``); cached per member and read-model version
+(``feed_cache``). Also the rules behind ``Product.boughtTogether``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain import clock
+from domain.audit import services as audit
+from domain.auth.model import Principal, PrincipalKind
+from domain.catalog import services as catalog
+from domain.catalog.services import ProductRow
+from domain.coupons import issuing as coupons
+from domain.coupons.templates import description as coupon_description
+from domain.feeds import engine, explain
+from domain.feeds.model import (
+    PERSONAL_KINDS,
+    PRODUCT_KINDS,
+    Candidate,
+    FeedKind,
+    ItemKey,
+    ItemType,
+    MemberModel,
+    PopularityScope,
+)
+from domain.feeds.ranking import FeedEntry, category_of, slot_offers, visible, window
+from domain.feeds.store import serve as store
+from domain.members.services import MemberView
+from domain.org import store as org
+from domain.points import services as points
+from domain.points import store as points_store
+from domain.runtime import Runtime
+
+NON_PERSONAL_KINDS = PRODUCT_KINDS - PERSONAL_KINDS
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    start: int  # position of the first entry in the whole feed
+    more: bool
+
+
+async def page(
+    rt: Runtime,
+    viewer: Principal,
+    member: MemberView,
+    *,
+    after: tuple[int, str] | None,
+    limit: int,
+) -> FeedPage:
+    """A page of ``member``'s feed (the caller checked they may read it: the member
+    themself, or staff whose row scope holds the member; staff reads are audited)."""
+    if viewer.kind is PrincipalKind.STAFF:
+        await audit.record(viewer, "feed.read", "member", member.id)
+    entries = await feed(rt, member)
+    start, end, more = window([e.key for e in entries], after, limit)
+    return FeedPage(entries[start:end], start, more)
+
+
+async def feed(rt: Runtime, member: MemberView) -> list[FeedEntry]:
+    """The member's whole ranked feed, from the cache while their version is current."""
+    cache = rt.feed_cache
+    version = await store.version_of(member.id)
+    cached = await cache.get(member.id, version)
+    if cached is not None:
+        return [FeedEntry.from_json(row) for row in cached]
+    entries = await rank(rt, member)
+    await cache.put(member.id, version, [e.to_json() for e in entries])
+    return entries
+
+
+async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
+    settings = rt.settings
+    now = clock.now()
+    today = clock.business_date(now)
+    row = await store.member_row(member.id)
+    signals = await store.signals_of(member.id, now)
+    doc = MemberModel.loads(row.doc) if row.doc else MemberModel()
+    cold = not (doc.candidates or doc.rhythms or doc.recent)
+    scope, popular = await _popular_near(member, settings.feed_candidates_per_member)
+
+    params = engine.EngineParams.from_settings(settings)
+    ranked = engine.blend(doc, popular, today, params, personalised=signals.personalised)
+    products = await products_by_ids({c.product_id for c in ranked} | _refs(ranked))
+    paths = {pid: p.category_path for pid, p in products.items()}
+    kinds = PRODUCT_KINDS if signals.personalised else NON_PERSONAL_KINDS
+    shown = visible(ranked, paths, signals.dismissed, signals.muted, kinds)
+    shown = engine.diversify(
+        shown, {pid: category_of(path) for pid, path in paths.items()}, settings.feed_category_cap
+    )
+    last_bought = {r.product_id: r.last_day for r in doc.rhythms}
+    items = [_product_entry(c, products, last_bought, scope, today) for c in shown]
+    offers = await _offers(member, today, settings.points_expiring_notice_days, new_member=cold)
+    return slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
+
+
+async def _popular_near(
+    member: MemberView, limit: int
+) -> tuple[PopularityScope, list[tuple[int, float]]]:
+    """The best sellers of the member's home store, else its region, else the chain's."""
+    scopes: list[tuple[PopularityScope, int]] = []
+    if member.home_store_id is not None:
+        scopes.append((PopularityScope.STORE, member.home_store_id))
+        home = (await org.stores_by_ids([member.home_store_id])).get(member.home_store_id)
+        if home is not None and home.region_id is not None:
+            scopes.append((PopularityScope.REGION, home.region_id))
+    scopes.append((PopularityScope.CHAIN, 0))
+    found = await store.popular(scopes, limit)
+    for key in scopes:
+        if found.get(key):
+            return key[0], found[key]
+    return PopularityScope.CHAIN, []
+
+
+def _refs(ranked: list[Candidate]) -> set[int]:
+    return {c.ref_product_id for c in ranked if c.ref_product_id is not None}
+
+
+async def products_by_ids(ids: set[int]) -> dict[int, ProductRow]:
+    if not ids:
+        return {}
+    return {p.id: p for p in await catalog.get_many(sorted(ids)) if p is not None}
+
+
+def _product_entry(
+    c: Candidate,
+    products: dict[int, ProductRow],
+    last_bought: dict[int, date],
+    scope: PopularityScope,
+    today: date,
+) -> FeedEntry:
+    ref = products.get(c.ref_product_id) if c.ref_product_id is not None else None
+    last = last_bought.get(c.product_id)
+    reason = explain.product_reason(
+        c.kind,
+        ref_name=ref.name if ref else None,
+        days_since_last=(today - last).days if last else None,
+        scope=scope,
+        category=products[c.product_id].category_path,
+    )
+    parts = {name: round(float(v), 6) for name, v in c.parts.items()}
+    parts.setdefault("score", round(float(c.score), 6))
+    return FeedEntry(str(ItemKey.product(c.product_id)), c.kind, reason, parts, c.product_id)
+
+
+async def _offers(
+    member: MemberView, today: date, notice_days: int, *, new_member: bool
+) -> list[FeedEntry]:
+    """Expiring points, today's campaigns, then claimable coupons that fit the member."""
+    out: list[FeedEntry] = []
+    for up in await points.expiring(member, notice_days):
+        if up.last_day is None or up.points <= 0:
+            continue
+        out.append(
+            FeedEntry(
+                str(ItemKey(ItemType.POINTS, up.last_day.isoformat())),
+                FeedKind.POINTS_EXPIRING,
+                explain.points_expiring_reason(up.points, up.last_day, today),
+                extra={
+                    "points": up.points,
+                    "last_day": up.last_day.isoformat(),
+                    "at": up.at.isoformat(),
+                },
+            )
+        )
+    for c in await points_store.campaigns_on(today):
+        if c.weekdays and today.isoweekday() not in c.weekdays:
+            continue
+        out.append(
+            FeedEntry(
+                str(ItemKey(ItemType.CAMPAIGN, str(c.id))),
+                FeedKind.CAMPAIGN,
+                explain.campaign_reason(c.name, c.multiplier_pct),
+                extra={
+                    "id": c.id,
+                    "name": c.name,
+                    "multiplier_pct": c.multiplier_pct,
+                    "ends_on": c.ends_on.isoformat(),
+                },
+            )
+        )
+    claimable = (await coupons.claimable_many([member.id])).get(member.id, [])
+    for t in claimable:
+        out.append(
+            FeedEntry(
+                str(ItemKey(ItemType.COUPON, t.code)),
+                FeedKind.COUPON,
+                explain.coupon_reason(t.name, new_member=new_member),
+                extra={
+                    "code": t.code,
+                    "name": t.name,
+                    "kind": t.kind,
+                    "description": coupon_description(t),
+                    "stock_left": t.stock_left,
+                },
+            )
+        )
+    return out
+
+
+# --- Product.boughtTogether ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoughtTogether:
+    product: ProductRow
+    baskets: int
+    support: float
+    confidence: float
+    lift: float
+
+
+async def bought_together(product_id: int, limit: int) -> list[BoughtTogether]:
+    """Products most often bought with ``product_id``: its rules by lift, products that
+    left the catalogue skipped."""
+    rules = await store.rules_of(product_id, limit * 2 + 10)
+    products = await products_by_ids({r.consequent_id for r in rules})
+    out = [
+        BoughtTogether(products[r.consequent_id], r.baskets, r.support, r.confidence, r.lift)
+        for r in rules
+        if r.consequent_id in products
+    ]
+    return out[:limit]

@@ -1,0 +1,175 @@
+"""The feed's reads: a member's read-model row and signals, popularity near them and the
+rules of a product. One statement each, on indexed keys; no writes but the ``seed_*``
+helpers at the end, which tests use to plant read-model and signal rows (the nightly
+rebuild and the member's signals write them in production, in their own store modules).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import clock
+from domain.feeds.model import MemberModel, PopularityScope
+from domain.feeds.tables import (
+    FeedDismissal,
+    FeedMember,
+    FeedMute,
+    FeedPopularity,
+    FeedPreference,
+    FeedRule,
+)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    version: int  # 0: the member has no row yet
+    doc: str | None
+
+
+@dataclass(frozen=True)
+class Signals:
+    dismissed: frozenset[str]  # item keys ("product:12") whose dismissal is still in force
+    muted: tuple[str, ...]  # category path prefixes
+    personalised: bool
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    consequent_id: int
+    baskets: int
+    support: float
+    confidence: float
+    lift: float
+
+
+async def version_of(member_id: int) -> int:
+    """The version of the member's row (0 when there is none): what a cached feed keys on."""
+    rows = await FeedMember.filter(member_id=member_id).values("version")
+    return int(rows[0]["version"]) if rows else 0
+
+
+async def member_row(member_id: int) -> MemberRow:
+    rows = await FeedMember.filter(member_id=member_id).values("version", "doc")
+    if not rows:
+        return MemberRow(0, None)
+    return MemberRow(int(rows[0]["version"]), rows[0]["doc"])
+
+
+async def signals_of(member_id: int, now: datetime) -> Signals:
+    dismissed = await FeedDismissal.filter(member_id=member_id, until__gt=now).values_list(
+        "item_key", flat=True
+    )
+    muted = await FeedMute.filter(member_id=member_id).values_list("category", flat=True)
+    prefs = await FeedPreference.filter(member_id=member_id).values_list("personalised", flat=True)
+    return Signals(
+        dismissed=frozenset(str(k) for k in dismissed),
+        muted=tuple(sorted(str(c) for c in muted)),
+        personalised=bool(prefs[0]) if prefs else True,
+    )
+
+
+async def popular(
+    scopes: list[tuple[PopularityScope, int]], limit: int
+) -> dict[tuple[PopularityScope, int], list[tuple[int, float]]]:
+    """The ``limit`` best sellers of each of ``scopes`` ((STORE, id), (REGION, id),
+    (CHAIN, 0)), best first, in one statement."""
+    if not scopes:
+        return {}
+    wanted = set(scopes)
+    rows = (
+        await FeedPopularity.filter(
+            scope__in=sorted({s.value for s, _ in scopes}),
+            scope_id__in=sorted({i for _, i in scopes}),
+            rank__lte=limit,
+        )
+        .order_by("rank")
+        .values_list("scope", "scope_id", "product_id", "score")
+    )
+    out: dict[tuple[PopularityScope, int], list[tuple[int, float]]] = {k: [] for k in scopes}
+    for scope, scope_id, product_id, score in rows:
+        key = (PopularityScope(scope), int(scope_id))
+        if key in wanted:  # the IN lists also match e.g. a store with a region's id
+            out[key].append((int(product_id), float(score)))
+    return out
+
+
+async def rules_of(product_id: int, limit: int) -> list[RuleRow]:
+    """Rules ``product_id`` -> other products, best lift first (then more baskets)."""
+    rows = (
+        await FeedRule.filter(antecedent_id=product_id)
+        .order_by("-lift", "-baskets", "consequent_id")
+        .limit(limit)
+        .values_list("consequent_id", "baskets", "support", "confidence", "lift")
+    )
+    return [RuleRow(int(c), int(b), float(s), float(cf), float(lf)) for c, b, s, cf, lf in rows]
+
+
+# --- seed_*: plant rows for tests (production writes them in rebuild / signals) ---------------
+
+
+async def seed_member(member_id: int, doc: MemberModel) -> int:
+    """Write the member's read-model row, bumping its version; returns the new version."""
+    now = clock.now()
+    row = await FeedMember.get_or_none(member_id=member_id)
+    if row is None:
+        await FeedMember.create(member_id=member_id, doc=doc.dumps(), version=1, computed_at=now)
+        return 1
+    row.doc, row.version, row.computed_at = doc.dumps(), row.version + 1, now
+    await row.save(update_fields=["doc", "version", "computed_at"])
+    return row.version
+
+
+async def seed_touch(member_id: int) -> int:
+    """Bump the member's version (creating an empty row), as every signal write does."""
+    row = await FeedMember.get_or_none(member_id=member_id)
+    if row is None:
+        return await seed_member(member_id, MemberModel())
+    return await seed_member(member_id, MemberModel.loads(row.doc))
+
+
+async def seed_popularity(
+    scope: PopularityScope, scope_id: int, products: list[tuple[int, int, float]]
+) -> None:
+    """Replace the best sellers of one scope: (product, buyers, score), best first."""
+    await FeedPopularity.filter(scope=scope.value, scope_id=scope_id).delete()
+    await FeedPopularity.bulk_create(
+        [
+            FeedPopularity(
+                scope=scope.value, scope_id=scope_id, product_id=p, buyers=b, score=s, rank=i
+            )
+            for i, (p, b, s) in enumerate(products, start=1)
+        ]
+    )
+
+
+async def seed_rule(
+    antecedent: int, consequent: int, baskets: int, support: float, confidence: float, lift: float
+) -> None:
+    await FeedRule.create(
+        antecedent_id=antecedent,
+        consequent_id=consequent,
+        baskets=baskets,
+        support=support,
+        confidence=confidence,
+        lift=lift,
+    )
+
+
+async def seed_dismissal(member_id: int, item_key: str, until: datetime, reason: str) -> None:
+    await FeedDismissal.create(
+        member_id=member_id, item_key=item_key, reason=reason, created_at=clock.now(), until=until
+    )
+    await seed_touch(member_id)
+
+
+async def seed_mute(member_id: int, category: str) -> None:
+    await FeedMute.create(member_id=member_id, category=category, created_at=clock.now())
+    await seed_touch(member_id)
+
+
+async def seed_preference(member_id: int, personalised: bool) -> None:
+    await FeedPreference.update_or_create(
+        member_id=member_id, defaults={"personalised": personalised, "updated_at": clock.now()}
+    )
+    await seed_touch(member_id)

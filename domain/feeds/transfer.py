@@ -5,7 +5,8 @@ personalisation choice and feed events move to the survivor.
   ``until``; the absorbed one's row is deleted (recorded whole, recreated on unmerge);
 * a category both muted keeps the survivor's row; the absorbed one's is recreated on
   unmerge;
-* the stricter preference wins: personalised off on either side is off for the survivor;
+* the stricter preference wins: personalised off on either side is off for the survivor
+  (the absorbed record keeps its own row, so an unmerge finds it as it was);
 * an event whose client event id the survivor also used is renamed ``<id>~<absorbed id>``
   so (member, clientEventId) stays unique; unmerge renames it back.
 

@@ -1,6 +1,7 @@
 """The member's feed signals through the API: dismiss / restore, category mutes, the
-personalisation choice, feed events and the staff feed report. Every refusal leaves the
-member's signal rows and feed version as they were."""
+personalisation choice, feed events and the staff feed report, and that each one sticks
+in the served ``me.feed`` at once (a cached feed is never served after a signal). Every
+refusal leaves the member's signal rows and feed version as they were."""
 
 from __future__ import annotations
 
@@ -10,15 +11,19 @@ from domain import clock
 from domain.audit.tables import AuditEntry
 from tests.conftest import GQL, partner_token, sign_in_staff
 from tests.factories import (
+    FEED,
     ORDER,
     as_member,
     at,
     feed_item_id,
     feed_product,
+    feed_products,
     feed_rows,
     new_phone,
     order_input,
     pk_of,
+    plant_feed,
+    plant_popular,
     register,
     staff,
 )
@@ -392,3 +397,56 @@ async def test_conversion_needs_the_purchase_within_seven_days_after_the_click(
     r = (await (await staff(gql))(REPORT, {"f": day, "t": day}))["data"]["feedReport"]
     seasonal = {x["kind"]: x for x in r["rows"]}["SEASONAL"]
     assert (seasonal["clickedProducts"], seasonal["purchases"]) == (1, 0)
+
+
+async def _feed(member) -> dict[str, dict]:
+    """The member's feed, product suggestions by product name."""
+    r = await member(FEED, {"first": 50})
+    assert "errors" not in r, r
+    return {
+        e["node"]["product"]["name"]: e["node"]
+        for e in r["data"]["me"]["feed"]["edges"]
+        if e["node"]["__typename"] == "ProductSuggestion"
+    }
+
+
+async def test_signals_stick_in_the_served_feed_and_undo_at_once(gql, app):
+    from domain.feeds.model import PERSONAL_KINDS, Candidate, FeedKind
+
+    me, pk = await _member(gql, app)
+    tea, cake, nuts = await feed_products(
+        ("乌龙茶", "饮料/茶"), ("芝士蛋糕", "烘焙/蛋糕"), ("腰果", "零食/坚果")
+    )
+    await plant_feed(
+        pk,
+        candidates=[
+            Candidate(tea, FeedKind.SIMILAR_MEMBERS, 3.0, {"similarity": 3.0}, None),
+            Candidate(cake, FeedKind.SEASONAL, 2.0, {"seasonal": 2.0}, None),
+            Candidate(nuts, FeedKind.SIMILAR_MEMBERS, 1.0, {"similarity": 1.0}, None),
+        ],
+    )
+    await plant_popular("CHAIN", 0, [cake])  # what a member who opts out still sees
+    shown = await _feed(me)  # read once: the answer is cached from here on
+    assert {"乌龙茶", "芝士蛋糕", "腰果"} <= set(shown)
+    assert shown["乌龙茶"]["id"] == feed_item_id(f"product:{tea}")  # the one id codec
+
+    r = await me(DISMISS, {"i": shown["乌龙茶"]["id"], "r": "NOT_INTERESTED"})
+    assert r["data"]["feedItemDismiss"]["__typename"] == "FeedItemDismissSuccess"
+    assert "乌龙茶" not in await _feed(me)
+    await me(MUTE, {"c": "零食"})
+    assert set(await _feed(me)) & {"乌龙茶", "腰果"} == set()
+
+    await me(PREFS, {"p": False})
+    off = await _feed(me)
+    assert not {n["kind"] for n in off.values()} & {k.value for k in PERSONAL_KINDS}
+    assert set(off) == {"芝士蛋糕"}  # popularity only
+
+    await me(PREFS, {"p": True})
+    await me(UNMUTE, {"c": "零食"})
+    await me(RESTORE, {"i": feed_item_id(f"product:{tea}")})
+    back = await _feed(me)
+    assert {"乌龙茶", "芝士蛋糕", "腰果"} <= set(back)
+    # a refused signal changes nothing: the same feed, from the same version
+    version = (await feed_rows(pk))[4]
+    await me(DISMISS, {"i": feed_item_id("product:999999999"), "r": "NOT_INTERESTED"})
+    assert (await feed_rows(pk))[4] == version and set(await _feed(me)) == set(back)

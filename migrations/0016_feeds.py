@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('client_event_id', fields.CharField(max_length=64)),
                 ('event', fields.CharField(max_length=12)),
                 ('item_key', fields.CharField(max_length=64)),
-                ('item_kind', fields.CharField(max_length=24)),
+                ('item_kind', fields.CharField(max_length=32)),
                 ('product_id', fields.IntField(null=True)),
                 ('store_id', fields.IntField(null=True)),
                 ('occurred_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

@@ -2,10 +2,10 @@
 
 The commands live by concern: ``processes`` (dev, serve, worker, scheduler, migrations,
 demo data), ``access`` (partners, staff, keys, lockouts), ``data`` (catalogue, ledger,
-dead letters, jobs). Processes are started by exec'ing their real programs (uvicorn,
-dramatiq). Only the commands that need them import the web server (``serve``, ``dev``)
-or the workers and their queue framework (``jobs``, ``dead-letters``), inside the
-command, so the others never load them.
+dead letters, jobs), ``recs`` (recommendations measured offline). Processes are started
+by exec'ing their real programs (uvicorn, dramatiq). Only the commands that need them
+import the web server (``serve``, ``dev``) or the workers and their queue framework
+(``jobs``, ``dead-letters``), inside the command, so the others never load them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from domain.cli import access, data, processes
+from domain.cli import access, data, processes, recs
 from domain.cli.base import Command
 from domain.config import ConfigError, get_settings
 
-COMMANDS: dict[str, Command] = {**processes.COMMANDS, **access.COMMANDS, **data.COMMANDS}
+COMMANDS: dict[str, Command] = {
+    **processes.COMMANDS,
+    **access.COMMANDS,
+    **data.COMMANDS,
+    **recs.COMMANDS,
+}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -172,7 +172,7 @@ class FeedEvent(models.Model):
     client_event_id = fields.CharField(max_length=64)
     event = fields.CharField(max_length=12)  # model.FeedEventType
     item_key = fields.CharField(max_length=64)
-    item_kind = fields.CharField(max_length=24)  # model.FeedKind
+    item_kind = fields.CharField(max_length=32)  # model.FeedKind (the longest has 25)
     product_id = fields.IntField(null=True)
     store_id = fields.IntField(null=True)  # the member's home store when recorded
     occurred_at = fields.DatetimeField()

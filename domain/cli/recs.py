@@ -1,0 +1,230 @@
+"""Commands that measure the recommendations offline: ``recs-evaluate`` (five methods on
+each member's held-out last basket), ``recs-rules`` (association rules of a purchase log)
+and ``recs-export`` (this database's orders as such a log)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from domain.cli.base import Command, with_db
+from domain.config import ConfigError, Settings
+from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.feeds.evaluate import PurchaseLog
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _bar(desc: str, **kw: Any):
+    """A progress bar on stderr when it is a terminal (none in pipes and logs)."""
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, file=sys.stderr, disable=None, leave=False, **kw)
+
+
+def _advance(bar: Any) -> Callable[[int], None]:
+    def to(done: int) -> None:
+        bar.update(done - bar.n)
+
+    return to
+
+
+def _read(a: argparse.Namespace) -> PurchaseLog:
+    from domain.feeds.evaluate import LogError, read_log
+
+    path = Path(a.file)
+    size = path.stat().st_size if path.is_file() else 0
+    with _bar("reading", total=size, unit="B", unit_scale=True) as bar:
+        try:
+            return read_log(path, a.member_col, a.date_col, a.item_col, _advance(bar))
+        except LogError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+def cmd_recs_evaluate(s: Settings, a: argparse.Namespace) -> int:
+    from domain.feeds.engine import EngineParams
+    from domain.feeds.evaluate import evaluate
+
+    if a.k < 1:
+        raise ConfigError("--k must be at least 1")
+    started = time.perf_counter()
+    log = _read(a)
+    read_s = time.perf_counter() - started
+    with _bar("scoring", unit="member") as bar:
+        report = evaluate(log, a.k, EngineParams.from_settings(s), _advance(bar))
+    secs = {"read": round(read_s, 3), **report.seconds}
+    peak = _peak_rss_mb()
+    out = report.as_dict() | {"seconds": secs, "peak_rss_mb": peak}
+    if a.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(
+        f"{report.rows} lines, {report.members} members, {report.items} items, "
+        f"{report.baskets} baskets; {report.test_members} members with >= 2 baskets tested "
+        f"on their last basket"
+    )
+    k = report.k
+    print(f"{'method':<20}{f'hit@{k}':>10}{f'recall@{k}':>12}{f'ndcg@{k}':>10}{'coverage':>10}")
+    for name, m in report.methods.items():
+        print(
+            f"{name:<20}{m['hit_rate']:>10.4f}{m['recall']:>12.4f}{m['ndcg']:>10.4f}"
+            f"{m['coverage']:>10.4f}"
+        )
+    print(
+        f"read {secs['read']:.1f}s, train {secs['train']:.1f}s, score {secs['score']:.1f}s; "
+        f"peak memory {peak} MB",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_recs_rules(s: Settings, a: argparse.Namespace) -> int:
+    from domain.feeds.evaluate import top_rules
+
+    if not 0 < a.min_support <= 1 or not 0 < a.min_confidence <= 1:
+        raise ConfigError("--min-support and --min-confidence must be in (0, 1]")
+    if a.top < 1:
+        raise ConfigError("--top must be at least 1")
+    log = _read(a)
+    names = log.item_names
+    rules = top_rules(log, a.min_support, a.min_confidence)[: a.top]
+    rows = [
+        {
+            "antecedent": names[r.antecedent],
+            "consequent": names[r.consequent],
+            "support": r.support,
+            "confidence": r.confidence,
+            "lift": r.lift,
+            "baskets": r.baskets,
+        }
+        for r in rules
+    ]
+    if a.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    head = f"{'support':>10}{'confidence':>12}{'lift':>8}{'baskets':>9}"
+    print(f"{'antecedent -> consequent':<48}{head}")
+    for r in rows:
+        pair = f"{r['antecedent']} -> {r['consequent']}"
+        print(
+            f"{pair:<48}{r['support']:>10.5f}{r['confidence']:>12.4f}{r['lift']:>8.3f}"
+            f"{r['baskets']:>9}"
+        )
+    print(f"{len(rows)} rules", file=sys.stderr)
+    return 0
+
+
+def cmd_recs_export(s: Settings, a: argparse.Namespace) -> int:
+    if a.days < 1:
+        raise ConfigError("--days must be at least 1")
+
+    async def job(rt: Runtime) -> list[tuple[int, str, str, str]]:
+        return await _order_lines(a.days)
+
+    lines = with_db(s, job)
+    with Path(a.file).open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["member", "date", "item", "name"])
+        out.writerows(lines)
+    print(f"{len(lines)} lines written to {a.file} (columns member,date,item,name)")
+    return 0
+
+
+async def _order_lines(days: int) -> list[tuple[int, str, str, str]]:
+    """Members' paid orders of the last ``days`` days, one line per product not wholly
+    refunded: member id, Asia/Shanghai business day, product SKU and name. Read through
+    the orders store and catalogue services, a month of orders at a time."""
+    from domain import clock
+    from domain.catalog import services as catalog
+    from domain.orders import store as orders
+    from domain.orders.model import Status
+
+    end = clock.now()
+    products: dict[int, tuple[str, str]] = {}
+    out: list[tuple[int, str, str, str]] = []
+    since = end - timedelta(days=days)
+    while since < end:
+        until = min(since + timedelta(days=31), end)
+        rows = await orders.rows_where(
+            paid_at__gte=since, paid_at__lt=until, member_id__isnull=False
+        )
+        rows.sort(key=lambda r: (r["paid_at"], r["id"]))
+        for row in rows:
+            if row["status"] == Status.REFUNDED:
+                continue
+            day = clock.business_date(row["paid_at"]).isoformat()
+            lines = [
+                ln
+                for ln in await orders.lines_of(row["id"])
+                if ln.product_id is not None and ln.quantity > ln.refunded_quantity
+            ]
+            missing = [
+                ln.product_id
+                for ln in lines
+                if ln.product_id is not None and ln.product_id not in products
+            ]
+            if missing:
+                for p in await catalog.get_many(missing):
+                    if p is not None:
+                        products[p.id] = (p.sku, p.name)
+            for ln in lines:
+                if ln.product_id in products:
+                    sku, name = products[ln.product_id]
+                    out.append((row["member_id"], day, sku, name))
+        since = until
+    return out
+
+
+def _log_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a CSV file with a header row: one line per item bought")
+    p.add_argument("--member-col", required=True, help="the member's column")
+    p.add_argument("--date-col", required=True, help="the day's column (ISO or day-first)")
+    p.add_argument("--item-col", required=True, help="the item's column")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _evaluate_arguments(p: argparse.ArgumentParser) -> None:
+    _log_arguments(p)
+    p.add_argument("--k", type=int, default=10, help="list length scored (default 10)")
+
+
+def _rules_arguments(p: argparse.ArgumentParser) -> None:
+    _log_arguments(p)
+    p.add_argument("--min-support", type=float, required=True, help="share of all baskets")
+    p.add_argument("--min-confidence", type=float, required=True, help="share of antecedent's")
+    p.add_argument("--top", type=int, default=20, help="rules shown, best lift first")
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the CSV file to write")
+    p.add_argument("--days", type=int, default=3660, help="orders paid in the last DAYS days")
+
+
+COMMANDS = {
+    "recs-evaluate": Command(
+        cmd_recs_evaluate,
+        "score popularity, personal frequency, rules, item neighbours and the production "
+        "blend on each member's held-out last basket of a purchase CSV",
+        _evaluate_arguments,
+    ),
+    "recs-rules": Command(
+        cmd_recs_rules, "association rules of a purchase CSV, best lift first", _rules_arguments
+    ),
+    "recs-export": Command(
+        cmd_recs_export,
+        "write this database's member orders as a member,date,item CSV for recs-evaluate",
+        _export_arguments,
+    ),
+}

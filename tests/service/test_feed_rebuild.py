@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from domain import clock
-from domain.feeds import rebuild
+from domain.feeds import rebuild, refresh
 from domain.feeds.model import FeedKind, MemberModel, RebuildStatus
 from domain.feeds.store import build
 from domain.feeds.tables import (
@@ -122,6 +122,11 @@ async def test_rebuild_writes_the_planted_rules_neighbours_popularity_and_docume
     assert run.ranges_done == run.ranges_total >= 1 and run.finished_at is not None
     assert run.members_done == BREAKFAST + PARTY + 2
     assert {"train", "write", "ranges"} <= set(run.detail), run.detail
+
+    # an order-time refresh keeps a member who turned personalisation off empty
+    assert await refresh.member(settings_of(app), p["wine"]) == wine.version + 1
+    assert (await FeedMember.get(member_id=p["wine"])).doc == build.EMPTY_DOC
+    wine = await FeedMember.get(member_id=p["wine"])
 
     # personalisation back on: the next rebuild learns the wine member's baskets
     await FeedPreference.filter(member_id=p["wine"]).update(personalised=True)

@@ -91,3 +91,27 @@ async def test_concurrent_ranges_count_each_range_once(app, seed):
     assert (run.ranges_done, run.ranges_total, run.status) == (8, 8, RebuildStatus.DONE)
     assert run.finished_at is not None and "ranges" in run.detail
     assert await FeedRebuildRange.filter(rebuild_id=rebuild_id, done_at__isnull=True).count() == 0
+
+
+async def test_the_nightly_job_runs_its_ranges_through_the_broker(
+    app, gql, client, seed, monkeypatch
+):
+    """`loyalty jobs run feeds-rebuild` runs the job's body: phase 1 here, its ranges as
+    `feeds.rebuild_range` events to the workers, which finish the rebuild."""
+    from workers.scheduler import JOBS
+
+    p = await plant(app, gql, client, seed, monkeypatch)
+    before = await FeedRebuild.all().count()
+    body = {j.name: j for j in JOBS}["feeds-rebuild"].body
+    await body()
+    run = await FeedRebuild.all().order_by("-id").first()
+    assert run is not None and await FeedRebuild.all().count() == before + 1
+    app.state.relay.kick()
+
+    async def done():
+        await run.refresh_from_db()
+        return run.status == RebuildStatus.DONE
+
+    await wait_for(done, within=30)
+    assert run.ranges_done == run.ranges_total >= 1
+    assert (await FeedMember.get(member_id=p["pk"])).rebuild_id == run.id

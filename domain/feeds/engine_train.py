@@ -93,6 +93,7 @@ def _both_ways(m: sp.csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray, np.nd
     """(i, j, count) for both orders of every stored pair of an upper triangle, in blocks
     of whole rows (about ``_BLOCK_PAIRS`` pairs each, so finishing stays within memory)."""
     sym = (m + m.T).tocsr()
+    del m  # the caller gave its counts up: only the symmetric copy stays
     n = sym.shape[0]
     step = max(1, n * _BLOCK_PAIRS // max(sym.nnz, 1))
     for lo in range(0, n, step):
@@ -224,7 +225,15 @@ class Trainer:
             self.pop[scope] = (buyers, score)
 
     # -- finishing ----------------------------------------------------------------------
+    def _give_up(self, name: str) -> sp.csr_matrix:
+        """The pair counts ``name``, handed over (the trainer keeps an empty matrix) so
+        finishing holds one copy of them, not two."""
+        m = getattr(self, name)
+        setattr(self, name, sp.csr_matrix(m.shape, dtype=np.int32))
+        return m
+
     def finish(self, today: date) -> GlobalModel:
+        """The global model; it uses up the pair counts (call once, after every add)."""
         ids = np.asarray(self.items.ids, dtype=np.int64)
         model = GlobalModel(baskets=self.baskets)
         if not ids.size:
@@ -240,7 +249,7 @@ class Trainer:
         count = self.basket_count.astype(np.float64)
         total = float(max(self.baskets, 1))
         out: dict[int, list[Rule]] = {}
-        for i, j, both in _both_ways(self.cooc):
+        for i, j, both in _both_ways(self._give_up("cooc")):
             support = both / total
             confidence = both / count[i]
             keep = (support >= p.min_support) & (confidence >= p.min_confidence)
@@ -268,7 +277,7 @@ class Trainer:
     def _neighbours(self, ids: np.ndarray) -> dict[int, list[tuple[int, float, int]]]:
         buyers = self.buyer_count.astype(np.float64)
         out: dict[int, list[tuple[int, float, int]]] = {}
-        for i, j, co in _both_ways(self.cobuy):
+        for i, j, co in _both_ways(self._give_up("cobuy")):
             keep = co >= MIN_CO_BUYERS
             i, j, co = i[keep], j[keep], co[keep]
             cos = co / np.sqrt(buyers[i] * buyers[j])

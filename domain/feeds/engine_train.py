@@ -5,6 +5,7 @@ are forgotten once their counts are added."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -27,6 +28,7 @@ from domain.feeds.model import PopularityScope
 
 _GAP_BINS = 2 * 1100 + 1  # median gaps in half days
 _NO_DAY = np.iinfo(np.int32).max
+_BLOCK_PAIRS = 2_000_000
 
 
 def _doy(ordinals: np.ndarray) -> np.ndarray:
@@ -87,15 +89,16 @@ def _prune(m: sp.csr_matrix, budget: int) -> tuple[sp.csr_matrix, int]:
     return m, level
 
 
-def _both_ways(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, count) for both orders of every stored pair of an upper triangle."""
-    c = m.tocoo()
-    data = c.data.astype(np.float64)
-    return (
-        np.concatenate([c.row, c.col]),
-        np.concatenate([c.col, c.row]),
-        np.concatenate([data, data]),
-    )
+def _both_ways(m: sp.csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(i, j, count) for both orders of every stored pair of an upper triangle, in blocks
+    of whole rows (about ``_BLOCK_PAIRS`` pairs each, so finishing stays within memory)."""
+    sym = (m + m.T).tocsr()
+    del m  # the caller gave its counts up: only the symmetric copy stays
+    n = sym.shape[0]
+    step = max(1, n * _BLOCK_PAIRS // max(sym.nnz, 1))
+    for lo in range(0, n, step):
+        c = sym[lo : lo + step].tocoo()
+        yield c.row.astype(np.int64) + lo, c.col, c.data.astype(np.float64)
 
 
 class Trainer:
@@ -222,7 +225,15 @@ class Trainer:
             self.pop[scope] = (buyers, score)
 
     # -- finishing ----------------------------------------------------------------------
+    def _give_up(self, name: str) -> sp.csr_matrix:
+        """The pair counts ``name``, handed over (the trainer keeps an empty matrix) so
+        finishing holds one copy of them, not two."""
+        m = getattr(self, name)
+        setattr(self, name, sp.csr_matrix(m.shape, dtype=np.int32))
+        return m
+
     def finish(self, today: date) -> GlobalModel:
+        """The global model; it uses up the pair counts (call once, after every add)."""
         ids = np.asarray(self.items.ids, dtype=np.int64)
         model = GlobalModel(baskets=self.baskets)
         if not ids.size:
@@ -235,27 +246,24 @@ class Trainer:
 
     def _rules(self, ids: np.ndarray) -> dict[int, list[Rule]]:
         p = self.params
-        i, j, both = _both_ways(self.cooc)
         count = self.basket_count.astype(np.float64)
         total = float(max(self.baskets, 1))
-        support = both / total
-        keep = support >= p.min_support
-        i, j, both, support = i[keep], j[keep], both[keep], support[keep]
-        confidence = both / count[i]
-        keep = confidence >= p.min_confidence
-        i, j, both, support, confidence = (
-            i[keep],
-            j[keep],
-            both[keep],
-            support[keep],
-            confidence[keep],
-        )
-        lift = confidence / (count[j] / total)
         out: dict[int, list[Rule]] = {}
-        for k in top_per_row(i, lift, p.neighbours_per_item).tolist():
-            a = int(ids[i[k]])
-            out.setdefault(a, []).append(
-                Rule(
+        for i, j, both in _both_ways(self._give_up("cooc")):
+            support = both / total
+            confidence = both / count[i]
+            keep = (support >= p.min_support) & (confidence >= p.min_confidence)
+            i, j, both, support, confidence = (
+                i[keep],
+                j[keep],
+                both[keep],
+                support[keep],
+                confidence[keep],
+            )
+            lift = confidence / (count[j] / total)
+            for k in top_per_row(i, lift, p.neighbours_per_item).tolist():
+                a = int(ids[i[k]])
+                rule = Rule(
                     a,
                     int(ids[j[k]]),
                     int(both[k]),
@@ -263,18 +271,19 @@ class Trainer:
                     float(confidence[k]),
                     float(lift[k]),
                 )
-            )
+                out.setdefault(a, []).append(rule)
         return out
 
     def _neighbours(self, ids: np.ndarray) -> dict[int, list[tuple[int, float, int]]]:
-        i, j, co = _both_ways(self.cobuy)
         buyers = self.buyer_count.astype(np.float64)
-        keep = co >= MIN_CO_BUYERS
-        i, j, co = i[keep], j[keep], co[keep]
-        cos = co / np.sqrt(buyers[i] * buyers[j])
         out: dict[int, list[tuple[int, float, int]]] = {}
-        for k in top_per_row(i, cos, self.params.neighbours_per_item).tolist():
-            out.setdefault(int(ids[i[k]]), []).append((int(ids[j[k]]), float(cos[k]), int(co[k])))
+        for i, j, co in _both_ways(self._give_up("cobuy")):
+            keep = co >= MIN_CO_BUYERS
+            i, j, co = i[keep], j[keep], co[keep]
+            cos = co / np.sqrt(buyers[i] * buyers[j])
+            for k in top_per_row(i, cos, self.params.neighbours_per_item).tolist():
+                nb = (int(ids[j[k]]), float(cos[k]), int(co[k]))
+                out.setdefault(int(ids[i[k]]), []).append(nb)
         return out
 
     def _popularity(
@@ -311,15 +320,17 @@ class Trainer:
             lift = (win / window_days) / np.maximum(total / span.size, 1e-12)
         else:
             lift = np.ones(ids.shape[0])
-        hist = self.gap_hist.toarray() if ids.shape[0] * _GAP_BINS <= 50_000_000 else None
+        hist = self.gap_hist.tocsr()
+        hist.sort_indices()
         out: dict[int, ProductStat] = {}
         for k, pid in enumerate(ids.tolist()):
-            row = hist[k] if hist is not None else self.gap_hist.getrow(k).toarray().ravel()
-            n = int(row.sum())
+            lo, hi = hist.indptr[k], hist.indptr[k + 1]
+            counts = hist.data[lo:hi]
+            n = int(counts.sum())
             med = None
-            if n:
-                cum = np.cumsum(row)
-                med = float(np.searchsorted(cum, (n + 1) / 2)) / 2.0
+            if n:  # the bin (half days) where the cumulated count reaches half
+                at = int(np.searchsorted(np.cumsum(counts), (n + 1) / 2))
+                med = float(hist.indices[lo + at]) / 2.0
             fd = int(self.first_day[k])
             out[pid] = ProductStat(
                 first_sold_on=None if fd == _NO_DAY else date.fromordinal(fd),

@@ -23,7 +23,7 @@ MIN_CO_BUYERS = 2
 # Product pairs the trainer keeps counting (each of its two pair matrices, ~8 bytes a
 # pair): beyond it the rarest pairs are forgotten (lossy counting), so memory stays bounded
 # whatever the number of members. 20,000 products have at most 200 million pairs.
-PAIR_BUDGET = 25_000_000
+PAIR_BUDGET = 12_000_000
 # Seasonal: the window after today's day of the year.
 SEASON_WINDOW_DAYS = 30
 

@@ -72,7 +72,7 @@ def _say(m: str) -> None:
     print(f"  {m}", file=sys.stderr, flush=True)
 
 
-async def one_run(members: int, range_members: int, workers: int) -> dict:
+async def one_run(members: int, range_members: int, workers: int, max_ranges: int = 0) -> dict:
     """The rebuild: inline (``rebuild_now``) or, with ``workers``, phase 1 here and the
     range jobs in that many processes (what worker machines do with the messages)."""
     from tortoise import Tortoise
@@ -96,6 +96,8 @@ async def one_run(members: int, range_members: int, workers: int) -> dict:
         first = await rebuild.start(s, announce=False, progress=_say)
         phase1 = time.perf_counter() - started
         rebuild_id, range_ids = first.rebuild_id, first.range_ids
+        if max_ranges:  # a sample of the ranges (the rebuild stays RUNNING)
+            range_ids = range_ids[:max_ranges]
         del first  # its model: the range processes load it from the tables, as workers do
         shares = [range_ids[k::workers] for k in range(workers)]
         argv = [sys.executable, "-m", "bench.feeds_rebuild", "--members", str(members)]
@@ -154,11 +156,16 @@ async def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true", help="keep the data set of a last run")
     p.add_argument("--build-only", action="store_true")
     p.add_argument("--workers", type=int, default=0, help="range jobs in N processes")
+    p.add_argument("--max-ranges", type=int, default=0, help="run only the first N ranges")
     p.add_argument("--one-run", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--range-worker", default="", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.one_run:
-        print(json.dumps(await one_run(a.members, a.range_members, a.workers), default=str))
+        print(
+            json.dumps(
+                await one_run(a.members, a.range_members, a.workers, a.max_ranges), default=str
+            )
+        )
         return 0
     if a.range_worker:
         ids = [int(i) for i in a.range_worker.split(",")]
@@ -172,7 +179,7 @@ async def main(argv: list[str] | None = None) -> int:
         return 0
     argv2 = [sys.executable, "-m", "bench.feeds_rebuild", "--one-run"]
     argv2 += ["--members", str(a.members), "--range-members", str(a.range_members)]
-    argv2 += ["--workers", str(a.workers)]
+    argv2 += ["--workers", str(a.workers), "--max-ranges", str(a.max_ranges)]
     out = subprocess.run(argv2, check=True, stdout=subprocess.PIPE, text=True).stdout  # noqa: ASYNC221
     r = json.loads(out.strip().splitlines()[-1])
     row = {
@@ -182,6 +189,7 @@ async def main(argv: list[str] | None = None) -> int:
         "products": a.products,
         "range_members": a.range_members,
         "workers": a.workers,
+        "max_ranges": a.max_ranges,
         **built,
         **r,
     }

@@ -44,6 +44,7 @@ TOPIC_REBUILD_RANGE = "feeds.rebuild_range"
 LEFT_OUT = (MemberStatus.MERGED.value, MemberStatus.ERASED.value)  # no member signals
 TRAIN_CHUNK_MEMBERS = 100_000  # member ids read at a time in phase 1 (each chunk adds
 # its pair counts to the whole so far: fewer, larger chunks cost less; ~3M lines here)
+WALK_IN_CHUNK_ORDERS = 500_000  # order ids of walk-in orders read at a time
 RANGE_CHUNK_MEMBERS = 5_000  # member ids read at a time inside a range
 Progress = Callable[[str], None]
 
@@ -118,9 +119,12 @@ async def start(
         lines += len(chunk)
         members += np.unique(chunk.member).size
         progress(f"feeds rebuild: trained on members {a:,}-{b - 1:,} ({int(lines):,} lines)")
-    member, day, item, store = await orders.feed_lines_of_walk_ins(begin, end)
-    trainer.add(Purchases(member=member, day=day, item=item, store=store))
-    walk_in_lines = int(member.size)
+    walk_in_lines = 0
+    walk_ins = await orders.feed_walk_in_span(begin, end)
+    for a, b in _spans(walk_ins[0], walk_ins[1] + 1, WALK_IN_CHUNK_ORDERS) if walk_ins else ():
+        member, day, item, store = await orders.feed_lines_of_walk_ins(a, b, begin, end)
+        trainer.add(Purchases(member=member, day=day, item=item, store=store))
+        walk_in_lines += int(member.size)
     t1 = time.perf_counter()
     model = trainer.finish(today)
     t2 = time.perf_counter()

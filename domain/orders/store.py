@@ -228,7 +228,7 @@ _COPY_HEADER = 11 + 4 + 4  # signature, flags, header extension length (0)
 
 def _feed_lines_sql(dialect: str, *, walk_ins: bool, one_member: bool, left_out: bool) -> str:
     if walk_ins:
-        member, who = "-o.id", "o.member_id IS NULL"
+        member, who = "-o.id", "o.member_id IS NULL AND o.id >= :lo AND o.id < :hi"
     elif one_member:
         member, who = "o.member_id", "o.member_id = :member_id"
     else:
@@ -306,13 +306,26 @@ async def feed_lines_of_member(
     return await _feed_columns(sql, {"start": start, "end": end, "member_id": member_id})
 
 
-async def feed_lines_of_walk_ins(start: datetime, end: datetime) -> tuple[np.ndarray, ...]:
-    """Lines of orders without a member paid in [start, end); member id = -order id."""
+async def feed_lines_of_walk_ins(
+    lo: int, hi: int, start: datetime, end: datetime
+) -> tuple[np.ndarray, ...]:
+    """Lines of orders lo <= id < hi without a member paid in [start, end), as columns;
+    member id = -order id."""
     conn = connections.get("default")
     sql = _feed_lines_sql(
         conn.capabilities.dialect, walk_ins=True, one_member=False, left_out=False
     )
-    return await _feed_columns(sql, {"start": start, "end": end})
+    return await _feed_columns(sql, {"start": start, "end": end, "lo": lo, "hi": hi})
+
+
+async def feed_walk_in_span(start: datetime, end: datetime) -> tuple[int, int] | None:
+    """(lowest, highest) id of an order without a member paid in [start, end)."""
+    row = (
+        await Order.filter(member_id__isnull=True, paid_at__gte=start, paid_at__lt=end)
+        .annotate(lo=Min("id"), hi=Max("id"))
+        .values("lo", "hi")
+    )[0]
+    return None if row["lo"] is None else (int(row["lo"]), int(row["hi"]))
 
 
 async def feed_member_span(start: datetime, end: datetime) -> tuple[int, int] | None:

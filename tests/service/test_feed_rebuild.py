@@ -20,7 +20,14 @@ from domain.feeds.tables import (
     FeedRebuildRange,
     FeedRule,
 )
-from tests.factories import allow_backdating, feed_order, feed_products, pos_and_member
+from tests.factories import (
+    ORDER,
+    allow_backdating,
+    feed_order,
+    feed_products,
+    order_input,
+    pos_and_member,
+)
 from tests.isolation import settle
 
 BREAKFAST = 6  # members with three BREAD + MILK baskets
@@ -48,6 +55,12 @@ async def plant(app, gql, client, seed, monkeypatch) -> dict:
         await feed_order(pos, wine_card, ["FEED-WINE", "FEED-CHEESE"], days)
     pos, target_card, target = await pos_and_member(gql, client, seed)
     await feed_order(pos, target_card, ["FEED-BREAD"], 3)
+    walk_in = order_input(
+        "", fen=1000, lines=[{"sku": "FEED-BUTTER", "quantity": 1, "unitPriceFen": 1000}]
+    )
+    del walk_in["member"]  # no member: counts for popularity and baskets, nobody's history
+    r = await pos(ORDER, {"in": walk_in})
+    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r
     await FeedPreference.create(member_id=wine, personalised=False, updated_at=clock.now())
     await settle(app)  # the order-time refreshes of the planted orders are done
     return {
@@ -81,9 +94,11 @@ async def test_rebuild_writes_the_planted_rules_neighbours_popularity_and_docume
     result = await rebuild.rebuild_now(settings_of(app), progress=lambda _m: None)
     assert result["status"] == RebuildStatus.DONE
 
-    # direct counts: baskets are (member, day); the wine member is left out
-    baskets = BREAKFAST * 3 + PARTY * 2 + 1
+    # direct counts: baskets are (member, day) and each walk-in order; the wine member
+    # is left out
+    baskets = BREAKFAST * 3 + PARTY * 2 + 1 + 1
     assert result["train"]["baskets"] == baskets
+    assert result["train"]["walk_in_lines"] == 1
     both, bread = BREAKFAST * 3, BREAKFAST * 3 + 1
     r = await rule(ids, "FEED-BREAD", "FEED-MILK")
     assert r is not None and r.baskets == both
@@ -105,6 +120,7 @@ async def test_rebuild_writes_the_planted_rules_neighbours_popularity_and_docume
         ids["FEED-MILK"]: BREAKFAST,
         ids["FEED-BEER"]: PARTY,
         ids["FEED-CHIPS"]: PARTY,
+        ids["FEED-BUTTER"]: 1,  # the walk-in order
     }
     assert await FeedPopularity.filter(scope="STORE").exists()
 

@@ -450,3 +450,28 @@ async def test_signals_stick_in_the_served_feed_and_undo_at_once(gql, app):
     version = (await feed_rows(pk))[4]
     await me(DISMISS, {"i": feed_item_id("product:999999999"), "r": "NOT_INTERESTED"})
     assert (await feed_rows(pk))[4] == version and set(await _feed(me)) == set(back)
+
+
+async def test_concurrent_signals_of_a_new_member_each_count_once(gql, app):
+    """Two dismissals racing to create the member's feed row, and the same event batch
+    sent twice at once: every call answers, one row each, the events written once."""
+    import asyncio
+
+    me, pk = await _member(gql, app)
+    a, b = await feed_products(("柠檬茶", "饮料/茶"), ("豆浆", "饮料/豆奶"))
+    answers = await asyncio.gather(
+        me(DISMISS, {"i": feed_item_id(f"product:{a}"), "r": "NOT_INTERESTED"}),
+        me(DISMISS, {"i": feed_item_id(f"product:{b}"), "r": "NOT_INTERESTED"}),
+        me(DISMISS, {"i": feed_item_id(f"product:{a}"), "r": "ALREADY_BOUGHT"}),
+    )
+    assert all(
+        r["data"]["feedItemDismiss"]["__typename"] == "FeedItemDismissSuccess" for r in answers
+    )
+    dismissals, _m, _p, _e, version = await feed_rows(pk)
+    assert dismissals == 2 and version == 3  # the row was created once, then bumped twice
+    batch = [_event(f"race-{n}", a) for n in range(20)]
+    answers = await asyncio.gather(me(EVENTS, {"e": batch}), me(EVENTS, {"e": batch}))
+    counts = [r["data"]["feedEventsRecord"] for r in answers]
+    assert sum(c["accepted"] for c in counts) == 20
+    assert sum(c["duplicates"] for c in counts) == 20
+    assert (await feed_rows(pk))[3] == 20

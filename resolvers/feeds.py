@@ -148,5 +148,5 @@ async def bought_together_of(
             confidence_value=b.confidence,
             lift_value=b.lift,
         )
-        for b in await services.bought_together(product_id, limit)
+        for b in await info.context.loaders.bought_together.load((product_id, limit))
     ]

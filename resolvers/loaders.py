@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.config import Settings
 from domain.coupons import issuing as coupons
+from domain.feeds import services as feeds
 from domain.members import cards, identities
 from domain.members import consents as member_consents
 from domain.members import store as members
@@ -67,6 +68,12 @@ def by_id(fetch: Callable[[list[int]], Awaitable[Mapping[int, V]]]) -> DataLoade
     return DataLoader(load_fn=load)
 
 
+async def _bought_together(keys: list[tuple[int, int]]) -> list[list[feeds.BoughtTogether]]:
+    limit = max(n for _pid, n in keys)  # one batch; each key keeps its own count
+    found = await feeds.bought_together(sorted({pid for pid, _n in keys}), limit)
+    return [found[pid][:n] for pid, n in keys]
+
+
 @dataclass
 class Loaders:
     """One typed loader per relation, per request: each reads its relation for every
@@ -101,6 +108,10 @@ class Loaders:
     )
     regions: DataLoader[int, RegionRow | None] = field(
         default_factory=lambda: by_id(org.regions_by_ids)
+    )
+    # (product id, how many): the products bought with it (Product.boughtTogether)
+    bought_together: DataLoader[tuple[int, int], list[feeds.BoughtTogether]] = field(
+        default_factory=lambda: DataLoader(load_fn=_bought_together)
     )
     _ladder: asyncio.Future[list[tiers.TierRow]] | None = field(default=None, init=False)
 

@@ -309,7 +309,7 @@ FEED = """query($first: Int, $after: String) { me { feed(first: $first, after: $
     ... on CouponOffer { templateCode } ... on CampaignItem { name multiplierPct } } } } } }"""
 
 
-async def feed_products(*specs: tuple[str, str]) -> list[int]:
+async def plant_products(*specs: tuple[str, str]) -> list[int]:
     """Products (name, category path) in the catalogue; their ids, in order."""
     from domain.catalog.tables import Product
 
@@ -427,3 +427,47 @@ async def feed_rows(pk: int) -> tuple[int, int, int, int, int | None]:
         await FeedEvent.filter(member_id=pk).count(),
         fm.version if fm else None,
     )
+
+
+# --- feeds: a small planted chain for the rebuild and refresh tests ---
+
+FEED_PRODUCTS = {  # sku -> (name, category path)
+    "FEED-MILK": ("鲜牛奶", "乳品/牛奶"),
+    "FEED-BREAD": ("吐司面包", "烘焙/面包"),
+    "FEED-BUTTER": ("黄油", "乳品/黄油"),
+    "FEED-BEER": ("啤酒", "酒水/啤酒"),
+    "FEED-CHIPS": ("薯片", "零食/薯片"),
+    "FEED-WINE": ("葡萄酒", "酒水/葡萄酒"),
+    "FEED-CHEESE": ("奶酪", "乳品/奶酪"),
+}
+PRODUCT_UPSERT = """mutation($p: [ProductInput!]!) { productUpsert(products: $p) {
+  __typename ... on ProductUpsertSuccess { created updated } ... on UserError { code } } }"""
+
+
+async def feed_products(gql: GQL) -> dict[str, int]:
+    """The planted feed products (created once per module), sku -> product id."""
+    from domain.catalog.store import by_sku
+
+    admin = await sign_in_staff(gql, "admin@test.cn")
+    rows = [
+        {"sku": sku, "name": name, "categoryPath": path, "priceFen": 1000}
+        for sku, (name, path) in FEED_PRODUCTS.items()
+    ]
+    r = await admin(PRODUCT_UPSERT, {"p": rows})
+    assert r["data"]["productUpsert"]["__typename"] == "ProductUpsertSuccess", r
+    return {sku: p.id for sku, p in (await by_sku(list(FEED_PRODUCTS))).items()}
+
+
+async def feed_order(pos: GQL, card: str, skus: list[str], days_ago: float = 0) -> None:
+    """A paid order of one of each ``skus`` (10 yuan each), ``days_ago`` days back
+    (the test allows backdating: ``allow_backdating``)."""
+    from datetime import timedelta
+
+    o = order_input(
+        card,
+        fen=1000 * len(skus),
+        paidAt=(clock.now() - timedelta(days=days_ago)).isoformat(),
+        lines=[{"sku": s, "quantity": 1, "unitPriceFen": 1000} for s in skus],
+    )
+    r = await pos(ORDER, {"in": o})
+    assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from domain.feeds.jobs import TOPIC_REBUILD_RANGE
 from domain.members.birthdays import TOPIC_BIRTHDAY
 from domain.members.merge import TOPIC_MERGED, TOPIC_UNMERGED
 from domain.notifications.services import TOPIC_REQUESTED
@@ -17,6 +18,7 @@ from workers.actors.coupons import (
     coupon_for_points_expiry,
     coupon_for_tier_upgrade,
 )
+from workers.actors.feeds import feed_rebuild_range, feed_refresh_member
 from workers.actors.notifications import notify_points_expiring, send_notification
 from workers.actors.tiers import notify_tier_event, recompute_tier
 
@@ -25,12 +27,26 @@ TIER_EVENT = {"member_id": "member_id", "to": "to", "reason": "reason", "review_
 # topic: [(actor, {actor argument: payload key})]; every actor also gets the event id
 ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
     TOPIC_REQUESTED: [(send_notification, {"message_id": "message_id"})],
-    TOPIC_ORDER_CREATED: [(recompute_tier, {"member_id": "member_id"})],
-    TOPIC_ORDER_REFUNDED: [(recompute_tier, {"member_id": "member_id"})],
-    TOPIC_MERGED: [(recompute_tier, {"member_id": "survivor"})],
+    TOPIC_ORDER_CREATED: [
+        (recompute_tier, {"member_id": "member_id"}),
+        (feed_refresh_member, {"member_id": "member_id"}),
+    ],
+    TOPIC_ORDER_REFUNDED: [
+        (recompute_tier, {"member_id": "member_id"}),
+        (feed_refresh_member, {"member_id": "member_id"}),
+    ],
+    TOPIC_MERGED: [
+        (recompute_tier, {"member_id": "survivor"}),
+        (feed_refresh_member, {"member_id": "survivor"}),
+    ],
     TOPIC_UNMERGED: [
         (recompute_tier, {"member_id": "survivor"}),
         (recompute_tier, {"member_id": "absorbed"}),
+        (feed_refresh_member, {"member_id": "survivor"}),
+        (feed_refresh_member, {"member_id": "absorbed"}),
+    ],
+    TOPIC_REBUILD_RANGE: [
+        (feed_rebuild_range, {"range_id": "range_id", "rebuild_id": "rebuild_id"})
     ],
     TOPIC_TIER_CHANGED: [
         (notify_tier_event, TIER_EVENT),

@@ -4,10 +4,12 @@ categories (``member_models``); the production ranking (``blend``) and category 
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -29,10 +31,6 @@ BASKET_DECAY = 0.7  # each older basket weighs this much of the next one
 SEASONAL_MIN_LIFT = 1.5
 FAVOURITE_CATEGORIES = 3
 NEW_PER_CATEGORY = 3
-
-
-def _squash(x: float) -> float:
-    return x / (1.0 + x)
 
 
 def _keep_best(out: dict[int, Candidate], c: Candidate) -> None:
@@ -141,7 +139,14 @@ def _one_member(
         if cat is not None:
             cats[cat] += n
     favourite = [c for c, _ in cats.most_common(FAVOURITE_CATEGORIES)]
-    out: dict[int, Candidate] = {}
+    # product -> (score, kind, what the score parts are made of): candidates are built
+    # only for the best ``candidates_per_member`` at the end
+    pool: dict[int, tuple[float, FeedKind, Any]] = {}
+
+    def offer(pid: int, score: float, kind: FeedKind, payload: Any) -> None:
+        old = pool.get(pid)
+        if old is None or score > old[0]:
+            pool[pid] = (score, kind, payload)
 
     # BOUGHT_TOGETHER: rules from the member's last baskets
     basket_days = sorted(set(days), reverse=True)[:RECENT_BASKETS]
@@ -149,18 +154,19 @@ def _one_member(
     w_bt = KIND_WEIGHT[FeedKind.BOUGHT_TOGETHER]
     for it, d in zip(items, days, strict=True):
         w = weight.get(d)
-        if w is None:
-            continue
-        for r in model.rules.get(it, ()):
-            s = w * r.confidence
-            parts = {"confidence": round(r.confidence, 4), "lift": round(r.lift, 3), "recency": w}
-            _keep_best(out, Candidate(r.consequent, FeedKind.BOUGHT_TOGETHER, w_bt * s, parts, it))
+        if w is not None:
+            for r in model.rules.get(it, ()):
+                offer(r.consequent, w_bt * w * r.confidence, FeedKind.BOUGHT_TOGETHER, (r, w))
 
-    # SIMILAR_MEMBERS: item neighbours of what the member bought
+    # SIMILAR_MEMBERS: item neighbours of what the member bought, the cosine averaged over
+    # their products (weighted by how often each was bought), so one much-bought product's
+    # neighbours do not outweigh the member's own staples
     acc: dict[int, float] = {}
     ref: dict[int, tuple[float, int]] = {}
+    total = 0.0
     for it, n in times.items():
         wi = math.log1p(n)
+        total += wi
         for nb, cos, _co in model.neighbours.get(it, ()):
             v = wi * cos
             acc[nb] = acc.get(nb, 0.0) + v
@@ -168,16 +174,7 @@ def _one_member(
                 ref[nb] = (v, it)
     w_sm = KIND_WEIGHT[FeedKind.SIMILAR_MEMBERS]
     for nb, v in acc.items():
-        _keep_best(
-            out,
-            Candidate(
-                nb,
-                FeedKind.SIMILAR_MEMBERS,
-                w_sm * _squash(v),
-                {"neighbours": round(v, 4)},
-                ref[nb][1],
-            ),
-        )
+        offer(nb, w_sm * v / total, FeedKind.SIMILAR_MEMBERS, (v / total, ref[nb][1]))
 
     # SEASONAL: products that sell now, which the member bought before or in their categories
     w_se = KIND_WEIGHT[FeedKind.SEASONAL]
@@ -189,27 +186,37 @@ def _one_member(
     for cat in favourite:
         seasonal.extend(seasonal_by_cat.get(cat, ()))
     for it, lift in seasonal:
-        s = w_se * min(lift / 3.0, 1.0)
-        _keep_best(out, Candidate(it, FeedKind.SEASONAL, s, {"seasonal_lift": round(lift, 3)}))
+        offer(it, w_se * min(lift / 3.0, 1.0), FeedKind.SEASONAL, lift)
 
     # NEW_IN_FAVOURITE_CATEGORY
     w_new = KIND_WEIGHT[FeedKind.NEW_IN_FAVOURITE_CATEGORY]
     for rank, cat in enumerate(favourite):
         for it in new_by_cat.get(cat, ()):
             if it not in times:
-                s = w_new / (1 + rank)
-                _keep_best(
-                    out,
-                    Candidate(it, FeedKind.NEW_IN_FAVOURITE_CATEGORY, s, {"category_rank": rank}),
-                )
+                offer(it, w_new / (1 + rank), FeedKind.NEW_IN_FAVOURITE_CATEGORY, rank)
 
-    candidates = sorted(out.values(), key=lambda c: (-c.score, c.product_id))
+    best = heapq.nsmallest(
+        params.candidates_per_member, pool.items(), key=lambda kv: (-kv[1][0], kv[0])
+    )
     return MemberModel(
-        candidates=candidates[: params.candidates_per_member],
+        candidates=[_candidate(pid, *entry) for pid, entry in best],
         rhythms=rhythms,
         recent=recent,
         favourite_categories=favourite,
     )
+
+
+def _candidate(pid: int, score: float, kind: FeedKind, payload: Any) -> Candidate:
+    if kind == FeedKind.BOUGHT_TOGETHER:
+        rule, w = payload
+        parts = {"confidence": rule.confidence, "lift": rule.lift, "recency": w}
+        return Candidate(pid, kind, score, parts, rule.antecedent)
+    if kind == FeedKind.SIMILAR_MEMBERS:
+        avg, ref = payload
+        return Candidate(pid, kind, score, {"neighbours": avg}, ref)
+    if kind == FeedKind.SEASONAL:
+        return Candidate(pid, kind, score, {"seasonal_lift": payload})
+    return Candidate(pid, kind, score, {"category_rank": float(payload)})
 
 
 def due_ratio(r: Rhythm, today: date) -> float:
@@ -229,7 +236,6 @@ def blend(
     product). ``popular``: (product, score) of the member's store/region/chain, best
     first. ``personalised=False``: popularity only, nothing of ``doc``."""
     out: dict[int, Candidate] = {}
-    due: set[int] = set()
     if personalised:
         for c in doc.candidates:
             _keep_best(out, c)
@@ -238,27 +244,24 @@ def blend(
             ratio = due_ratio(r, today)
             if ratio < params.replenish_share:
                 continue
-            due.add(r.product_id)
             regular = min(r.purchases, 10) / 10.0
             late = max(0.0, ratio - 2.0)  # long overdue: perhaps they stopped buying it
             s = w * (0.8 + 0.2 * regular) / (1.0 + late)
-            parts = {
-                "due": round(ratio, 3),
-                "purchases": float(r.purchases),
-                "gap": r.median_gap_days,
-            }
+            parts = {"due": ratio, "purchases": float(r.purchases), "gap": r.median_gap_days}
             _keep_best(out, Candidate(r.product_id, FeedKind.REPLENISH, s, parts))
     top = popular[0][1] if popular else 0.0
     w = KIND_WEIGHT[FeedKind.POPULAR_NEAR_YOU]
     for pid, score in popular:
         s = w * (score / top if top > 0 else 0.0)
-        _keep_best(
-            out, Candidate(pid, FeedKind.POPULAR_NEAR_YOU, s, {"popularity": round(score, 4)})
-        )
+        old = out.get(pid)
+        if old is None or s > old.score:
+            out[pid] = Candidate(pid, FeedKind.POPULAR_NEAR_YOU, s, {"popularity": score})
     if personalised:
-        # bought lately and not due again: leaves the feed for the hold window
+        # bought lately and not replenishable for this member (no rhythm): leaves the
+        # feed for the hold window; a product with a rhythm comes back as REPLENISH when due
+        rhythm = {r.product_id for r in doc.rhythms}
         for pid in doc.recent:
-            if pid not in due:
+            if pid not in rhythm:
                 out.pop(pid, None)
     return sorted(out.values(), key=lambda c: (-c.score, c.product_id))
 

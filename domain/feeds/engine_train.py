@@ -13,6 +13,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 from domain.feeds.engine_arrays import group_starts, median_gaps, top_per_row
 from domain.feeds.engine_types import (
     MIN_CO_BUYERS,
+    PAIR_BUDGET,
     POPULAR_PER_SCOPE,
     POPULARITY_HALF_LIFE_DAYS,
     SEASON_WINDOW_DAYS,
@@ -63,6 +64,40 @@ def _grow(m: sp.csr_matrix, shape: tuple[int, int]) -> sp.csr_matrix:
     return m
 
 
+def _grow_counts(a: np.ndarray, n: int) -> np.ndarray:
+    return a if a.shape[0] >= n else np.concatenate([a, np.zeros(n - a.shape[0], a.dtype)])
+
+
+def _pairs(x: sp.csr_matrix) -> sp.csr_matrix:
+    """The upper triangle (i < j) of x.T @ x for a binary rows x items matrix: how many
+    rows hold both products (the counts are symmetric; the diagonal is kept apart)."""
+    c = (x.T @ x).tocoo()
+    keep = c.row < c.col
+    return sp.csr_matrix((c.data[keep], (c.row[keep], c.col[keep])), shape=c.shape)
+
+
+def _prune(m: sp.csr_matrix, budget: int) -> tuple[sp.csr_matrix, int]:
+    """Lossy counting when the pairs outgrow ``budget``: forget the pairs seen least (1,
+    then 2...) until they fit. Returns the matrix and the highest count forgotten."""
+    level = 0
+    while m.nnz > budget:
+        level += 1
+        m.data[m.data <= level] = 0
+        m.eliminate_zeros()
+    return m, level
+
+
+def _both_ways(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, count) for both orders of every stored pair of an upper triangle."""
+    c = m.tocoo()
+    data = c.data.astype(np.float64)
+    return (
+        np.concatenate([c.row, c.col]),
+        np.concatenate([c.col, c.row]),
+        np.concatenate([data, data]),
+    )
+
+
 class Trainer:
     def __init__(self, params: EngineParams, *, store_region: dict[int, int] | None = None):
         self.params = params
@@ -71,8 +106,12 @@ class Trainer:
         self.stores = _Index()
         self.regions = _Index()
         self.baskets = 0
-        self.cooc = sp.csr_matrix((0, 0), dtype=np.int64)  # baskets with both
-        self.cobuy = sp.csr_matrix((0, 0), dtype=np.int64)  # members who bought both
+        # products x products, upper triangle: baskets with both, members who bought both
+        self.cooc = sp.csr_matrix((0, 0), dtype=np.int32)
+        self.cobuy = sp.csr_matrix((0, 0), dtype=np.int32)
+        self.basket_count = np.zeros(0, dtype=np.int64)  # baskets with the product
+        self.buyer_count = np.zeros(0, dtype=np.int64)  # members who bought it
+        self.forgotten = 0  # the highest pair count lossy counting dropped (0: exact)
         self.gap_hist = sp.csr_matrix((0, _GAP_BINS), dtype=np.int64)
         self.pop: dict[PopularityScope, tuple[sp.csr_matrix, sp.csr_matrix]] = {}
         self.first_day = np.zeros(0, dtype=np.int32)
@@ -100,12 +139,18 @@ class Trainer:
         _, basket = np.unique(member * (hi - lo + 1) + (day - lo), return_inverse=True)
         nb = int(basket.max()) + 1
         self.baskets += nb
-        b = sp.csr_matrix((np.ones(item.shape[0], np.int64), (basket, item)), shape=(nb, n))
+        b = sp.csr_matrix((np.ones(item.shape[0], np.int32), (basket, item)), shape=(nb, n))
         b.data[:] = 1
-        mi = sp.csr_matrix((np.ones(item.shape[0], np.int64), (member, item)), (n_members, n))
+        mi = sp.csr_matrix((np.ones(item.shape[0], np.int32), (member, item)), (n_members, n))
         mi.data[:] = 1
-        self.cooc = _grow(self.cooc, (n, n)) + (b.T @ b).tocsr()
-        self.cobuy = _grow(self.cobuy, (n, n)) + (mi.T @ mi).tocsr()
+        self.basket_count = _grow_counts(self.basket_count, n)
+        self.basket_count += np.bincount(b.indices, minlength=n)
+        self.buyer_count = _grow_counts(self.buyer_count, n)
+        self.buyer_count += np.bincount(mi.indices, minlength=n)
+        budget = PAIR_BUDGET
+        self.cooc, f1 = _prune(_grow(self.cooc, (n, n)) + _pairs(b), budget)
+        self.cobuy, f2 = _prune(_grow(self.cobuy, (n, n)) + _pairs(mi), budget)
+        self.forgotten = max(self.forgotten, f1, f2)
 
         # first sale, sales by day of the year
         if self.first_day.shape[0] < n:
@@ -190,12 +235,11 @@ class Trainer:
 
     def _rules(self, ids: np.ndarray) -> dict[int, list[Rule]]:
         p = self.params
-        c = self.cooc.tocoo()
-        count = self.cooc.diagonal().astype(np.float64)
+        i, j, both = _both_ways(self.cooc)
+        count = self.basket_count.astype(np.float64)
         total = float(max(self.baskets, 1))
-        i, j, both = c.row, c.col, c.data.astype(np.float64)
         support = both / total
-        keep = (i != j) & (support >= p.min_support)
+        keep = support >= p.min_support
         i, j, both, support = i[keep], j[keep], both[keep], support[keep]
         confidence = both / count[i]
         keep = confidence >= p.min_confidence
@@ -223,10 +267,10 @@ class Trainer:
         return out
 
     def _neighbours(self, ids: np.ndarray) -> dict[int, list[tuple[int, float, int]]]:
-        c = self.cobuy.tocoo()
-        buyers = self.cobuy.diagonal().astype(np.float64)
-        keep = (c.row != c.col) & (c.data >= MIN_CO_BUYERS)
-        i, j, co = c.row[keep], c.col[keep], c.data[keep]
+        i, j, co = _both_ways(self.cobuy)
+        buyers = self.buyer_count.astype(np.float64)
+        keep = co >= MIN_CO_BUYERS
+        i, j, co = i[keep], j[keep], co[keep]
         cos = co / np.sqrt(buyers[i] * buyers[j])
         out: dict[int, list[tuple[int, float, int]]] = {}
         for k in top_per_row(i, cos, self.params.neighbours_per_item).tolist():

@@ -20,6 +20,10 @@ POPULARITY_HALF_LIFE_DAYS = 60.0
 POPULAR_PER_SCOPE = 100
 # Item neighbours need at least this many members who bought both.
 MIN_CO_BUYERS = 2
+# Product pairs the trainer keeps counting (each of its two pair matrices, ~8 bytes a
+# pair): beyond it the rarest pairs are forgotten (lossy counting), so memory stays bounded
+# whatever the number of members. 20,000 products have at most 200 million pairs.
+PAIR_BUDGET = 25_000_000
 # Seasonal: the window after today's day of the year.
 SEASON_WINDOW_DAYS = 30
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -77,14 +78,13 @@ def parse_day(text: str) -> int | None:
     return None
 
 
-def _lines(path: Path, progress: Progress | None) -> Iterator[str]:
+def _lines(f: BinaryIO, progress: Progress | None) -> Iterator[str]:
     done = 0
-    with path.open("rb") as f:
-        for n, raw in enumerate(f):
-            done += len(raw)
-            if progress is not None and n % 65536 == 0:
-                progress(done)
-            yield raw.decode("utf-8-sig" if n == 0 else "utf-8", errors="replace")
+    for n, raw in enumerate(f):
+        done += len(raw)
+        if progress is not None and n % 65536 == 0:
+            progress(done)
+        yield raw.decode("utf-8-sig" if n == 0 else "utf-8", errors="replace")
     if progress is not None:
         progress(done)
 
@@ -96,7 +96,13 @@ def read_log(
     dates parsed once per distinct text)."""
     if not path.is_file():
         raise LogError(f"{path}: no such file")
-    reader = csv.reader(_lines(path, progress))
+    with path.open("rb") as f:
+        return _read_rows(path, csv.reader(_lines(f, progress)), member_col, date_col, item_col)
+
+
+def _read_rows(
+    path: Path, reader: Any, member_col: str, date_col: str, item_col: str
+) -> PurchaseLog:
     header = next(reader, None)
     if header is None:
         raise LogError(f"{path}: the file is empty")

@@ -4,15 +4,18 @@ through here (they never import domain.orders.tables)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
+import numpy as np
+from tortoise import connections
 from tortoise.expressions import Q, Subquery
-from tortoise.functions import Max
+from tortoise.functions import Max, Min
 from tortoise.queryset import QuerySet
 
 from domain.orders.tables import Order, OrderLine, Refund
+from domain.sql import bind
 
 
 def buyers() -> Subquery:
@@ -185,3 +188,148 @@ async def bought_between(
         order__paid_at__lte=until,
     ).values_list("order__member_id", "product_id", "order__paid_at")
     return [(int(m), int(p), at) for m, p, at in rows]
+
+
+# --- order lines for the feed read model (``domain.feeds.rebuild``, ``.refresh``) ---
+#
+# Columns: member id, Asia/Shanghai business day (date ordinal), product id, store id,
+# one row per line of a paid order that is not wholly refunded, lines without a product
+# left out. A walk-in order (no member) gets the member id -order id: one anonymous
+# buyer per order (popularity and baskets may count it; it is nobody's history).
+
+_FEED_DAY = {
+    "postgres": "((o.paid_at AT TIME ZONE 'Asia/Shanghai')::date - DATE '0001-01-01' + 1)",
+    "sqlite": "CAST(julianday(date(o.paid_at, '+8 hours')) - 1721424.5 AS INTEGER)",
+}
+_FEED_LINES = """SELECT {member}, {day}, l.product_id, o.store_id
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+{members_join}
+WHERE o.paid_at >= :start AND o.paid_at < :end AND {who}
+  AND o.status <> 'REFUNDED' AND l.product_id IS NOT NULL
+  AND l.quantity > l.refunded_quantity
+ORDER BY 1, 2"""
+# binary COPY of four non-null integer columns: int16 field count, then per field an
+# int32 length and the value (big-endian); fixed width, so numpy reads it in one go
+_COPY_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("member", ">i8"),
+        ("l2", ">i4"),
+        ("day", ">i4"),
+        ("l3", ">i4"),
+        ("item", ">i4"),
+        ("l4", ">i4"),
+        ("store", ">i4"),
+    ]
+)
+_COPY_HEADER = 11 + 4 + 4  # signature, flags, header extension length (0)
+
+
+def _feed_lines_sql(dialect: str, *, walk_ins: bool, one_member: bool, left_out: bool) -> str:
+    if walk_ins:
+        member, who = "-o.id", "o.member_id IS NULL"
+    elif one_member:
+        member, who = "o.member_id", "o.member_id = :member_id"
+    else:
+        member, who = "o.member_id", "o.member_id >= :lo AND o.member_id < :hi"
+    members_join = (
+        "JOIN members m ON m.id = o.member_id AND m.status NOT IN (:left_out)" if left_out else ""
+    )
+    cast = "::bigint" if dialect == "postgres" else ""
+    return _FEED_LINES.format(
+        member=f"({member}){cast}", day=_FEED_DAY[dialect], members_join=members_join, who=who
+    )
+
+
+async def _feed_columns(sql: str, params: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    text, args = bind(sql, params, dialect)
+    if dialect != "postgres":
+        rows = await conn.execute_query(text, args)
+        data = np.asarray([tuple(r) for r in rows[1]], dtype=np.int64).reshape(-1, 4)
+        return (
+            data[:, 0].copy(),
+            data[:, 1].astype(np.int32),
+            data[:, 2].astype(np.int32),
+            data[:, 3].astype(np.int32),
+        )
+    # positional $n parameters cannot go into COPY: the values are integers and
+    # timestamps formatted here, never text from outside
+    for i in range(len(args), 0, -1):
+        value = args[i - 1]
+        literal = (
+            f"'{value.isoformat()}'::timestamptz" if isinstance(value, datetime) else str(value)
+        )
+        if isinstance(value, str):
+            literal = "'" + value.replace("'", "''") + "'"
+        text = text.replace(f"${i}", literal)
+    buf = bytearray()
+
+    async def sink(chunk: bytes) -> None:
+        buf.extend(chunk)
+
+    async with conn.acquire_connection() as raw:
+        await raw.copy_from_query(text, output=sink, format="binary")
+    body = memoryview(buf)[_COPY_HEADER : len(buf) - 2]  # the trailer: int16 -1
+    rows = np.frombuffer(body, dtype=_COPY_ROW)
+    return (
+        rows["member"].astype(np.int64),
+        rows["day"].astype(np.int32),
+        rows["item"].astype(np.int32),
+        rows["store"].astype(np.int32),
+    )
+
+
+async def feed_lines_of_members(
+    lo: int, hi: int, start: datetime, end: datetime, left_out_statuses: Sequence[str]
+) -> tuple[np.ndarray, ...]:
+    """Lines of orders paid in [start, end) by members lo <= id < hi whose status is not
+    one of ``left_out_statuses``, as columns (member, day, product, store), by member."""
+    conn = connections.get("default")
+    sql = _feed_lines_sql(
+        conn.capabilities.dialect, walk_ins=False, one_member=False, left_out=True
+    )
+    params = {"start": start, "end": end, "lo": lo, "hi": hi, "left_out": list(left_out_statuses)}
+    return await _feed_columns(sql, params)
+
+
+async def feed_lines_of_member(
+    member_id: int, start: datetime, end: datetime
+) -> tuple[np.ndarray, ...]:
+    """One member's lines of orders paid in [start, end), as columns, by day."""
+    conn = connections.get("default")
+    sql = _feed_lines_sql(
+        conn.capabilities.dialect, walk_ins=False, one_member=True, left_out=False
+    )
+    return await _feed_columns(sql, {"start": start, "end": end, "member_id": member_id})
+
+
+async def feed_lines_of_walk_ins(start: datetime, end: datetime) -> tuple[np.ndarray, ...]:
+    """Lines of orders without a member paid in [start, end); member id = -order id."""
+    conn = connections.get("default")
+    sql = _feed_lines_sql(
+        conn.capabilities.dialect, walk_ins=True, one_member=False, left_out=False
+    )
+    return await _feed_columns(sql, {"start": start, "end": end})
+
+
+async def feed_member_span(start: datetime, end: datetime) -> tuple[int, int] | None:
+    """(lowest, highest) member id with an order paid in [start, end); None: no order."""
+    row = (
+        await Order.filter(member_id__isnull=False, paid_at__gte=start, paid_at__lt=end)
+        .annotate(lo=Min("member_id"), hi=Max("member_id"))
+        .values("lo", "hi")
+    )[0]
+    return None if row["lo"] is None else (int(row["lo"]), int(row["hi"]))
+
+
+async def feed_store_ids(start: datetime, end: datetime) -> list[int]:
+    """The stores with an order paid in [start, end)."""
+    rows = (
+        await Order.filter(paid_at__gte=start, paid_at__lt=end)
+        .distinct()
+        .values_list("store_id", flat=True)
+    )
+    return sorted(cast(list[int], rows))

@@ -12,16 +12,19 @@ from strawberry.relay import to_base64
 from domain import clock
 from domain.audit.tables import AuditEntry
 from domain.catalog.tables import Product
+from domain.feeds import rebuild
 from domain.feeds.model import PERSONAL_KINDS, Candidate, FeedKind, Rhythm
 from domain.points import jobs
 from domain.points.model import lot_expiry
-from tests.conftest import sign_in_staff
+from tests.conftest import sign_in_staff, wait_for
 from tests.factories import (
     CLAIM,
     FEED,
     ORDER,
+    allow_backdating,
     as_member,
     at,
+    feed_order,
     feed_products,
     new_phone,
     new_store,
@@ -33,12 +36,14 @@ from tests.factories import (
     plant_mute,
     plant_popular,
     plant_preference,
+    plant_products,
     plant_rule,
     pos_and_member,
     register,
     store_ids,
     template,
 )
+from tests.isolation import settle
 
 STAFF_FEED = """query($id: ID!, $first: Int) { member(id: $id) { feed(first: $first) {
   edges { node { ... on FeedEntry { id kind reason scoreParts { name value } } } } } } }"""
@@ -71,7 +76,7 @@ def by_name(feed: dict) -> dict[str, dict]:
 
 async def planted(gql, client, seed, app):
     """A member who buys milk and eggs: bread goes with milk, eggs are due again."""
-    milk, bread, eggs, apple = await feed_products(
+    milk, bread, eggs, apple = await plant_products(
         ("鲜牛奶", "乳品/鲜奶"),
         ("全麦面包", "烘焙/面包"),
         ("土鸡蛋", "禽蛋/鸡蛋"),
@@ -108,8 +113,8 @@ async def test_planted_member_sees_complements_and_a_due_replenishment(gql, clie
 
 
 async def test_no_more_than_the_cap_of_one_category_in_the_first_ten(gql, client, seed, app):
-    fruit = await feed_products(*[(f"水果{i}", "生鲜/水果") for i in range(8)])
-    other = await feed_products(*[(f"零食{i}", f"休闲食品/零食{i % 4}") for i in range(8)])
+    fruit = await plant_products(*[(f"水果{i}", "生鲜/水果") for i in range(8)])
+    other = await plant_products(*[(f"零食{i}", f"休闲食品/零食{i % 4}") for i in range(8)])
     store_id, _region = await store_ids("SH02")
     await plant_popular("STORE", store_id, fruit + other)  # all the fruit sells best
     _pk, _gid, member = await new_member(gql, client, seed, app, homeStoreCode="SH02")
@@ -135,7 +140,7 @@ async def test_dismissed_items_and_muted_categories_stay_out(gql, client, seed, 
 
 async def test_personalisation_off_shows_no_personal_kinds(gql, client, seed, app):
     pk, _gid, member, _ids = await planted(gql, client, seed, app)
-    popular = await feed_products(("大米", "粮油/米面"), ("酱油", "调味品"))
+    popular = await plant_products(("大米", "粮油/米面"), ("酱油", "调味品"))
     store_id, _region = await store_ids("SH01")
     await plant_popular("STORE", store_id, popular)
     await plant_preference(pk, False)
@@ -148,11 +153,11 @@ async def test_personalisation_off_shows_no_personal_kinds(gql, client, seed, ap
 
 
 async def test_cold_start_home_store_then_region_then_chain(gql, client, seed, app):
-    store_items = await feed_products(("店热销A", "乳品/鲜奶"), ("店热销B", "调味品"))
-    region_items = await feed_products(
+    store_items = await plant_products(("店热销A", "乳品/鲜奶"), ("店热销B", "调味品"))
+    region_items = await plant_products(
         ("区热销", "粮油/米面"),
     )
-    chain_items = await feed_products(
+    chain_items = await plant_products(
         ("全国热销品", "冷冻食品"),
     )
     gz01, _south = await store_ids("GZ01")
@@ -190,7 +195,7 @@ async def test_claiming_a_coupon_takes_its_offer_out_at_once(gql, client, seed, 
 
 
 async def test_pages_are_stable_and_cover_the_feed_once(gql, client, seed, app):
-    items = await feed_products(*[(f"商品{i}", f"类目{i}") for i in range(30)])
+    items = await plant_products(*[(f"商品{i}", f"类目{i}") for i in range(30)])
     await plant_popular("CHAIN", 0, items)
     _pk, _gid, member = await new_member(gql, client, seed, app)
     whole = [n["id"] for n in nodes(await feed_of(member, first=100))]
@@ -250,7 +255,7 @@ async def test_staff_see_score_parts_and_the_read_is_audited(gql, client, seed, 
 
 
 async def test_bought_together_by_lift_with_figures_for_staff_only(gql, client, seed, app):
-    milk, bread, cereal, gone = await feed_products(
+    milk, bread, cereal, gone = await plant_products(
         ("鲜牛奶2", "乳品/鲜奶"), ("吐司", "烘焙/面包"), ("麦片", "冲调"), ("下架品", "冲调")
     )
     await plant_rule(milk, cereal, lift=2.0, confidence=0.2)
@@ -268,6 +273,17 @@ async def test_bought_together_by_lift_with_figures_for_staff_only(gql, client, 
     got = (await analyst(doc, {"id": to_base64("Product", milk)}))["data"]["node"]
     top = got["boughtTogether"][0]
     assert (top["support"], top["confidence"], top["lift"]) == (0.02, 0.5, 4.0)
+
+    # many products at once (one batch for all of them): each with its own list
+    listed = await member(
+        """{ products(first: 100, category: "乳品") { edges { node { name
+        boughtTogether(first: 1) { product { name } } } } } }"""
+    )
+    together = {
+        e["node"]["name"]: [b["product"]["name"] for b in e["node"]["boughtTogether"]]
+        for e in listed["data"]["products"]["edges"]
+    }
+    assert together["鲜牛奶2"] == ["吐司"]
 
 
 CAMPAIGN = """mutation($in: PointsCampaignInput!) { pointsCampaignCreate(input: $in) {
@@ -301,7 +317,7 @@ async def test_todays_campaign_and_expiring_points_take_the_offer_slots(gql, cli
         },
     )
     assert made["data"]["pointsCampaignCreate"]["__typename"] == "PointsCampaign", made
-    items = await feed_products(*[(f"热卖{i}", f"类目热卖{i}") for i in range(10)])
+    items = await plant_products(*[(f"热卖{i}", f"类目热卖{i}") for i in range(10)])
     sh01, _east = await store_ids("SH01")  # the member's home store
     await plant_popular("STORE", sh01, items)
 
@@ -332,3 +348,32 @@ async def test_the_members_own_signals_change_the_next_feed_at_once(gql, client,
     assert "Error" not in r["data"]["feedPreferencesUpdate"]["__typename"], r
     kinds = {n["kind"] for n in products(await feed_of(member))}
     assert not kinds & {k.value for k in PERSONAL_KINDS}
+
+
+async def test_a_new_order_changes_the_feed_at_once(gql, client, seed, app, monkeypatch):
+    """Last in this module: the rebuild replaces the global read model of the tests above."""
+    allow_backdating(app, monkeypatch)
+    await feed_products(gql)
+    for _ in range(4):
+        pos, card, _pk = await pos_and_member(gql, client, seed)
+        for days in (30, 12):
+            await feed_order(pos, card, ["FEED-BEER", "FEED-CHIPS"], days)
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    await feed_order(pos, card, ["FEED-BREAD"], 20)
+    await settle(app)
+    await rebuild.rebuild_now(app.state.rt.settings, progress=lambda _m: None)
+    member = await as_member(gql, app, pk)
+    before = by_name(await feed_of(member))  # and cached
+    assert before["啤酒"]["reason"] == "本店热销"
+    assert before.get("薯片", {}).get("kind") != "BOUGHT_TOGETHER"
+
+    await feed_order(pos, card, ["FEED-BEER"])
+
+    async def complement() -> dict | None:
+        shown = by_name(await feed_of(member))
+        chips = shown.get("薯片")
+        return shown if chips and chips["kind"] == "BOUGHT_TOGETHER" else None
+
+    after = await wait_for(complement, within=30)
+    assert after["薯片"]["reason"] == "常与 啤酒 一起购买"
+    assert "啤酒" not in after  # just bought, not replenishable: out for a while

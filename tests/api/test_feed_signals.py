@@ -17,13 +17,13 @@ from tests.factories import (
     at,
     feed_item_id,
     feed_product,
-    feed_products,
     feed_rows,
     new_phone,
     order_input,
     pk_of,
     plant_feed,
     plant_popular,
+    plant_products,
     register,
     staff,
 )
@@ -414,7 +414,7 @@ async def test_signals_stick_in_the_served_feed_and_undo_at_once(gql, app):
     from domain.feeds.model import PERSONAL_KINDS, Candidate, FeedKind
 
     me, pk = await _member(gql, app)
-    tea, cake, nuts = await feed_products(
+    tea, cake, nuts = await plant_products(
         ("乌龙茶", "饮料/茶"), ("芝士蛋糕", "烘焙/蛋糕"), ("腰果", "零食/坚果")
     )
     await plant_feed(

@@ -193,3 +193,19 @@ def test_params_come_from_the_settings():
     assert p.replenish_share == s.feed_replenish_share
     assert p.replenish_min_purchases == s.feed_replenish_min_purchases
     assert p.candidates_per_member == s.feed_candidates_per_member
+
+
+def test_pairs_beyond_the_budget_are_counted_lossily(monkeypatch):
+    from domain.feeds import engine_train
+
+    # members 1..40 all buy 1 and 2 together; each also buys two products of their own
+    rows = [(m, D0, it, None) for m in range(1, 41) for it in (1, 2, 100 + 2 * m, 101 + 2 * m)]
+    exact = _train(rows, params=EngineParams(min_support=0.01, min_confidence=0.01))
+    monkeypatch.setattr(engine_train, "PAIR_BUDGET", 10)
+    t = Trainer(EngineParams(min_support=0.01, min_confidence=0.01))
+    for m in range(1, 41):
+        t.add(Purchases.from_rows([r for r in rows if r[0] == m]))
+    assert t.cooc.nnz <= 10 and t.forgotten >= 1
+    lossy = t.finish(D0 + timedelta(days=10))
+    assert lossy.rules[1] == [r for r in exact.rules[1] if r.consequent == 2]
+    assert lossy.neighbours[1] == exact.neighbours[1][:1]

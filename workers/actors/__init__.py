@@ -4,8 +4,17 @@ Each area's module declares its actors with ``workers.actors.base.job`` (queue, 
 options, schedule); importing this package declares them all, in ``ALL_ACTORS``.
 """
 
-from workers.actors import coupons, members, notifications, points, tiers
+from workers.actors import coupons, feeds, members, notifications, points, tiers
 from workers.actors.base import ACTORS, SCHEDULED
 
 ALL_ACTORS = ACTORS
-__all__ = ["ALL_ACTORS", "SCHEDULED", "coupons", "members", "notifications", "points", "tiers"]
+__all__ = [
+    "ALL_ACTORS",
+    "SCHEDULED",
+    "coupons",
+    "feeds",
+    "members",
+    "notifications",
+    "points",
+    "tiers",
+]

@@ -94,15 +94,19 @@ async def popular(
     return out
 
 
-async def rules_of(product_id: int, limit: int) -> list[RuleRow]:
-    """Rules ``product_id`` -> other products, best lift first (then more baskets)."""
+async def rules_of(product_ids: list[int]) -> dict[int, list[RuleRow]]:
+    """Rules from each of ``product_ids`` to other products, best lift first (then more
+    baskets), in one statement (the rebuild keeps only rules above the support and
+    confidence floors, so a product has few)."""
     rows = (
-        await FeedRule.filter(antecedent_id=product_id)
-        .order_by("-lift", "-baskets", "consequent_id")
-        .limit(limit)
-        .values_list("consequent_id", "baskets", "support", "confidence", "lift")
+        await FeedRule.filter(antecedent_id__in=product_ids)
+        .order_by("antecedent_id", "-lift", "-baskets", "consequent_id")
+        .values_list("antecedent_id", "consequent_id", "baskets", "support", "confidence", "lift")
     )
-    return [RuleRow(int(c), int(b), float(s), float(cf), float(lf)) for c, b, s, cf, lf in rows]
+    out: dict[int, list[RuleRow]] = {p: [] for p in product_ids}
+    for a, c, b, s, cf, lf in rows:
+        out[int(a)].append(RuleRow(int(c), int(b), float(s), float(cf), float(lf)))
+    return out
 
 
 # --- seed_*: plant rows for tests (production writes them in rebuild / signals) ---------------

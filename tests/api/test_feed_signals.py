@@ -95,6 +95,9 @@ async def test_unknown_or_malformed_items_are_refused_and_write_nothing(gql, app
         "not-an-id",
         feed_item_id("product:999999999"),  # no such product
         feed_item_id("product:abc"),
+        feed_item_id(f"product:0{pid}"),  # not the canonical key of an existing product
+        feed_item_id("product:²"),
+        feed_item_id("campaign:٣"),
         feed_item_id("product:99999999999999"),
         feed_item_id("nope:1"),
         feed_item_id("coupon:NO-SUCH-TEMPLATE"),

@@ -471,3 +471,26 @@ async def feed_order(pos: GQL, card: str, skus: list[str], days_ago: float = 0) 
     )
     r = await pos(ORDER, {"in": o})
     assert r["data"]["orderCreate"]["__typename"] == "OrderCreateSuccess", r
+
+
+FEED_EVENTS = """mutation($e: [FeedEventInput!]!) { feedEventsRecord(events: $e) {
+  __typename ... on FeedEventsRecordSuccess { accepted duplicates skipped }
+  ... on UserError { code message } } }"""
+
+
+async def feed_member(gql: GQL, app, store: str = "SH01") -> tuple[GQL, int]:
+    """A new member of ``store`` registered by staff: (their own client, their pk)."""
+    m = await register(await staff(gql), new_phone(), homeStoreCode=store)
+    pk = pk_of(m["member"]["id"])
+    return await as_member(gql, app, pk), pk
+
+
+def feed_event(cid: str, pid: int, event: str = "IMPRESSION", kind: str = "REPLENISH", at=None):
+    """A FeedEventInput for product ``pid`` (occurring now unless ``at``)."""
+    return {
+        "clientEventId": cid,
+        "itemId": feed_item_id(f"product:{pid}"),
+        "kind": kind,
+        "event": event,
+        "occurredAt": (at or clock.now()).isoformat(),
+    }

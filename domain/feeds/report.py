@@ -31,6 +31,7 @@ from domain.org import store as org
 
 CONVERSION_WINDOW = timedelta(days=7)
 PERIOD_MAX_DAYS = 366
+IN_CHUNK = 1000
 
 
 def rate_bp(part: int, whole: int) -> int:
@@ -135,10 +136,15 @@ async def _conversions(
     earliest = min(first.values())
     latest = max(first.values()) + CONVERSION_WINDOW
     bought: dict[tuple[int, int], list[datetime]] = defaultdict(list)
-    for member, product, paid_at in await orders.bought_between(
-        sorted({m for _k, m, _p in first}), sorted({p for _k, _m, p in first}), earliest, latest
-    ):
-        bought[(member, product)].append(clock.utc(paid_at))
+    members = sorted({m for _k, m, _p in first})
+    products = sorted({p for _k, _m, p in first})
+    # in chunks: one statement's bind parameters are bounded (asyncpg 32767, SQLite less)
+    for i in range(0, len(members), IN_CHUNK):
+        for j in range(0, len(products), IN_CHUNK):
+            for member, product, paid_at in await orders.bought_between(
+                members[i : i + IN_CHUNK], products[j : j + IN_CHUNK], earliest, latest
+            ):
+                bought[(member, product)].append(clock.utc(paid_at))
     for (kind, member, product), at in first.items():
         row = by_kind[FeedKind(kind)]
         row.clicked_products += 1

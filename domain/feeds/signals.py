@@ -16,6 +16,7 @@ leaves nothing written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,6 +41,7 @@ from domain.runtime import Runtime
 EVENT_MAX_AGE = timedelta(days=30)
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
 _INT_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[1-9][0-9]{0,9}")
 
 
 class UnknownFeedItem(NotFound):
@@ -74,7 +76,9 @@ async def known_item(text: str, field: str = "itemId") -> ItemKey:
 
 async def _exists(key: ItemKey) -> bool:
     if key.type in (ItemType.PRODUCT, ItemType.CAMPAIGN):
-        if not key.ref.isdigit() or not 0 < int(key.ref) <= _INT_MAX:
+        # canonical ASCII digits only: "product:012" or "product:²" would name no key serving
+        # knows (it writes "product:12")
+        if not _DIGITS.fullmatch(key.ref) or not 0 < int(key.ref) <= _INT_MAX:
             return False
         if key.type is ItemType.PRODUCT:
             return bool(await catalog.rows_by_ids([int(key.ref)], ["id"]))

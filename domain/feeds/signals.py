@@ -27,7 +27,13 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.catalog import store as catalog
 from domain.coupons import store as coupons
 from domain.db import in_transaction
-from domain.errors import InvalidInput, NotFound, PermissionDenied
+from domain.errors import (
+    InvalidInput,
+    PermissionDenied,
+    TooManyFeedEvents,
+    UnknownCategory,
+    UnknownFeedItem,
+)
 from domain.feeds import transfer  # noqa: F401 - registers the merge step
 from domain.feeds.model import DismissReason, FeedEventType, FeedKind, ItemKey, ItemType
 from domain.feeds.store import signals as store
@@ -42,21 +48,6 @@ EVENT_MAX_AGE = timedelta(days=30)
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
 _INT_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[1-9][0-9]{0,9}")
-
-
-class UnknownFeedItem(NotFound):
-    code = "UNKNOWN_FEED_ITEM"
-    default_message = "No such feed item; nothing was changed."
-
-
-class UnknownCategory(NotFound):
-    code = "UNKNOWN_CATEGORY"
-    default_message = "No product is filed under this category; nothing was changed."
-
-
-class TooManyFeedEvents(InvalidInput):
-    code = "TOO_MANY_FEED_EVENTS"
-    default_message = "Too many events in one call; nothing was recorded."
 
 
 def member_of(viewer: Principal) -> int:

@@ -1,7 +1,7 @@
 """The feed's reads: a member's read-model row and signals, popularity near them and the
-rules of a product. One statement each, on indexed keys; no writes but the ``seed_*``
-helpers at the end, which tests use to plant read-model and signal rows (the nightly
-rebuild and the member's signals write them in production, in their own store modules).
+rules of a product. One statement each, on indexed keys; no writes (the nightly rebuild
+and the order-time refresh write in ``store.build``, the member's signals in
+``store.signals``).
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import clock
-from domain.feeds.model import MemberModel, PopularityScope
+from domain.feeds.model import PopularityScope
 from domain.feeds.tables import (
     FeedDismissal,
     FeedMember,
@@ -107,73 +106,3 @@ async def rules_of(product_ids: list[int]) -> dict[int, list[RuleRow]]:
     for a, c, b, s, cf, lf in rows:
         out[int(a)].append(RuleRow(int(c), int(b), float(s), float(cf), float(lf)))
     return out
-
-
-# --- seed_*: plant rows for tests (production writes them in rebuild / signals) ---------------
-
-
-async def seed_member(member_id: int, doc: MemberModel) -> int:
-    """Write the member's read-model row, bumping its version; returns the new version."""
-    now = clock.now()
-    row = await FeedMember.get_or_none(member_id=member_id)
-    if row is None:
-        await FeedMember.create(member_id=member_id, doc=doc.dumps(), version=1, computed_at=now)
-        return 1
-    row.doc, row.version, row.computed_at = doc.dumps(), row.version + 1, now
-    await row.save(update_fields=["doc", "version", "computed_at"])
-    return row.version
-
-
-async def seed_touch(member_id: int) -> int:
-    """Bump the member's version (creating an empty row), as every signal write does."""
-    row = await FeedMember.get_or_none(member_id=member_id)
-    if row is None:
-        return await seed_member(member_id, MemberModel())
-    return await seed_member(member_id, MemberModel.loads(row.doc))
-
-
-async def seed_popularity(
-    scope: PopularityScope, scope_id: int, products: list[tuple[int, int, float]]
-) -> None:
-    """Replace the best sellers of one scope: (product, buyers, score), best first."""
-    await FeedPopularity.filter(scope=scope.value, scope_id=scope_id).delete()
-    await FeedPopularity.bulk_create(
-        [
-            FeedPopularity(
-                scope=scope.value, scope_id=scope_id, product_id=p, buyers=b, score=s, rank=i
-            )
-            for i, (p, b, s) in enumerate(products, start=1)
-        ]
-    )
-
-
-async def seed_rule(
-    antecedent: int, consequent: int, baskets: int, support: float, confidence: float, lift: float
-) -> None:
-    await FeedRule.create(
-        antecedent_id=antecedent,
-        consequent_id=consequent,
-        baskets=baskets,
-        support=support,
-        confidence=confidence,
-        lift=lift,
-    )
-
-
-async def seed_dismissal(member_id: int, item_key: str, until: datetime, reason: str) -> None:
-    await FeedDismissal.create(
-        member_id=member_id, item_key=item_key, reason=reason, created_at=clock.now(), until=until
-    )
-    await seed_touch(member_id)
-
-
-async def seed_mute(member_id: int, category: str) -> None:
-    await FeedMute.create(member_id=member_id, category=category, created_at=clock.now())
-    await seed_touch(member_id)
-
-
-async def seed_preference(member_id: int, personalised: bool) -> None:
-    await FeedPreference.update_or_create(
-        member_id=member_id, defaults={"personalised": personalised, "updated_at": clock.now()}
-    )
-    await seed_touch(member_id)

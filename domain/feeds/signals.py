@@ -34,6 +34,7 @@ from domain.errors import (
     UnknownCategory,
     UnknownFeedItem,
 )
+from domain.events import outbox
 from domain.feeds import transfer  # noqa: F401 - registers the merge step
 from domain.feeds.model import DismissReason, FeedEventType, FeedKind, ItemKey, ItemType
 from domain.feeds.store import signals as store
@@ -158,10 +159,14 @@ async def unmute(viewer: Principal, category: str) -> str:
 
 
 # --- preference ------------------------------------------------------------------------------
+TOPIC_PREFERENCE_CHANGED = "feed.preference_changed"
+
+
 async def set_personalised(viewer: Principal, personalised: bool) -> bool:
     """The member's PIPL art. 24 choice. Off: the feed uses no personal history from now
     on (the version bump makes the next read rank again) and the member's purchases leave
-    the training set at the next nightly rebuild. Audited (action ``feed.preference``)."""
+    the training set at the next nightly rebuild; a change also refreshes the member's
+    document at once (``TOPIC_PREFERENCE_CHANGED``). Audited (action ``feed.preference``)."""
     member_id = member_of(viewer)
     now = clock.now()
     async with in_transaction():
@@ -172,6 +177,9 @@ async def set_personalised(viewer: Principal, personalised: bool) -> bool:
             await audit.record(
                 viewer, "feed.preference", "member", member_id, personalised=personalised
             )
+            # the member's document follows at once: emptied when off, rebuilt from their
+            # history when on (else the feed stays popularity-only until the next night)
+            await outbox.record(TOPIC_PREFERENCE_CHANGED, {"member_id": member_id})
     return personalised
 
 

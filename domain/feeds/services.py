@@ -6,8 +6,8 @@ fixed slots (``ranking.OFFER_SLOTS``); cached per member and read-model version
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from domain import clock
 from domain.audit import services as audit
@@ -33,6 +33,7 @@ from domain.members.services import MemberView
 from domain.org import store as org
 from domain.points import services as points
 from domain.points import store as points_store
+from domain.points.services import Upcoming
 from domain.runtime import Runtime
 
 NON_PERSONAL_KINDS = PRODUCT_KINDS - PERSONAL_KINDS
@@ -74,6 +75,12 @@ async def feed(rt: Runtime, member: MemberView) -> list[FeedEntry]:
     return entries
 
 
+# Offers read "新会员专享" only for a member this new with no purchase history yet; a member
+# whose document is empty for another reason (personalisation off, history out of the
+# window) sees them as "可领取".
+NEW_MEMBER = timedelta(days=30)
+
+
 async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
     settings = rt.settings
     now = clock.now()
@@ -95,7 +102,10 @@ async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
     )
     last_bought = {r.product_id: r.last_day for r in doc.rhythms}
     items = [_product_entry(c, products, last_bought, scope, today) for c in shown]
-    offers = await _offers(member, today, settings.points_expiring_notice_days, new_member=cold)
+    new_member = cold and (now - member.member_since) <= NEW_MEMBER
+    offers = await _offers(
+        member, today, settings.points_expiring_notice_days, new_member=new_member
+    )
     return slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
 
 
@@ -148,22 +158,32 @@ def _product_entry(
     return FeedEntry(str(ItemKey.product(c.product_id)), c.kind, reason, parts, c.product_id)
 
 
+def _by_last_day(upcoming: list[Upcoming]) -> dict[date, Upcoming]:
+    """One item per last usable day (its key): lots expiring at two instants of one
+    Shanghai day are summed, the earlier instant kept."""
+    days: dict[date, Upcoming] = {}
+    for up in upcoming:
+        if up.last_day is None or up.points <= 0:
+            continue
+        seen = days.get(up.last_day)
+        days[up.last_day] = up if seen is None else replace(seen, points=seen.points + up.points)
+    return days
+
+
 async def _offers(
     member: MemberView, today: date, notice_days: int, *, new_member: bool
 ) -> list[FeedEntry]:
     """Expiring points, today's campaigns, then claimable coupons that fit the member."""
     out: list[FeedEntry] = []
-    for up in await points.expiring(member, notice_days):
-        if up.last_day is None or up.points <= 0:
-            continue
+    for last_day, up in _by_last_day(await points.expiring(member, notice_days)).items():
         out.append(
             FeedEntry(
-                str(ItemKey(ItemType.POINTS, up.last_day.isoformat())),
+                str(ItemKey(ItemType.POINTS, last_day.isoformat())),
                 FeedKind.POINTS_EXPIRING,
-                explain.points_expiring_reason(up.points, up.last_day, today),
+                explain.points_expiring_reason(up.points, last_day, today),
                 extra={
                     "points": up.points,
-                    "last_day": up.last_day.isoformat(),
+                    "last_day": last_day.isoformat(),
                     "at": up.at.isoformat(),
                 },
             )

@@ -44,6 +44,9 @@ class FeedPage:
     entries: list[FeedEntry]
     start: int  # position of the first entry in the whole feed
     more: bool
+    # the ranked products when the page was just ranked (not cached): the resolver needs
+    # not read them again; None: read them (they may have left the catalogue since)
+    products: dict[int, ProductRow] | None = None
 
 
 async def page(
@@ -55,24 +58,21 @@ async def page(
     limit: int,
 ) -> FeedPage:
     """A page of ``member``'s feed (the caller checked they may read it: the member
-    themself, or staff whose row scope holds the member; staff reads are audited)."""
+    themself, or staff whose row scope holds the member; staff reads are audited).
+    From the cache while the member's version is current (only the page's entries are
+    decoded); otherwise ranked now."""
     if viewer.kind is PrincipalKind.STAFF:
         await audit.record(viewer, "feed.read", "member", member.id)
-    entries = await feed(rt, member)
-    start, end, more = window([e.key for e in entries], after, limit)
-    return FeedPage(entries[start:end], start, more)
-
-
-async def feed(rt: Runtime, member: MemberView) -> list[FeedEntry]:
-    """The member's whole ranked feed, from the cache while their version is current."""
     cache = rt.feed_cache
-    version = await store.version_of(member.id)
+    version = await store.version_of(member.id) if cache.ttl_s else 0
     cached = await cache.get(member.id, version)
     if cached is not None:
-        return [FeedEntry.from_json(row) for row in cached]
-    entries = await rank(rt, member)
+        start, end, more = window([row[0] for row in cached], after, limit)
+        return FeedPage([FeedEntry.from_json(row) for row in cached[start:end]], start, more)
+    entries, products = await rank(rt, member)
     await cache.put(member.id, version, [e.to_json() for e in entries])
-    return entries
+    start, end, more = window([e.key for e in entries], after, limit)
+    return FeedPage(entries[start:end], start, more, products)
 
 
 # Offers read "新会员专享" only for a member this new with no purchase history yet; a member
@@ -81,12 +81,12 @@ async def feed(rt: Runtime, member: MemberView) -> list[FeedEntry]:
 NEW_MEMBER = timedelta(days=30)
 
 
-async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
+async def rank(rt: Runtime, member: MemberView) -> tuple[list[FeedEntry], dict[int, ProductRow]]:
+    """The member's whole feed ranked now, and the products it read."""
     settings = rt.settings
     now = clock.now()
     today = clock.business_date(now)
-    row = await store.member_row(member.id)
-    signals = await store.signals_of(member.id, now)
+    row, signals = await store.member_state(member.id, now)
     doc = MemberModel.loads(row.doc) if row.doc else MemberModel()
     cold = not (doc.candidates or doc.rhythms or doc.recent)
     scope, popular = await _popular_near(member, settings.feed_candidates_per_member)
@@ -102,11 +102,10 @@ async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
     )
     last_bought = {r.product_id: r.last_day for r in doc.rhythms}
     items = [_product_entry(c, products, last_bought, scope, today) for c in shown]
-    new_member = cold and (now - member.member_since) <= NEW_MEMBER
-    offers = await _offers(
-        member, today, settings.points_expiring_notice_days, new_member=new_member
-    )
-    return slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
+    new = cold and (now - member.member_since) <= NEW_MEMBER
+    offers = await _offers(member, today, settings.points_expiring_notice_days, new_member=new)
+    entries = slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
+    return entries, products
 
 
 async def _popular_near(

@@ -15,6 +15,12 @@ from domain import clock
 
 OPEN_HOURS_S = 13 * 3600  # a visit falls in the store's opening hours (08:00-21:00)
 STAPLE_BUY_CHANCE = 0.92  # a due staple is bought (else skipped this visit)
+# Some products are new: on sale only for the last NEW_DAYS (the feed's "上新了" items).
+NEW_EVERY, NEW_DAYS = 23, 21
+
+
+def is_new(product: int) -> bool:
+    return product % NEW_EVERY == 4
 
 
 @dataclass
@@ -71,11 +77,20 @@ def plan_orders(
                     lines.append((partner, 1))
         return list({p: q for p, q in lines}.items()) or [(rnd.randrange(n_products), 1)]
 
+    launch = now - timedelta(days=NEW_DAYS)
+
+    def on_sale(lines: list[tuple[int, int]], at: datetime) -> list[tuple[int, int]]:
+        kept = [(p, q) for p, q in lines if at >= launch or not is_new(p)]
+        return kept or [(next(p for p in range(n_products) if not is_new(p)), 1)]
+
     orders: list[PlannedOrder] = []
     walk_in = max(target // 10, 1)
     for _ in range(min(walk_in, target)):
         day = rhythm.randrange(days)
-        orders.append(PlannedOrder(None, rnd.choice(store_ids), when(day), basket([], (1, 5))))
+        at = when(day)
+        orders.append(
+            PlannedOrder(None, rnd.choice(store_ids), at, on_sale(basket([], (1, 5)), at))
+        )
     visits = _visits_per_shopper(target - len(orders), shoppers)
     for shopper, n in zip(shoppers, visits, strict=True):
         if n == 0:
@@ -94,11 +109,9 @@ def plan_orders(
                 for p, k, ph in zip(shopper.staples, shopper.staple_every, phases, strict=True)
                 if i % k == ph and rhythm.random() < STAPLE_BUY_CHANCE
             ]
-            orders.append(
-                PlannedOrder(
-                    shopper.member_id, shopper.store_id, when(day), basket(due, shopper.basket)
-                )
-            )
+            at = when(day)
+            lines = on_sale(basket(due, shopper.basket), at)
+            orders.append(PlannedOrder(shopper.member_id, shopper.store_id, at, lines))
     return orders
 
 

@@ -5,8 +5,9 @@
 
 The same shape as ``bench.feeds_population`` (orders geometric with mean 6 a year, lines
 1 + Poisson(4), half of them from the member's 8 staples, half Zipf-like over the
-catalogue; 200 categories): ~30 lines per member. Steps, each with its wall time and
-peak RSS (VmHWM, reset before each step through /proc/self/clear_refs):
+catalogue; 200 categories): ~30 lines per member. Steps, each with its wall time, CPU
+time (the machine is shared: CPU time is the steadier figure) and peak RSS (VmHWM, reset
+before each step through /proc/self/clear_refs):
 
 * train: ``Trainer.add`` in chunks of ``--train-chunk`` member ids (as phase 1 reads them);
 * finish: ``Trainer.finish``;
@@ -95,32 +96,37 @@ def run(members: int, products: int, train_chunk: int, doc_members: int) -> dict
     regions = {s: s % 5 for s in range(1, STORES + 1)}
 
     _reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     trainer = Trainer(params, store_region=regions)
     for a, b in _spans(data.member, train_chunk):
         trainer.add(data.take(slice(a, b)))
     out["train_s"] = round(time.perf_counter() - t0, 1)
+    out["train_cpu_s"] = round(time.process_time() - c0, 1)
     out["train_peak_mb"] = round(_peak_mb())
 
     _reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = trainer.finish(TODAY)
     del trainer
     out["finish_s"] = round(time.perf_counter() - t0, 1)
+    out["finish_cpu_s"] = round(time.process_time() - c0, 1)
     out["finish_peak_mb"] = round(_peak_mb())
     out["neighbours"] = sum(len(v) for v in model.neighbours.values())
     out["rules"] = sum(len(v) for v in model.rules.values())
 
     _reset_peak()
     sample = data.take(slice(0, int(np.searchsorted(data.member, doc_members + 1))))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     docs = 0
     for a, b in _spans(sample.member, 5_000):
         for _m, doc in member_models(sample.take(slice(a, b)), model, TODAY, params, category_of):
             doc.dumps()
             docs += 1
     took = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     out["doc_members"] = docs
+    out["documents_cpu_s"] = round(cpu, 1)
+    out["cpu_ms_per_member"] = round(1000 * cpu / max(docs, 1), 3)
     out["documents_s"] = round(took, 1)
     out["ms_per_member"] = round(1000 * took / max(docs, 1), 3)
     out["documents_peak_mb"] = round(_peak_mb())

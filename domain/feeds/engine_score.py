@@ -15,8 +15,10 @@ import gc
 import math
 from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 import numpy as np
+import orjson
 
 from domain.feeds.engine_arrays import group_starts, median_gaps
 from domain.feeds.engine_compiled import (
@@ -133,13 +135,37 @@ def member_models(
     yield from docs
 
 
+def member_docs(
+    chunk: Purchases,
+    model: GlobalModel,
+    today: date,
+    params: EngineParams,
+    category_of: Mapping[int, str],
+) -> Iterator[tuple[int, str]]:
+    """``(member, doc.dumps())`` for ``member_models``' documents, serialised straight
+    from the arrays (no Candidate objects): what the rebuild writes, in about half the
+    time of building the documents and dumping them."""
+    if len(chunk) == 0:
+        return
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        docs = _member_models(chunk, model, today, params, category_of, as_json=True)
+    finally:
+        if paused:
+            gc.enable()
+    yield from docs
+
+
 def _member_models(
     chunk: Purchases,
     model: GlobalModel,
     today: date,
     params: EngineParams,
     category_of: Mapping[int, str],
-) -> list[tuple[int, MemberModel]]:
+    *,
+    as_json: bool = False,
+) -> list[Any]:
     t = today.toordinal()
     order = np.lexsort((chunk.day, chunk.item, chunk.member))
     member = chunk.member[order]
@@ -234,6 +260,7 @@ def _member_models(
         rhythms,
         (g_m[recent], g_item[recent], g_last[recent]),
         (fav_m, [cat_names[c] for c in fav_cat.tolist()]),
+        as_json,
     )
 
 
@@ -323,7 +350,8 @@ def _documents(
     rhythms: tuple[np.ndarray, ...],
     recent: tuple[np.ndarray, np.ndarray, np.ndarray],
     favourite: tuple[np.ndarray, list[str]],
-) -> list[tuple[int, MemberModel]]:
+    as_json: bool,
+) -> list[Any]:
     n = mids.shape[0]
     m, col, score, kind, pf, pi = best
     pid = comp.pids[col].tolist() if col.size else []
@@ -346,6 +374,10 @@ def _documents(
     refs = [
         i[x] if kd[x] == _SM else ru_ante[i[x]] if kd[x] == _BT else None for x in range(len(kd))
     ]
+    if as_json:
+        return _json_documents(
+            mids, (m, pid, kd, score.tolist(), parts, refs), rhythms, recent, favourite
+        )
     # map(): the candidates are most of a document's objects
     cands = list(map(Candidate, pid, [_KINDS[x] for x in kd], score.tolist(), parts, refs))
     days: dict[int, date] = {}
@@ -379,6 +411,48 @@ def _documents(
                 recent=dict(rc[rcb[k] : rcb[k + 1]]),
                 favourite_categories=fav_names[fb[k] : fb[k + 1]],
             ),
+        )
+        for k, mid in enumerate(mids.tolist())
+    ]
+
+
+def _json_documents(
+    mids: np.ndarray,
+    cands: tuple[Any, ...],
+    rhythms: tuple[np.ndarray, ...],
+    recent: tuple[np.ndarray, np.ndarray, np.ndarray],
+    favourite: tuple[np.ndarray, list[str]],
+) -> list[tuple[int, str]]:
+    """The documents as ``MemberModel.dumps`` writes them."""
+    n = mids.shape[0]
+    m, pid, kd, score, parts, refs = cands
+    kinds = [k.value for k in _KINDS]
+    c = [
+        [p, kinds[k], round(s, 6), pa, r]
+        for p, k, s, pa, r in zip(pid, kd, score, parts, refs, strict=True)
+    ]
+    r_member, r_item, r_n, r_med, r_last = rhythms
+    rh = [
+        list(x)
+        for x in zip(r_item.tolist(), r_n.tolist(), r_med.tolist(), r_last.tolist(), strict=True)
+    ]
+    rc_m, rc_item, rc_day = recent
+    rc = [list(x) for x in zip(rc_item.tolist(), rc_day.tolist(), strict=True)]
+    fav_m, fav_names = favourite
+    cb, rb = _bounds(m, n), _bounds(np.searchsorted(mids, r_member), n)
+    rcb, fb = _bounds(rc_m, n), _bounds(fav_m, n)
+    dumps = orjson.dumps
+    return [
+        (
+            mid,
+            dumps(
+                {
+                    "c": c[cb[k] : cb[k + 1]],
+                    "r": rh[rb[k] : rb[k + 1]],
+                    "b": rc[rcb[k] : rcb[k + 1]],
+                    "f": fav_names[fb[k] : fb[k + 1]],
+                }
+            ).decode(),
         )
         for k, mid in enumerate(mids.tolist())
     ]

@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from domain.feeds.engine import EngineParams, GlobalModel, Purchases, Trainer, member_models
+from domain.feeds.engine import (
+    EngineParams,
+    GlobalModel,
+    Purchases,
+    Trainer,
+    member_docs,
+    member_models,
+)
 from domain.feeds.engine_arrays import group_starts, median_gaps
 from domain.feeds.engine_member import (
     BASKET_DECAY,
@@ -270,3 +277,10 @@ def test_a_partial_or_empty_model_gives_the_same_documents():
         want = list(reference_member_models(chunk, m, TODAY, params, category_of))
         assert got == want
     assert list(member_models(chunk.take(slice(0, 0)), model, TODAY, params, {})) == []
+
+
+def test_member_docs_are_the_documents_serialised():
+    chunk, model, params, category_of = _random(5)
+    want = [(m, doc.dumps()) for m, doc in member_models(chunk, model, TODAY, params, category_of)]
+    assert list(member_docs(chunk, model, TODAY, params, category_of)) == want
+    assert list(member_docs(chunk.take(slice(0, 0)), model, TODAY, params, {})) == []

@@ -11,7 +11,7 @@ from datetime import date
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped]
 
-from domain.feeds.engine_arrays import group_starts, median_gaps, top_per_row
+from domain.feeds.engine_arrays import group_starts, median_gaps, sort_order, top_per_row
 from domain.feeds.engine_types import (
     MIN_CO_BUYERS,
     PAIR_BUDGET,
@@ -72,10 +72,15 @@ def _grow_counts(a: np.ndarray, n: int) -> np.ndarray:
 
 def _pairs(x: sp.csr_matrix) -> sp.csr_matrix:
     """The upper triangle (i < j) of x.T @ x for a binary rows x items matrix: how many
-    rows hold both products (the counts are symmetric; the diagonal is kept apart)."""
-    c = (x.T @ x).tocoo()
-    keep = c.row < c.col
-    return sp.csr_matrix((c.data[keep], (c.row[keep], c.col[keep])), shape=c.shape)
+    rows hold both products (the counts are symmetric; the diagonal is kept apart). The
+    triangle is cut from the product's CSR arrays (no COO round trip, no re-sorting)."""
+    c = x.T.tocsr() @ x
+    n = c.shape[0]
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(c.indptr))
+    keep = c.indices > rows
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+    return sp.csr_matrix((c.data[keep], c.indices[keep], indptr), shape=c.shape)
 
 
 def _prune(m: sp.csr_matrix, budget: int) -> tuple[sp.csr_matrix, int]:
@@ -135,7 +140,10 @@ class Trainer:
         self.max_day = hi if self.max_day is None else max(self.max_day, hi)
         if self.anchor is None:
             self.anchor = hi
-        _, member = np.unique(chunk.member, return_inverse=True)
+        if np.all(chunk.member[1:] >= chunk.member[:-1]):  # read in member order
+            member = np.cumsum(group_starts(chunk.member)) - 1
+        else:
+            _, member = np.unique(chunk.member, return_inverse=True)
         n_members = int(member.max()) + 1
 
         # baskets x items, members x items (binary) -> products x products counts
@@ -164,7 +172,7 @@ class Trainer:
                 [self.doy_hist, np.zeros((n - self.doy_hist.shape[0], 366), np.int64)]
             )
         np.minimum.at(self.first_day, item, chunk.day.astype(np.int32))
-        np.add.at(self.doy_hist, (item, _doy(day)), 1)
+        self.doy_hist += np.bincount(item * 366 + _doy(day), minlength=n * 366).reshape(n, 366)
 
         # each member's median gap per product (replenishable products)
         _, g_item, _, g_med, _ = median_gaps(member, item, day, self.params.replenish_min_purchases)
@@ -188,7 +196,9 @@ class Trainer:
                 m, it, d, st = member[known], item[known], day[known], store[known]
                 scopes_store = self.stores.map(st)
                 self._pop_add(PopularityScope.STORE, m, it, d, scopes_store, len(self.stores), n)
-                region = np.array([self.store_region.get(int(s), -1) for s in st.tolist()])
+                u_st, u_inv = np.unique(st, return_inverse=True)
+                u_region = [self.store_region.get(s, -1) for s in u_st.tolist()]
+                region = np.asarray(u_region, dtype=np.int64)[u_inv]
                 has = region >= 0
                 if has.any():
                     ridx = self.regions.map(region[has])
@@ -209,7 +219,7 @@ class Trainer:
         n: int,
     ) -> None:
         """One buyer per (member, row, item), weighted by how recently they last bought."""
-        order = np.lexsort((-day, item, row, member))
+        order = sort_order(member, row, item, -day)
         start = group_starts(member[order], row[order], item[order])
         sel = order[start]  # each group's latest day first
         assert self.anchor is not None
@@ -261,7 +271,7 @@ class Trainer:
                 confidence[keep],
             )
             lift = confidence / (count[j] / total)
-            for k in top_per_row(i, lift, p.neighbours_per_item).tolist():
+            for k in top_per_row(i, lift, p.neighbours_per_item, j).tolist():
                 a = int(ids[i[k]])
                 rule = Rule(
                     a,
@@ -281,7 +291,7 @@ class Trainer:
             keep = co >= MIN_CO_BUYERS
             i, j, co = i[keep], j[keep], co[keep]
             cos = co / np.sqrt(buyers[i] * buyers[j])
-            for k in top_per_row(i, cos, self.params.neighbours_per_item).tolist():
+            for k in top_per_row(i, cos, self.params.neighbours_per_item, j).tolist():
                 nb = (int(ids[j[k]]), float(cos[k]), int(co[k]))
                 out.setdefault(int(ids[i[k]]), []).append(nb)
         return out
@@ -301,7 +311,7 @@ class Trainer:
                 PopularityScope.STORE: self.stores.ids,
                 PopularityScope.REGION: self.regions.ids,
             }[scope]
-            for k in top_per_row(b.row, sc, POPULAR_PER_SCOPE).tolist():
+            for k in top_per_row(b.row, sc, POPULAR_PER_SCOPE, b.col).tolist():
                 key = (scope, int(names[b.row[k]]))
                 out.setdefault(key, []).append((int(ids[b.col[k]]), int(b.data[k]), float(sc[k])))
         return out

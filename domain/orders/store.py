@@ -339,23 +339,21 @@ async def _copy_rows(sql: str, params: dict[str, Any], rows_per_put: int) -> Asy
 
 
 async def _whole_members(pieces: AsyncIterator[Columns], lines: int) -> AsyncIterator[Columns]:
-    """Pieces of rows sorted by member joined into chunks of at least ``lines`` rows
-    (the last may be smaller) that end at a member boundary."""
+    """Pieces of rows sorted by member cut into chunks of about ``lines`` rows that end
+    at a member boundary (a chunk ends with the member of its ``lines``-th row)."""
     held: list[Columns] = []
     count = 0
     async for piece in pieces:
         held.append(piece)
         count += piece[0].size
-        if count < lines:
-            continue
-        cols = cast(Columns, tuple(np.concatenate(c) for c in zip(*held, strict=True)))
-        cut = int(np.searchsorted(cols[0], cols[0][-1], side="left"))  # the last member
-        if cut == 0:  # one member with that many lines: wait for the next one
-            held, count = [cols], cols[0].size
-            continue
-        yield cast(Columns, tuple(c[:cut] for c in cols))
-        held = [cast(Columns, tuple(c[cut:] for c in cols))]
-        count = held[0][0].size
+        while count >= lines:
+            cols = cast(Columns, tuple(np.concatenate(c) for c in zip(*held, strict=True)))
+            cut = int(np.searchsorted(cols[0], cols[0][lines - 1], side="right"))
+            held = [cols]
+            if cut >= count:  # that member may go on in the next piece
+                break
+            yield cast(Columns, tuple(c[:cut] for c in cols))
+            held, count = [cast(Columns, tuple(c[cut:] for c in cols))], count - cut
     if count:
         yield cast(Columns, tuple(np.concatenate(c) for c in zip(*held, strict=True)))
 

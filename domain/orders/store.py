@@ -235,7 +235,12 @@ Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _FEED_WHO = {  # which orders: (member id column, condition, left-out members joined)
     "walk_ins": ("-o.id", "o.member_id IS NULL", False),
     "member": ("o.member_id", "o.member_id = :member_id", False),
-    "span": ("o.member_id", "o.member_id >= :lo AND o.member_id < :hi", True),
+    # the span on members too: else each span's read hashes every member (1M: 2.5 -> 0.6 s)
+    "span": (
+        "o.member_id",
+        "o.member_id >= :lo AND o.member_id < :hi AND m.id >= :lo AND m.id < :hi",
+        True,
+    ),
     "all": ("o.member_id", "o.member_id IS NOT NULL", True),
 }
 

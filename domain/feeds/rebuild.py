@@ -25,6 +25,7 @@ counts; a range holds one sub-batch of lines and its documents, never all member
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -123,25 +124,27 @@ async def start(
     read_s = train_s = 0.0
     for walk_ins in (False, True):
         r0 = time.perf_counter()
-        async for member, day, item, store in orders.feed_line_chunks(
+        stream = orders.feed_line_chunks(
             begin, end, LEFT_OUT, walk_ins=walk_ins, lines=TRAIN_CHUNK_LINES
-        ):
-            read_s += time.perf_counter() - r0
-            if off.size and not walk_ins:
-                keep = ~np.isin(member, off)
-                member, day, item, store = member[keep], day[keep], item[keep], store[keep]
-            chunk = Purchases(member=member, day=day, item=item, store=store)
-            a0 = time.perf_counter()
-            # in a thread: the next chunk streams in meanwhile (the read waits for this)
-            await asyncio.to_thread(trainer.add, chunk)
-            train_s += time.perf_counter() - a0
-            if walk_ins:
-                walk_in_lines += len(chunk)
-            else:
-                lines += len(chunk)
-                members += int(np.count_nonzero(np.diff(member))) + 1 if member.size else 0
-                progress(f"feeds rebuild: trained on {members:,} members ({lines:,} lines)")
-            r0 = time.perf_counter()
+        )
+        async with contextlib.aclosing(stream) as chunks:
+            async for member, day, item, store in chunks:
+                read_s += time.perf_counter() - r0
+                if off.size and not walk_ins:
+                    keep = ~np.isin(member, off)
+                    member, day, item, store = member[keep], day[keep], item[keep], store[keep]
+                chunk = Purchases(member=member, day=day, item=item, store=store)
+                a0 = time.perf_counter()
+                # in a thread: the next chunk streams in meanwhile (the read waits for this)
+                await asyncio.to_thread(trainer.add, chunk)
+                train_s += time.perf_counter() - a0
+                if walk_ins:
+                    walk_in_lines += len(chunk)
+                else:
+                    lines += len(chunk)
+                    members += int(np.count_nonzero(np.diff(member))) + 1 if member.size else 0
+                    progress(f"feeds rebuild: trained on {members:,} members ({lines:,} lines)")
+                r0 = time.perf_counter()
     t1 = time.perf_counter()
     model = trainer.finish(today)
     t2 = time.perf_counter()

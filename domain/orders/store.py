@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -302,7 +302,9 @@ async def _feed_columns(sql: str, params: dict[str, Any]) -> Columns:
     return _columns(np.frombuffer(body, dtype=_COPY_ROW))
 
 
-async def _copy_rows(sql: str, params: dict[str, Any], rows_per_put: int) -> AsyncIterator[Columns]:
+async def _copy_rows(
+    sql: str, params: dict[str, Any], rows_per_put: int
+) -> AsyncGenerator[Columns, None]:
     """The rows of a binary COPY as they arrive, about ``rows_per_put`` at a time. A task
     reads, a queue of two holds what the caller has not taken yet: the read waits for
     the caller (memory stays at a few pieces, whatever the table's size)."""
@@ -343,7 +345,9 @@ async def _copy_rows(sql: str, params: dict[str, Any], rows_per_put: int) -> Asy
                 await task
 
 
-async def _whole_members(pieces: AsyncIterator[Columns], lines: int) -> AsyncIterator[Columns]:
+async def _whole_members(
+    pieces: AsyncGenerator[Columns, None], lines: int
+) -> AsyncGenerator[Columns, None]:
     """Pieces of rows sorted by member cut into chunks of about ``lines`` rows that end
     at a member boundary (a chunk ends with the member of its ``lines``-th row)."""
     held: list[Columns] = []
@@ -370,7 +374,7 @@ async def feed_line_chunks(
     *,
     walk_ins: bool = False,
     lines: int = 3_000_000,
-) -> AsyncIterator[Columns]:
+) -> AsyncGenerator[Columns, None]:
     """Every line of orders paid in [start, end) in one read sorted by member — of
     members whose status is not one of ``left_out_statuses``, or (``walk_ins``) of
     orders without a member, member id = -order id — as chunks of columns (member, day,
@@ -387,11 +391,17 @@ async def feed_line_chunks(
         pieces = _copy_rows(sql, params, rows_per_put=max(1, lines // 4))
     else:
         pieces = _one_piece(sql, params)
-    async for chunk in _whole_members(pieces, lines):
-        yield chunk
+    # closed at once when the caller stops early (an error while training): the COPY
+    # task is cancelled and its connection released, not left to the garbage collector
+    async with (
+        contextlib.aclosing(pieces),
+        contextlib.aclosing(_whole_members(pieces, lines)) as chunks,
+    ):
+        async for chunk in chunks:
+            yield chunk
 
 
-async def _one_piece(sql: str, params: dict[str, Any]) -> AsyncIterator[Columns]:
+async def _one_piece(sql: str, params: dict[str, Any]) -> AsyncGenerator[Columns, None]:
     yield await _feed_columns(sql, params)
 
 

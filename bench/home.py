@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import httpx
@@ -100,11 +100,12 @@ class Credentials:
     public_pem: str  # for the raw baseline's token check
     scan_key: str
     codes: list[str]  # active coupons of neither group (redeem)
+    feed_tokens: list[str] = field(default_factory=list)  # members with a feed document
 
 
-async def credentials(s) -> Credentials:
+async def credentials(s, feed_members: list[int] | None = None) -> Credentials:
     """Tokens for TOKENS even members (home), cards and coupons of odd ones (writes), a
-    partner, the keys."""
+    partner, the keys; and tokens for ``feed_members`` (the feed scenario's)."""
     from cryptography.hazmat.primitives import serialization
     from tortoise import Tortoise
 
@@ -156,6 +157,10 @@ async def credentials(s) -> Credentials:
             public_pem=pem.decode(),
             scan_key=_scan_key(rt).decode(),
             codes=[r["code"] for r in codes],
+            feed_tokens=[
+                (await rt.tokens.issue(Principal(kind=PrincipalKind.MEMBER, id=i), 7200))[0]
+                for i in feed_members or []
+            ],
         )
     finally:
         await Tortoise.close_connections()

@@ -1,8 +1,9 @@
-"""The raw baselines' app: member home (``bench.raw_home``), orderCreate's earning and
-couponRedeem — Starlette + asyncpg, the statements the API runs (the same transactions
-and savepoint, the same row lock and conditional update), the same token check and the
-same JSON; no ORM, no GraphQL, no middleware. The earning arithmetic is the domain's own
-pure function (``domain.points.model.compute_earn``), so both answer the same points.
+"""The raw baselines' app: member home (``bench.raw_home``), the feed
+(``bench.raw_feed``), orderCreate's earning and couponRedeem — Starlette + asyncpg, the
+statements the API runs (the same transactions and savepoint, the same row lock and
+conditional update), the same token check and the same JSON; no ORM, no GraphQL, no
+middleware. The earning arithmetic is the domain's own pure function
+(``domain.points.model.compute_earn``), so both answer the same points.
 
     python -m bench.raw PORT    (started by ``python -m bench.run``: two workers, served
                                  like the API, by ``serving.serve_http``)
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bench import raw_home
+from bench import raw_feed, raw_home
 from bench.raw_home import UNAUTHORISED, caller
 from domain.points.model import Line, Rules, business_day, compute_earn, lot_expiry
 
@@ -286,6 +287,7 @@ async def redeem(request: Request) -> JSONResponse:
 app = Starlette(
     routes=[
         Route("/home", raw_home.home, methods=["POST"]),
+        Route("/feed", raw_feed.feed, methods=["POST"]),
         Route("/earn", earn, methods=["POST"]),
         Route("/redeem", redeem, methods=["POST"]),
     ],

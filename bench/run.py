@@ -18,6 +18,9 @@ goes first, ``--repeat`` times, and reports medians and ratios:
 * ``order`` — orderCreate earning points vs the same statements raw, and vs pgbench
   running them with no HTTP at all;
 * ``redeem`` — couponRedeem vs the same statements raw;
+* ``feed`` — ``me { feed(first: 20) }`` vs the same statements and ranking raw
+  (``bench.raw_feed``, no cache), twice: our feed cache off (``FEED_CACHE_TTL_S`` 0, a
+  second API) and on (the default, 300 s), reported apart;
 * ``tiers`` — the nightly tier batch vs the single SQL statement (``bench.tier_batch``,
   its own database).
 
@@ -40,18 +43,20 @@ from pathlib import Path
 
 import redis
 
-from bench import embedded, home, population, writes
+from bench import embedded, feed_data, home, population, writes
 from bench.harness import RESULTS, append, drive, free_port, medians, serving
 from bench.population import url
 
 BIN = Path(sys.executable).parent
-SCENARIOS = ("home", "cached", "embedded", "order", "redeem", "tiers")
+SCENARIOS = ("home", "cached", "embedded", "order", "redeem", "feed", "tiers")
 CACHE_TTL_S = "10"  # HOME_CACHE_TTL_S of the cached run
 TARGETS = {  # figure: (bound, "min" or "max") — the issue's targets, as ratios to raw
     "home": {"rps": (0.30, "min"), "p99_ms": (3.0, "max"), "cpu_ms_per_req": (5.0, "max")},
     "order": {"rps": (0.45, "min")},
     "redeem": {"rps": (0.45, "min")},
     "embedded": {"rps": (0.5, "min")},
+    "feed": {"rps": (0.8, "min"), "p99_ms": (2.0, "max")},
+    "feed-cached": {"rps": (0.8, "min"), "p99_ms": (2.0, "max")},
 }
 
 
@@ -122,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
 def http_scenarios(s, only: set[str], a) -> list[dict]:
     asyncio.run(writes.reset())
     redis.Redis.from_url(s.broker_url).flushdb()  # events relayed by earlier runs
-    creds = asyncio.run(home.credentials(s))
+    dsn = url(home.DB)
+    feed_members: list[int] = []
+    if "feed" in only:
+        if not asyncio.run(feed_data.exists(dsn)):
+            asyncio.run(feed_data.build(dsn))
+        feed_members = asyncio.run(feed_data.member_ids(dsn))
+    creds = asyncio.run(home.credentials(s, feed_members))
     env = {**os.environ, **{k.upper(): v for k, v in home._env(s).items()}}
     raw_env = {
         **os.environ,
@@ -196,8 +207,34 @@ def http_scenarios(s, only: set[str], a) -> list[dict]:
                     d / f"redeem-{i}.json", creds.partner, writes.redeem_bodies(part)
                 )
             rows.append(compare("redeem", servers("/redeem"), lambda rep, who: runs[(rep, who)], a))
+        if "feed" in only:  # last: its campaign would change what orders earn
+            rows += feed_scenario(d, env, api, api_url, raw, raw_url, creds.feed_tokens, a)
     for row in rows:
         append(row["bench"], row)
+    return rows
+
+
+def feed_scenario(d: Path, env, api, api_url: str, raw, raw_url: str, tokens, a) -> list[dict]:
+    """The feed with our cache off (a second API, ``FEED_CACHE_TTL_S`` 0), then on (the
+    API of the other scenarios, default TTL), each against the uncached raw baseline."""
+    dsn = url(home.DB)
+    campaign = asyncio.run(feed_data.add_campaign(dsn))
+    rows = []
+    try:
+        f = requests_file(d / "feed.json", tokens, [{"query": feed_data.FEED}] * len(tokens))
+        port = free_port()
+        serve = [str(BIN / "loyalty"), "serve", "--port", str(port), "--workers", "2"]
+        with serving(serve, {**env, "FEED_CACHE_TTL_S": "0"}, port, d / "feed.log", 2) as proc:
+            target = f"http://127.0.0.1:{port}/graphql"
+            feed_data.same_answers(target, raw_url + "/feed", tokens[:20])
+            both = {"graphql": (proc, target), "raw": (raw, raw_url + "/feed")}
+            rows.append(compare("feed", both, lambda rep, who: f, a))
+        feed_data.same_answers(api_url, raw_url + "/feed", tokens[:20])
+        feed_data.warm(api_url, tokens)
+        both = {"graphql": (api, api_url), "raw": (raw, raw_url + "/feed")}
+        rows.append(compare("feed-cached", both, lambda rep, who: f, a))
+    finally:
+        asyncio.run(feed_data.drop_campaign(dsn, campaign))
     return rows
 
 

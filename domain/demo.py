@@ -42,6 +42,7 @@ from domain.demo_data import (
     TIERS,
 )
 from domain.demo_orders import Shopper, plan_orders
+from domain.feeds import rebuild as feeds_rebuild
 from domain.members.model import new_card_number
 from domain.members.store import PHONE_CONTEXT, personal_fields
 from domain.members.tables import Card, Member
@@ -128,6 +129,8 @@ async def load(
             await issue_to(await template_by_code(code), demo.id, source="STAFF", source_ref="demo")
         progress(f"coupons: {len(COUPONS)} templates, two coupons for the demo member")
     progress(f"tiers: {await tier_batch.place_all(rt.settings, detail='demo')} members moved up")
+    feed = await feeds_rebuild.rebuild_now(rt.settings, progress=lambda _m: None)
+    progress(f"feeds: read model built, {feed['members_done']} member feeds")
     staff = []
     for email, name, role, region, store in STAFF:
         await create_staff(

@@ -238,6 +238,24 @@ class InvalidScope(InvalidClient):
     default_message = "The requested scope is not granted to this client."
 
 
+# --- feeds ---------------------------------------------------------------------------------
+
+
+class UnknownFeedItem(NotFound):
+    code = "UNKNOWN_FEED_ITEM"
+    default_message = "No such feed item; nothing was changed."
+
+
+class UnknownCategory(NotFound):
+    code = "UNKNOWN_CATEGORY"
+    default_message = "No product is filed under this category; nothing was changed."
+
+
+class TooManyFeedEvents(InvalidInput):
+    code = "TOO_MANY_FEED_EVENTS"
+    default_message = "Too many events in one call; nothing was recorded."
+
+
 def all_error_classes() -> list[type[DomainError]]:
     """Every concrete class of the tree, for the mapping test."""
     found: list[type[DomainError]] = []

@@ -62,7 +62,7 @@ async def feed_of(
     ctx = info.context
     limit = page_size(first, ctx.rt.settings.gql_page_max)
     got = await services.page(ctx.rt, ctx.viewer, v, after=decode_cursor(after), limit=limit)
-    products = await _products(got.entries)
+    products = await _products(got.entries, got.products)
     edges = [
         t.FeedItemEdge(node=_node(e, products), cursor=encode_cursor(got.start + i, e.key))
         for i, e in enumerate(got.entries)
@@ -83,10 +83,14 @@ def to_product(row: ProductRow) -> catalog_types.Product:
     return catalog_types.Product(**row.__dict__)
 
 
-async def _products(entries: list[FeedEntry]) -> dict[int, catalog_types.Product]:
+async def _products(
+    entries: list[FeedEntry], ranked: dict[int, ProductRow] | None
+) -> dict[int, catalog_types.Product]:
+    """The page's products: those the ranking just read, else read now (a cached page's
+    products may have left the catalogue since)."""
     ids = {e.product_id for e in entries if e.product_id is not None}
-    rows = await services.products_by_ids(ids)
-    return {pid: to_product(row) for pid, row in rows.items()}
+    rows = ranked if ranked is not None else await services.products_by_ids(ids)
+    return {pid: to_product(rows[pid]) for pid in ids if pid in rows}
 
 
 def _node(e: FeedEntry, products: dict[int, catalog_types.Product]) -> t.FeedItem:

@@ -176,7 +176,25 @@ class RefreshTokenReusedError(UserError):
     pass
 
 
+@strawberry.type(description="No such feed item (malformed id, unknown product or offer).")
+class UnknownFeedItemError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="No product is filed under this category.")
+class UnknownCategoryError(UserError):
+    field: str = strawberry.field(description="The input field at fault.")
+
+
+@strawberry.type(description="More events than FEED_EVENTS_MAX (100) in one call; none recorded.")
+class TooManyFeedEventsError(UserError):
+    field: str = strawberry.field(description="Always events.")
+
+
 ERROR_TYPES: dict[type[e.DomainError], type] = {
+    e.UnknownFeedItem: UnknownFeedItemError,
+    e.UnknownCategory: UnknownCategoryError,
+    e.TooManyFeedEvents: TooManyFeedEventsError,
     e.InvalidInput: InvalidInputError,
     e.InvalidPhone: InvalidPhoneError,
     e.InvalidRow: ProductRowError,

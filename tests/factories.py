@@ -324,48 +324,80 @@ async def plant_products(*specs: tuple[str, str]) -> list[int]:
 
 async def plant_feed(pk: int, **doc) -> int:
     """The member's read-model document (candidates, rhythms, recent, favourite_categories
-    of ``domain.feeds.model.MemberModel``); returns the row's new version."""
+    of ``domain.feeds.model.MemberModel``), written as an order's refresh writes it;
+    returns the row's new version."""
+    from domain.db import in_transaction
     from domain.feeds.model import MemberModel
-    from domain.feeds.store.serve import seed_member
+    from domain.feeds.store import build
 
-    return await seed_member(pk, MemberModel(**doc))
+    now = clock.now()
+    async with in_transaction():
+        await build.lock_member(pk, now)
+        await build.save_member(pk, MemberModel(**doc).dumps(), now)
+    found = await build.member_doc(pk)
+    assert found is not None
+    return found[1]
 
 
 async def plant_popular(scope: str, scope_id: int, product_ids: list[int]) -> None:
-    """Best sellers of a scope (CHAIN 0, REGION id, STORE id), best first."""
-    from domain.feeds.model import PopularityScope
-    from domain.feeds.store.serve import seed_popularity
+    """Best sellers of a scope (CHAIN 0, REGION id, STORE id), best first, replacing that
+    scope's rows (the rebuild replaces them all at once)."""
+    from domain.feeds.tables import FeedPopularity
 
     n = len(product_ids)
-    rows = [(p, 100 - i, float(n - i)) for i, p in enumerate(product_ids)]
-    await seed_popularity(PopularityScope(scope), scope_id, rows)
+    await FeedPopularity.filter(scope=scope, scope_id=scope_id).delete()
+    await FeedPopularity.bulk_create(
+        [
+            FeedPopularity(
+                scope=scope, scope_id=scope_id, product_id=p, buyers=100 - i, score=n - i, rank=i
+            )
+            for i, p in enumerate(product_ids, start=1)
+        ]
+    )
 
 
 async def plant_rule(a: int, c: int, *, lift: float, confidence=0.3, support=0.01) -> None:
-    from domain.feeds.store.serve import seed_rule
+    from domain.feeds.tables import FeedRule
 
-    await seed_rule(a, c, 40, support, confidence, lift)
+    await FeedRule.create(
+        antecedent_id=a,
+        consequent_id=c,
+        baskets=40,
+        support=support,
+        confidence=confidence,
+        lift=lift,
+    )
 
 
 async def plant_dismissal(pk: int, item_key: str, *, days: int = 90) -> None:
+    """As feedItemDismiss writes it (through the signals store), in ``days``."""
     from datetime import timedelta
 
-    from domain.feeds.store.serve import seed_dismissal
+    from domain.db import in_transaction
+    from domain.feeds.store import signals
 
-    until = clock.now() + timedelta(days=days)
-    await seed_dismissal(pk, item_key, until, "NOT_INTERESTED")
+    now = clock.now()
+    async with in_transaction():
+        await signals.dismiss(pk, item_key, "NOT_INTERESTED", now, now + timedelta(days=days))
+        await signals.touch(pk, now)
 
 
 async def plant_mute(pk: int, category: str) -> None:
-    from domain.feeds.store.serve import seed_mute
+    from domain.db import in_transaction
+    from domain.feeds.store import signals
 
-    await seed_mute(pk, category)
+    async with in_transaction():
+        await signals.mute(pk, category, clock.now())
+        await signals.touch(pk, clock.now())
 
 
 async def plant_preference(pk: int, personalised: bool) -> None:
-    from domain.feeds.store.serve import seed_preference
+    from domain.db import in_transaction
+    from domain.feeds.store import signals
 
-    await seed_preference(pk, personalised)
+    async with in_transaction():
+        await signals.set_personalised(pk, personalised, clock.now())
+        await signals.touch(pk, clock.now())
 
 
 async def store_ids(code: str) -> tuple[int, int]:

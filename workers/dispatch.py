@@ -5,6 +5,7 @@ from __future__ import annotations
 import dramatiq
 
 from domain.feeds.jobs import TOPIC_REBUILD_RANGE
+from domain.feeds.signals import TOPIC_PREFERENCE_CHANGED
 from domain.members.birthdays import TOPIC_BIRTHDAY
 from domain.members.merge import TOPIC_MERGED, TOPIC_UNMERGED
 from domain.notifications.services import TOPIC_REQUESTED
@@ -45,6 +46,7 @@ ROUTES: dict[str, list[tuple[dramatiq.Actor, dict[str, str]]]] = {
         (feed_refresh_member, {"member_id": "survivor"}),
         (feed_refresh_member, {"member_id": "absorbed"}),
     ],
+    TOPIC_PREFERENCE_CHANGED: [(feed_refresh_member, {"member_id": "member_id"})],
     TOPIC_REBUILD_RANGE: [
         (feed_rebuild_range, {"range_id": "range_id", "rebuild_id": "rebuild_id"})
     ],

@@ -62,6 +62,13 @@ def cmd_recs_evaluate(s: Settings, a: argparse.Namespace) -> int:
     started = time.perf_counter()
     log = _read(a)
     read_s = time.perf_counter() - started
+    if not log.rows:
+        raise ConfigError(f"{a.file}: no purchase lines after the header, nothing to evaluate")
+    if not log.has_repeat_member():
+        raise ConfigError(
+            f"{a.file}: no member has two baskets (two dates) or more, so no basket can be "
+            "held out; evaluate needs repeat customers"
+        )
     with _bar("scoring", unit="member") as bar:
         report = evaluate(log, a.k, EngineParams.from_settings(s), _advance(bar))
     secs = {"read": round(read_s, 3), **report.seconds}

@@ -8,6 +8,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -224,6 +225,11 @@ def due_ratio(r: Rhythm, today: date) -> float:
     return (today - r.last_day).days / max(r.median_gap_days, 1e-9)
 
 
+# A personal candidate that is also a best seller near the member gains this share of its
+# popularity score.
+POPULAR_LIFT = 0.5
+
+
 def blend(
     doc: MemberModel,
     popular: Sequence[tuple[int, float]],
@@ -254,15 +260,22 @@ def blend(
     for pid, score in popular:
         s = w * (score / top if top > 0 else 0.0)
         old = out.get(pid)
-        if old is None or s > old.score:
+        if old is None:
             out[pid] = Candidate(pid, FeedKind.POPULAR_NEAR_YOU, s, {"popularity": score})
+        else:
+            # personal and popular: the personal reason, lifted by half the popularity
+            # (else a best seller's reason hid why it fits this member)
+            parts = {**old.parts, "popularity": score}
+            out[pid] = replace(old, score=old.score + POPULAR_LIFT * s, parts=parts)
     if personalised:
-        # bought lately and not replenishable for this member (no rhythm): leaves the
-        # feed for the hold window; a product with a rhythm comes back as REPLENISH when due
-        rhythm = {r.product_id for r in doc.rhythms}
-        for pid in doc.recent:
-            if pid not in rhythm:
-                out.pop(pid, None)
+        # bought within the hold window: out of the feed unless due again by the member's
+        # own rhythm (REPLENISH) — whatever other kind proposed it
+        for pid, day in doc.recent.items():
+            held = out.get(pid)
+            if held is None or held.kind is FeedKind.REPLENISH:
+                continue
+            if (today - day).days <= params.bought_hold_days:
+                del out[pid]
     return sorted(out.values(), key=lambda c: (-c.score, c.product_id))
 
 

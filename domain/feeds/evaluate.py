@@ -58,6 +58,20 @@ class PurchaseLog:
     def purchases(self) -> Purchases:
         return Purchases(self.member, self.day, self.item)
 
+    @property
+    def rows(self) -> int:
+        return int(self.member.shape[0])
+
+    def has_repeat_member(self) -> bool:
+        """Does some member buy on two days or more (a basket can be held out)?"""
+        if not self.rows:
+            return False
+        first = np.full(self.members, np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(self.members, -1, dtype=np.int64)
+        np.minimum.at(first, self.member, self.day)
+        np.maximum.at(last, self.member, self.day)
+        return bool((last > first).any())
+
 
 def parse_day(text: str) -> int | None:
     """A business day's ordinal from an ISO date or time (with an offset: its day in

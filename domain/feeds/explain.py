@@ -62,6 +62,10 @@ def multiplier_text(multiplier_pct: int) -> str:
 
 
 def campaign_reason(name: str, multiplier_pct: int) -> str:
+    """ "今天会员日：积分2倍"; a name that already says its multiplier ("会员日双倍积分")
+    is not followed by it again."""
+    if "倍" in name:
+        return f"今天{name}"
     return f"今天{name}：积分{multiplier_text(multiplier_pct)}"
 
 

@@ -6,8 +6,8 @@ fixed slots (``ranking.OFFER_SLOTS``); cached per member and read-model version
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from domain import clock
 from domain.audit import services as audit
@@ -33,6 +33,7 @@ from domain.members.services import MemberView
 from domain.org import store as org
 from domain.points import services as points
 from domain.points import store as points_store
+from domain.points.services import Upcoming
 from domain.runtime import Runtime
 
 NON_PERSONAL_KINDS = PRODUCT_KINDS - PERSONAL_KINDS
@@ -43,6 +44,9 @@ class FeedPage:
     entries: list[FeedEntry]
     start: int  # position of the first entry in the whole feed
     more: bool
+    # the ranked products when the page was just ranked (not cached): the resolver needs
+    # not read them again; None: read them (they may have left the catalogue since)
+    products: dict[int, ProductRow] | None = None
 
 
 async def page(
@@ -54,32 +58,35 @@ async def page(
     limit: int,
 ) -> FeedPage:
     """A page of ``member``'s feed (the caller checked they may read it: the member
-    themself, or staff whose row scope holds the member; staff reads are audited)."""
+    themself, or staff whose row scope holds the member; staff reads are audited).
+    From the cache while the member's version is current (only the page's entries are
+    decoded); otherwise ranked now."""
     if viewer.kind is PrincipalKind.STAFF:
         await audit.record(viewer, "feed.read", "member", member.id)
-    entries = await feed(rt, member)
-    start, end, more = window([e.key for e in entries], after, limit)
-    return FeedPage(entries[start:end], start, more)
-
-
-async def feed(rt: Runtime, member: MemberView) -> list[FeedEntry]:
-    """The member's whole ranked feed, from the cache while their version is current."""
     cache = rt.feed_cache
-    version = await store.version_of(member.id)
+    version = await store.version_of(member.id) if cache.ttl_s else 0
     cached = await cache.get(member.id, version)
     if cached is not None:
-        return [FeedEntry.from_json(row) for row in cached]
-    entries = await rank(rt, member)
+        start, end, more = window([row[0] for row in cached], after, limit)
+        return FeedPage([FeedEntry.from_json(row) for row in cached[start:end]], start, more)
+    entries, products = await rank(rt, member)
     await cache.put(member.id, version, [e.to_json() for e in entries])
-    return entries
+    start, end, more = window([e.key for e in entries], after, limit)
+    return FeedPage(entries[start:end], start, more, products)
 
 
-async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
+# Offers read "新会员专享" only for a member this new with no purchase history yet; a member
+# whose document is empty for another reason (personalisation off, history out of the
+# window) sees them as "可领取".
+NEW_MEMBER = timedelta(days=30)
+
+
+async def rank(rt: Runtime, member: MemberView) -> tuple[list[FeedEntry], dict[int, ProductRow]]:
+    """The member's whole feed ranked now, and the products it read."""
     settings = rt.settings
     now = clock.now()
     today = clock.business_date(now)
-    row = await store.member_row(member.id)
-    signals = await store.signals_of(member.id, now)
+    row, signals = await store.member_state(member.id, now)
     doc = MemberModel.loads(row.doc) if row.doc else MemberModel()
     cold = not (doc.candidates or doc.rhythms or doc.recent)
     scope, popular = await _popular_near(member, settings.feed_candidates_per_member)
@@ -95,8 +102,10 @@ async def rank(rt: Runtime, member: MemberView) -> list[FeedEntry]:
     )
     last_bought = {r.product_id: r.last_day for r in doc.rhythms}
     items = [_product_entry(c, products, last_bought, scope, today) for c in shown]
-    offers = await _offers(member, today, settings.points_expiring_notice_days, new_member=cold)
-    return slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
+    new = cold and (now - member.member_since) <= NEW_MEMBER
+    offers = await _offers(member, today, settings.points_expiring_notice_days, new_member=new)
+    entries = slot_offers(items, [o for o in offers if o.key not in signals.dismissed])
+    return entries, products
 
 
 async def _popular_near(
@@ -148,22 +157,32 @@ def _product_entry(
     return FeedEntry(str(ItemKey.product(c.product_id)), c.kind, reason, parts, c.product_id)
 
 
+def _by_last_day(upcoming: list[Upcoming]) -> dict[date, Upcoming]:
+    """One item per last usable day (its key): lots expiring at two instants of one
+    Shanghai day are summed, the earlier instant kept."""
+    days: dict[date, Upcoming] = {}
+    for up in upcoming:
+        if up.last_day is None or up.points <= 0:
+            continue
+        seen = days.get(up.last_day)
+        days[up.last_day] = up if seen is None else replace(seen, points=seen.points + up.points)
+    return days
+
+
 async def _offers(
     member: MemberView, today: date, notice_days: int, *, new_member: bool
 ) -> list[FeedEntry]:
     """Expiring points, today's campaigns, then claimable coupons that fit the member."""
     out: list[FeedEntry] = []
-    for up in await points.expiring(member, notice_days):
-        if up.last_day is None or up.points <= 0:
-            continue
+    for last_day, up in _by_last_day(await points.expiring(member, notice_days)).items():
         out.append(
             FeedEntry(
-                str(ItemKey(ItemType.POINTS, up.last_day.isoformat())),
+                str(ItemKey(ItemType.POINTS, last_day.isoformat())),
                 FeedKind.POINTS_EXPIRING,
-                explain.points_expiring_reason(up.points, up.last_day, today),
+                explain.points_expiring_reason(up.points, last_day, today),
                 extra={
                     "points": up.points,
-                    "last_day": up.last_day.isoformat(),
+                    "last_day": last_day.isoformat(),
                     "at": up.at.isoformat(),
                 },
             )

@@ -27,7 +27,14 @@ from domain.auth.model import Principal, PrincipalKind
 from domain.catalog import store as catalog
 from domain.coupons import store as coupons
 from domain.db import in_transaction
-from domain.errors import InvalidInput, NotFound, PermissionDenied
+from domain.errors import (
+    InvalidInput,
+    PermissionDenied,
+    TooManyFeedEvents,
+    UnknownCategory,
+    UnknownFeedItem,
+)
+from domain.events import outbox
 from domain.feeds import transfer  # noqa: F401 - registers the merge step
 from domain.feeds.model import DismissReason, FeedEventType, FeedKind, ItemKey, ItemType
 from domain.feeds.store import signals as store
@@ -42,21 +49,6 @@ EVENT_MAX_AGE = timedelta(days=30)
 EVENT_CLOCK_SKEW = timedelta(minutes=5)
 _INT_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[1-9][0-9]{0,9}")
-
-
-class UnknownFeedItem(NotFound):
-    code = "UNKNOWN_FEED_ITEM"
-    default_message = "No such feed item; nothing was changed."
-
-
-class UnknownCategory(NotFound):
-    code = "UNKNOWN_CATEGORY"
-    default_message = "No product is filed under this category; nothing was changed."
-
-
-class TooManyFeedEvents(InvalidInput):
-    code = "TOO_MANY_FEED_EVENTS"
-    default_message = "Too many events in one call; nothing was recorded."
 
 
 def member_of(viewer: Principal) -> int:
@@ -167,10 +159,14 @@ async def unmute(viewer: Principal, category: str) -> str:
 
 
 # --- preference ------------------------------------------------------------------------------
+TOPIC_PREFERENCE_CHANGED = "feed.preference_changed"
+
+
 async def set_personalised(viewer: Principal, personalised: bool) -> bool:
     """The member's PIPL art. 24 choice. Off: the feed uses no personal history from now
     on (the version bump makes the next read rank again) and the member's purchases leave
-    the training set at the next nightly rebuild. Audited (action ``feed.preference``)."""
+    the training set at the next nightly rebuild; a change also refreshes the member's
+    document at once (``TOPIC_PREFERENCE_CHANGED``). Audited (action ``feed.preference``)."""
     member_id = member_of(viewer)
     now = clock.now()
     async with in_transaction():
@@ -181,6 +177,9 @@ async def set_personalised(viewer: Principal, personalised: bool) -> bool:
             await audit.record(
                 viewer, "feed.preference", "member", member_id, personalised=personalised
             )
+            # the member's document follows at once: emptied when off, rebuilt from their
+            # history when on (else the feed stays popularity-only until the next night)
+            await outbox.record(TOPIC_PREFERENCE_CHANGED, {"member_id": member_id})
     return personalised
 
 

@@ -8,7 +8,6 @@ from datetime import date, datetime
 import strawberry
 
 from domain.feeds import model
-from schema.errors import UserError
 
 FeedKind = strawberry.enum(
     model.FeedKind, name="FeedKind", description="Why an item is in the feed."
@@ -73,21 +72,6 @@ class FeedEventsRecordSuccess:
     accepted: int
     duplicates: int
     skipped: int
-
-
-@strawberry.type(description="No such feed item (malformed id, unknown product or offer).")
-class UnknownFeedItemError(UserError):
-    field: str = strawberry.field(description="The input field at fault.")
-
-
-@strawberry.type(description="No product is filed under this category.")
-class UnknownCategoryError(UserError):
-    field: str = strawberry.field(description="The input field at fault.")
-
-
-@strawberry.type(description="More events than FEED_EVENTS_MAX (100) in one call; none recorded.")
-class TooManyFeedEventsError(UserError):
-    field: str = strawberry.field(description="Always events.")
 
 
 @strawberry.type(

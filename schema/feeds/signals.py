@@ -8,32 +8,30 @@ from typing import Annotated
 import strawberry
 
 from domain.auth import policy
-from domain.feeds import signals as domain
 from resolvers import feeds_signals as r
-from schema.errors import ERROR_TYPES, InvalidInputError, NotFoundError, PermissionDeniedError
+from schema.errors import (
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooManyFeedEventsError,
+    UnknownCategoryError,
+    UnknownFeedItemError,
+)
 from schema.feeds import signal_types as t
 from schema.permissions import Allow
 
-# The feed area's own domain errors (domain.feeds.signals), mapped like the tree's.
-ERROR_TYPES.update(
-    {
-        domain.UnknownFeedItem: t.UnknownFeedItemError,
-        domain.UnknownCategory: t.UnknownCategoryError,
-        domain.TooManyFeedEvents: t.TooManyFeedEventsError,
-    }
-)
 SIGNALS = [Allow(policy.FEED_SIGNALS)]
 
 FeedItemDismissResult = Annotated[
-    t.FeedItemDismissSuccess | t.UnknownFeedItemError | PermissionDeniedError,
+    t.FeedItemDismissSuccess | UnknownFeedItemError | PermissionDeniedError,
     strawberry.union("FeedItemDismissResult"),
 ]
 FeedItemRestoreResult = Annotated[
-    t.FeedItemRestoreSuccess | t.UnknownFeedItemError | PermissionDeniedError,
+    t.FeedItemRestoreSuccess | UnknownFeedItemError | PermissionDeniedError,
     strawberry.union("FeedItemRestoreResult"),
 ]
 FeedCategoryMuteResult = Annotated[
-    t.FeedCategoryMuteSuccess | t.UnknownCategoryError | PermissionDeniedError,
+    t.FeedCategoryMuteSuccess | UnknownCategoryError | PermissionDeniedError,
     strawberry.union("FeedCategoryMuteResult"),
 ]
 FeedPreferencesUpdateResult = Annotated[
@@ -42,8 +40,8 @@ FeedPreferencesUpdateResult = Annotated[
 ]
 FeedEventsRecordResult = Annotated[
     t.FeedEventsRecordSuccess
-    | t.TooManyFeedEventsError
-    | t.UnknownFeedItemError
+    | TooManyFeedEventsError
+    | UnknownFeedItemError
     | InvalidInputError
     | PermissionDeniedError,
     strawberry.union("FeedEventsRecordResult"),

@@ -183,6 +183,14 @@ async def test_cold_start_home_store_then_region_then_chain(gql, client, seed, a
     _pk, _gid, nowhere = await new_member(gql, client, seed, app)
     assert by_name(await feed_of(nowhere))["全国热销品"]["reason"] == "全国热销"
 
+    # a member registered over a month ago with no purchase history (as after turning
+    # personalisation off): the same offer, not worded "for new members"
+    older_pk, _gid, _old_token = await new_member(gql, client, seed, app, homeStoreCode="GZ01")
+    clock.advance(timedelta(days=31))
+    feed = await feed_of(await as_member(gql, app, older_pk))
+    coupons = {n["templateCode"]: n for n in nodes(feed) if n["__typename"] == "CouponOffer"}
+    assert coupons[offer]["reason"] == "可领取：新人满100减20"
+
 
 async def test_claiming_a_coupon_takes_its_offer_out_at_once(gql, client, seed, app):
     code = await template(gql, claimable=True, perMemberLimit=1)

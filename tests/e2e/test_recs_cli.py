@@ -140,3 +140,27 @@ def test_on_the_demo_chain_the_blend_beats_popularity_by_half(tmp_path):
     assert done.returncode == 0, done.stderr
     methods = json.loads(done.stdout)["methods"]
     assert methods["blend"]["hit_rate"] >= 1.5 * methods["popularity"]["hit_rate"], methods
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("member_number,date,item\n", "no purchase lines after the header"),
+        ("member_number,date,item\n1,2024-01-01,milk\n1,2024-01-01,jam\n2,2024-01-02,bread\n",
+         "no member has two baskets"),
+    ],
+)  # fmt: skip
+def test_evaluate_says_why_a_log_cannot_be_evaluated(tmp_path, content, message):
+    """A log too small to hold a basket out is one line and exit 2 (it was a traceback);
+    recs-rules still answers for it (no rules is an answer)."""
+    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+    path = tmp_path / "log.csv"
+    path.write_text(content)
+    done = run(env, "recs-evaluate", str(path), *COLS)
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"loyalty recs-evaluate: {path}: {message}")
+    rules = run(
+        env, "recs-rules", str(path), *COLS, "--min-support", "0.1", "--min-confidence", "0.1"
+    )
+    assert rules.returncode == 0, rules.stderr

@@ -37,6 +37,7 @@ def test_offer_reasons():
     assert explain.coupon_reason("满100减20", new_member=True) == "新会员专享：满100减20"
     assert explain.campaign_reason("会员日", 200) == "今天会员日：积分2倍"
     assert explain.campaign_reason("周末", 150) == "今天周末：积分1.5倍"
+    assert explain.campaign_reason("会员日双倍积分", 200) == "今天会员日双倍积分"  # said once
     today = date(2026, 12, 1)
     assert explain.points_expiring_reason(300, date(2026, 12, 31), today) == (
         "300 积分将于 12月31日 到期，记得使用"

@@ -16,7 +16,13 @@ from domain.feeds.model import FeedKind, MemberModel, RebuildStatus
 from domain.feeds.store import build
 from domain.feeds.tables import FeedMember, FeedRebuild, FeedRebuildRange
 from tests.conftest import wait_for
-from tests.factories import allow_backdating, feed_order, feed_products, pos_and_member
+from tests.factories import (
+    allow_backdating,
+    as_member,
+    feed_order,
+    feed_products,
+    pos_and_member,
+)
 from tests.isolation import settle
 
 
@@ -115,3 +121,36 @@ async def test_the_nightly_job_runs_its_ranges_through_the_broker(
     await wait_for(done, within=30)
     assert run.ranges_done == run.ranges_total >= 1
     assert (await FeedMember.get(member_id=p["pk"])).rebuild_id == run.id
+
+
+PREFS = """mutation($p: Boolean!) { feedPreferencesUpdate(personalised: $p) {
+  __typename ... on FeedPreferencesUpdateSuccess { settings { personalised } } } }"""
+
+
+async def test_a_preference_change_refreshes_the_document_at_once(
+    app, gql, client, seed, monkeypatch
+):
+    """Off empties the member's document through the workers (no personal history is
+    kept for serving); on again rebuilds it from their history at once, not the next
+    night (it stayed popularity-only until then)."""
+    p = await plant(app, gql, client, seed, monkeypatch)
+    bread = p["ids"]["FEED-BREAD"]
+    doc, version = await doc_and_version(p["pk"])
+    assert bread in doc.recent
+    me = await as_member(gql, app, p["pk"])
+
+    async def changed_since(v: int, want):
+        async def check():
+            d, now_v = await doc_and_version(p["pk"])
+            return (d, now_v) if now_v > v and want(d) else None
+
+        return await wait_for(check)
+
+    r = await me(PREFS, {"p": False})
+    assert r["data"]["feedPreferencesUpdate"]["settings"] == {"personalised": False}
+    off, v_off = await changed_since(version, lambda d: not d.recent)
+    assert off == MemberModel()
+
+    await me(PREFS, {"p": True})
+    on, _ = await changed_since(v_off, lambda d: bool(d.recent))
+    assert on.recent == doc.recent and on.rhythms == doc.rhythms

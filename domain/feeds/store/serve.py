@@ -1,21 +1,20 @@
 """The feed's reads: a member's read-model row and signals, popularity near them and the
-rules of a product. One statement each, on indexed keys; no writes but the ``seed_*``
-helpers at the end, which tests use to plant read-model and signal rows (the nightly
-rebuild and the member's signals write them in production, in their own store modules).
+rules of a product. One statement each, on indexed keys; no writes (the nightly rebuild
+and the order-time refresh write in ``store.build``, the member's signals in
+``store.signals``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from domain import clock
-from domain.feeds.model import MemberModel, PopularityScope
+from domain.feeds.model import PopularityScope
+from domain.feeds.store import dialect, execute
 from domain.feeds.tables import (
     FeedDismissal,
     FeedMember,
     FeedMute,
-    FeedPopularity,
     FeedPreference,
     FeedRule,
 )
@@ -56,6 +55,39 @@ async def member_row(member_id: int) -> MemberRow:
     return MemberRow(int(rows[0]["version"]), rows[0]["doc"])
 
 
+# The member's row and signals in one round trip (the feed reads them on every ranking).
+STATE = """SELECT 'r' AS k, doc AS t, version AS n, NULL AS at FROM feed_members
+  WHERE member_id = $1
+UNION ALL SELECT 'd', item_key, 0, until FROM feed_dismissals WHERE member_id = $1
+UNION ALL SELECT 'm', category, 0, NULL FROM feed_mutes WHERE member_id = $1
+UNION ALL SELECT 'p', '', CASE WHEN personalised THEN 1 ELSE 0 END, NULL
+  FROM feed_preferences WHERE member_id = $1"""
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A timestamp as SQLite hands it back (text) or PostgreSQL (a datetime), in UTC."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+async def member_state(member_id: int, now: datetime) -> tuple[MemberRow, Signals]:
+    """``member_row`` and ``signals_of`` in one statement (dismissals past their end are
+    left out here, in Python: the same on both backends)."""
+    row, dismissed, muted, personalised = MemberRow(0, None), set(), [], True
+    sqlite = dialect() == "sqlite"
+    text, args = (STATE.replace("$1", "?"), [member_id] * 4) if sqlite else (STATE, [member_id])
+    for k, t, n, at in await execute(text, args):
+        if k == "r":
+            row = MemberRow(int(n), t)
+        elif k == "d" and _instant(at) > now:
+            dismissed.add(str(t))
+        elif k == "m":
+            muted.append(str(t))
+        elif k == "p":
+            personalised = bool(n)
+    return row, Signals(frozenset(dismissed), tuple(sorted(muted)), personalised)
+
+
 async def signals_of(member_id: int, now: datetime) -> Signals:
     dismissed = await FeedDismissal.filter(member_id=member_id, until__gt=now).values_list(
         "item_key", flat=True
@@ -69,6 +101,11 @@ async def signals_of(member_id: int, now: datetime) -> Signals:
     )
 
 
+POPULAR = """SELECT scope, scope_id, product_id, score FROM feed_popularity
+  WHERE scope IN ({scopes}) AND scope_id IN ({ids}) AND "rank" <= {limit} ORDER BY "rank"
+"""
+
+
 async def popular(
     scopes: list[tuple[PopularityScope, int]], limit: int
 ) -> dict[tuple[PopularityScope, int], list[tuple[int, float]]]:
@@ -77,17 +114,17 @@ async def popular(
     if not scopes:
         return {}
     wanted = set(scopes)
-    rows = (
-        await FeedPopularity.filter(
-            scope__in=sorted({s.value for s, _ in scopes}),
-            scope_id__in=sorted({i for _, i in scopes}),
-            rank__lte=limit,
-        )
-        .order_by("rank")
-        .values_list("scope", "scope_id", "product_id", "score")
+    names, ids = sorted({s.value for s, _ in scopes}), sorted({i for _, i in scopes})
+    args: list[object] = [*names, *ids, limit]
+    postgres = dialect() != "sqlite"
+    marks = [f"${i}" if postgres else "?" for i in range(1, len(args) + 1)]
+    text = POPULAR.format(
+        scopes=", ".join(marks[: len(names)]),
+        ids=", ".join(marks[len(names) : -1]),
+        limit=marks[-1],
     )
     out: dict[tuple[PopularityScope, int], list[tuple[int, float]]] = {k: [] for k in scopes}
-    for scope, scope_id, product_id, score in rows:
+    for scope, scope_id, product_id, score in await execute(text, args):
         key = (PopularityScope(scope), int(scope_id))
         if key in wanted:  # the IN lists also match e.g. a store with a region's id
             out[key].append((int(product_id), float(score)))
@@ -107,73 +144,3 @@ async def rules_of(product_ids: list[int]) -> dict[int, list[RuleRow]]:
     for a, c, b, s, cf, lf in rows:
         out[int(a)].append(RuleRow(int(c), int(b), float(s), float(cf), float(lf)))
     return out
-
-
-# --- seed_*: plant rows for tests (production writes them in rebuild / signals) ---------------
-
-
-async def seed_member(member_id: int, doc: MemberModel) -> int:
-    """Write the member's read-model row, bumping its version; returns the new version."""
-    now = clock.now()
-    row = await FeedMember.get_or_none(member_id=member_id)
-    if row is None:
-        await FeedMember.create(member_id=member_id, doc=doc.dumps(), version=1, computed_at=now)
-        return 1
-    row.doc, row.version, row.computed_at = doc.dumps(), row.version + 1, now
-    await row.save(update_fields=["doc", "version", "computed_at"])
-    return row.version
-
-
-async def seed_touch(member_id: int) -> int:
-    """Bump the member's version (creating an empty row), as every signal write does."""
-    row = await FeedMember.get_or_none(member_id=member_id)
-    if row is None:
-        return await seed_member(member_id, MemberModel())
-    return await seed_member(member_id, MemberModel.loads(row.doc))
-
-
-async def seed_popularity(
-    scope: PopularityScope, scope_id: int, products: list[tuple[int, int, float]]
-) -> None:
-    """Replace the best sellers of one scope: (product, buyers, score), best first."""
-    await FeedPopularity.filter(scope=scope.value, scope_id=scope_id).delete()
-    await FeedPopularity.bulk_create(
-        [
-            FeedPopularity(
-                scope=scope.value, scope_id=scope_id, product_id=p, buyers=b, score=s, rank=i
-            )
-            for i, (p, b, s) in enumerate(products, start=1)
-        ]
-    )
-
-
-async def seed_rule(
-    antecedent: int, consequent: int, baskets: int, support: float, confidence: float, lift: float
-) -> None:
-    await FeedRule.create(
-        antecedent_id=antecedent,
-        consequent_id=consequent,
-        baskets=baskets,
-        support=support,
-        confidence=confidence,
-        lift=lift,
-    )
-
-
-async def seed_dismissal(member_id: int, item_key: str, until: datetime, reason: str) -> None:
-    await FeedDismissal.create(
-        member_id=member_id, item_key=item_key, reason=reason, created_at=clock.now(), until=until
-    )
-    await seed_touch(member_id)
-
-
-async def seed_mute(member_id: int, category: str) -> None:
-    await FeedMute.create(member_id=member_id, category=category, created_at=clock.now())
-    await seed_touch(member_id)
-
-
-async def seed_preference(member_id: int, personalised: bool) -> None:
-    await FeedPreference.update_or_create(
-        member_id=member_id, defaults={"personalised": personalised, "updated_at": clock.now()}
-    )
-    await seed_touch(member_id)

@@ -1,24 +1,31 @@
 """The nightly rebuild of the feed read model.
 
-Phase 1 (``start``, one job): read the last FEED_HISTORY_DAYS of order lines in
-member-id chunks (members who turned personalisation off, merged or erased members left
-out; walk-in orders count as anonymous one-basket buyers), stream them into
-``engine.Trainer``, replace neighbours, rules, popularity and product stats, and create
-the rebuild row with its member-id ranges (FEED_REBUILD_RANGE_MEMBERS ids each) — one
-``feeds.rebuild_range`` event per range in the same transaction, so several worker
-machines share the night.
+Phase 1 (``start``, one job): read the last FEED_HISTORY_DAYS of order lines (members
+who turned personalisation off, merged or erased members left out; walk-in orders
+count as anonymous one-basket buyers), stream them into ``engine.Trainer``, replace
+neighbours, rules, popularity and product stats, and create the rebuild row with its
+member-id ranges (FEED_REBUILD_RANGE_MEMBERS ids each) — one ``feeds.rebuild_range``
+event per range in the same transaction, so several worker machines share the night.
 
-Phase 2 (``run_range``, one job per range, idempotent by its range row): load the global
-model from the tables, read the range's members' histories, ``engine.member_models``,
-upsert their documents (version + 1) and mark the range done in the same transaction;
-the range that completes the count marks the rebuild DONE.
+Phase 2 (``run_range``, one job per range, idempotent by its range row and the
+documents' ``rebuild_id``): load the global model from the tables, then per sub-batch of
+RANGE_CHUNK_MEMBERS member ids read their histories, ``engine.member_models``, upsert
+their documents (version + 1) in a short transaction; the last one marks the range
+done; the range that completes the count marks the rebuild DONE. A nightly run that
+finds an older rebuild RUNNING for more than STALE_AFTER marks it FAILED (a range that
+failed on every retry never completes its count).
 
-Memory: phase 1 holds one chunk of lines and the trainer's products x products counts;
-a range holds one chunk of lines and its documents, never all members.
+Phase 1 reads every line of the window in one query sorted by member (one COPY on
+PostgreSQL, streamed) and cuts it at member boundaries into chunks for the trainer.
+
+Memory: phase 1 holds a few chunks of lines and the trainer's products x products
+counts; a range holds one sub-batch of lines and its documents, never all members.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -42,10 +49,10 @@ from domain.org import store as org
 log = logging.getLogger("loyalty.feeds")
 TOPIC_REBUILD_RANGE = "feeds.rebuild_range"
 LEFT_OUT = (MemberStatus.MERGED.value, MemberStatus.ERASED.value)  # no member signals
-TRAIN_CHUNK_MEMBERS = 100_000  # member ids read at a time in phase 1 (each chunk adds
-# its pair counts to the whole so far: fewer, larger chunks cost less; ~3M lines here)
-WALK_IN_CHUNK_ORDERS = 500_000  # order ids of walk-in orders read at a time
-RANGE_CHUNK_MEMBERS = 5_000  # member ids read at a time inside a range
+TRAIN_CHUNK_LINES = 3_000_000  # lines per Trainer.add in phase 1 (each chunk adds its
+# pair counts to the whole so far: fewer, larger chunks cost less)
+RANGE_CHUNK_MEMBERS = 5_000  # member ids read, computed and written at a time in a range
+STALE_AFTER = timedelta(days=1)  # a rebuild RUNNING longer: one of its ranges failed
 Progress = Callable[[str], None]
 
 
@@ -100,6 +107,8 @@ async def start(
     """Phase 1: train on every line, replace the global tables, create the rebuild and
     its ranges (with ``announce``, one ``feeds.rebuild_range`` event per range)."""
     now = clock.now()
+    for stale in await build.fail_stale(now - STALE_AFTER, now):
+        progress(f"feeds rebuild {stale}: still RUNNING after {STALE_AFTER}, marked FAILED")
     today = clock.business_date(now)
     begin, end = window(now, settings)
     params = EngineParams.from_settings(settings)
@@ -110,21 +119,32 @@ async def start(
     spans = [s for s in (await orders.feed_member_span(begin, end), await build.member_span()) if s]
     lo = min(s[0] for s in spans) if spans else 0
     hi = max(s[1] for s in spans) + 1 if spans else 0
-    lines = members = read_s = 0.0
-    for a, b in _spans(lo, hi, TRAIN_CHUNK_MEMBERS):
+    off = np.asarray(await build.not_personalised(lo, hi), np.int64)
+    lines = members = walk_in_lines = 0
+    read_s = train_s = 0.0
+    for walk_ins in (False, True):
         r0 = time.perf_counter()
-        chunk, _off = await member_lines(a, b, begin, end)
-        read_s += time.perf_counter() - r0
-        trainer.add(chunk)
-        lines += len(chunk)
-        members += np.unique(chunk.member).size
-        progress(f"feeds rebuild: trained on members {a:,}-{b - 1:,} ({int(lines):,} lines)")
-    walk_in_lines = 0
-    walk_ins = await orders.feed_walk_in_span(begin, end)
-    for a, b in _spans(walk_ins[0], walk_ins[1] + 1, WALK_IN_CHUNK_ORDERS) if walk_ins else ():
-        member, day, item, store = await orders.feed_lines_of_walk_ins(a, b, begin, end)
-        trainer.add(Purchases(member=member, day=day, item=item, store=store))
-        walk_in_lines += int(member.size)
+        stream = orders.feed_line_chunks(
+            begin, end, LEFT_OUT, walk_ins=walk_ins, lines=TRAIN_CHUNK_LINES
+        )
+        async with contextlib.aclosing(stream) as chunks:
+            async for member, day, item, store in chunks:
+                read_s += time.perf_counter() - r0
+                if off.size and not walk_ins:
+                    keep = ~np.isin(member, off)
+                    member, day, item, store = member[keep], day[keep], item[keep], store[keep]
+                chunk = Purchases(member=member, day=day, item=item, store=store)
+                a0 = time.perf_counter()
+                # in a thread: the next chunk streams in meanwhile (the read waits for this)
+                await asyncio.to_thread(trainer.add, chunk)
+                train_s += time.perf_counter() - a0
+                if walk_ins:
+                    walk_in_lines += len(chunk)
+                else:
+                    lines += len(chunk)
+                    members += int(np.count_nonzero(np.diff(member))) + 1 if member.size else 0
+                    progress(f"feeds rebuild: trained on {members:,} members ({lines:,} lines)")
+                r0 = time.perf_counter()
     t1 = time.perf_counter()
     model = trainer.finish(today)
     t2 = time.perf_counter()
@@ -137,7 +157,8 @@ async def start(
             "walk_in_lines": walk_in_lines,
             "members": int(members),
             "baskets": model.baskets,
-            "read_s": round(read_s, 2),
+            "read_s": round(read_s, 2),  # waiting for lines (not overlapped with training)
+            "add_s": round(train_s, 2),
             "seconds": round(t1 - t0, 2),
         },
         "finish_s": round(t2 - t1, 2),
@@ -167,37 +188,59 @@ async def run_range(
     category_of: Mapping[int, str] | None = None,
     progress: Progress = log.info,
 ) -> int | None:
-    """Phase 2 for one range: every member's document, in one transaction with the range
-    marked done. Returns how many members were written; None when the range was done
-    already (a re-delivered message)."""
+    """Phase 2 for one range, RANGE_CHUNK_MEMBERS member ids at a time, each written in
+    a short transaction of its own (an order-time refresh of one of the range's members
+    waits for one of those at most); the last one also empties the documents of members
+    left without history and marks the range done. Returns the range's members written
+    by this rebuild; None when the range was done already (a re-delivered message).
+
+    Idempotent: a range run again after a crash skips the members this rebuild wrote
+    already (``FeedMember.rebuild_id``), so no document is written twice."""
     t0 = time.perf_counter()
     params = EngineParams.from_settings(settings)
-    async with in_transaction():
-        row = await build.lock_open_range(range_id)
-        if row is None:
-            return None
-        if model is None:
-            model = await build.load_model()
-        if category_of is None:
-            category_of = await categories()
-        today = clock.business_date(row.window_end)
-        written: set[int] = set()
-        for a, b in _spans(row.lo, row.hi, RANGE_CHUNK_MEMBERS):
-            read_at = clock.now()
-            chunk, off = await member_lines(a, b, row.window_start, row.window_end)
-            docs = [
-                (m, doc.dumps())
-                for m, doc in member_models(chunk, model, today, params, category_of)
-            ]
-            docs += [(m, build.EMPTY_DOC) for m in off]  # no personal document
+    row = await build.open_range(range_id)
+    if row is None:
+        return None
+    if model is None:
+        model = await build.load_model()
+    if category_of is None:
+        category_of = await categories()
+    today = clock.business_date(row.window_end)
+    since = clock.now()  # documents computed before this run and not by this rebuild
+    spans = _spans(row.lo, row.hi, RANGE_CHUNK_MEMBERS)
+    written = cleared = skipped = 0
+    done = False
+    for k, (a, b) in enumerate(spans):
+        read_at = clock.now()
+        chunk, off = await member_lines(a, b, row.window_start, row.window_end)
+        again = await build.members_of_rebuild(a, b, row.rebuild_id)
+        if again:
+            skipped += len(again)
+            redo = np.asarray(sorted(again), np.int64)
+            keep = ~np.isin(chunk.member, redo)
+            chunk = Purchases(
+                member=chunk.member[keep],
+                day=chunk.day[keep],
+                item=chunk.item[keep],
+                store=None if chunk.store is None else chunk.store[keep],
+            )
+            off = [m for m in off if m not in again]
+        docs = [
+            (m, doc.dumps()) for m, doc in member_models(chunk, model, today, params, category_of)
+        ]
+        docs += [(m, build.EMPTY_DOC) for m in off]  # no personal document
+        async with in_transaction():
+            if await build.lock_open_range(range_id) is None:
+                return None  # another delivery finished it meanwhile
             await build.write_members(docs, row.rebuild_id, read_at)
-            written.update(m for m, _ in docs)
-        cleared = await build.clear_others(row.lo, row.hi, written, row.rebuild_id, clock.now())
-        done = await build.finish_range(row, len(written), clock.now())
+            if k == len(spans) - 1:
+                written = await build.count_of_rebuild(row.lo, row.hi, row.rebuild_id)
+                cleared = await build.clear_others(row.lo, row.hi, row.rebuild_id, since)
+                done = await build.finish_range(row, written, clock.now())
     seconds = time.perf_counter() - t0
     progress(
-        f"feeds rebuild {row.rebuild_id}: range {row.lo:,}-{row.hi - 1:,}: {len(written):,} "
-        f"members, {cleared:,} cleared ({seconds:.1f} s)"
+        f"feeds rebuild {row.rebuild_id}: range {row.lo:,}-{row.hi - 1:,}: {written:,} "
+        f"members ({skipped:,} written before), {cleared:,} cleared ({seconds:.1f} s)"
     )
     if done:
         run = await build.rebuild_row(row.rebuild_id)
@@ -212,7 +255,7 @@ async def run_range(
             },
         )
         progress(f"feeds rebuild {row.rebuild_id} done: {run.members_done:,} members")
-    return len(written)
+    return written
 
 
 async def rebuild_now(settings: Settings, progress: Progress = log.info) -> dict[str, Any]:

@@ -67,6 +67,9 @@ class OrderLine(models.Model):
 
     class Meta:
         table = "order_lines"
+        # a foreign key gets no index of its own: every read of an order's lines (refunds,
+        # the feed histories, joins from orders) needs this one
+        indexes = (("order_id",),)
 
 
 class Refund(models.Model):

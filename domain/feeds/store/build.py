@@ -218,6 +218,26 @@ async def create_rebuild(
     return run.id, _ints(ids)
 
 
+async def open_range(range_id: int) -> RangeRow | None:
+    """The range; None when it is done (or unknown)."""
+    r = await FeedRebuildRange.get_or_none(id=range_id)
+    if r is None or r.done_at is not None:
+        return None
+    run = await FeedRebuild.get(id=r.rebuild_id)
+    return RangeRow(r.id, r.rebuild_id, r.lo, r.hi, run.window_start, run.window_end)
+
+
+async def fail_stale(started_before: datetime, now: datetime) -> list[int]:
+    """Mark FAILED the rebuilds still RUNNING that started before ``started_before`` (a
+    range job that failed on every retry never completes the count); their ids."""
+    rows = await FeedRebuild.filter(
+        status=RebuildStatus.RUNNING.value, started_at__lt=started_before
+    ).values_list("id", flat=True)
+    for rebuild_id in _ints(rows):
+        await mark_failed(rebuild_id, f"still RUNNING at {now.isoformat()}: a range failed", now)
+    return _ints(rows)
+
+
 async def lock_open_range(range_id: int) -> RangeRow | None:
     """The range, locked for this transaction; None when it is done (or unknown)."""
     r = await FeedRebuildRange.select_for_update().get_or_none(id=range_id)
@@ -301,18 +321,32 @@ async def write_members(
     return len(pairs)
 
 
-async def clear_others(
-    lo: int, hi: int, keep: Collection[int], rebuild_id: int, computed_at: datetime
-) -> int:
-    """Empty the documents of members lo <= id < hi not in ``keep`` (no history left in
-    the window, merged, erased) that still hold something; how many."""
+async def members_of_rebuild(lo: int, hi: int, rebuild_id: int) -> set[int]:
+    """Members lo <= id < hi whose document this rebuild wrote (a range run again)."""
+    rows = await FeedMember.filter(
+        member_id__gte=lo, member_id__lt=hi, rebuild_id=rebuild_id
+    ).values_list("member_id", flat=True)
+    return set(_ints(rows))
+
+
+async def count_of_rebuild(lo: int, hi: int, rebuild_id: int) -> int:
+    return await FeedMember.filter(
+        member_id__gte=lo, member_id__lt=hi, rebuild_id=rebuild_id
+    ).count()
+
+
+async def clear_others(lo: int, hi: int, rebuild_id: int, since: datetime) -> int:
+    """Empty the documents of members lo <= id < hi that this rebuild did not write and
+    that were computed before ``since`` (the range's run started: no history left in
+    the window, merged, erased) and still hold something; how many."""
     stale = (
-        await FeedMember.filter(member_id__gte=lo, member_id__lt=hi, computed_at__lte=computed_at)
+        await FeedMember.filter(member_id__gte=lo, member_id__lt=hi, computed_at__lt=since)
+        .filter(Q(rebuild_id__isnull=True) | ~Q(rebuild_id=rebuild_id))
         .exclude(doc=EMPTY_DOC)
         .values_list("member_id", flat=True)
     )
-    gone = [m for m in _ints(stale) if m not in keep]
-    await write_members(((m, EMPTY_DOC) for m in gone), rebuild_id, computed_at)
+    gone = _ints(stale)
+    await write_members(((m, EMPTY_DOC) for m in gone), rebuild_id, since)
     return len(gone)
 
 

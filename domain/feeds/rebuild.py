@@ -9,7 +9,7 @@ event per range in the same transaction, so several worker machines share the ni
 
 Phase 2 (``run_range``, one job per range, idempotent by its range row and the
 documents' ``rebuild_id``): load the global model from the tables, then per sub-batch of
-RANGE_CHUNK_MEMBERS member ids read their histories, ``engine.member_models``, upsert
+RANGE_CHUNK_MEMBERS member ids read their histories, ``engine.member_docs``, upsert
 their documents (version + 1) in a short transaction; the last one marks the range
 done; the range that completes the count marks the rebuild DONE. A nightly run that
 finds an older rebuild RUNNING for more than STALE_AFTER marks it FAILED (a range that
@@ -40,7 +40,7 @@ from domain.catalog import store as catalog
 from domain.config import Settings
 from domain.db import in_transaction
 from domain.events import outbox
-from domain.feeds.engine import EngineParams, GlobalModel, Purchases, Trainer, member_models
+from domain.feeds.engine import EngineParams, GlobalModel, Purchases, Trainer, member_docs
 from domain.feeds.store import build
 from domain.members.model import Status as MemberStatus
 from domain.orders import store as orders
@@ -225,9 +225,8 @@ async def run_range(
                 store=None if chunk.store is None else chunk.store[keep],
             )
             off = [m for m in off if m not in again]
-        docs = [
-            (m, doc.dumps()) for m, doc in member_models(chunk, model, today, params, category_of)
-        ]
+        # the documents serialised straight from the arrays (no Candidate objects)
+        docs = list(member_docs(chunk, model, today, params, category_of))
         docs += [(m, build.EMPTY_DOC) for m in off]  # no personal document
         async with in_transaction():
             if await build.lock_open_range(range_id) is None:

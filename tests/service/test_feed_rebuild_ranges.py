@@ -119,3 +119,26 @@ async def test_a_nightly_run_fails_a_rebuild_left_running_for_a_day(app, seed):
     assert stale.status == RebuildStatus.FAILED.value
     assert stale.finished_at is not None and "a range failed" in stale.detail["error"]
     assert (await FeedRebuild.get(id=recent)).status == RebuildStatus.RUNNING.value
+
+
+async def test_the_global_tables_are_replaced_together_or_not_at_all(app, monkeypatch):
+    """A failure writing the last table (product stats) leaves the rules and neighbours
+    as they were: readers never see one night's rules with another's stats."""
+    from domain.feeds.engine import GlobalModel, Rule
+    from domain.feeds.tables import FeedRule
+
+    await build.replace_global(GlobalModel(rules={1: [Rule(1, 2, 5, 0.1, 0.5, 2.0)]}))
+    before = await FeedRule.all().values_list("antecedent_id", "consequent_id", "lift")
+    assert before == [(1, 2, 2.0)]
+    original = build._replace
+
+    async def failing(table, columns, rows):
+        if table == "feed_product_stats":
+            raise RuntimeError("disk full")
+        await original(table, columns, rows)
+
+    monkeypatch.setattr(build, "_replace", failing)
+    tonight = GlobalModel(rules={3: [Rule(3, 4, 9, 0.2, 0.6, 3.0)]})
+    with pytest.raises(RuntimeError):
+        await build.replace_global(tonight)
+    assert await FeedRule.all().values_list("antecedent_id", "consequent_id", "lift") == before

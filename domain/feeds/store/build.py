@@ -56,8 +56,14 @@ async def _replace(table: str, columns: Sequence[str], rows: list[tuple]) -> Non
 
 
 async def replace_global(model: GlobalModel) -> dict[str, int]:
-    """Replace neighbours, rules, popularity and product stats by ``model``'s; rows
+    """Replace neighbours, rules, popularity and product stats by ``model``'s, in one
+    transaction (a reader never sees tonight's neighbours with last night's rules); rows
     written per table."""
+    async with in_transaction():
+        return await _replace_global(model)
+
+
+async def _replace_global(model: GlobalModel) -> dict[str, int]:
     neighbours = [
         (p, nb, float(score), int(co), rank)
         for p, nbs in model.neighbours.items()
@@ -114,7 +120,8 @@ async def load_model(
     """The global model as the tables hold it: all of it, or (``items``) the neighbours,
     rules and stats of those products, the stats of the products they point at and of
     the products first sold since ``new_since`` or with a seasonal lift of at least
-    ``seasonal_from`` (the catalogue-wide candidates), and every popularity list."""
+    ``seasonal_from`` (the catalogue-wide candidates). Popularity lists only for the whole
+    model: members' documents never use them (serving reads them near the member)."""
     nq = FeedNeighbour.all() if items is None else FeedNeighbour.filter(product_id__in=items)
     rq = FeedRule.all() if items is None else FeedRule.filter(antecedent_id__in=items)
     model = GlobalModel()
@@ -126,11 +133,14 @@ async def load_model(
         "antecedent_id", "consequent_id", "baskets", "support", "confidence", "lift"
     ):
         model.rules.setdefault(a, []).append(Rule(a, c, n, sup, conf, lift))
-    for scope, sid, p, buyers, score in (
-        await FeedPopularity.all()
+    popular = (
+        []
+        if items is not None
+        else await FeedPopularity.all()
         .order_by("scope", "scope_id", "rank")
         .values_list("scope", "scope_id", "product_id", "buyers", "score")
-    ):
+    )
+    for scope, sid, p, buyers, score in popular:
         model.popularity.setdefault((PopularityScope(scope), sid), []).append((p, buyers, score))
     sq = FeedProductStat.all()
     if items is not None:

@@ -526,3 +526,23 @@ def feed_event(cid: str, pid: int, event: str = "IMPRESSION", kind: str = "REPLE
         "event": event,
         "occurredAt": (at or clock.now()).isoformat(),
     }
+
+
+async def beer_and_chips_chain(app, gql, client, seed, monkeypatch) -> dict:
+    """Four members who buy FEED-BEER with FEED-CHIPS (30 and 12 days ago) and one who
+    bought FEED-BREAD 20 days ago, sent by a till, then the feed read model rebuilt:
+    {"ids": sku -> product id, "pos", "card", "pk"} of the bread buyer."""
+    from domain.feeds import rebuild
+    from tests.isolation import settle
+
+    allow_backdating(app, monkeypatch)
+    ids = await feed_products(gql)
+    for _ in range(4):
+        pos, card, _pk = await pos_and_member(gql, client, seed)
+        for days in (30, 12):
+            await feed_order(pos, card, ["FEED-BEER", "FEED-CHIPS"], days)
+    pos, card, pk = await pos_and_member(gql, client, seed)
+    await feed_order(pos, card, ["FEED-BREAD"], 20)
+    await settle(app)
+    await rebuild.rebuild_now(app.state.rt.settings, progress=lambda _m: None)
+    return {"ids": ids, "pos": pos, "card": card, "pk": pk}

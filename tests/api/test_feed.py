@@ -12,7 +12,6 @@ from strawberry.relay import to_base64
 from domain import clock
 from domain.audit.tables import AuditEntry
 from domain.catalog.tables import Product
-from domain.feeds import rebuild
 from domain.feeds.model import PERSONAL_KINDS, Candidate, FeedKind, Rhythm
 from domain.points import jobs
 from domain.points.model import lot_expiry
@@ -21,11 +20,10 @@ from tests.factories import (
     CLAIM,
     FEED,
     ORDER,
-    allow_backdating,
     as_member,
     at,
+    beer_and_chips_chain,
     feed_order,
-    feed_products,
     new_phone,
     new_store,
     order_input,
@@ -43,7 +41,6 @@ from tests.factories import (
     store_ids,
     template,
 )
-from tests.isolation import settle
 
 STAFF_FEED = """query($id: ID!, $first: Int) { member(id: $id) { feed(first: $first) {
   edges { node { ... on FeedEntry { id kind reason scoreParts { name value } } } } } } }"""
@@ -360,16 +357,8 @@ async def test_the_members_own_signals_change_the_next_feed_at_once(gql, client,
 
 async def test_a_new_order_changes_the_feed_at_once(gql, client, seed, app, monkeypatch):
     """Last in this module: the rebuild replaces the global read model of the tests above."""
-    allow_backdating(app, monkeypatch)
-    await feed_products(gql)
-    for _ in range(4):
-        pos, card, _pk = await pos_and_member(gql, client, seed)
-        for days in (30, 12):
-            await feed_order(pos, card, ["FEED-BEER", "FEED-CHIPS"], days)
-    pos, card, pk = await pos_and_member(gql, client, seed)
-    await feed_order(pos, card, ["FEED-BREAD"], 20)
-    await settle(app)
-    await rebuild.rebuild_now(app.state.rt.settings, progress=lambda _m: None)
+    chain = await beer_and_chips_chain(app, gql, client, seed, monkeypatch)
+    pos, card, pk = chain["pos"], chain["card"], chain["pk"]
     member = await as_member(gql, app, pk)
     before = by_name(await feed_of(member))  # and cached
     assert before["啤酒"]["reason"] == "本店热销"

@@ -17,28 +17,16 @@ from domain.feeds.store import build
 from domain.feeds.tables import FeedMember, FeedRebuild, FeedRebuildRange
 from tests.conftest import wait_for
 from tests.factories import (
-    allow_backdating,
     as_member,
+    beer_and_chips_chain,
     feed_order,
-    feed_products,
-    pos_and_member,
 )
 from tests.isolation import settle
 
 
 async def plant(app, gql, client, seed, monkeypatch) -> dict:
     """Four members who buy BEER with CHIPS, one who bought BREAD: rebuilt."""
-    allow_backdating(app, monkeypatch)
-    ids = await feed_products(gql)
-    for _ in range(4):
-        pos, card, _pk = await pos_and_member(gql, client, seed)
-        for days in (30, 12):
-            await feed_order(pos, card, ["FEED-BEER", "FEED-CHIPS"], days)
-    pos, card, pk = await pos_and_member(gql, client, seed)
-    await feed_order(pos, card, ["FEED-BREAD"], 20)
-    await settle(app)
-    await rebuild.rebuild_now(app.state.rt.settings, progress=lambda _m: None)
-    return {"ids": ids, "pos": pos, "card": card, "pk": pk}
+    return await beer_and_chips_chain(app, gql, client, seed, monkeypatch)
 
 
 async def doc_and_version(pk: int) -> tuple[MemberModel, int]:

@@ -6,7 +6,6 @@ The feed's cursors carry the last item's position and key (``ranking.window``)."
 
 from __future__ import annotations
 
-import base64
 from datetime import date, datetime
 
 import strawberry
@@ -24,7 +23,7 @@ from schema.catalog import types as catalog_types
 from schema.context import Info
 from schema.coupons.types import CouponKind
 from schema.feeds import types as t
-from schema.relay import page_size
+from schema.relay import BAD_CURSOR, decode_text_cursor, encode_text_cursor, page_size
 
 CURSOR_PREFIX = "feed"
 
@@ -35,24 +34,17 @@ def item_id(key: str) -> strawberry.ID:
 
 
 def encode_cursor(position: int, key: str) -> str:
-    raw = f"{CURSOR_PREFIX}:{position}:{key}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_text_cursor(CURSOR_PREFIX, f"{position}:{key}")
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, str] | None:
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, position, key = raw.split(":", 2)
-        if prefix != CURSOR_PREFIX or ItemKey.parse(key) is None:
-            raise ValueError
-        at = int(position)
-        if not 0 <= at < 100_000:
-            raise ValueError
-        return at, key
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise InvalidInput("The cursor is not valid for this list.", field="after") from None
+    position, _, key = decode_text_cursor(CURSOR_PREFIX, cursor).partition(":")
+    digits = position.isascii() and position.isdigit()
+    if ItemKey.parse(key) is None or not digits or int(position) >= 100_000:
+        raise InvalidInput(BAD_CURSOR, field="after")
+    return int(position), key
 
 
 @t.feed_of.install

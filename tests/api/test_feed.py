@@ -216,7 +216,14 @@ async def test_pages_are_stable_and_cover_the_feed_once(gql, client, seed, app):
 
 async def test_bad_page_arguments_are_typed_errors(gql, client, seed, app):
     _pk, _gid, member = await new_member(gql, client, seed, app)
-    for variables in ({"first": 101}, {"first": -1}, {"after": "bm90LWEtY3Vyc29y"}):
+    bad_cursors = [
+        "bm90LWEtY3Vyc29y",  # "not-a-cursor"
+        to_base64("feed", "²:product:1"),  # a digit Python's int() reads but ASCII is not
+        to_base64("feed", "100000:product:1"),  # past the deepest page
+        to_base64("feed", "3:basket:1"),  # no such item type
+        to_base64("ledger", "12"),  # another list's cursor
+    ]
+    for variables in ({"first": 101}, {"first": -1}, *({"after": c} for c in bad_cursors)):
         r = await member(FEED, variables)
         assert r["data"]["me"]["feed"] is None
         (error,) = r["errors"]

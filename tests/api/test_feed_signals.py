@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from domain import clock
 from domain.audit.tables import AuditEntry
-from tests.conftest import partner_token, sign_in_staff
+from tests.conftest import partner_token, sign_in_staff, wait_for
 from tests.factories import (
     FEED,
     FEED_EVENTS,
@@ -293,14 +293,12 @@ async def test_signals_stick_in_the_served_feed_and_undo_at_once(gql, app):
     tea, cake, nuts = await plant_products(
         ("乌龙茶", "饮料/茶"), ("芝士蛋糕", "烘焙/蛋糕"), ("腰果", "零食/坚果")
     )
-    await plant_feed(
-        pk,
-        candidates=[
-            Candidate(tea, FeedKind.SIMILAR_MEMBERS, 3.0, {"similarity": 3.0}, None),
-            Candidate(cake, FeedKind.SEASONAL, 2.0, {"seasonal": 2.0}, None),
-            Candidate(nuts, FeedKind.SIMILAR_MEMBERS, 1.0, {"similarity": 1.0}, None),
-        ],
-    )
+    planted = [
+        Candidate(tea, FeedKind.SIMILAR_MEMBERS, 3.0, {"similarity": 3.0}, None),
+        Candidate(cake, FeedKind.SEASONAL, 2.0, {"seasonal": 2.0}, None),
+        Candidate(nuts, FeedKind.SIMILAR_MEMBERS, 1.0, {"similarity": 1.0}, None),
+    ]
+    await plant_feed(pk, candidates=planted)
     await plant_popular("CHAIN", 0, [cake])  # what a member who opts out still sees
     shown = await _feed(me)  # read once: the answer is cached from here on
     assert {"乌龙茶", "芝士蛋糕", "腰果"} <= set(shown)
@@ -313,11 +311,21 @@ async def test_signals_stick_in_the_served_feed_and_undo_at_once(gql, app):
     assert set(await _feed(me)) & {"乌龙茶", "腰果"} == set()
 
     await me(PREFS, {"p": False})
+    after_off = (await feed_rows(pk))[4]
     off = await _feed(me)
     assert not {n["kind"] for n in off.values()} & {k.value for k in PERSONAL_KINDS}
     assert set(off) == {"芝士蛋糕"}  # popularity only
 
     await me(PREFS, {"p": True})
+
+    # each change refreshes the document through the workers (off: emptied; on: rebuilt
+    # from the member's history, none here): once both have run (the switch on and the
+    # two refreshes each bump the version), planted again as a refresh would write it
+    async def refreshed() -> bool:
+        return (await feed_rows(pk))[4] >= after_off + 3
+
+    await wait_for(refreshed)
+    await plant_feed(pk, candidates=planted)
     await me(UNMUTE, {"c": "零食"})
     await me(RESTORE, {"i": feed_item_id(f"product:{tea}")})
     back = await _feed(me)

@@ -10,10 +10,12 @@ Rates are integers in basis points (1/100 of a percent, 10000 = 100%), rounded h
   (member, product) pairs clicked in the period and purchases those of them the same
   member bought within 7 days after a click of it (orders through domain.orders' store).
 
-Scope: HQ staff (and analysts, who work for HQ) see every store; region staff the stores
-of their region; store staff their own store. Events are attributed to the member's home
-store when recorded; events of members without one count for HQ only. ``storeCode``
-narrows to one store inside the scope; one outside it is PermissionDenied."""
+Scope: the members' org scope (``domain.members.scope``, one rule for every staff read):
+HQ staff (and analysts, who work for HQ) see every store; region staff the stores of
+their region; store staff the stores of their store's region (STORE_STAFF_SCOPE=region,
+the default) or only their own store (STORE_STAFF_SCOPE=store). Events are attributed to
+the member's home store when recorded; events of members without one count for HQ only.
+``storeCode`` narrows to one store inside the scope; one outside it is PermissionDenied."""
 
 from __future__ import annotations
 
@@ -22,10 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from domain import clock
+from domain.auth import policy
 from domain.auth.model import Principal, PrincipalKind
+from domain.config import Settings
 from domain.errors import InvalidInput, NotFound, PermissionDenied
 from domain.feeds.model import FeedEventType, FeedKind
 from domain.feeds.store import signals as store
+from domain.members import scope
 from domain.orders import store as orders
 from domain.org import store as org
 
@@ -69,34 +74,45 @@ class Report:
     total: KindRow = field(default_factory=lambda: KindRow(None))
 
 
-async def _store_scope(viewer: Principal, store_code: str | None) -> list[int] | None:
-    """The store ids the report may count (None: every event, HQ without a store)."""
-    if viewer.kind is not PrincipalKind.STAFF:
+async def _store_scope(
+    settings: Settings, viewer: Principal, store_code: str | None
+) -> list[int] | None:
+    """The store ids the report may count (None: every event, HQ without a store). The
+    org scope is the members' (``domain.members.scope``): HQ every store; region staff
+    their region's; store staff their store's region, or only their store with
+    STORE_STAFF_SCOPE=store."""
+    if not policy.READ_FEED_REPORT.allows(viewer) or viewer.kind is not PrincipalKind.STAFF:
         raise PermissionDenied("Only staff read the feed report.")
+    if store_code:
+        found = await org.store_by_code(store_code)
+        if found is None:
+            raise NotFound(f"No store {store_code!r}.", field="storeCode")
+        if not scope.store_in_scope(settings, viewer, found.id, found.region_id):
+            raise PermissionDenied("That store is outside your scope.", field="storeCode")
+        return [found.id]
+    if scope.is_hq(viewer):
+        return None
+    near = await org.store_ids_in_region(viewer.region_id) if viewer.region_id else []
     if viewer.store_id is not None:
-        allowed: list[int] | None = [viewer.store_id]
-    elif viewer.region_id is not None:
-        allowed = await org.store_ids_in_region(viewer.region_id)
-    else:
-        allowed = None
-    if not store_code:
-        return allowed
-    found = await org.store_by_code(store_code)
-    if found is None:
-        raise NotFound(f"No store {store_code!r}.", field="storeCode")
-    if allowed is not None and found.id not in allowed:
-        raise PermissionDenied("That store is outside your scope.", field="storeCode")
-    return [found.id]
+        near.append(viewer.store_id)
+    stores = await org.stores_by_ids(sorted(set(near)))
+    return sorted(
+        s.id for s in stores.values() if scope.store_in_scope(settings, viewer, s.id, s.region_id)
+    )
 
 
 async def feed_report(
-    viewer: Principal, start: date, end: date, store_code: str | None = None
+    settings: Settings,
+    viewer: Principal,
+    start: date,
+    end: date,
+    store_code: str | None = None,
 ) -> Report:
     if end < start:
         raise InvalidInput("The period ends before it starts.", field="period")
     if (end - start).days + 1 > PERIOD_MAX_DAYS:
         raise InvalidInput(f"At most {PERIOD_MAX_DAYS} days per report.", field="period")
-    stores = await _store_scope(viewer, store_code)
+    stores = await _store_scope(settings, viewer, store_code)
     lo, hi = clock.day_start(start), clock.day_start(end + timedelta(days=1))
     by_kind = {k: KindRow(k) for k in FeedKind}
     for (kind, event), n in (await store.events_between(lo, hi, stores)).items():

@@ -58,9 +58,10 @@ class FeedSignalsQuery:
         resolver=r.feed_report,
         permission_classes=[Allow(policy.READ_FEED_REPORT)],
         description="Feed impressions, clicks, add-to-cart and purchase conversion per item "
-        "kind, with totals, for a period of Asia/Shanghai dates. HQ sees every store, region "
-        "staff their region's stores, store staff their own store; `storeCode` narrows to "
-        "one store of that scope (outside it: PermissionDeniedError).",
+        "kind, with totals, for a period of Asia/Shanghai dates. The members' org scope: HQ "
+        "sees every store, region staff their region's stores, store staff their store's "
+        "region (only their own store with STORE_STAFF_SCOPE=store); `storeCode` narrows "
+        "to one store of that scope (outside it: PermissionDeniedError).",
     )
 
 

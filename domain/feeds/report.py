@@ -37,6 +37,7 @@ from domain.org import store as org
 CONVERSION_WINDOW = timedelta(days=7)
 PERIOD_MAX_DAYS = 366
 IN_CHUNK = 1000
+MEMBERS_PER_PAGE = 1000  # clicking members read at a time: memory bounded by a page
 
 
 def rate_bp(part: int, whole: int) -> int:
@@ -123,7 +124,10 @@ async def feed_report(
             row.clicks += n
         elif event == FeedEventType.ADD_TO_CART:
             row.add_to_cart += n
-    await _conversions(by_kind, await store.clicks_between(lo, hi, stores))
+    after = 0
+    while page := await store.clicking_members(lo, hi, stores, after, MEMBERS_PER_PAGE):
+        await _conversions(by_kind, await store.first_clicks(lo, hi, stores, page))
+        after = page[-1]
     report = Report(start, end, store_code)
     for row in by_kind.values():
         report.rows.append(row)
@@ -137,31 +141,26 @@ async def feed_report(
 
 
 async def _conversions(
-    by_kind: dict[FeedKind, KindRow], clicks: list[tuple[str, int, int, datetime]]
+    by_kind: dict[FeedKind, KindRow], first: list[tuple[str, int, int, datetime]]
 ) -> None:
-    """Per kind: distinct (member, product) clicked, and of those bought within the
-    window after a click (the first click of the pair in the period counts)."""
-    first: dict[tuple[str, int, int], datetime] = {}
-    for kind, member, product, at in clicks:
-        key = (kind, member, product)
-        at = clock.utc(at)
-        if key not in first or at < first[key]:
-            first[key] = at
+    """Add a page of members' first clicks (kind, member, product, first click in the
+    period): each counts as clicked, and as a purchase when the member bought the product
+    within the window after it."""
     if not first:
         return
-    earliest = min(first.values())
-    latest = max(first.values()) + CONVERSION_WINDOW
+    earliest = min(clock.utc(at) for *_k, at in first)
+    latest = max(clock.utc(at) for *_k, at in first) + CONVERSION_WINDOW
     bought: dict[tuple[int, int], list[datetime]] = defaultdict(list)
-    members = sorted({m for _k, m, _p in first})
-    products = sorted({p for _k, _m, p in first})
+    members = sorted({m for _k, m, _p, _a in first})
+    products = sorted({p for _k, _m, p, _a in first})
     # in chunks: one statement's bind parameters are bounded (asyncpg 32767, SQLite less)
-    for i in range(0, len(members), IN_CHUNK):
-        for j in range(0, len(products), IN_CHUNK):
-            for member, product, paid_at in await orders.bought_between(
-                members[i : i + IN_CHUNK], products[j : j + IN_CHUNK], earliest, latest
-            ):
-                bought[(member, product)].append(clock.utc(paid_at))
-    for (kind, member, product), at in first.items():
+    for j in range(0, len(products), IN_CHUNK):
+        for member, product, paid_at in await orders.bought_between(
+            members, products[j : j + IN_CHUNK], earliest, latest
+        ):
+            bought[(member, product)].append(clock.utc(paid_at))
+    for kind, member, product, at in first:
+        at = clock.utc(at)
         row = by_kind[FeedKind(kind)]
         row.clicked_products += 1
         if any(at < paid <= at + CONVERSION_WINDOW for paid in bought.get((member, product), [])):

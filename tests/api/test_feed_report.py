@@ -168,3 +168,23 @@ async def test_store_staff_see_their_region_by_default_and_their_store_by_settin
     assert (await report(sh01, "SH02"))["__typename"] == "PermissionDeniedError"
     hq = await staff(gql)
     assert (await report(hq))["total"]["impressions"] == 7  # the setting is store staff's
+
+
+async def test_the_report_reads_in_a_few_statements_whatever_the_kinds(gql, app):
+    """The counts are one GROUP BY (it was one COUNT per kind and event type, 27), the
+    clicks a page of members at a time, grouped to first clicks in SQL."""
+    from tests.statements import statements
+
+    at(datetime(2026, 6, 14, 2, tzinfo=UTC))
+    me, _ = await feed_member(gql, app, "SH01")
+    pid = await feed_product(gql, "生鲜/水果/柚子")
+    kinds = ("REPLENISH", "SEASONAL", "POPULAR_NEAR_YOU", "SIMILAR_MEMBERS")
+    batch = [feed_event(f"s-{k}-{e}", pid, e, k) for k in kinds for e in ("IMPRESSION", "CLICK")]
+    assert (await me(FEED_EVENTS, {"e": batch}))["data"]["feedEventsRecord"]["accepted"] == 8
+    day = clock.business_date().isoformat()
+    admin = await staff(gql)
+    with statements() as seen:
+        r = (await admin(REPORT, {"f": day, "t": day}))["data"]["feedReport"]
+    assert r["total"]["clicks"] == 4 and r["total"]["clickedProducts"] == 4
+    events = [q for q in seen if "feed_events" in q]
+    assert len(events) <= 4, events  # counts, a page of members, their first clicks, the end

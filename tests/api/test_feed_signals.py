@@ -473,3 +473,25 @@ async def test_concurrent_signals_of_a_new_member_each_count_once(gql, app):
     assert sum(c["accepted"] for c in counts) == 20
     assert sum(c["duplicates"] for c in counts) == 20
     assert (await feed_rows(pk))[3] == 20
+
+
+async def test_a_full_event_batch_checks_its_items_in_one_query_per_item_type(gql, app):
+    """100 events of 100 products and offers: the items are checked with one query per
+    item type (it was one query per distinct item, up to 100 in a row)."""
+    from tests.statements import statements
+
+    me, pk = await feed_member(gql, app)
+    ids = await plant_products(*[(f"批量{n}", "零食/批量") for n in range(96)])
+    code = await template(gql, claimable=True)
+    batch = [feed_event(f"n-{pid}", pid) for pid in ids]
+    batch += [
+        _offer_event("o-1", f"coupon:{code}", "COUPON"),
+        _offer_event("o-2", "campaign:999999", "CAMPAIGN"),
+        _offer_event("o-3", "points:2026-12-31", "POINTS_EXPIRING"),
+        _offer_event("o-4", "points:2026-12-30", "POINTS_EXPIRING"),
+    ]
+    with statements() as seen:
+        r = (await me(FEED_EVENTS, {"e": batch}))["data"]["feedEventsRecord"]
+    assert (r["accepted"], r["skipped"]) == (97, 3), r
+    assert len(seen) <= 20, seen
+    assert (await feed_rows(pk))[3] == 97

@@ -10,13 +10,13 @@ generation is current. ``forget`` draws a new generation after a change has comm
 so an answer computed from the old data, even one stored after the change, is never
 served again.
 
-``install`` makes ``forget`` the outbox's member hook: it runs for the members named in
-the events a mutation records (before its response leaves) and for the caller of any
-member mutation, and when the relay claims events recorded anywhere else (workers,
-batches). A change that records no event for the member — a till redeeming a coupon,
-staff adjusting points, the nightly expiry jobs — shows once the answer's TTL ends. The
-scan code in a cached answer is the one minted with it: valid for at least
-SCAN_CODE_TTL_S − HOME_CACHE_TTL_S more seconds.
+``domain.runtime.Runtime.install`` makes ``forget`` part of the outbox's member hook: it
+runs for the members named in the events a mutation records (before its response leaves)
+and for the caller of any member mutation, and when the relay claims events recorded
+anywhere else (workers, batches). A change that records no event for the member — a till
+redeeming a coupon, staff adjusting points, the nightly expiry jobs — shows once the
+answer's TTL ends. The scan code in a cached answer is the one minted with it: valid for
+at least SCAN_CODE_TTL_S − HOME_CACHE_TTL_S more seconds.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from typing import Any
 import orjson
 
 from domain.cache import Cache
-from domain.events import outbox
 
 GENERATION_TTL_FACTOR = 10  # a generation outlives every answer stored under it
 
@@ -87,8 +86,3 @@ class HomeCache:
 
 def _generation_key(member_id: int) -> str:
     return f"home-gen:{member_id}"
-
-
-def install(home: HomeCache) -> None:
-    """Events recorded for members (once committed) forget their cached answers here."""
-    outbox.on_member_events(home.forget)

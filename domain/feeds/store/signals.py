@@ -41,11 +41,6 @@ async def touch(member_id: int, now: datetime) -> int:
     raise RuntimeError(f"feed member {member_id}: neither bumped nor created")
 
 
-async def version_of(member_id: int) -> int | None:
-    row = await FeedMember.get_or_none(member_id=member_id)
-    return row.version if row else None
-
-
 # --- dismissals --------------------------------------------------------------------------------
 async def dismiss(
     member_id: int, key: str, reason: str, now: datetime, until: datetime
@@ -145,10 +140,6 @@ async def record_events(member_id: int, rows: Sequence[dict[str, Any]], now: dat
     return await FeedEvent.filter(
         member_id=member_id, client_event_id__in=ids, recorded_at=now
     ).count()
-
-
-async def event_count(member_id: int) -> int:
-    return await FeedEvent.filter(member_id=member_id).count()
 
 
 def _events_in(
@@ -274,13 +265,3 @@ async def repoint_event(event_id: int, from_member: int, to_member: int, client_
 async def repoint_events(ids: list[int], from_member: int, to_member: int) -> None:
     if ids:
         await FeedEvent.filter(id__in=ids, member_id=from_member).update(member_id=to_member)
-
-
-async def counts(member_id: int) -> tuple[int, int, int, int]:
-    """(dismissals, mutes, preference rows, events) of a member, for tests and checks."""
-    return (
-        await FeedDismissal.filter(member_id=member_id).count(),
-        await FeedMute.filter(member_id=member_id).count(),
-        await FeedPreference.filter(member_id=member_id).count(),
-        await FeedEvent.filter(member_id=member_id).count(),
-    )

@@ -80,12 +80,24 @@ async def test_dismiss_is_idempotent_extends_until_and_restores(gql, app):
 
 
 async def test_dismissal_lapses_after_the_dismiss_days(gql, app):
+    """The item is out of me.feed while dismissed, and back in it (and gone from the
+    settings) once FEED_DISMISS_DAYS have passed."""
     me, pk = await feed_member(gql, app)
-    pid = await feed_product(gql, "日用/纸品")
+    (pid,) = await plant_products(("抽纸", "日用/纸品"))
+    await plant_popular("CHAIN", 0, [pid])
+    assert "抽纸" in await _feed(me)
     await me(DISMISS, {"i": feed_item_id(f"product:{pid}"), "r": "NOT_RELEVANT"})
-    clock.advance(timedelta(days=app.state.settings.feed_dismiss_days, seconds=1))
+    assert "抽纸" not in await _feed(me)
+    clock.advance(timedelta(days=app.state.settings.feed_dismiss_days, seconds=-1))
+    me = await as_member(gql, app, pk)
+    assert "抽纸" not in await _feed(me)  # a second before it lapses
+    clock.advance(timedelta(seconds=2))
     me = await as_member(gql, app, pk)
     assert (await me(SETTINGS))["data"]["me"]["feedSettings"]["dismissedItems"] == []
+    # 90 days on, the cached answer's FEED_CACHE_TTL_S (real seconds, which the test's
+    # clock does not move) has long ended: the feed is ranked again
+    await app.state.rt.feed_cache.forget([pk])
+    assert "抽纸" in await _feed(me)
 
 
 async def test_unknown_or_malformed_items_are_refused_and_write_nothing(gql, app):

@@ -10,8 +10,8 @@ from domain.auth.tokens import TokenService
 from domain.cache import Cache, create_cache
 from domain.config import Settings
 from domain.crypto import Cipher
-from domain.events import outbox
 from domain.feeds.feed_cache import FeedCache
+from domain.members import home_cache
 from domain.members.home_cache import HomeCache
 
 
@@ -45,13 +45,7 @@ class Runtime:
     def install(self) -> None:
         """This is the process's runtime: committed events for members forget their
         cached home answers and cached feeds in its cache."""
-        home, feeds = self.home, self.feed_cache
-
-        async def forget(member_ids: set[int]) -> None:
-            await home.forget(member_ids)
-            await feeds.forget(member_ids)
-
-        outbox.on_member_events(forget)
+        home_cache.install(self.home, self.feed_cache.forget)
 
     def phone_index(self, e164: str) -> str:
         return self.cipher.blind_index(e164, purpose="phone")

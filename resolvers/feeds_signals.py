@@ -135,7 +135,9 @@ def _row(r: report.KindRow) -> t.FeedReportRow:
 
 async def feed_report(info: Info, period: i.FeedReportPeriodInput, store_code: str | None = None):
     return await attempt(
-        report.feed_report(info.context.viewer, period.start, period.end, store_code),
+        report.feed_report(
+            info.context.rt.settings, info.context.viewer, period.start, period.end, store_code
+        ),
         lambda r: t.FeedReport(
             start=r.start,
             end=r.end,

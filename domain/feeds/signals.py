@@ -8,24 +8,29 @@ that changes what the feed shows bumps the member's feed version (``store.touch`
 own transaction, so a cached feed is never served after it. Recording events changes no
 feed, so it does not bump the version (the cache would forget on every impression).
 
-Errors: an item id that names nothing (malformed, an unknown type, a product or coupon
-that does not exist) is ``UnknownFeedItem``; a category no product is filed under is
-``UnknownCategory``; more than FEED_EVENTS_MAX events is ``TooManyFeedEvents``. Each
-leaves nothing written.
+Errors: dismissing an item the member's feed may not show (``Known``: a malformed id,
+an unknown type, a product that does not exist, a coupon template the member cannot
+claim, a campaign that is over or never was, a day on which none of the member's points
+expire) is ``UnknownFeedItem``; a category no product is filed under is
+``UnknownCategory``; more than FEED_EVENTS_MAX events is ``TooManyFeedEvents``; what
+else an event batch refuses or skips: ``record_events``. Each refusal leaves nothing
+written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from domain import clock
 from domain.audit import services as audit
 from domain.auth.model import Principal, PrincipalKind
 from domain.catalog import store as catalog
-from domain.coupons import store as coupons
+from domain.coupons import issuing
 from domain.db import in_transaction
 from domain.errors import (
     InvalidInput,
@@ -36,11 +41,25 @@ from domain.errors import (
 )
 from domain.events import outbox
 from domain.feeds import transfer  # noqa: F401 - registers the merge step
-from domain.feeds.model import DismissReason, FeedEventType, FeedKind, ItemKey, ItemType
+from domain.feeds.model import (
+    PERSONAL_KINDS,
+    PRODUCT_KINDS,
+    DismissReason,
+    FeedEventType,
+    FeedKind,
+    ItemKey,
+    ItemType,
+)
 from domain.feeds.store import signals as store
+from domain.members import services as member_services
 from domain.members import store as members
 from domain.points import rules as points_rules
+from domain.points import services as points
+from domain.points import store as points_store
 from domain.runtime import Runtime
+
+if TYPE_CHECKING:
+    from domain.members.tables import Member
 
 # An event that occurred more than this long ago, or later than now plus the skew, is
 # skipped and counted (``skipped``), not refused: an app flushing an old offline queue
@@ -58,29 +77,97 @@ def member_of(viewer: Principal) -> int:
     return viewer.id
 
 
-async def known_item(text: str, field: str = "itemId") -> ItemKey:
-    """The item ``text`` names ("product:12"), or UnknownFeedItem when it names nothing."""
+def parse_item(text: str) -> ItemKey | None:
+    """The key ``text`` spells in canonical form, or None: a product or campaign ref must
+    be canonical ASCII digits ("product:012" or "product:²" would name no key serving
+    writes), an expiring-points ref an ISO date."""
     key = ItemKey.parse(text)
-    if key is None or not await _exists(key):
+    if key is None:
+        return None
+    if key.type in (ItemType.PRODUCT, ItemType.CAMPAIGN):
+        ok = bool(_DIGITS.fullmatch(key.ref)) and 0 < int(key.ref) <= _INT_MAX
+        return key if ok else None
+    if key.type is ItemType.POINTS:
+        try:
+            return key if date.fromisoformat(key.ref).isoformat() == key.ref else None
+        except ValueError:
+            return None
+    return key
+
+
+@dataclass(frozen=True)
+class Known:
+    """Of some keys, those that name an item the member's feed may show: existing
+    products; coupon templates claimable by the member (that fit their tier, under their
+    per-member limit); active campaigns that have not ended; the last usable days of the
+    member's points expiring within POINTS_EXPIRING_NOTICE_DAYS."""
+
+    keys: frozenset[str]
+
+    def __contains__(self, key: ItemKey) -> bool:
+        return str(key) in self.keys
+
+
+async def known_items(rt: Runtime, member: Member, keys: Iterable[ItemKey]) -> Known:
+    """Which of ``keys`` the member's feed may show: one query per item type named."""
+    by_type: dict[ItemType, set[str]] = defaultdict(set)
+    for key in keys:
+        by_type[key.type].add(key.ref)
+    found: set[str] = set()
+    if refs := by_type.get(ItemType.PRODUCT):
+        rows = await catalog.rows_by_ids(sorted(int(r) for r in refs), ["id"])
+        found |= {str(ItemKey.product(r["id"])) for r in rows}
+    if by_type.get(ItemType.COUPON):
+        claimable = (await issuing.claimable_many([member.id])).get(member.id, [])
+        found |= {f"{ItemType.COUPON.value}:{t.code}" for t in claimable}
+    if refs := by_type.get(ItemType.CAMPAIGN):
+        today = clock.business_date()
+        campaigns = await points_rules.campaigns_by_ids(sorted(int(r) for r in refs))
+        found |= {
+            f"{ItemType.CAMPAIGN.value}:{c.id}"
+            for c in campaigns.values()
+            if c.active and c.ends_on >= today
+        }
+    if by_type.get(ItemType.POINTS):
+        view = member_services.view(rt, Principal(PrincipalKind.MEMBER, member.id), member)
+        lots = await points_store.live_lots(member.id)
+        days = rt.settings.points_expiring_notice_days
+        found |= {
+            f"{ItemType.POINTS.value}:{up.last_day.isoformat()}"
+            for up in await points.expiring(view, days, lots)
+            if up.last_day is not None and up.points > 0
+        }
+    return Known(frozenset(found))
+
+
+async def known_item(rt: Runtime, member: Member, text: str, field: str = "itemId") -> ItemKey:
+    """The item ``text`` names ("product:12") if the member's feed may show it (``Known``),
+    else UnknownFeedItem."""
+    key = parse_item(text)
+    if key is None or key not in await known_items(rt, member, [key]):
         raise UnknownFeedItem(field=field)
     return key
 
 
-async def _exists(key: ItemKey) -> bool:
-    if key.type in (ItemType.PRODUCT, ItemType.CAMPAIGN):
-        # canonical ASCII digits only: "product:012" or "product:²" would name no key serving
-        # knows (it writes "product:12")
-        if not _DIGITS.fullmatch(key.ref) or not 0 < int(key.ref) <= _INT_MAX:
-            return False
-        if key.type is ItemType.PRODUCT:
-            return bool(await catalog.rows_by_ids([int(key.ref)], ["id"]))
-        return bool(await points_rules.campaigns_by_ids([int(key.ref)]))
-    if key.type is ItemType.COUPON:
-        return await coupons.template_by_code(key.ref) is not None
-    try:  # POINTS: the last usable day of the expiring points
-        return date.fromisoformat(key.ref).isoformat() == key.ref
-    except ValueError:
-        return False
+def kind_fits(key: ItemKey, kind: FeedKind) -> bool:
+    """Whether an event's ``kind`` is one an item of the key's type is shown as."""
+    if key.type is ItemType.PRODUCT:
+        return kind in PRODUCT_KINDS
+    return kind is _OFFER_KIND[key.type]
+
+
+_OFFER_KIND = {
+    ItemType.COUPON: FeedKind.COUPON,
+    ItemType.CAMPAIGN: FeedKind.CAMPAIGN,
+    ItemType.POINTS: FeedKind.POINTS_EXPIRING,
+}
+
+
+async def _member(member_id: int) -> Member:
+    member = await members.get_or_none(member_id)
+    if member is None:
+        raise PermissionDenied("Only the member changes their own feed.")
+    return member
 
 
 # --- dismiss / restore -----------------------------------------------------------------------
@@ -95,7 +182,7 @@ async def dismiss(rt: Runtime, viewer: Principal, item: str, reason: DismissReas
     """Keep ``item`` out of the member's feed for FEED_DISMISS_DAYS. Dismissing it again
     keeps one row and moves ``until`` on."""
     member_id = member_of(viewer)
-    key = await known_item(item)
+    key = await known_item(rt, await _member(member_id), item)
     now = clock.now()
     async with in_transaction():
         row = await store.dismiss(
@@ -218,32 +305,59 @@ class Recorded:
 
 
 async def record_events(rt: Runtime, viewer: Principal, events: Sequence[EventIn]) -> Recorded:
-    """Record the app's feed events in one insert; idempotent per (member, clientEventId)."""
+    """Record the app's feed events in one insert; idempotent per (member, clientEventId).
+
+    Refused whole (nothing written): more than FEED_EVENTS_MAX events; an empty
+    clientEventId or a bad occurredAt (InvalidInput); an item id that names nothing — a
+    malformed id or a product that does not exist — (UnknownFeedItem); a ``kind`` an item
+    of that type is never shown as (product: one of the product kinds; coupon: COUPON;
+    campaign: CAMPAIGN; points: POINTS_EXPIRING) (InvalidInput on ``events.<i>.kind``).
+    Skipped and counted in ``skipped``, the rest recorded: an event outside [now - 30
+    days, now + 5 minutes]; an offer (coupon, campaign, expiring points) the member's feed
+    does not show now (claimed since, ended, spent, or never theirs: an app flushing its
+    queue keeps its other events); an event of a personal kind (``PERSONAL_KINDS``) from a
+    member who turned personalisation off (their feed shows none now: the event is from
+    before the switch or made up, and their choice keeps it out of the figures)."""
     member_id = member_of(viewer)
     limit = rt.settings.feed_events_max
     if len(events) > limit:
         raise TooManyFeedEvents(
             f"At most {limit} events per call; nothing was recorded.", field="events"
         )
-    keys: dict[str, ItemKey] = {}
+    keys: list[ItemKey] = []
     for i, e in enumerate(events):
         if not e.client_event_id.strip():
             raise InvalidInput("clientEventId is empty.", field=f"events.{i}.clientEventId")
-        if e.item not in keys:
-            keys[e.item] = await known_item(e.item, field=f"events.{i}.itemId")
+        key = parse_item(e.item)
+        if key is None:
+            raise UnknownFeedItem(field=f"events.{i}.itemId")
+        if not kind_fits(key, e.kind):
+            raise InvalidInput(
+                f"kind {e.kind.value} is not a kind of a {key.type.value} item.",
+                field=f"events.{i}.kind",
+            )
+        keys.append(key)
+    member = await _member(member_id)
+    known = await known_items(rt, member, keys)
+    for i, key in enumerate(keys):
+        if key.type is ItemType.PRODUCT and key not in known:
+            raise UnknownFeedItem(field=f"events.{i}.itemId")
     now = clock.now()
-    member = await members.get_or_none(member_id)
-    store_id = member.home_store_id if member else None
+    personalised = await store.personalised(member_id) is not False
     rows, seen, skipped = [], set(), 0
-    for i, e in enumerate(events):
+    for i, (e, key) in enumerate(zip(events, keys, strict=True)):
         at = clock.utc_input(e.occurred_at, f"events.{i}.occurredAt")
-        if at < now - EVENT_MAX_AGE or at > now + EVENT_CLOCK_SKEW:
+        if (
+            at < now - EVENT_MAX_AGE
+            or at > now + EVENT_CLOCK_SKEW
+            or key not in known
+            or (not personalised and e.kind in PERSONAL_KINDS)
+        ):
             skipped += 1
             continue
         if e.client_event_id in seen:
             continue
         seen.add(e.client_event_id)
-        key = keys[e.item]
         rows.append(
             {
                 "client_event_id": e.client_event_id,
@@ -251,7 +365,7 @@ async def record_events(rt: Runtime, viewer: Principal, events: Sequence[EventIn
                 "item_key": str(key),
                 "item_kind": e.kind.value,
                 "product_id": int(key.ref) if key.type is ItemType.PRODUCT else None,
-                "store_id": store_id,
+                "store_id": member.home_store_id,
                 "occurred_at": at,
             }
         )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +89,16 @@ def _generation_key(member_id: int) -> str:
     return f"home-gen:{member_id}"
 
 
-def install(home: HomeCache) -> None:
-    """Events recorded for members (once committed) forget their cached answers here."""
-    outbox.on_member_events(home.forget)
+MemberListener = Callable[[set[int]], Awaitable[None]]
+
+
+def install(home: HomeCache, *also: MemberListener) -> None:
+    """Events recorded for members (once committed) forget their cached answers here,
+    then tell ``also`` (other per-member caches: the feed's) the same members."""
+
+    async def forget(member_ids: set[int]) -> None:
+        await home.forget(member_ids)
+        for listener in also:
+            await listener(member_ids)
+
+    outbox.on_member_events(forget)

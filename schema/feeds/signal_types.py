@@ -65,7 +65,9 @@ class FeedPreferencesUpdateSuccess:
 @strawberry.type(
     description="What became of the events: `accepted` written now, `duplicates` already "
     "recorded (an earlier call with the same clientEventId, or a repeat in this batch), "
-    "`skipped` occurred more than 30 days ago or later than 5 minutes from now. A replay "
+    "`skipped` occurred more than 30 days ago or later than 5 minutes from now, or is of "
+    "an offer your feed does not show now, or of a personal kind while personalisation "
+    "is off (not recorded). A replay "
     "of a whole batch answers accepted 0, duplicates = the first answer's accepted."
 )
 class FeedEventsRecordSuccess:

@@ -58,9 +58,10 @@ class FeedSignalsQuery:
         resolver=r.feed_report,
         permission_classes=[Allow(policy.READ_FEED_REPORT)],
         description="Feed impressions, clicks, add-to-cart and purchase conversion per item "
-        "kind, with totals, for a period of Asia/Shanghai dates. HQ sees every store, region "
-        "staff their region's stores, store staff their own store; `storeCode` narrows to "
-        "one store of that scope (outside it: PermissionDeniedError).",
+        "kind, with totals, for a period of Asia/Shanghai dates. The members' org scope: HQ "
+        "sees every store, region staff their region's stores, store staff their store's "
+        "region (only their own store with STORE_STAFF_SCOPE=store); `storeCode` narrows "
+        "to one store of that scope (outside it: PermissionDeniedError).",
     )
 
 
@@ -70,8 +71,9 @@ class FeedSignalsMutation:
         resolver=r.feed_item_dismiss,
         permission_classes=SIGNALS,
         description="Not interested: the item stays out of your feed for FEED_DISMISS_DAYS "
-        "(90). Again: one dismissal, its `until` moved on. An id that names no item: "
-        "UnknownFeedItemError, nothing written.",
+        "(90). Again: one dismissal, its `until` moved on. An id of no item your feed may "
+        "show (no such product; a coupon you cannot claim; a campaign that is over; a day "
+        "none of your points expire): UnknownFeedItemError, nothing written.",
     )
     feed_item_restore: FeedItemRestoreResult = strawberry.mutation(
         resolver=r.feed_item_restore,
@@ -101,6 +103,11 @@ class FeedSignalsMutation:
         permission_classes=SIGNALS,
         description="Record impressions, clicks and add-to-cart of feed items: at most "
         "FEED_EVENTS_MAX (100) per call (more: TooManyFeedEventsError, none recorded), "
-        "idempotent per clientEventId, written in one statement. Unknown items: "
-        "UnknownFeedItemError, none recorded.",
+        "idempotent per clientEventId, written in one statement. Malformed ids or unknown "
+        "products: UnknownFeedItemError; a kind an item of that type is never shown as "
+        "(a product with COUPON, a coupon with REPLENISH...): InvalidInputError on "
+        "`events.<i>.kind`; none recorded either way. Skipped and counted in `skipped`: "
+        "events older than 30 days or over 5 minutes ahead, offers (coupon, campaign, "
+        "expiring points) your feed does not show now, and personal kinds once "
+        "personalisation is off.",
     )

@@ -164,3 +164,45 @@ def test_evaluate_says_why_a_log_cannot_be_evaluated(tmp_path, content, message)
         env, "recs-rules", str(path), *COLS, "--min-support", "0.1", "--min-confidence", "0.1"
     )
     assert rules.returncode == 0, rules.stderr
+
+
+def test_export_leaves_out_members_who_opted_out_and_is_audited(tmp_path):
+    """recs-export streams the orders store's feed reads: a member who turned
+    personalisation off is not in the file (their history is not for training); every
+    export leaves an audit entry (recs.export, the rows written, run from the CLI)."""
+    import sqlite3
+
+    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+    assert run(env, "migrate").returncode == 0
+    loaded = run(env, "demo-load", "--members", "20", "--orders", "300")
+    assert loaded.returncode == 0, loaded.stderr
+
+    def export(name: str) -> list[dict]:
+        out = tmp_path / name
+        done = run(env, "recs-export", str(out))
+        assert done.returncode == 0, done.stderr
+        with out.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert f"{len(rows)} lines written" in done.stdout
+        return rows
+
+    everyone = export("all.csv")
+    counts: dict[str, int] = defaultdict(int)
+    for r in everyone:
+        counts[r["member"]] += 1
+    opted_out = max(counts, key=lambda m: counts[m])
+    db = sqlite3.connect(tmp_path / "loyalty.sqlite3")
+    with db:
+        db.execute(
+            "INSERT INTO feed_preferences (member_id, personalised, updated_at) "
+            "VALUES (?, 0, '2026-01-01 00:00:00+00:00')",
+            (int(opted_out),),
+        )
+    rest = export("rest.csv")
+    assert opted_out not in {r["member"] for r in rest}
+    assert len(rest) == len(everyone) - counts[opted_out]
+    audits = db.execute(
+        "SELECT actor, target_type, detail FROM audit_log WHERE action = 'recs.export' ORDER BY id"
+    ).fetchall()
+    assert [json.loads(d)["rows"] for _a, _t, d in audits] == [len(everyone), len(rest)]
+    assert all(json.loads(d)["via"] == "cli" for _a, _t, d in audits)

@@ -10,12 +10,15 @@ from domain import clock
 from domain.feeds.tables import FeedDismissal, FeedEvent, FeedMember, FeedMute, FeedPreference
 from tests.conftest import sign_in_staff
 from tests.factories import (
+    FEED,
     REGISTER,
     as_member,
     feed_item_id,
     feed_product,
     new_phone,
     pk_of,
+    plant_popular,
+    plant_products,
 )
 
 MERGE = """mutation($s: ID!, $a: ID!) { memberMerge(survivorId: $s, absorbedId: $a,
@@ -73,6 +76,8 @@ async def test_merge_moves_feed_state_and_unmerge_restores_it(gql, app):
     milk = await feed_product(gql, "生鲜/乳品/牛奶")
     soap = await feed_product(gql, "日用/清洁/香皂")
     await feed_product(gql, "零食/坚果")
+    juice, bread = await plant_products(("橙汁", "饮料/果汁"), ("吐司", "烘焙/面包"))
+    await plant_popular("CHAIN", 0, [juice, bread])  # what both members are shown
     s, a = await as_member(gql, app, survivor), await as_member(gql, app, absorbed)
 
     await s(DISMISS, {"i": feed_item_id(f"product:{milk}"), "r": "NOT_INTERESTED"})
@@ -84,11 +89,12 @@ async def test_merge_moves_feed_state_and_unmerge_restores_it(gql, app):
     a = await as_member(gql, app, absorbed)
     await a(DISMISS, {"i": feed_item_id(f"product:{milk}"), "r": "ALREADY_BOUGHT"})
     await a(DISMISS, {"i": feed_item_id(f"product:{soap}"), "r": "NOT_RELEVANT"})
+    await a(DISMISS, {"i": feed_item_id(f"product:{juice}"), "r": "NOT_INTERESTED"})
     await a(MUTE, {"c": "零食"})
     await a(MUTE, {"c": "日用"})
-    await a(PREFS, {"p": False})
     batch = [_event("e-1", milk), _event("e-2", soap)]
     assert (await a(EVENTS, {"e": batch}))["data"]["feedEventsRecord"] == {"accepted": 2}
+    await a(PREFS, {"p": False})  # after the events: personal kinds are skipped once off
     before = {pk: await _feed_state(pk) for pk in (survivor, absorbed)}
     versions = {pk: await _version(pk) for pk in (survivor, absorbed)}
 
@@ -103,7 +109,9 @@ async def test_merge_moves_feed_state_and_unmerge_restores_it(gql, app):
     a_milk = next(d for d in before[absorbed]["dismissals"] if d[0] == f"product:{milk}")
     s_milk = next(d for d in got["dismissals"] if d[0] == f"product:{milk}")
     assert s_milk[1] == "ALREADY_BOUGHT" and s_milk[3] == a_milk[3]
-    assert sorted(d[0] for d in got["dismissals"]) == sorted([f"product:{milk}", f"product:{soap}"])
+    assert sorted(d[0] for d in got["dismissals"]) == sorted(
+        [f"product:{milk}", f"product:{soap}", f"product:{juice}"]
+    )
     assert got["mutes"] == ["日用", "零食"]
     assert got["preference"] == [False]  # personalised off on either side: off
     assert sorted(c for _i, c in got["events"]) == ["e-1", f"e-1~{absorbed}", "e-2"]
@@ -113,7 +121,11 @@ async def test_merge_moves_feed_state_and_unmerge_restores_it(gql, app):
     s = await as_member(gql, app, survivor)
     settings = (await s(SETTINGS))["data"]["me"]["feedSettings"]
     assert settings["personalised"] is False and settings["mutedCategories"] == ["日用", "零食"]
-    assert len(settings["dismissedItems"]) == 2
+    assert len(settings["dismissedItems"]) == 3
+    # the survivor's served feed: the absorbed member's dismissal keeps 橙汁 out
+    feed = (await s(FEED, {"first": 50}))["data"]["me"]["feed"]["edges"]
+    names = {e["node"]["product"]["name"] for e in feed if "product" in e["node"]}
+    assert "吐司" in names and "橙汁" not in names
 
     undone = (await agent(UNMERGE, {"m": merged["id"]}))["data"]["memberUnmerge"]
     assert undone["__typename"] == "MemberMerge" and undone["undoneAt"], undone

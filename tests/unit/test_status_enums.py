@@ -10,7 +10,17 @@ from schema import build_schema
 
 STATUS_LIKE = ("status", "state", "kind", "channel", "purpose", "source", "role", "cardStatus")
 # free text that only shares the name: why a ledger entry or a message is what it is
-FREE_TEXT = {"LedgerEntry.reason", "Notification.reason", "MemberMerge.reason"}
+FREE_TEXT = {
+    "LedgerEntry.reason",
+    "Notification.reason",
+    "MemberMerge.reason",
+    # a feed item's reason is the sentence the app shows ("常与 啤酒 一起购买"); its
+    # machine-readable side is the item's `kind` enum
+    "ProductSuggestion.reason",
+    "CouponOffer.reason",
+    "CampaignItem.reason",
+    "PointsExpiringItem.reason",
+}
 
 
 def _fields():

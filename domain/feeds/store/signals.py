@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from tortoise.functions import Count, Min
+from tortoise.queryset import QuerySet
 
 from domain.db import IntegrityError, in_transaction
 from domain.feeds import model
@@ -36,11 +39,6 @@ async def touch(member_id: int, now: datetime) -> int:
         except IntegrityError:
             continue
     raise RuntimeError(f"feed member {member_id}: neither bumped nor created")
-
-
-async def version_of(member_id: int) -> int | None:
-    row = await FeedMember.get_or_none(member_id=member_id)
-    return row.version if row else None
 
 
 # --- dismissals --------------------------------------------------------------------------------
@@ -144,47 +142,66 @@ async def record_events(member_id: int, rows: Sequence[dict[str, Any]], now: dat
     ).count()
 
 
-async def event_count(member_id: int) -> int:
-    return await FeedEvent.filter(member_id=member_id).count()
+def _events_in(
+    start: datetime, end: datetime, store_ids: Sequence[int] | None, **where: Any
+) -> QuerySet[FeedEvent]:
+    qs = FeedEvent.filter(occurred_at__gte=start, occurred_at__lt=end, **where)
+    return qs if store_ids is None else qs.filter(store_id__in=list(store_ids))
 
 
 async def events_between(
     start: datetime, end: datetime, store_ids: Sequence[int] | None
 ) -> dict[tuple[str, str], int]:
     """(item kind, event type) -> how many events occurred in [start, end), of members
-    whose home store (when recorded) is in ``store_ids`` (None: every event). One count
-    per pair on the (occurred_at, item_kind) index."""
-    out = {}
-    for kind in model.FeedKind:
-        for event in model.FeedEventType:
-            qs = FeedEvent.filter(
-                occurred_at__gte=start, occurred_at__lt=end, item_kind=kind.value, event=event.value
-            )
-            if store_ids is not None:
-                qs = qs.filter(store_id__in=list(store_ids))
-            if n := await qs.count():
-                out[(kind.value, event.value)] = n
-    return out
-
-
-async def clicks_between(
-    start: datetime, end: datetime, store_ids: Sequence[int] | None
-) -> list[tuple[str, int, int, datetime]]:
-    """(item kind, member, product, occurred_at) of the product clicks in [start, end)."""
-    qs = FeedEvent.filter(
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-        event=model.FeedEventType.CLICK.value,
-        product_id__isnull=False,
+    whose home store (when recorded) is in ``store_ids`` (None: every event). One
+    GROUP BY on the (occurred_at, item_kind) index."""
+    rows = (
+        await _events_in(start, end, store_ids)
+        .annotate(n=Count("id"))
+        .group_by("item_kind", "event")
+        .values_list("item_kind", "event", "n")
     )
-    if store_ids is not None:
-        qs = qs.filter(store_id__in=list(store_ids))
-    return [
-        (k, m, p, at)
-        for k, m, p, at in await qs.values_list(
-            "item_kind", "member_id", "product_id", "occurred_at"
-        )
-    ]
+    return {(k, e): int(n) for k, e, n in rows}
+
+
+_CLICK = {"event": model.FeedEventType.CLICK.value, "product_id__isnull": False}
+
+
+async def clicking_members(
+    start: datetime, end: datetime, store_ids: Sequence[int] | None, after: int, limit: int
+) -> list[int]:
+    """The next ``limit`` members (by id, above ``after``) with a product click in
+    [start, end): the report reads the clicks a page of members at a time."""
+    rows = (
+        await _events_in(start, end, store_ids, member_id__gt=after, **_CLICK)
+        .distinct()
+        .order_by("member_id")
+        .limit(limit)
+        .values_list("member_id", flat=True)
+    )
+    return [int(cast(int, m)) for m in rows]
+
+
+async def first_clicks(
+    start: datetime, end: datetime, store_ids: Sequence[int] | None, member_ids: Sequence[int]
+) -> list[tuple[str, int, int, datetime]]:
+    """(item kind, member, product, first click) of the product clicks in [start, end)
+    of ``member_ids``: one row per (kind, member, product), grouped in SQL."""
+    if not member_ids:
+        return []
+    rows = (
+        await _events_in(start, end, store_ids, member_id__in=list(member_ids), **_CLICK)
+        .annotate(first=Min("occurred_at"))
+        .group_by("item_kind", "member_id", "product_id")
+        .values_list("item_kind", "member_id", "product_id", "first")
+    )
+    return [(k, int(m), int(p), _datetime(at)) for k, m, p, at in rows]
+
+
+def _datetime(value: datetime | str) -> datetime:
+    """An aggregated timestamp: SQLite gives it back as text."""
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 # --- a member merge (``domain.feeds.transfer``) ------------------------------------------------
@@ -248,13 +265,3 @@ async def repoint_event(event_id: int, from_member: int, to_member: int, client_
 async def repoint_events(ids: list[int], from_member: int, to_member: int) -> None:
     if ids:
         await FeedEvent.filter(id__in=ids, member_id=from_member).update(member_id=to_member)
-
-
-async def counts(member_id: int) -> tuple[int, int, int, int]:
-    """(dismissals, mutes, preference rows, events) of a member, for tests and checks."""
-    return (
-        await FeedDismissal.filter(member_id=member_id).count(),
-        await FeedMute.filter(member_id=member_id).count(),
-        await FeedPreference.filter(member_id=member_id).count(),
-        await FeedEvent.filter(member_id=member_id).count(),
-    )

@@ -1,5 +1,5 @@
 """Phase 1's read of the feed rebuild alone: every line of the window streamed by member
-(``domain.orders.store.feed_line_chunks``), no training, on a ``bench.feeds_rebuild``
+(``domain.orders.store.feed_lines.feed_line_chunks``), no training, on a ``bench.feeds_rebuild``
 database (built with ``--build-only`` first).
 
     .venv/bin/python -m bench.feeds_read --members 1000000
@@ -24,7 +24,7 @@ async def main(members: int, lines: int) -> dict:
     from domain import clock
     from domain.db import tortoise_config
     from domain.feeds.rebuild import LEFT_OUT, window
-    from domain.orders import store as orders
+    from domain.orders.store import feed_lines
 
     s = settings_for(db_name(members), 50_000)
     await Tortoise.init(config=tortoise_config(s))
@@ -34,7 +34,7 @@ async def main(members: int, lines: int) -> dict:
         total = 0
         t0 = time.perf_counter()
         r0 = t0
-        async for chunk in orders.feed_line_chunks(begin, end, LEFT_OUT, lines=lines):
+        async for chunk in feed_lines.feed_line_chunks(begin, end, LEFT_OUT, lines=lines):
             waits.append(round(time.perf_counter() - r0, 2))
             total += int(chunk[0].size)
             r0 = time.perf_counter()

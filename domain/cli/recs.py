@@ -164,21 +164,21 @@ async def _export(days: int, path: Path) -> int:
     from domain.cli.access import _operator as operator
     from domain.feeds.store import build
     from domain.members.model import Status as MemberStatus
-    from domain.orders import store as orders
+    from domain.orders.store import feed_lines
 
     end = clock.now()
     start = end - timedelta(days=days)
     left_out = (MemberStatus.MERGED.value, MemberStatus.ERASED.value)
     products: dict[int, tuple[str, str]] = {}
     rows = 0
-    span = await orders.feed_member_span(start, end)
+    span = await feed_lines.feed_member_span(start, end)
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["member", "date", "item", "name"])
         lo, hi = (span[0], span[1] + 1) if span else (0, 0)
         for a in range(lo, hi, EXPORT_CHUNK_MEMBERS):
             b = min(a + EXPORT_CHUNK_MEMBERS, hi)
-            member, day, item, _store = await orders.feed_lines_of_members(
+            member, day, item, _store = await feed_lines.feed_lines_of_members(
                 a, b, start, end, left_out
             )
             off = await build.not_personalised(a, b)

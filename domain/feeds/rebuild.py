@@ -43,7 +43,7 @@ from domain.events import outbox
 from domain.feeds.engine import EngineParams, GlobalModel, Purchases, Trainer, member_docs
 from domain.feeds.store import build
 from domain.members.model import Status as MemberStatus
-from domain.orders import store as orders
+from domain.orders.store import feed_lines
 from domain.org import store as org
 
 log = logging.getLogger("loyalty.feeds")
@@ -89,7 +89,7 @@ async def member_lines(
 ) -> tuple[Purchases, list[int]]:
     """Lines of members lo <= id < hi who count (see the module doc), and the members of
     the span who turned personalisation off."""
-    member, day, item, store = await orders.feed_lines_of_members(lo, hi, start, end, LEFT_OUT)
+    member, day, item, store = await feed_lines.feed_lines_of_members(lo, hi, start, end, LEFT_OUT)
     off = await build.not_personalised(lo, hi)
     if off and member.size:
         keep = ~np.isin(member, np.asarray(off, np.int64))
@@ -113,10 +113,12 @@ async def start(
     begin, end = window(now, settings)
     params = EngineParams.from_settings(settings)
     t0 = time.perf_counter()
-    store_ids = await orders.feed_store_ids(begin, end)
+    store_ids = await feed_lines.feed_store_ids(begin, end)
     regions = {s.id: s.region_id for s in (await org.stores_by_ids(store_ids)).values()}
     trainer = Trainer(params, store_region=regions)
-    spans = [s for s in (await orders.feed_member_span(begin, end), await build.member_span()) if s]
+    spans = [
+        s for s in (await feed_lines.feed_member_span(begin, end), await build.member_span()) if s
+    ]
     lo = min(s[0] for s in spans) if spans else 0
     hi = max(s[1] for s in spans) + 1 if spans else 0
     off = np.asarray(await build.not_personalised(lo, hi), np.int64)
@@ -124,7 +126,7 @@ async def start(
     read_s = train_s = 0.0
     for walk_ins in (False, True):
         r0 = time.perf_counter()
-        stream = orders.feed_line_chunks(
+        stream = feed_lines.feed_line_chunks(
             begin, end, LEFT_OUT, walk_ins=walk_ins, lines=TRAIN_CHUNK_LINES
         )
         async with contextlib.aclosing(stream) as chunks:

@@ -20,7 +20,7 @@ from domain.feeds.model import MemberModel
 from domain.feeds.rebuild import LEFT_OUT, window
 from domain.feeds.store import build
 from domain.members import store as members
-from domain.orders import store as orders
+from domain.orders.store import feed_lines
 
 
 async def member(settings: Settings, member_id: int) -> int | None:
@@ -36,7 +36,7 @@ async def member(settings: Settings, member_id: int) -> int | None:
         doc = MemberModel()
         if await build.is_personalised(member_id):
             begin, end = window(now, settings)
-            m, day, item, store = await orders.feed_lines_of_member(member_id, begin, end)
+            m, day, item, store = await feed_lines.feed_lines_of_member(member_id, begin, end)
             if m.size:
                 items = sorted(set(item.tolist()))
                 today = clock.business_date(now)

@@ -16,7 +16,7 @@ from domain.feeds import rebuild
 from domain.feeds.model import RebuildStatus
 from domain.feeds.store import build
 from domain.feeds.tables import FeedMember, FeedRebuild, FeedRebuildRange
-from domain.orders import store as orders
+from domain.orders.store import feed_lines
 from tests.factories import allow_backdating, feed_order, feed_products, pos_and_member
 from tests.isolation import settle
 
@@ -44,8 +44,8 @@ async def plant(app, gql, client, seed, monkeypatch) -> list[int]:
 async def test_the_sorted_read_never_splits_a_member(app, gql, client, seed, monkeypatch):
     pks = await plant(app, gql, client, seed, monkeypatch)
     begin, end = rebuild.window(clock.now(), app.state.rt.settings)
-    whole = [c async for c in orders.feed_line_chunks(begin, end, rebuild.LEFT_OUT)]
-    small = [c async for c in orders.feed_line_chunks(begin, end, rebuild.LEFT_OUT, lines=2)]
+    whole = [c async for c in feed_lines.feed_line_chunks(begin, end, rebuild.LEFT_OUT)]
+    small = [c async for c in feed_lines.feed_line_chunks(begin, end, rebuild.LEFT_OUT, lines=2)]
     assert len(small) > 1
     seen: set[int] = set()
     for member, _day, _item, _store in small:

@@ -20,6 +20,16 @@ GROCERIES = ROOT / "tests" / "data" / "groceries-members.csv"
 COLS = ["--member-col", "member_number", "--date-col", "date", "--item-col", "item"]
 
 
+def run_here(capsys, *argv: str) -> tuple[int, str, str]:
+    """The command in this process: the error cases read no database and start nothing,
+    and a process each (~5 s of imports) is what made this module slow."""
+    from domain.cli import run as cli
+
+    code = cli(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def _baskets() -> list[set[str]]:
     baskets: dict[tuple[str, str], set[str]] = defaultdict(set)
     with GROCERIES.open(newline="") as f:
@@ -106,8 +116,7 @@ def test_evaluate_prints_the_five_methods_on_groceries(tmp_path):
          "line 3: '2024-02-30' is not a date"),
     ],
 )  # fmt: skip
-def test_bad_input_is_one_line_and_exit_2(tmp_path, content, cols, message):
-    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, content, cols, message):
     path = tmp_path / "log.csv"
     if content is not None:
         path.write_text(content)
@@ -115,10 +124,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, content, cols, message):
         extra = (
             ["--min-support", "0.1", "--min-confidence", "0.1"] if command == "recs-rules" else []
         )
-        done = run(env, command, str(path), *cols, *extra)
-        assert done.returncode == 2
-        assert done.stderr.strip().splitlines() == [f"loyalty {command}: {path}: {message}"]
-        assert done.stdout == ""
+        code, out, err = run_here(capsys, command, str(path), *cols, *extra)
+        assert code == 2
+        assert err.strip().splitlines() == [f"loyalty {command}: {path}: {message}"]
+        assert out == ""
 
 
 def test_on_the_demo_chain_the_blend_beats_popularity_by_half(tmp_path):
@@ -150,20 +159,18 @@ def test_on_the_demo_chain_the_blend_beats_popularity_by_half(tmp_path):
          "no member has two baskets"),
     ],
 )  # fmt: skip
-def test_evaluate_says_why_a_log_cannot_be_evaluated(tmp_path, content, message):
+def test_evaluate_says_why_a_log_cannot_be_evaluated(tmp_path, capsys, content, message):
     """A log too small to hold a basket out is one line and exit 2 (it was a traceback);
     recs-rules still answers for it (no rules is an answer)."""
-    env = clean_env(VAR_DIR=str(tmp_path), DEMO_DATA="false")
     path = tmp_path / "log.csv"
     path.write_text(content)
-    done = run(env, "recs-evaluate", str(path), *COLS)
-    assert done.returncode == 2 and done.stdout == ""
-    [line] = done.stderr.strip().splitlines()
+    code, out, err = run_here(capsys, "recs-evaluate", str(path), *COLS)
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
     assert line.startswith(f"loyalty recs-evaluate: {path}: {message}")
-    rules = run(
-        env, "recs-rules", str(path), *COLS, "--min-support", "0.1", "--min-confidence", "0.1"
-    )
-    assert rules.returncode == 0, rules.stderr
+    args = ["--min-support", "0.1", "--min-confidence", "0.1"]
+    code, _out, err = run_here(capsys, "recs-rules", str(path), *COLS, *args)
+    assert code == 0, err
 
 
 def test_export_leaves_out_members_who_opted_out_and_is_audited(tmp_path):

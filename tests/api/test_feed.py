@@ -18,17 +18,22 @@ from domain.points.model import lot_expiry
 from tests.conftest import sign_in_staff, wait_for
 from tests.factories import (
     CLAIM,
-    FEED,
     ORDER,
     as_member,
     at,
-    beer_and_chips_chain,
-    feed_order,
     new_phone,
-    new_store,
     order_input,
     partner,
     pk_of,
+    pos_and_member,
+    register,
+    template,
+)
+from tests.feed_factories import (
+    FEED,
+    beer_and_chips_chain,
+    feed_order,
+    new_store,
     plant_dismissal,
     plant_feed,
     plant_mute,
@@ -36,10 +41,7 @@ from tests.factories import (
     plant_preference,
     plant_products,
     plant_rule,
-    pos_and_member,
-    register,
     store_ids,
-    template,
 )
 
 STAFF_FEED = """query($id: ID!, $first: Int) { member(id: $id) { feed(first: $first) {

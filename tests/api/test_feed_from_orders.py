@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from domain.feeds import rebuild
 from tests.factories import (
-    FEED,
     allow_backdating,
     as_member,
+    pos_and_member,
+)
+from tests.feed_factories import (
+    FEED,
     feed_order,
     feed_products,
-    pos_and_member,
 )
 from tests.isolation import settle
 

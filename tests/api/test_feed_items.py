@@ -11,17 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain import clock
 from tests.factories import (
-    FEED_EVENTS,
     as_member,
     at,
+    staff,
+    template,
+)
+from tests.feed_factories import (
+    FEED_EVENTS,
     feed_event,
     feed_item_id,
     feed_member,
     feed_product,
     feed_rows,
     plant_products,
-    staff,
-    template,
 )
 
 DISMISS = """mutation($i: ID!, $r: FeedDismissReason!) { feedItemDismiss(itemId: $i, reason: $r) {

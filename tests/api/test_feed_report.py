@@ -9,16 +9,18 @@ from datetime import UTC, datetime, timedelta
 from domain import clock
 from tests.conftest import GQL, partner_token, sign_in_staff
 from tests.factories import (
-    FEED_EVENTS,
     ORDER,
     as_member,
     at,
-    feed_event,
-    feed_member,
-    feed_product,
     member_gid,
     order_input,
     staff,
+)
+from tests.feed_factories import (
+    FEED_EVENTS,
+    feed_event,
+    feed_member,
+    feed_product,
 )
 
 REPORT = """query($f: Date!, $t: Date!, $s: String) {

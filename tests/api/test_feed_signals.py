@@ -11,9 +11,12 @@ from domain import clock
 from domain.audit.tables import AuditEntry
 from tests.conftest import partner_token, sign_in_staff, wait_for
 from tests.factories import (
+    as_member,
+    staff,
+)
+from tests.feed_factories import (
     FEED,
     FEED_EVENTS,
-    as_member,
     feed_event,
     feed_item_id,
     feed_member,
@@ -22,7 +25,6 @@ from tests.factories import (
     plant_feed,
     plant_popular,
     plant_products,
-    staff,
 )
 
 DISMISS = """mutation($i: ID!, $r: FeedDismissReason!) { feedItemDismiss(itemId: $i, reason: $r) {

@@ -10,13 +10,15 @@ from domain import clock
 from domain.feeds.tables import FeedDismissal, FeedEvent, FeedMember, FeedMute, FeedPreference
 from tests.conftest import sign_in_staff
 from tests.factories import (
-    FEED,
     REGISTER,
     as_member,
-    feed_item_id,
-    feed_product,
     new_phone,
     pk_of,
+)
+from tests.feed_factories import (
+    FEED,
+    feed_item_id,
+    feed_product,
     plant_popular,
     plant_products,
 )

@@ -23,10 +23,12 @@ from domain.feeds.tables import (
 from tests.factories import (
     ORDER,
     allow_backdating,
-    feed_order,
-    feed_products,
     order_input,
     pos_and_member,
+)
+from tests.feed_factories import (
+    feed_order,
+    feed_products,
 )
 from tests.isolation import settle
 

@@ -17,7 +17,14 @@ from domain.feeds.model import RebuildStatus
 from domain.feeds.store import build
 from domain.feeds.tables import FeedMember, FeedRebuild, FeedRebuildRange
 from domain.orders.store import feed_lines
-from tests.factories import allow_backdating, feed_order, feed_products, pos_and_member
+from tests.factories import (
+    allow_backdating,
+    pos_and_member,
+)
+from tests.feed_factories import (
+    feed_order,
+    feed_products,
+)
 from tests.isolation import settle
 
 MEMBERS = 6

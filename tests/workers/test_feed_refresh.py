@@ -18,6 +18,8 @@ from domain.feeds.tables import FeedMember, FeedRebuild, FeedRebuildRange
 from tests.conftest import wait_for
 from tests.factories import (
     as_member,
+)
+from tests.feed_factories import (
     beer_and_chips_chain,
     feed_order,
 )

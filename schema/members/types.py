@@ -13,7 +13,6 @@ from strawberry import relay
 from domain.auth import policy
 from domain.members import model as m
 from domain.members.services import MemberView
-from domain.org.model import StoreChannel as _StoreChannel
 from schema.auth.types import RegistrationChannel
 from schema.coupons.types import ClaimableCoupon, CouponConnection, CouponStatus
 from schema.errors import (
@@ -32,6 +31,7 @@ from schema.errors import (
 from schema.feeds import types as feeds
 from schema.feeds.signal_types import FeedSettings
 from schema.hooks import Hook
+from schema.members.org_types import Region, Store
 from schema.orders.types import Order, OrderConnection
 from schema.permissions import Allow
 from schema.points.types import Points
@@ -50,7 +50,6 @@ IdentityChannel = strawberry.enum(
     m.IdentityChannel, description="A channel account a member can link."
 )
 ConsentPurpose = strawberry.enum(m.ConsentPurpose, description="What a consent is for.")
-StoreChannel = strawberry.enum(_StoreChannel, description="A store, or an online shop.")
 
 
 # Implemented by the resolvers layer, which imports these types (schema/hooks.py).
@@ -85,20 +84,6 @@ class PersonalField(Enum):
     PHONE = "phone"
     BIRTHDAY = "birthday"
     INCOME_BAND = "income_band"
-
-
-@strawberry.type(description="A region of the chain.")
-class Region:
-    code: str
-    name: str
-
-
-@strawberry.type(description="A store (or an online shop) of the chain.")
-class Store:
-    code: str
-    name: str
-    channel: StoreChannel
-    region: Region
 
 
 @strawberry.type(description="A code to show at the till; it stops working at `expiresAt`.")
